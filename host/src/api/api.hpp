@@ -1,0 +1,30 @@
+// Registers the HTTP API on a router. Each handler checks first and works
+// last; every refusal is an ApiError.
+#pragma once
+
+#include "config/config.hpp"
+#include "db/database.hpp"
+#include "http/router.hpp"
+#include "pipeline/runner.hpp"
+#include "plugins/instances.hpp"
+#include "services/metrics.hpp"
+
+namespace signet::host {
+
+struct ApiDependencies {
+  const Config& config;
+  Database& db;
+  Runner& runner;
+  const PluginInstances& instances;
+  MetricsRegistry& metrics;
+};
+
+void add_operations_routes(Router& router, ApiDependencies deps);   // /health, /ready, /metrics
+void add_certificate_routes(Router& router, ApiDependencies deps);  // /v1/certificates
+void add_request_routes(Router& router, ApiDependencies deps);      // /v1/requests
+
+// The tenant a call acts in: the caller's own, or for a super admin the one
+// named by ?tenant=slug.
+Result<std::string> acting_tenant(const RequestContext& context, Database& db);
+
+}  // namespace signet::host

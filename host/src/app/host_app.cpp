@@ -1,0 +1,121 @@
+#include "app/host_app.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sys/stat.h>
+
+#include "api/api.hpp"
+#include "auth/tokens.hpp"
+#include "db/tenants.hpp"
+#include "http/server.hpp"
+#include "pipeline/build_pipelines.hpp"
+#include "services/host_services.hpp"
+#include "tls/server_context.hpp"
+
+namespace signet::host {
+namespace {
+
+int refuse(const std::string& message) {
+  std::cerr << "signet: " << message << "\n";
+  return 1;
+}
+
+Authenticator bearer_authenticator(Database& db) {
+  return [&db](RequestContext& context) -> std::optional<ApiError> {
+    const auto header = context.message[http::field::authorization];
+    const std::string value(header.data(), header.size());
+    if (value.rfind("Bearer ", 0) != 0) return ApiError{"unauthenticated", "missing bearer token"};
+    auto principal = TokenStore(db).authenticate(value.substr(7));
+    if (!principal) {
+      if (principal.error().code == ErrorCode::unauthenticated) return ApiError{"unauthenticated", principal.error().message};
+      return api_error(principal.error());
+    }
+    context.principal = principal.value();
+    return std::nullopt;
+  };
+}
+
+// Dev mode: the first super-admin token, written once to a 0600 file.
+Result<void> write_dev_admin_token(Database& db, const Tenant& tenant, const std::string& path) {
+  TokenStore tokens(db);
+  auto exists = tokens.super_admin_exists();
+  if (!exists) return std::move(exists).error();
+  if (exists.value() && std::filesystem::exists(path)) return {};
+  auto issued = tokens.issue({tenant.id, {kSuperAdminRole}, "", "dev mode admin", std::nullopt});
+  if (!issued) return std::move(issued).error();
+  const mode_t old = ::umask(077);
+  std::ofstream out(path, std::ios::trunc);
+  out << issued->token << "\n";
+  ::umask(old);
+  if (!out) return make_error(ErrorCode::unavailable, "cannot write " + path);
+  return {};
+}
+
+void wait_for_signal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int signal = 0;
+  sigwait(&set, &signal);
+}
+
+}  // namespace
+
+int serve(const Config& config, const ServeOptions& options) {
+  // Block the stop signals in every thread; the main thread waits for them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  HostServicesImpl services(parse_log_level(config.log_level).value_or(LogLevel::info));
+  std::vector<std::string> errors;
+  const PluginInstances instances = PluginInstances::create(config, services, errors);
+  if (!errors.empty()) {
+    for (const auto& e : errors) std::cerr << e << "\n";
+    return 1;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  auto db = Database::open(config.database_url, static_cast<std::size_t>(config.runner.workers) + 4);
+  if (!db) return refuse(db.error().message);
+  if (auto migrated = db.value()->migrate(); !migrated) return refuse(migrated.error().message);
+  auto tenant = ensure_tenant(*db.value(), "default", "Default");
+  if (!tenant) return refuse(tenant.error().message);
+  if (options.dev)
+    if (auto written = write_dev_admin_token(*db.value(), tenant.value(), options.admin_token_file); !written)
+      return refuse(written.error().message);
+  auto tls = make_server_tls(config.server.tls, config.data_dir);
+  if (!tls) return refuse(tls.error().message);
+
+  boost::asio::thread_pool workers(static_cast<std::size_t>(config.runner.workers));
+  Runner runner(*db.value(), build_pipelines(config, instances, *db.value()), config.runner, workers,
+                services.logger(), services.metrics());
+  Router router(bearer_authenticator(*db.value()));
+  const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry()};
+  add_operations_routes(router, deps);
+  add_certificate_routes(router, deps);
+  add_request_routes(router, deps);
+
+  auto access_log = services.shared_json_logger()->with_component("access");
+  HttpServer server(config.server, tls.value(), router, workers, *access_log, services.metrics());
+  if (auto listening = server.listen(); !listening) return refuse(listening.error().message);
+  runner.start();
+  server.start();
+  services.logger().info("signet is serving", {{"url", server.url()}, {"data_dir", config.data_dir}});
+  std::cout << "signet: listening on " << server.url() << std::endl;
+
+  wait_for_signal();
+  services.logger().info("signet is stopping");
+  server.stop();
+  runner.stop();
+  workers.join();
+  return 0;
+}
+
+}  // namespace signet::host

@@ -1,0 +1,22 @@
+// Runs the host: plugins, database, runner, HTTPS front, until a signal.
+#pragma once
+
+#include <string>
+
+#include "config/config.hpp"
+
+namespace signet::host {
+
+struct ServeOptions {
+  bool dev = false;
+  std::string admin_token_file;  // dev mode writes the first admin token here
+};
+
+// Returns the process exit code: 0 after a clean shutdown, 1 when start-up
+// was refused (every reason printed to stderr, one per line).
+int serve(const Config& config, const ServeOptions& options);
+
+// The configuration of `signet serve --dev` (../docs/configuration.md).
+Config dev_config(const std::string& data_dir, const std::string& listen);
+
+}  // namespace signet::host

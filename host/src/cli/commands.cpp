@@ -1,0 +1,131 @@
+#include "cli/commands.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sys/stat.h>
+
+#include "app/host_app.hpp"
+#include "auth/tokens.hpp"
+#include "cli/args.hpp"
+#include "db/tenants.hpp"
+#include "plugins/instances.hpp"
+#include "plugins/loader.hpp"
+
+namespace signet::host {
+namespace {
+
+int usage(const std::string& message) {
+  std::cerr << "signet: " << message << " (see signet help)\n";
+  return 2;
+}
+
+// Loads a configuration and prints every problem; nullopt when there were any.
+std::optional<Config> checked_config(const std::string& file, bool check_plugins) {
+  LoadedConfig loaded = load_config_file(file);
+  std::vector<std::string> errors;
+  for (const auto& issue : loaded.issues) errors.push_back(issue.to_string());
+  if (check_plugins && loaded.issues.empty()) PluginInstances::check(loaded.config, errors);
+  for (const auto& e : errors) std::cerr << e << "\n";
+  if (!errors.empty()) return std::nullopt;
+  return std::move(loaded.config);
+}
+
+}  // namespace
+
+int command_serve(int argc, char** argv) {
+  Args args(argc, argv, 2, {"dev"});
+  if (!args.only({"dev", "config", "data-dir", "listen", "database"})) return usage(args.error());
+  if (args.has("dev")) {
+    const std::string dir = std::filesystem::absolute(args.flag("data-dir").value_or("./signet-dev")).lexically_normal().string();
+    Config config = dev_config(dir, args.flag("listen").value_or("127.0.0.1:8443"));
+    if (auto db = args.flag("database")) config.database_url = *db;
+    std::filesystem::create_directories(dir);
+    ::chmod(dir.c_str(), 0700);
+    const std::string token_file = dir + "/admin-token";
+    std::cout << "signet dev mode\n  data directory: " << dir << "\n  admin token:    " << token_file
+              << "\n  trust this CA:  " << dir << "/ca.pem\n";
+    return serve(config, {true, token_file});
+  }
+  const auto file = args.flag("config");
+  if (!file) return usage("serve needs --config FILE or --dev");
+  auto config = checked_config(*file, false);
+  if (!config) return 1;
+  return serve(*config, {});
+}
+
+int command_config(int argc, char** argv) {
+  Args args(argc, argv, 2, {});
+  if (!args.only({}) || args.positional().size() != 2 || args.positional()[0] != "check")
+    return usage(args.error().empty() ? "usage: signet config check FILE" : args.error());
+  const auto config = checked_config(args.positional()[1], true);
+  if (!config) return 1;
+  std::cout << args.positional()[1] << ": ok\n";
+  return 0;
+}
+
+int command_plugins(int argc, char** argv) {
+  Args args(argc, argv, 2, {});
+  if (!args.only({"config", "dir"}) || args.positional() != std::vector<std::string>{"list"})
+    return usage(args.error().empty() ? "usage: signet plugins list [--config FILE] [--dir DIR]" : args.error());
+  std::vector<std::string> dirs{default_plugin_dir()};
+  if (auto file = args.flag("config")) {
+    auto config = checked_config(*file, false);
+    if (!config) return 1;
+    dirs = config->plugin_dirs;
+  }
+  if (auto dir = args.flag("dir")) dirs = {*dir};
+  int refused = 0;
+  for (const auto& path : list_plugin_files(dirs)) {
+    auto library = open_plugin(path);
+    if (!library) {
+      std::cout << "refused   " << library.error().message << "\n";
+      ++refused;
+      continue;
+    }
+    const auto& d = *library->descriptor;
+    std::cout << d.name << "  kind=" << kind_name(d.kind) << "  version=" << d.plugin_version
+              << "  sdk=" << library->sdk_version() << "  capabilities=" << capability_list(d.kind, d.capabilities)
+              << "  file=" << path << "\n";
+  }
+  return refused ? 1 : 0;
+}
+
+int command_token(int argc, char** argv) {
+  Args args(argc, argv, 2, {"force"});
+  if (!args.only({"config", "data-dir", "out", "force"}) || args.positional() != std::vector<std::string>{"bootstrap"})
+    return usage(args.error().empty() ? "usage: signet token bootstrap (--config F | --data-dir D) --out FILE" : args.error());
+  const auto out = args.flag("out");
+  if (!out) return usage("token bootstrap needs --out FILE");
+  Config config;
+  if (auto file = args.flag("config")) {
+    auto loaded = checked_config(*file, false);
+    if (!loaded) return 1;
+    config = *loaded;
+  } else if (auto dir = args.flag("data-dir")) {
+    config = dev_config(*dir, "127.0.0.1:0");
+  } else {
+    return usage("token bootstrap needs --config FILE or --data-dir D");
+  }
+  auto db = Database::open(config.database_url, 1);
+  if (!db) return std::cerr << "signet: " << db.error().message << "\n", 1;
+  if (auto m = db.value()->migrate(); !m) return std::cerr << "signet: " << m.error().message << "\n", 1;
+  auto tenant = ensure_tenant(*db.value(), "default", "Default");
+  if (!tenant) return std::cerr << "signet: " << tenant.error().message << "\n", 1;
+  TokenStore tokens(*db.value());
+  auto exists = tokens.super_admin_exists();
+  if (!exists) return std::cerr << "signet: " << exists.error().message << "\n", 1;
+  if (exists.value() && !args.has("force"))
+    return std::cerr << "signet: a pki_super_admin token exists already (use --force to add another)\n", 1;
+  auto issued = tokens.issue({tenant->id, {kSuperAdminRole}, "", "bootstrap", std::nullopt});
+  if (!issued) return std::cerr << "signet: " << issued.error().message << "\n", 1;
+  const mode_t old = ::umask(077);
+  std::ofstream file(*out, std::ios::trunc);
+  file << issued->token << "\n";
+  ::umask(old);
+  if (!file) return std::cerr << "signet: cannot write " << *out << "\n", 1;
+  std::cout << "wrote a pki_super_admin token (id " << issued->id << ") to " << *out << "\n";
+  return 0;
+}
+
+}  // namespace signet::host

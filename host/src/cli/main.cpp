@@ -1,0 +1,44 @@
+// signet: the host executable and its command-line tools.
+#include <iostream>
+#include <string>
+
+#include <signet/version.hpp>
+
+#include "cli/commands.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: signet <command> [options]
+
+  serve --config FILE                 run the host as FILE describes
+  serve --dev [--data-dir D] [--listen ADDR]
+                                      run on embedded defaults (HTTPS on 127.0.0.1:8443)
+  config check FILE                   print every problem of FILE; exit 1 if any
+  plugins list [--config FILE] [--dir DIR]
+                                      print the plugins found, with kind and versions
+  token bootstrap (--config FILE | --data-dir D) --out FILE [--force]
+                                      write the first pki_super_admin token
+  version                             print the host and SDK versions
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string command = argc > 1 ? argv[1] : "";
+  using namespace signet::host;
+  if (command == "serve") return command_serve(argc, argv);
+  if (command == "config") return command_config(argc, argv);
+  if (command == "plugins") return command_plugins(argc, argv);
+  if (command == "token") return command_token(argc, argv);
+  if (command == "version") {
+    std::cout << "signet 0.1.0 (SDK " << SIGNET_SDK_MAJOR << "." << SIGNET_SDK_MINOR << ", build key "
+              << SIGNET_BUILD_KEY << ")\n";
+    return 0;
+  }
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::cerr << (command.empty() ? "" : "signet: unknown command \"" + command + "\"\n") << kUsage;
+  return 2;
+}

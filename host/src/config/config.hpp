@@ -1,0 +1,127 @@
+// The host configuration: one YAML file (docs/configuration.md).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/issues.hpp"
+
+namespace signet::host {
+
+using std::chrono::milliseconds;
+
+struct TlsConfig {
+  enum class Mode { files, automatic, disabled };
+  Mode mode = Mode::automatic;
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;  // trust anchor for client certificates
+};
+
+struct LimitsConfig {
+  std::uint64_t max_body_bytes = 1 << 20;
+  std::uint64_t max_header_bytes = 16 << 10;
+  milliseconds read_timeout{10'000};   // a whole request must arrive within it
+  milliseconds idle_timeout{60'000};   // keep-alive connections close after it
+  std::uint64_t max_connections = 4096;
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8443";
+  TlsConfig tls;
+  LimitsConfig limits;
+  int io_threads = 1;
+};
+
+struct RunnerConfig {
+  int workers = 4;
+  milliseconds poll_interval{500};
+  milliseconds lease{30'000};     // a claimed request is reclaimed after it
+  int max_attempts = 10;
+  milliseconds initial_backoff{1'000};
+  milliseconds max_backoff{300'000};
+  milliseconds sync_wait{10'000};  // longest a POST waits before answering 202
+};
+
+enum class PluginKind { ca, store, notifier, keys };
+const char* to_string(PluginKind kind);
+
+struct InstanceConfig {
+  std::string name;
+  PluginKind kind = PluginKind::ca;
+  std::string plugin;             // descriptor name, file <plugin>.so
+  std::string library;            // explicit path, overrides the search
+  std::vector<std::string> required_capabilities;
+  YAML::Node config;              // checked against the plugin's schema
+  int line = 0;
+};
+
+struct KeyTypeRule {
+  std::string type;                 // rsa, ecdsa, ed25519
+  int min_bits = 2048, max_bits = 4096;
+  std::vector<std::string> curves;  // P-256, P-384
+};
+
+struct ProfileConfig {
+  std::string name;
+  std::vector<KeyTypeRule> key_types;
+  milliseconds min_ttl{10'000};
+  milliseconds max_ttl{90LL * 24 * 3600 * 1000};
+  milliseconds default_ttl{30LL * 24 * 3600 * 1000};
+  bool require_common_name = false;
+  std::vector<std::string> dns_suffixes;   // ".example.com" or an exact "localhost"
+  std::vector<std::string> dns_patterns;   // ECMAScript regular expressions
+  bool allow_wildcard = false;
+  bool allow_ip = false;
+  bool allow_email = false;
+  bool allow_uri = false;
+  std::vector<std::string> key_usage;
+  std::vector<std::string> extended_key_usage;
+  bool auto_renew = false;
+  int renew_before_days = 30;
+  int line = 0;
+};
+
+struct PipelineConfig {
+  std::vector<std::string> validate;
+  std::string sign;
+  std::string store;
+  std::vector<std::string> notify;
+  int line = 0;
+};
+
+struct Config {
+  std::string file;
+  ServerConfig server;
+  std::string data_dir = "./signet-data";
+  std::string database_url;  // default: sqlite://<data_dir>/signet.db
+  std::string log_level = "info";
+  std::vector<std::string> plugin_dirs;
+  std::vector<InstanceConfig> instances;
+  std::vector<ProfileConfig> profiles;
+  std::map<std::string, PipelineConfig> pipelines;  // issue, renew, revoke
+  RunnerConfig runner;
+
+  const InstanceConfig* instance(const std::string& name) const;
+  const ProfileConfig* profile(const std::string& name) const;
+};
+
+// Parses and checks a configuration. Returns every problem found, each with
+// its file and line; the config is usable only when the list is empty.
+struct LoadedConfig {
+  Config config;
+  std::vector<ConfigIssue> issues;
+};
+LoadedConfig load_config_file(const std::string& path);
+LoadedConfig load_config_text(const std::string& text, const std::string& name);
+
+// The plugin directory next to the executable: <exe>/../lib/signet/plugins.
+std::string default_plugin_dir();
+
+}  // namespace signet::host

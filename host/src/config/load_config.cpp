@@ -1,0 +1,296 @@
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+#include "config/config.hpp"
+#include "config/yaml_section.hpp"
+
+namespace signet::host {
+namespace {
+
+const std::set<std::string> kBuiltinValidators = {"profile-policy"};
+const std::set<std::string> kOperations = {"issue", "renew", "revoke"};
+const std::set<std::string> kKeyTypes = {"rsa", "ecdsa", "ed25519"};
+const std::set<std::string> kCurves = {"P-256", "P-384"};
+const std::set<std::string> kKeyUsages = {"digital_signature", "content_commitment", "key_encipherment",
+                                          "data_encipherment", "key_agreement"};
+const std::set<std::string> kExtKeyUsages = {"server_auth", "client_auth", "code_signing",
+                                             "email_protection", "time_stamping", "ocsp_signing"};
+
+void read_tls(YamlSection tls, TlsConfig& out) {
+  const auto automatic = tls.boolean("auto");
+  const auto enabled = tls.boolean("enabled");
+  const auto cert = tls.string("cert");
+  const auto key = tls.string("key");
+  if (auto ca = tls.string("client_ca")) out.client_ca_file = *ca;
+  tls.finish();
+  if (enabled == false) {
+    out.mode = TlsConfig::Mode::disabled;
+  } else if (cert || key) {
+    if (!cert || !key) tls.error(tls.line(), "server.tls needs both cert and key");
+    if (automatic == true) tls.error(tls.line(), "server.tls: auto and cert/key exclude each other");
+    out.mode = TlsConfig::Mode::files;
+    out.cert_file = cert.value_or("");
+    out.key_file = key.value_or("");
+  } else {
+    out.mode = TlsConfig::Mode::automatic;
+  }
+}
+
+void read_limits(YamlSection limits, LimitsConfig& out) {
+  if (auto v = limits.size("max_body")) out.max_body_bytes = *v;
+  if (auto v = limits.size("max_header")) out.max_header_bytes = *v;
+  if (auto v = limits.duration("read_timeout")) out.read_timeout = *v;
+  if (auto v = limits.duration("idle_timeout")) out.idle_timeout = *v;
+  if (auto v = limits.integer("max_connections", 1, 1'000'000)) out.max_connections = static_cast<std::uint64_t>(*v);
+  limits.finish();
+}
+
+void read_server(YamlSection server, ServerConfig& out) {
+  if (auto v = server.string("listen")) out.listen = *v;
+  if (auto v = server.integer("io_threads", 1, 64)) out.io_threads = static_cast<int>(*v);
+  read_tls(server.section("tls"), out.tls);
+  read_limits(server.section("limits"), out.limits);
+  server.finish();
+}
+
+void read_runner(YamlSection runner, RunnerConfig& out) {
+  if (auto v = runner.integer("workers", 1, 256)) out.workers = static_cast<int>(*v);
+  if (auto v = runner.duration("poll_interval")) out.poll_interval = *v;
+  if (auto v = runner.duration("lease")) out.lease = *v;
+  if (auto v = runner.integer("max_attempts", 1, 1000)) out.max_attempts = static_cast<int>(*v);
+  if (auto v = runner.duration("sync_wait")) out.sync_wait = *v;
+  YamlSection backoff = runner.section("backoff");
+  if (auto v = backoff.duration("initial")) out.initial_backoff = *v;
+  if (auto v = backoff.duration("max")) out.max_backoff = *v;
+  backoff.finish();
+  runner.finish();
+}
+
+void read_instance(YamlSection entry, const std::string& name, PluginKind kind, Config& out) {
+  InstanceConfig instance;
+  instance.name = name;
+  instance.kind = kind;
+  instance.line = entry.line();
+  instance.plugin = entry.string("plugin", true).value_or("");
+  instance.library = entry.string("library").value_or("");
+  instance.required_capabilities = entry.strings("requires");
+  instance.config = entry.node("config");
+  entry.finish();
+  out.instances.push_back(std::move(instance));
+}
+
+void read_instances_of(YamlSection plugins, PluginKind kind, Config& out, std::set<std::string>& names) {
+  const YAML::Node group = plugins.node(to_string(kind));
+  if (!group.IsDefined() || group.IsNull()) return;
+  if (!group.IsMap()) {
+    plugins.error(line_of(group), plugins.qualified(to_string(kind)) + " must map instance names to instances");
+    return;
+  }
+  for (const auto& entry : group) {
+    const std::string name = entry.first.Scalar();
+    if (!names.insert(name).second) {
+      plugins.error(line_of(entry.first), "duplicate instance name \"" + name + "\"");
+      continue;
+    }
+    read_instance(YamlSection(entry.second, plugins.qualified(to_string(kind)) + "." + name, plugins.issues()),
+                  name, kind, out);
+  }
+}
+
+void read_plugins(YamlSection plugins, Config& out) {
+  out.plugin_dirs = plugins.strings("directories");
+  std::set<std::string> names;
+  for (PluginKind kind : {PluginKind::keys, PluginKind::ca, PluginKind::store, PluginKind::notifier})
+    read_instances_of(plugins, kind, out, names);
+  plugins.finish();
+}
+
+void check_allowed(YamlSection& s, const std::string& key, const std::vector<std::string>& values,
+                   const std::set<std::string>& allowed) {
+  for (const auto& v : values)
+    if (!allowed.count(v)) s.error(line_of(s.node(key)), s.qualified(key) + ": unknown value \"" + v + "\"");
+}
+
+void read_key_types(YamlSection& profile, ProfileConfig& out) {
+  const YAML::Node list = profile.node("key_types");
+  if (!list.IsDefined() || list.IsNull()) return;
+  if (!list.IsSequence()) return profile.error(line_of(list), profile.qualified("key_types") + " must be a list");
+  for (const auto& item : list) {
+    YamlSection rule(item, profile.qualified("key_types"), profile.issues());
+    KeyTypeRule r;
+    r.type = rule.string("type", true).value_or("");
+    if (!r.type.empty() && !kKeyTypes.count(r.type))
+      rule.error(rule.line(), "unknown key type \"" + r.type + "\" (expected rsa, ecdsa or ed25519)");
+    if (auto v = rule.integer("min_bits", 2048, 8192)) r.min_bits = static_cast<int>(*v);
+    if (auto v = rule.integer("max_bits", 2048, 8192)) r.max_bits = static_cast<int>(*v);
+    r.curves = rule.strings("curves");
+    check_allowed(rule, "curves", r.curves, kCurves);
+    if (r.type == "ecdsa" && r.curves.empty()) r.curves = {"P-256", "P-384"};
+    rule.finish();
+    out.key_types.push_back(std::move(r));
+  }
+}
+
+void read_profile(YamlSection profile, const std::string& name, Config& out) {
+  ProfileConfig p;
+  p.name = name;
+  p.line = profile.line();
+  read_key_types(profile, p);
+  if (auto v = profile.duration("min_ttl")) p.min_ttl = *v;
+  if (auto v = profile.duration("max_ttl")) p.max_ttl = *v;
+  if (auto v = profile.duration("default_ttl")) p.default_ttl = *v;
+  if (auto v = profile.boolean("require_common_name")) p.require_common_name = *v;
+  YamlSection dns = profile.section("dns");
+  p.dns_suffixes = dns.strings("allowed_suffixes");
+  p.dns_patterns = dns.strings("allowed_patterns");
+  if (auto v = dns.boolean("wildcard")) p.allow_wildcard = *v;
+  dns.finish();
+  if (auto v = profile.boolean("allow_ip")) p.allow_ip = *v;
+  if (auto v = profile.boolean("allow_email")) p.allow_email = *v;
+  if (auto v = profile.boolean("allow_uri")) p.allow_uri = *v;
+  p.key_usage = profile.strings("key_usage");
+  check_allowed(profile, "key_usage", p.key_usage, kKeyUsages);
+  p.extended_key_usage = profile.strings("extended_key_usage");
+  check_allowed(profile, "extended_key_usage", p.extended_key_usage, kExtKeyUsages);
+  YamlSection renew = profile.section("auto_renew");
+  if (auto v = renew.boolean("enabled")) p.auto_renew = *v;
+  if (auto v = renew.integer("threshold_days", 1, 3650)) p.renew_before_days = static_cast<int>(*v);
+  renew.finish();
+  profile.finish();
+  if (p.min_ttl > p.max_ttl) profile.error(p.line, "profile " + name + ": min_ttl exceeds max_ttl");
+  if (p.default_ttl > p.max_ttl) p.default_ttl = p.max_ttl;
+  out.profiles.push_back(std::move(p));
+}
+
+void read_profiles(YamlSection profiles, const YAML::Node& node, Config& out) {
+  if (!node.IsMap()) return;
+  for (const auto& entry : node) {
+    const std::string name = entry.first.Scalar();
+    profiles.node(name);
+    read_profile(YamlSection(entry.second, "profiles." + name, profiles.issues()), name, out);
+  }
+}
+
+void read_pipelines(YamlSection pipelines, const YAML::Node& node, Config& out) {
+  if (!node.IsMap()) return;
+  for (const auto& entry : node) {
+    const std::string op = entry.first.Scalar();
+    if (!kOperations.count(op)) {
+      pipelines.error(line_of(entry.first), "unknown pipeline \"" + op + "\" (expected issue, renew or revoke)");
+      continue;
+    }
+    pipelines.node(op);
+    YamlSection s(entry.second, "pipelines." + op, pipelines.issues());
+    PipelineConfig p;
+    p.line = s.line();
+    p.validate = s.strings("validate");
+    p.sign = s.string("sign", true).value_or("");
+    if (op != "revoke") p.store = s.string("store").value_or("");
+    p.notify = s.strings("notify");
+    s.finish();
+    out.pipelines[op] = std::move(p);
+  }
+}
+
+// Each step of a pipeline must name an instance of the slot's kind.
+void check_slot(ConfigIssues& issues, const Config& config, int line, const std::string& where,
+                const std::string& name, PluginKind kind) {
+  const InstanceConfig* instance = config.instance(name);
+  if (!instance) {
+    issues.add(line, where + " names unknown instance \"" + name + "\"");
+  } else if (instance->kind != kind) {
+    issues.add(line, where + " needs a " + to_string(kind) + " instance, but \"" + name + "\" is a " +
+                         to_string(instance->kind));
+  }
+}
+
+void check_pipelines(ConfigIssues& issues, const Config& config) {
+  for (const auto& [op, p] : config.pipelines) {
+    const std::string where = "pipelines." + op;
+    for (const auto& v : p.validate)
+      if (!kBuiltinValidators.count(v)) issues.add(p.line, where + ".validate names unknown check \"" + v + "\"");
+    if (!p.sign.empty()) check_slot(issues, config, p.line, where + ".sign", p.sign, PluginKind::ca);
+    if (!p.store.empty()) check_slot(issues, config, p.line, where + ".store", p.store, PluginKind::store);
+    for (const auto& n : p.notify) check_slot(issues, config, p.line, where + ".notify", n, PluginKind::notifier);
+  }
+}
+
+void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
+  YamlSection top(root, "", issues);
+  read_server(top.section("server"), out.server);
+  if (auto v = top.string("data_dir")) out.data_dir = *v;
+  if (auto v = top.string("database")) out.database_url = *v;
+  if (auto v = top.string("log_level")) out.log_level = *v;
+  read_runner(top.section("runner"), out.runner);
+  read_plugins(top.section("plugins"), out);
+  read_profiles(top.section("profiles"), top.node("profiles"), out);
+  read_pipelines(top.section("pipelines"), top.node("pipelines"), out);
+  top.finish();
+  if (out.database_url.empty()) out.database_url = "sqlite://" + out.data_dir + "/signet.db";
+  if (out.plugin_dirs.empty()) out.plugin_dirs.push_back(default_plugin_dir());
+  check_pipelines(issues, out);
+}
+
+}  // namespace
+
+const char* to_string(PluginKind kind) {
+  switch (kind) {
+    case PluginKind::ca: return "ca";
+    case PluginKind::store: return "store";
+    case PluginKind::notifier: return "notifier";
+    case PluginKind::keys: return "keys";
+  }
+  return "unknown";
+}
+
+const InstanceConfig* Config::instance(const std::string& name) const {
+  for (const auto& i : instances)
+    if (i.name == name) return &i;
+  return nullptr;
+}
+
+const ProfileConfig* Config::profile(const std::string& name) const {
+  for (const auto& p : profiles)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+LoadedConfig load_config_text(const std::string& text, const std::string& name) {
+  LoadedConfig loaded;
+  loaded.config.file = name;
+  ConfigIssues issues(name);
+  try {
+    const YAML::Node root = YAML::Load(text);
+    read_root(root, loaded.config, issues);
+  } catch (const YAML::Exception& e) {
+    issues.add(e.mark.line >= 0 ? e.mark.line + 1 : 0, "invalid YAML: " + e.msg);
+  }
+  loaded.issues = issues.all();
+  return loaded;
+}
+
+LoadedConfig load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadedConfig loaded;
+    loaded.config.file = path;
+    loaded.issues.push_back({path, 0, "cannot read the configuration file"});
+    return loaded;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_config_text(text.str(), path);
+}
+
+std::string default_plugin_dir() {
+  char buffer[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buffer, sizeof buffer - 1);
+  if (n <= 0) return "lib/signet/plugins";
+  std::string exe(buffer, static_cast<std::size_t>(n));
+  const auto bin_dir = exe.substr(0, exe.rfind('/'));
+  return bin_dir + "/../lib/signet/plugins";
+}
+
+}  // namespace signet::host

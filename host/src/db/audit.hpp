@@ -1,0 +1,26 @@
+// Appends to the audit log. (Issue 4 chains the records by hash.)
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "db/database.hpp"
+
+namespace signet::host {
+
+struct AuditRecord {
+  std::string tenant_id;
+  std::string principal;
+  std::string action;      // "certificate.issue"
+  std::string object;      // "crt_..."
+  std::string outcome;     // "success", "failure", "denied"
+  std::string request_id;
+  nlohmann::json detail = nlohmann::json::object();  // never secrets
+};
+
+// Idempotent per (request_id, action): a pipeline step that runs again after
+// a crash does not write a second record.
+Result<void> append_audit(Database& db, const AuditRecord& record);
+
+}  // namespace signet::host

@@ -1,0 +1,87 @@
+#include "db/database.hpp"
+
+#include <filesystem>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+namespace signet::host {
+namespace {
+
+constexpr const char* kSqlitePrefix = "sqlite://";
+
+void prepare_sqlite(soci::session& s) {
+  s << "PRAGMA journal_mode=WAL";
+  s << "PRAGMA synchronous=FULL";
+  s << "PRAGMA foreign_keys=ON";
+  s << "PRAGMA busy_timeout=10000";
+}
+
+std::unique_ptr<soci::connection_pool> make_pool(const std::string& url, std::size_t size, bool& sqlite) {
+  auto pool = std::make_unique<soci::connection_pool>(size);
+  sqlite = url.rfind(kSqlitePrefix, 0) == 0;
+  for (std::size_t i = 0; i < size; ++i) {
+    soci::session& s = pool->at(i);
+    if (sqlite) {
+      const std::string path = url.substr(std::string(kSqlitePrefix).size());
+      s.open(*soci::factory_sqlite3(), "db=\"" + path + "\" timeout=10 shared_cache=false");
+      prepare_sqlite(s);
+    } else {
+      s.open(*soci::factory_postgresql(), url);
+    }
+  }
+  return pool;
+}
+
+}  // namespace
+
+Error database_error(const std::exception& e) {
+  return make_error(ErrorCode::unavailable, std::string("database: ") + e.what());
+}
+
+Result<std::unique_ptr<Database>> Database::open(const std::string& url, std::size_t pool_size) {
+  const bool is_pg = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+  if (url.rfind(kSqlitePrefix, 0) != 0 && !is_pg)
+    return make_error(ErrorCode::invalid_config, "database URL must start with sqlite:// or postgresql://");
+  try {
+    if (!is_pg) {
+      const std::filesystem::path file(url.substr(std::string(kSqlitePrefix).size()));
+      if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+    }
+    bool sqlite = false;
+    auto pool = make_pool(url, pool_size, sqlite);
+    return std::unique_ptr<Database>(new Database(std::move(pool), sqlite));
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+Result<void> Database::write(const std::function<void(soci::session&)>& fn) {
+  try {
+    soci::session s(*pool_);
+    s << (sqlite_ ? "BEGIN IMMEDIATE" : "BEGIN");
+    try {
+      fn(s);
+      s << "COMMIT";
+    } catch (...) {
+      try { s << "ROLLBACK"; } catch (...) {}  // the connection may be gone; the error below matters
+      throw;
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+Result<void> Database::ping() {
+  try {
+    soci::session s(*pool_);
+    int one = 0;
+    s << "SELECT 1", soci::into(one);
+    if (one != 1) return make_error(ErrorCode::unavailable, "database answered SELECT 1 wrongly");
+    return {};
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+}  // namespace signet::host

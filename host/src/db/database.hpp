@@ -1,0 +1,42 @@
+// The metadata database, through SOCI: SQLite by default (one file, WAL,
+// synchronous=FULL so a commit survives power loss), PostgreSQL by URL.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <soci/soci.h>
+#include <signet/result.hpp>
+
+namespace signet::host {
+
+class Database {
+ public:
+  // url: "sqlite:///abs/file.db", "sqlite://relative.db" or "postgresql://...".
+  static Result<std::unique_ptr<Database>> open(const std::string& url, std::size_t pool_size);
+
+  // Borrow a connection for the caller's scope: soci::session s(db.pool());
+  soci::connection_pool& pool() { return *pool_; }
+  bool is_sqlite() const { return sqlite_; }
+
+  // Runs fn inside a write transaction (on SQLite: BEGIN IMMEDIATE, so two
+  // writers never dead-lock upgrading read locks). Commits when fn returns,
+  // rolls back when it throws; database errors come back as Error.
+  Result<void> write(const std::function<void(soci::session&)>& fn);
+
+  // Applies the numbered migrations not yet recorded in schema_migrations.
+  Result<void> migrate();
+  int schema_version();
+  Result<void> ping();
+
+ private:
+  Database(std::unique_ptr<soci::connection_pool> pool, bool sqlite) : pool_(std::move(pool)), sqlite_(sqlite) {}
+  std::unique_ptr<soci::connection_pool> pool_;
+  bool sqlite_;
+};
+
+// A database failure as an Error{unavailable} with a message safe to log.
+Error database_error(const std::exception& e);
+
+}  // namespace signet::host

@@ -1,0 +1,135 @@
+// Numbered schema migrations. Portable SQL: the same statements run on
+// SQLite and PostgreSQL. Never edit a released migration; add a new one.
+// Times are BIGINT milliseconds since the Unix epoch; every table holding
+// tenant data has tenant_id.
+#include <vector>
+
+#include "db/database.hpp"
+#include "util/time.hpp"
+
+namespace signet::host {
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  std::vector<const char*> statements;
+};
+
+const std::vector<Migration> kMigrations = {
+    {1, "foundation",
+     {
+         R"(CREATE TABLE tenants (
+              id VARCHAR(40) PRIMARY KEY,
+              slug VARCHAR(64) NOT NULL UNIQUE,
+              name VARCHAR(200) NOT NULL,
+              created_at BIGINT NOT NULL))",
+         R"(CREATE TABLE tokens (
+              id VARCHAR(40) PRIMARY KEY,
+              tenant_id VARCHAR(40) NOT NULL REFERENCES tenants(id),
+              token_hash VARCHAR(64) NOT NULL UNIQUE,
+              roles TEXT NOT NULL,
+              service VARCHAR(200),
+              description TEXT,
+              created_at BIGINT NOT NULL,
+              expires_at BIGINT,
+              revoked_at BIGINT))",
+         R"(CREATE TABLE requests (
+              id VARCHAR(40) PRIMARY KEY,
+              tenant_id VARCHAR(40) NOT NULL REFERENCES tenants(id),
+              operation VARCHAR(16) NOT NULL,
+              status VARCHAR(16) NOT NULL,
+              step VARCHAR(64) NOT NULL,
+              step_index INTEGER NOT NULL,
+              attempts INTEGER NOT NULL,
+              next_attempt_at BIGINT NOT NULL,
+              lease_owner VARCHAR(64),
+              lease_until BIGINT,
+              ticket TEXT,
+              principal VARCHAR(200) NOT NULL,
+              input TEXT NOT NULL,
+              state TEXT NOT NULL,
+              error_code VARCHAR(64),
+              error_message TEXT,
+              certificate_id VARCHAR(40),
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL))",
+         "CREATE INDEX requests_due ON requests (status, next_attempt_at)",
+         "CREATE INDEX requests_tenant ON requests (tenant_id, created_at)",
+         R"(CREATE TABLE certificates (
+              id VARCHAR(40) PRIMARY KEY,
+              tenant_id VARCHAR(40) NOT NULL REFERENCES tenants(id),
+              request_id VARCHAR(40) NOT NULL UNIQUE,
+              ca VARCHAR(64) NOT NULL,
+              serial VARCHAR(64) NOT NULL,
+              common_name TEXT,
+              sans TEXT NOT NULL,
+              profile VARCHAR(64) NOT NULL,
+              status VARCHAR(16) NOT NULL,
+              not_before BIGINT NOT NULL,
+              not_after BIGINT NOT NULL,
+              certificate_pem TEXT NOT NULL,
+              chain_pem TEXT NOT NULL,
+              metadata TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              revoked_at BIGINT,
+              revocation_reason VARCHAR(32),
+              renews VARCHAR(40),
+              renewed_by VARCHAR(40),
+              UNIQUE (ca, serial)))",
+         "CREATE INDEX certificates_tenant_expiry ON certificates (tenant_id, not_after)",
+         R"(CREATE TABLE audit_log (
+              seq BIGINT PRIMARY KEY,
+              tenant_id VARCHAR(40) NOT NULL,
+              time BIGINT NOT NULL,
+              principal VARCHAR(200) NOT NULL,
+              action VARCHAR(64) NOT NULL,
+              object VARCHAR(200),
+              outcome VARCHAR(16) NOT NULL,
+              request_id VARCHAR(40),
+              detail TEXT NOT NULL))",
+         "CREATE INDEX audit_tenant_time ON audit_log (tenant_id, time)",
+     }},
+};
+
+void ensure_version_table(soci::session& s) {
+  s << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+       "name VARCHAR(100) NOT NULL, applied_at BIGINT NOT NULL)";
+}
+
+}  // namespace
+
+int Database::schema_version() {
+  soci::session s(*pool_);
+  ensure_version_table(s);
+  int version = 0;
+  soci::indicator ind = soci::i_ok;
+  s << "SELECT MAX(version) FROM schema_migrations", soci::into(version, ind);
+  return ind == soci::i_ok ? version : 0;
+}
+
+Result<void> Database::migrate() {
+  try {
+    const int current = schema_version();
+    for (const auto& m : kMigrations) {
+      if (m.version <= current) continue;
+      auto applied = write([&](soci::session& s) {
+        // Another host may have applied it meanwhile (PostgreSQL, shared database).
+        int done = 0;
+        s << "SELECT COUNT(*) FROM schema_migrations WHERE version = :v", soci::use(m.version), soci::into(done);
+        if (done) return;
+        for (const char* sql : m.statements) s << sql;
+        const long long now = to_unix_ms(Clock::now());
+        const std::string name = m.name;
+        s << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",
+            soci::use(m.version), soci::use(name), soci::use(now);
+      });
+      if (!applied) return applied;
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+}  // namespace signet::host

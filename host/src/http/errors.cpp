@@ -1,0 +1,78 @@
+#include "http/errors.hpp"
+
+#include <unordered_map>
+
+namespace signet::host {
+namespace {
+
+using S = http::status;
+
+const std::unordered_map<std::string, S>& status_table() {
+  static const std::unordered_map<std::string, S> table = {
+      // request shape
+      {"invalid_json", S::bad_request},
+      {"invalid_request", S::bad_request},
+      {"invalid_argument", S::bad_request},
+      {"invalid_csr", S::bad_request},
+      {"invalid_san", S::bad_request},
+      {"csr_mismatch", S::bad_request},
+      {"bad_request", S::bad_request},
+      // policy
+      {"unknown_profile", S::bad_request},
+      {"san_not_allowed", S::bad_request},
+      {"wildcard_not_allowed", S::bad_request},
+      {"common_name_required", S::bad_request},
+      {"ttl_too_long", S::bad_request},
+      {"ttl_too_short", S::bad_request},
+      {"key_not_allowed", S::bad_request},
+      {"rejected", S::unprocessable_entity},
+      // identity
+      {"unauthenticated", S::unauthorized},
+      {"permission_denied", S::forbidden},
+      // routing and transport
+      {"not_found", S::not_found},
+      {"method_not_allowed", S::method_not_allowed},
+      {"conflict", S::conflict},
+      {"body_too_large", S::payload_too_large},
+      {"headers_too_large", S::request_header_fields_too_large},
+      {"unsupported_media_type", S::unsupported_media_type},
+      {"rate_limited", S::too_many_requests},
+      // server side
+      {"unsupported", S::not_implemented},
+      {"not_configured", S::not_implemented},
+      {"unavailable", S::service_unavailable},
+      {"timeout", S::gateway_timeout},
+      {"invalid_config", S::internal_server_error},
+      {"internal", S::internal_server_error},
+  };
+  return table;
+}
+
+}  // namespace
+
+http::status status_for(const std::string& code) {
+  const auto& table = status_table();
+  const auto it = table.find(code);
+  return it == table.end() ? S::internal_server_error : it->second;
+}
+
+HttpResponseMessage error_response(const ApiError& error, const std::string& request_id) {
+  return json_response(status_for(error.code),
+                       {{"error", {{"code", error.code}, {"message", error.message}, {"request_id", request_id}}}});
+}
+
+ApiError api_error(const Error& error) { return {std::string(to_string(error.code)), error.message}; }
+
+HttpResponseMessage json_response(http::status status, const nlohmann::json& body) {
+  return text_response(status, body.dump(), "application/json");
+}
+
+HttpResponseMessage text_response(http::status status, std::string body, const std::string& content_type) {
+  HttpResponseMessage response{status, 11};
+  response.set(http::field::content_type, content_type);
+  response.set(http::field::cache_control, "no-store");
+  response.body() = std::move(body);
+  return response;
+}
+
+}  // namespace signet::host

@@ -1,0 +1,38 @@
+// The request and response types every handler sees.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <nlohmann/json.hpp>
+
+#include "auth/principal.hpp"
+
+namespace signet::host {
+
+namespace http = boost::beast::http;
+using HttpRequestMessage = http::request<http::string_body>;
+using HttpResponseMessage = http::response<http::string_body>;
+
+struct RequestContext {
+  const HttpRequestMessage& message;
+  std::string request_id;
+  std::string remote;
+  std::string path;                            // without the query string
+  std::map<std::string, std::string> query;    // decoded
+  std::map<std::string, std::string> params;   // from the route pattern
+  std::optional<Principal> principal;          // set on authenticated routes
+
+  std::string param(const std::string& name) const {
+    const auto it = params.find(name);
+    return it == params.end() ? std::string() : it->second;
+  }
+};
+
+HttpResponseMessage json_response(http::status status, const nlohmann::json& body);
+HttpResponseMessage text_response(http::status status, std::string body, const std::string& content_type);
+
+}  // namespace signet::host

@@ -1,0 +1,107 @@
+#include "http/router.hpp"
+
+#include <cctype>
+
+namespace signet::host {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> segments;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = path.find('/', start);
+    const std::string segment = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!segment.empty()) segments.push_back(segment);
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return segments;
+}
+
+void parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query) {
+  const std::size_t q = target.find('?');
+  path = percent_decode(target.substr(0, q));
+  if (q == std::string_view::npos) return;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const std::size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    query[percent_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+}
+
+void Router::add(http::verb method, const std::string& pattern, Handler handler, bool open) {
+  routes_.push_back({method, split_path(pattern), std::move(handler), open});
+}
+
+bool Router::match(const Route& route, const std::vector<std::string>& path, RequestContext& context) const {
+  if (route.segments.size() != path.size()) return false;
+  std::map<std::string, std::string> params;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const std::string& s = route.segments[i];
+    if (s.size() > 2 && s.front() == '{' && s.back() == '}') params[s.substr(1, s.size() - 2)] = path[i];
+    else if (s != path[i]) return false;
+  }
+  context.params = std::move(params);
+  return true;
+}
+
+HttpResponseMessage Router::dispatch(RequestContext& context) const {
+  const auto path = split_path(context.path);
+  std::string allowed;
+  for (const auto& route : routes_) {
+    if (!match(route, path, context)) continue;
+    if (route.method != context.message.method()) {
+      allowed += (allowed.empty() ? "" : ", ") + std::string(http::to_string(route.method));
+      continue;
+    }
+    try {
+      if (!route.open)
+        if (auto denied = authenticate_(context)) {
+          auto response = error_response(*denied, context.request_id);
+          if (denied->code == "unauthenticated") response.set(http::field::www_authenticate, "Bearer realm=\"signet\"");
+          return response;
+        }
+      return route.handler(context);
+    } catch (const std::exception&) {
+      return error_response({"internal", "internal error"}, context.request_id);
+    }
+  }
+  if (!allowed.empty()) {
+    auto response = error_response({"method_not_allowed", "method " + std::string(context.message.method_string()) +
+                                                              " is not allowed on " + context.path},
+                                   context.request_id);
+    response.set(http::field::allow, allowed);
+    return response;
+  }
+  return error_response({"not_found", "no route for " + context.path}, context.request_id);
+}
+
+}  // namespace signet::host

@@ -1,0 +1,229 @@
+#include "http/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "util/ids.hpp"
+
+namespace signet::host {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+using asio::use_awaitable;
+
+bool split_host_port(const std::string& listen, std::string& host, unsigned short& port) {
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return false;
+  host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  try {
+    const int value = std::stoi(listen.substr(colon + 1));
+    if (value < 0 || value > 65535) return false;
+    port = static_cast<unsigned short>(value);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return !host.empty();
+}
+
+namespace {
+
+// Runs f on the worker pool and resumes the coroutine on its own executor.
+template <class F>
+asio::awaitable<HttpResponseMessage> run_on(asio::thread_pool& pool, F f) {
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpResponseMessage)>(
+      [&pool, f = std::move(f)](auto handler) mutable {
+        asio::post(pool, [f = std::move(f), handler = std::move(handler)]() mutable {
+          HttpResponseMessage response = f();
+          auto executor = asio::get_associated_executor(handler);
+          asio::dispatch(executor, [handler = std::move(handler), response = std::move(response)]() mutable {
+            handler(std::move(response));
+          });
+        });
+      },
+      use_awaitable);
+}
+
+std::string error_code_for(const beast::error_code& ec) {
+  if (ec == http::error::body_limit) return "body_too_large";
+  if (ec == http::error::header_limit) return "headers_too_large";
+  return "bad_request";
+}
+
+}  // namespace
+
+template <class Stream>
+class Session {
+ public:
+  Session(HttpServer& server, Stream stream, std::string remote)
+      : server_(server), stream_(std::move(stream)), remote_(std::move(remote)) {}
+
+  asio::awaitable<void> run() {
+    try {
+      if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
+        beast::get_lowest_layer(stream_).expires_after(server_.config_.limits.read_timeout);
+        co_await stream_.async_handshake(asio::ssl::stream_base::server, use_awaitable);
+      }
+      while (co_await serve_one()) {}
+      co_await shutdown();
+    } catch (const std::exception&) {
+      // Timeouts, resets and TLS failures end the connection; nothing to answer.
+    }
+  }
+
+ private:
+  // Reads, dispatches and answers one request; false when the connection
+  // should close.
+  asio::awaitable<bool> serve_one() {
+    const auto& limits = server_.config_.limits;
+    if (buffer_.size() == 0) {
+      // Idle keep-alive wait for the first byte of the next request...
+      beast::get_lowest_layer(stream_).expires_after(first_ ? limits.read_timeout : limits.idle_timeout);
+      buffer_.commit(co_await stream_.async_read_some(buffer_.prepare(4096), use_awaitable));
+    }
+    first_ = false;
+    // ...then the whole request must arrive within the read timeout.
+    beast::get_lowest_layer(stream_).expires_after(limits.read_timeout);
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+    beast::error_code ec;
+    co_await http::async_read(stream_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
+    const std::string request_id = new_id("rid");
+    if (ec == beast::error::timeout || ec == http::error::end_of_stream) co_return false;
+    if (ec) {
+      co_await write(error_response({error_code_for(ec), "malformed or oversize request: " + ec.message()}, request_id),
+                     request_id, false);
+      co_return false;
+    }
+    const HttpRequestMessage request = parser.release();
+    const auto started = std::chrono::steady_clock::now();
+    RequestContext context{request, request_id, remote_, {}, {}, {}, {}};
+    parse_target(std::string_view(request.target().data(), request.target().size()), context.path, context.query);
+    const Router& router = server_.router_;
+    auto response = co_await run_on(server_.workers_, [&router, &context] { return router.dispatch(context); });
+    const bool keep_alive = request.keep_alive();
+    log_access(request, context, response, started);
+    co_await write(std::move(response), request_id, keep_alive);
+    co_return keep_alive;
+  }
+
+  asio::awaitable<void> write(HttpResponseMessage response, const std::string& request_id, bool keep_alive) {
+    response.set("X-Request-Id", request_id);
+    response.set(http::field::server, "signet");
+    response.keep_alive(keep_alive);
+    response.prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(server_.config_.limits.read_timeout);
+    co_await http::async_write(stream_, response, use_awaitable);
+  }
+
+  asio::awaitable<void> shutdown() {
+    beast::error_code ec;
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    } else {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+      co_await stream_.async_shutdown(asio::redirect_error(use_awaitable, ec));
+    }
+  }
+
+  void log_access(const HttpRequestMessage& request, const RequestContext& context,
+                  const HttpResponseMessage& response, std::chrono::steady_clock::time_point started) {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    // The query string is left out on purpose: it may carry a password (?format=p12&password=).
+    server_.access_log_.info("http", {{"request_id", context.request_id}, {"remote", remote_},
+                                      {"method", std::string(request.method_string())}, {"path", context.path},
+                                      {"status", response.result_int()}, {"bytes", response.body().size()},
+                                      {"duration_ms", seconds * 1000},
+                                      {"principal", context.principal ? context.principal->id : ""}});
+    server_.metrics_.counter_add("signet_http_requests_total", "HTTP requests answered",
+                                 {{"method", std::string(request.method_string())},
+                                  {"code", std::to_string(response.result_int())}}, 1);
+    server_.metrics_.histogram_observe("signet_http_request_seconds", "Time to answer an HTTP request", {}, seconds);
+  }
+
+  HttpServer& server_;
+  Stream stream_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  bool first_ = true;
+};
+
+HttpServer::HttpServer(const ServerConfig& config, std::shared_ptr<asio::ssl::context> tls, const Router& router,
+                       asio::thread_pool& workers, signet::Logger& access_log, signet::Metrics& metrics)
+    : config_(config), tls_(std::move(tls)), router_(router), workers_(workers), access_log_(access_log),
+      metrics_(metrics), acceptor_(io_) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<void> HttpServer::listen() {
+  unsigned short port = 0;
+  if (!split_host_port(config_.listen, host_, port))
+    return make_error(ErrorCode::invalid_config, "server.listen must be HOST:PORT, got \"" + config_.listen + "\"");
+  try {
+    tcp::resolver resolver(io_);
+    const auto endpoints = resolver.resolve(host_, std::to_string(port), tcp::resolver::passive);
+    const tcp::endpoint endpoint = *endpoints.begin();
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(asio::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(asio::socket_base::max_listen_connections);
+    port_ = acceptor_.local_endpoint().port();
+    return {};
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::unavailable, "cannot listen on " + config_.listen + ": " + e.what());
+  }
+}
+
+std::string HttpServer::url() const {
+  const std::string host = host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_;
+  return std::string(tls_ ? "https://" : "http://") + host + ":" + std::to_string(port_);
+}
+
+void HttpServer::accept_loop_start() {
+  asio::co_spawn(io_, [this]() -> asio::awaitable<void> {
+    for (;;) {
+      tcp::socket socket = co_await acceptor_.async_accept(use_awaitable);
+      if (connections_.load() >= config_.limits.max_connections) continue;  // dropped: the socket closes here
+      std::string remote;
+      beast::error_code ec;
+      const auto peer = socket.remote_endpoint(ec);
+      if (!ec) remote = peer.address().to_string();
+      connections_ += 1;
+      auto done = [this](std::exception_ptr) { connections_ -= 1; };
+      if (tls_) {
+        auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), remote);
+        asio::co_spawn(io_, [session]() { return session->run(); }, done);
+      } else {
+        auto session = std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)), remote);
+        asio::co_spawn(io_, [session]() { return session->run(); }, done);
+      }
+    }
+  }, asio::detached);
+}
+
+void HttpServer::start() {
+  accept_loop_start();
+  for (int i = 0; i < config_.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
+}
+
+void HttpServer::stop() {
+  if (threads_.empty()) return;
+  asio::post(io_, [this] {
+    beast::error_code ec;
+    acceptor_.close(ec);
+  });
+  io_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+}  // namespace signet::host

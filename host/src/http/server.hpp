@@ -1,0 +1,58 @@
+// The HTTP(S) front: Boost.Beast over Asio, one coroutine per connection
+// (Beast's server-flex-awaitable example). I/O threads only parse and
+// write; every handler runs on the worker pool.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <signet/services.hpp>
+
+#include "config/config.hpp"
+#include "http/router.hpp"
+
+namespace signet::host {
+
+class HttpServer {
+ public:
+  // `tls` may be null only when the configuration disabled TLS explicitly.
+  HttpServer(const ServerConfig& config, std::shared_ptr<boost::asio::ssl::context> tls, const Router& router,
+             boost::asio::thread_pool& workers, signet::Logger& access_log, signet::Metrics& metrics);
+  ~HttpServer();
+
+  // Binds the listen address (port 0 picks a free port).
+  Result<void> listen();
+  unsigned short port() const { return port_; }
+  std::string url() const;
+  void start();  // runs the I/O threads
+  void stop();   // closes the listener and every connection, joins the threads
+
+ private:
+  template <class Stream> friend class Session;
+  void accept_loop_start();
+
+  ServerConfig config_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
+  const Router& router_;
+  boost::asio::thread_pool& workers_;
+  signet::Logger& access_log_;
+  signet::Metrics& metrics_;
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  unsigned short port_ = 0;
+  std::string host_;
+  std::atomic<std::uint64_t> connections_{0};
+  std::vector<std::thread> threads_;
+};
+
+// "127.0.0.1:8443", "[::1]:0", "localhost:8443" → host and port.
+bool split_host_port(const std::string& listen, std::string& host, unsigned short& port);
+
+}  // namespace signet::host

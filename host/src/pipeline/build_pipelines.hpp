@@ -1,0 +1,17 @@
+// Builds the immutable pipelines of every configured operation.
+#pragma once
+
+#include "config/config.hpp"
+#include "db/database.hpp"
+#include "pipeline/pipeline.hpp"
+#include "plugins/instances.hpp"
+
+namespace signet::host {
+
+// Phases in the host's fixed order: validate → sign → store → record →
+// notify → audit. Config picks the steps inside a phase, never the order of
+// phases, and cannot drop audit. Authentication and authorization happen
+// before a request is created.
+Pipelines build_pipelines(const Config& config, const PluginInstances& instances, Database& db);
+
+}  // namespace signet::host

@@ -1,0 +1,37 @@
+// An operation's pipeline: the ordered steps of its phases, built once at
+// start-up and shared, immutable, by every worker.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pipeline/step.hpp"
+
+namespace signet::host {
+
+class Pipeline {
+ public:
+  Pipeline(std::string operation, std::vector<std::shared_ptr<Step>> steps)
+      : operation_(std::move(operation)), steps_(std::move(steps)) {}
+
+  const std::string& operation() const { return operation_; }
+  std::size_t size() const { return steps_.size(); }
+  Step& at(std::size_t i) const { return *steps_.at(i); }
+  // Index of the step with this name; used to resume after a restart even
+  // if the configured pipeline changed meanwhile.
+  std::optional<std::size_t> index_of(const std::string& name) const {
+    for (std::size_t i = 0; i < steps_.size(); ++i)
+      if (steps_[i]->name() == name) return i;
+    return std::nullopt;
+  }
+
+ private:
+  std::string operation_;
+  std::vector<std::shared_ptr<Step>> steps_;
+};
+
+using Pipelines = std::map<std::string, std::shared_ptr<const Pipeline>>;
+
+}  // namespace signet::host

@@ -1,0 +1,130 @@
+#include "pipeline/request_repo.hpp"
+
+namespace signet::host {
+namespace {
+
+const char* kColumns =
+    "id, tenant_id, operation, status, step, step_index, attempts, next_attempt_at, ticket, principal, input, state, "
+    "error_code, error_message, certificate_id, created_at, updated_at";
+
+RequestRecord from_row(const soci::row& r) {
+  RequestRecord q;
+  q.id = r.get<std::string>(0);
+  q.tenant_id = r.get<std::string>(1);
+  q.operation = r.get<std::string>(2);
+  q.status = request_status_from(r.get<std::string>(3));
+  q.step = r.get<std::string>(4);
+  q.step_index = r.get<int>(5);
+  q.attempts = r.get<int>(6);
+  q.next_attempt_at = from_unix_ms(r.get<long long>(7));
+  q.ticket = r.get_indicator(8) == soci::i_ok ? r.get<std::string>(8) : "";
+  q.principal = r.get<std::string>(9);
+  q.input = nlohmann::json::parse(r.get<std::string>(10));
+  q.state = nlohmann::json::parse(r.get<std::string>(11));
+  q.error_code = r.get_indicator(12) == soci::i_ok ? r.get<std::string>(12) : "";
+  q.error_message = r.get_indicator(13) == soci::i_ok ? r.get<std::string>(13) : "";
+  q.certificate_id = r.get_indicator(14) == soci::i_ok ? r.get<std::string>(14) : "";
+  q.created_at = from_unix_ms(r.get<long long>(15));
+  q.updated_at = from_unix_ms(r.get<long long>(16));
+  return q;
+}
+
+}  // namespace
+
+const char* to_string(RequestStatus status) {
+  switch (status) {
+    case RequestStatus::pending: return "pending";
+    case RequestStatus::running: return "running";
+    case RequestStatus::waiting: return "waiting";
+    case RequestStatus::succeeded: return "succeeded";
+    case RequestStatus::failed: return "failed";
+  }
+  return "failed";
+}
+
+RequestStatus request_status_from(const std::string& text) {
+  for (auto s : {RequestStatus::pending, RequestStatus::running, RequestStatus::waiting, RequestStatus::succeeded})
+    if (text == to_string(s)) return s;
+  return RequestStatus::failed;
+}
+
+Result<void> RequestRepo::create_claimed(const RequestRecord& q, const std::string& owner, TimePoint lease_until) {
+  return db_.write([&](soci::session& s) {
+    const std::string status = to_string(RequestStatus::running), input = q.input.dump(), state = q.state.dump();
+    const long long next = to_unix_ms(q.next_attempt_at), lease = to_unix_ms(lease_until);
+    const long long created = to_unix_ms(q.created_at), updated = to_unix_ms(q.updated_at);
+    s << "INSERT INTO requests (id, tenant_id, operation, status, step, step_index, attempts, next_attempt_at, "
+         "lease_owner, lease_until, principal, input, state, created_at, updated_at) VALUES (:id, :tenant, :op, "
+         ":status, :step, :idx, :attempts, :next, :owner, :lease, :principal, :input, :state, :created, :updated)",
+        soci::use(q.id), soci::use(q.tenant_id), soci::use(q.operation), soci::use(status), soci::use(q.step),
+        soci::use(q.step_index), soci::use(q.attempts), soci::use(next), soci::use(owner), soci::use(lease),
+        soci::use(q.principal), soci::use(input), soci::use(state), soci::use(created), soci::use(updated);
+  });
+}
+
+Result<std::optional<RequestRecord>> RequestRepo::load(const std::string& id) {
+  try {
+    soci::session s(db_.pool());
+    soci::row row;
+    s << "SELECT " << kColumns << " FROM requests WHERE id = :id", soci::use(id), soci::into(row);
+    if (!s.got_data()) return std::optional<RequestRecord>();
+    return std::optional<RequestRecord>(from_row(row));
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+Result<std::vector<RequestRecord>> RequestRepo::claim_due(const std::string& owner, TimePoint now,
+                                                          TimePoint lease_until, int limit) {
+  std::vector<RequestRecord> claimed;
+  const long long now_ms = to_unix_ms(now), lease = to_unix_ms(lease_until);
+  const char* due =
+      "((status IN ('pending', 'waiting') AND next_attempt_at <= :now) OR (status = 'running' AND lease_until < :now2))";
+  auto written = db_.write([&](soci::session& s) {
+    soci::rowset<soci::row> rows = (s.prepare << "SELECT " << kColumns << " FROM requests WHERE " << due
+                                              << " ORDER BY next_attempt_at LIMIT :limit",
+                                    soci::use(now_ms), soci::use(now_ms), soci::use(limit));
+    std::vector<RequestRecord> candidates;
+    for (const auto& row : rows) candidates.push_back(from_row(row));
+    for (auto& q : candidates) {
+      soci::statement update = (s.prepare << "UPDATE requests SET status = 'running', lease_owner = :owner, "
+                                             "lease_until = :lease WHERE id = :id AND " << due,
+                                soci::use(owner), soci::use(lease), soci::use(q.id), soci::use(now_ms), soci::use(now_ms));
+      update.execute(true);
+      if (update.get_affected_rows() == 1) {
+        q.status = RequestStatus::running;
+        claimed.push_back(std::move(q));
+      }
+    }
+  });
+  if (!written) return std::move(written).error();
+  return claimed;
+}
+
+Result<bool> RequestRepo::save(const RequestRecord& q, const std::string& owner, TimePoint lease_until) {
+  bool kept = false;
+  auto written = db_.write([&](soci::session& s) {
+    const std::string status = to_string(q.status), state = q.state.dump();
+    const long long next = to_unix_ms(q.next_attempt_at), updated = to_unix_ms(q.updated_at);
+    const long long lease = to_unix_ms(lease_until);
+    soci::indicator ticket_ind = q.ticket.empty() ? soci::i_null : soci::i_ok;
+    soci::indicator code_ind = q.error_code.empty() ? soci::i_null : soci::i_ok;
+    soci::indicator message_ind = code_ind;
+    soci::indicator cert_ind = q.certificate_id.empty() ? soci::i_null : soci::i_ok;
+    soci::statement update =
+        (s.prepare << "UPDATE requests SET status = :status, step = :step, step_index = :idx, attempts = :attempts, "
+                      "next_attempt_at = :next, ticket = :ticket, state = :state, error_code = :code, "
+                      "error_message = :message, certificate_id = :cert, updated_at = :updated, lease_until = :lease "
+                      "WHERE id = :id AND lease_owner = :owner",
+         soci::use(status), soci::use(q.step), soci::use(q.step_index), soci::use(q.attempts), soci::use(next),
+         soci::use(q.ticket, ticket_ind), soci::use(state), soci::use(q.error_code, code_ind),
+         soci::use(q.error_message, message_ind), soci::use(q.certificate_id, cert_ind), soci::use(updated),
+         soci::use(lease), soci::use(q.id), soci::use(owner));
+    update.execute(true);
+    kept = update.get_affected_rows() == 1;
+  });
+  if (!written) return std::move(written).error();
+  return kept;
+}
+
+}  // namespace signet::host

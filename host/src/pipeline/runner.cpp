@@ -1,0 +1,155 @@
+#include "pipeline/runner.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "util/ids.hpp"
+
+namespace signet::host {
+
+Runner::Runner(Database& db, Pipelines pipelines, RunnerConfig config, boost::asio::thread_pool& workers,
+               signet::Logger& log, signet::Metrics& metrics)
+    : db_(db), repo_(db), pipelines_(std::move(pipelines)), config_(config), workers_(workers), log_(log),
+      metrics_(metrics), owner_(new_id("host")) {}
+
+Runner::~Runner() { stop(); }
+
+void Runner::start() { poller_ = std::thread([this] { poll_loop(); }); }
+
+void Runner::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (poller_.joinable()) poller_.join();
+}
+
+TimePoint Runner::lease_end() const { return Clock::now() + config_.lease; }
+
+std::chrono::milliseconds Runner::backoff(int attempts, const Error& error) const {
+  auto delay = config_.initial_backoff;
+  for (int i = 1; i < attempts && delay < config_.max_backoff; ++i) delay *= 2;
+  if (error.retry_after) delay = std::max<std::chrono::milliseconds>(delay, *error.retry_after);
+  return std::min(delay, config_.max_backoff);
+}
+
+void Runner::fail_final(RequestRecord& q, const Error& error) {
+  q.status = RequestStatus::failed;
+  q.error_code = std::string(to_string(error.code));
+  q.error_message = error.message;
+}
+
+void Runner::apply(RequestRecord& q, const Pipeline& p, const StepOutcome& outcome) {
+  q.updated_at = Clock::now();
+  switch (outcome.kind) {
+    case StepOutcome::Kind::done:
+      q.step_index += 1;
+      q.attempts = 0;
+      q.ticket.clear();
+      q.error_code.clear();
+      q.error_message.clear();
+      if (static_cast<std::size_t>(q.step_index) >= p.size()) {
+        q.status = RequestStatus::succeeded;
+        q.step = "done";
+      } else {
+        q.step = p.at(static_cast<std::size_t>(q.step_index)).name();
+      }
+      return;
+    case StepOutcome::Kind::waiting:
+      q.status = RequestStatus::waiting;
+      q.ticket = outcome.ticket;
+      q.next_attempt_at = q.updated_at + outcome.retry_after;
+      return;
+    case StepOutcome::Kind::failed:
+      q.attempts += 1;
+      if (!outcome.error.retryable() || q.attempts >= config_.max_attempts) return fail_final(q, outcome.error);
+      q.status = RequestStatus::pending;
+      q.error_code = std::string(to_string(outcome.error.code));
+      q.error_message = outcome.error.message;
+      q.next_attempt_at = q.updated_at + backoff(q.attempts, outcome.error);
+      return;
+  }
+}
+
+RequestRecord Runner::advance(RequestRecord q, TimePoint deadline) {
+  const auto found = pipelines_.find(q.operation);
+  if (found == pipelines_.end()) {
+    fail_final(q, make_error(ErrorCode::unsupported, "no pipeline is configured for " + q.operation));
+    (void)repo_.save(q, owner_, Clock::now());
+    return q;
+  }
+  const Pipeline& p = *found->second;
+  if (auto index = p.index_of(q.step)) q.step_index = static_cast<int>(*index);
+  while (q.status == RequestStatus::running && static_cast<std::size_t>(q.step_index) < p.size()) {
+    Step& step = p.at(static_cast<std::size_t>(q.step_index));
+    q.step = step.name();
+    const auto started = std::chrono::steady_clock::now();
+    const StepOutcome outcome = step.run(q);
+    metrics_.histogram_observe("signet_pipeline_step_seconds", "Time spent in one pipeline step",
+                               {{"operation", q.operation}, {"step", q.step}},
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    apply(q, p, outcome);
+    const bool keep_running = q.status == RequestStatus::running && Clock::now() < deadline;
+    if (q.status == RequestStatus::running && !keep_running) {
+      q.status = RequestStatus::pending;  // out of budget: hand over to the poller
+      q.next_attempt_at = Clock::now();
+    }
+    auto saved = repo_.save(q, owner_, keep_running ? lease_end() : Clock::now());
+    if (!saved || !saved.value()) {
+      log_.warn("request lost its lease or could not be saved", {{"request_id", q.id}, {"step", q.step}});
+      break;
+    }
+  }
+  if (q.finished())
+    metrics_.counter_add("signet_requests_finished_total", "Requests that reached a final status",
+                         {{"operation", q.operation}, {"status", to_string(q.status)}}, 1);
+  return q;
+}
+
+Result<RequestRecord> Runner::submit(RequestRecord q, std::chrono::milliseconds budget) {
+  const auto found = pipelines_.find(q.operation);
+  if (found == pipelines_.end() || found->second->size() == 0)
+    return make_error(ErrorCode::unsupported, "no pipeline is configured for " + q.operation);
+  q.status = RequestStatus::running;
+  q.step_index = 0;
+  q.step = found->second->at(0).name();
+  q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
+  if (auto created = repo_.create_claimed(q, owner_, lease_end()); !created) return std::move(created).error();
+  return advance(std::move(q), Clock::now() + budget);
+}
+
+int Runner::run_due_once() {
+  auto claimed = repo_.claim_due(owner_, Clock::now(), lease_end(), config_.workers);
+  if (!claimed) {
+    log_.warn("cannot claim due requests", {{"error", claimed.error().message}});
+    return 0;
+  }
+  for (auto& q : claimed.value()) advance(std::move(q), Clock::now() + config_.lease);
+  return static_cast<int>(claimed.value().size());
+}
+
+void Runner::poll_loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    const int capacity = config_.workers - in_flight_.load();
+    if (capacity > 0) {
+      auto claimed = repo_.claim_due(owner_, Clock::now(), lease_end(), capacity);
+      if (claimed) {
+        for (auto& q : claimed.value()) {
+          in_flight_ += 1;
+          boost::asio::post(workers_, [this, q = std::move(q)]() mutable {
+            advance(std::move(q), Clock::now() + config_.lease / 2);
+            in_flight_ -= 1;
+          });
+        }
+      } else {
+        log_.warn("cannot claim due requests", {{"error", claimed.error().message}});
+      }
+    }
+    lock.lock();
+    wake_.wait_for(lock, config_.poll_interval, [this] { return stopping_; });
+  }
+}
+
+}  // namespace signet::host

@@ -1,0 +1,66 @@
+// Runs persisted requests through their pipelines. The state is written
+// after every step, so a restart (or another host) resumes where it stopped.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <boost/asio/thread_pool.hpp>
+#include <signet/services.hpp>
+
+#include "config/config.hpp"
+#include "pipeline/pipeline.hpp"
+#include "pipeline/request_repo.hpp"
+
+namespace signet::host {
+
+class Runner {
+ public:
+  Runner(Database& db, Pipelines pipelines, RunnerConfig config, boost::asio::thread_pool& workers,
+         signet::Logger& log, signet::Metrics& metrics);
+  ~Runner();
+
+  // Starts the poller that claims due requests; stop() waits for it.
+  void start();
+  void stop();
+
+  // Persists a new request claimed by this host, then runs it on the
+  // calling thread until it finishes, waits, or `budget` runs out (the
+  // poller takes over then). Returns the request as last persisted.
+  Result<RequestRecord> submit(RequestRecord request, std::chrono::milliseconds budget);
+
+  // Runs one claimed request until it finishes, waits or fails for now.
+  RequestRecord advance(RequestRecord request, TimePoint deadline);
+
+  // Claims and runs due requests once, on the calling thread (tests).
+  int run_due_once();
+
+  const std::string& owner() const { return owner_; }
+  bool has_pipeline(const std::string& operation) const { return pipelines_.count(operation) > 0; }
+
+ private:
+  void poll_loop();
+  void apply(RequestRecord& q, const Pipeline& p, const StepOutcome& outcome);
+  void fail_final(RequestRecord& q, const Error& error);
+  std::chrono::milliseconds backoff(int attempts, const Error& error) const;
+  TimePoint lease_end() const;
+
+  Database& db_;
+  RequestRepo repo_;
+  Pipelines pipelines_;
+  RunnerConfig config_;
+  boost::asio::thread_pool& workers_;
+  signet::Logger& log_;
+  signet::Metrics& metrics_;
+  std::string owner_;
+  std::atomic<int> in_flight_{0};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread poller_;
+};
+
+}  // namespace signet::host

@@ -1,0 +1,45 @@
+#include "pipeline/steps/steps.hpp"
+
+#include "util/ids.hpp"
+
+namespace signet::host {
+namespace {
+
+class NotifyStep final : public Step {
+ public:
+  NotifyStep(std::string instance, std::shared_ptr<Notifier> notifier)
+      : instance_(std::move(instance)), notifier_(std::move(notifier)) {}
+  std::string name() const override { return "notify:" + instance_; }
+
+  StepOutcome run(RequestRecord& q) override {
+    Event event;
+    const EventType type = q.operation == "renew" ? EventType::renewed : EventType::issued;
+    // The same id on every retry, so receivers can drop duplicates.
+    event.id = "evt_" + sha256_hex(q.id + ":" + to_string(type)).substr(0, 26);
+    event.type = type;
+    event.tenant = q.tenant_id;
+    event.request_id = q.id;
+    event.certificate_id = q.certificate_id;
+    event.time = Clock::now();
+    event.data = {{"serial", q.state.value("serial", "")},
+                  {"common_name", q.input.value("common_name", "")},
+                  {"not_after", q.state.value("not_after", "")},
+                  {"profile", q.input.value("profile", "")},
+                  {"metadata", q.input.value("metadata", nlohmann::json::object())}};
+    auto sent = notifier_->notify(event);
+    if (!sent) return StepOutcome::fail(std::move(sent).error());
+    return StepOutcome::done();
+  }
+
+ private:
+  std::string instance_;
+  std::shared_ptr<Notifier> notifier_;
+};
+
+}  // namespace
+
+std::shared_ptr<Step> make_notify_step(std::string instance, std::shared_ptr<Notifier> notifier) {
+  return std::make_shared<NotifyStep>(std::move(instance), std::move(notifier));
+}
+
+}  // namespace signet::host

@@ -1,0 +1,47 @@
+#include "pipeline/policy.hpp"
+#include "pipeline/steps/steps.hpp"
+#include "pki/csr.hpp"
+
+namespace signet::host {
+namespace {
+
+// Runs the profile check again inside the pipeline: the request may have
+// waited while the configuration (and so the profile) changed.
+class ProfilePolicyStep final : public Step {
+ public:
+  explicit ProfilePolicyStep(const Config& config) : config_(config) {}
+  std::string name() const override { return "validate:profile-policy"; }
+
+  StepOutcome run(RequestRecord& q) override {
+    IssueInput in;
+    in.profile = q.input.value("profile", "");
+    in.common_name = q.input.value("common_name", "");
+    const auto sans = q.input.value("sans", nlohmann::json::object());
+    in.dns = sans.value("dns", std::vector<std::string>{});
+    in.ip = sans.value("ip", std::vector<std::string>{});
+    in.email = sans.value("email", std::vector<std::string>{});
+    in.uri = sans.value("uri", std::vector<std::string>{});
+    in.ttl = std::chrono::milliseconds(q.input.value("ttl_ms", 0LL));
+    const ProfileConfig* profile = config_.profile(in.profile);
+    if (!profile) return rejected("unknown_profile", "no profile " + in.profile);
+    auto csr = parse_csr(q.input.value("csr", ""));
+    if (const auto* bad = std::get_if<Rejection>(&csr)) return rejected(bad->code, bad->message);
+    in.csr = std::get<CsrInfo>(csr);
+    if (auto bad = check_policy(*profile, in)) return rejected(bad->code, bad->message);
+    return StepOutcome::done();
+  }
+
+ private:
+  static StepOutcome rejected(const std::string& code, const std::string& message) {
+    return StepOutcome::fail(make_error(ErrorCode::rejected, code + ": " + message));
+  }
+  const Config& config_;
+};
+
+}  // namespace
+
+std::shared_ptr<Step> make_profile_policy_step(const Config& config) {
+  return std::make_shared<ProfilePolicyStep>(config);
+}
+
+}  // namespace signet::host

@@ -1,0 +1,30 @@
+// The built-in steps of the issue pipeline, one per phase slot.
+#pragma once
+
+#include <memory>
+
+#include <signet/sdk.hpp>
+
+#include "config/config.hpp"
+#include "db/database.hpp"
+#include "pipeline/step.hpp"
+
+namespace signet::host {
+
+// validate: checks the request against its profile (CN, SANs, TTL, key).
+std::shared_ptr<Step> make_profile_policy_step(const Config& config);
+// sign: asks a ca instance; a Pending answer becomes a waiting request.
+std::shared_ptr<Step> make_sign_step(std::string instance, std::shared_ptr<CertificateAuthority> ca);
+// store: keeps the certificate bundle in a store instance.
+std::shared_ptr<Step> make_store_step(std::string instance, std::shared_ptr<SecretStore> store);
+// record: writes the certificate's metadata row.
+std::shared_ptr<Step> make_record_step(Database& db);
+// notify: tells one notifier instance.
+std::shared_ptr<Step> make_notify_step(std::string instance, std::shared_ptr<Notifier> notifier);
+// audit: appends the outcome to the audit log.
+std::shared_ptr<Step> make_audit_step(Database& db);
+
+// The request's input, as the API accepted it (see api/certificates.cpp).
+struct IssueRequestInput;
+
+}  // namespace signet::host

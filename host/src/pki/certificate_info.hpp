@@ -1,0 +1,22 @@
+// The facts the host records about a certificate a CA returned, read with
+// OpenSSL from the PEM (a plugin's word is not taken for them).
+#pragma once
+
+#include <string>
+
+#include <signet/result.hpp>
+
+#include "util/time.hpp"
+
+namespace signet::host {
+
+struct CertificateInfo {
+  std::string serial_hex;  // lower case, no separators, no leading zero octets
+  std::string common_name;
+  TimePoint not_before;
+  TimePoint not_after;
+};
+
+Result<CertificateInfo> read_certificate(const std::string& pem);
+
+}  // namespace signet::host

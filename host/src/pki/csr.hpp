@@ -1,0 +1,31 @@
+// PKCS#10 certificate requests (RFC 2986): parsing, proof of possession and
+// the names and key a request asks for.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace signet::host {
+
+struct CsrInfo {
+  std::string key_type;  // "rsa", "ecdsa", "ed25519"
+  int bits = 0;          // RSA modulus size; EC field size; 256 for Ed25519
+  std::string curve;     // ECDSA only: NIST name, "P-256", "P-384", "P-521"
+  std::string common_name;  // UTF-8; empty when the subject has none
+  std::vector<std::string> dns, ip, email, uri;  // from the extensionRequest
+};
+
+// Why a request was refused. `code` is an API error code ("invalid_csr",
+// "san_not_allowed", ...); `message` is for people and names the culprit.
+struct Rejection {
+  std::string code;
+  std::string message;
+};
+
+// Parses a PEM "CERTIFICATE REQUEST" and checks its self-signature. Text
+// around the PEM block is ignored. Every failure is a Rejection with code
+// "invalid_csr"; the function never throws on bad input.
+std::variant<CsrInfo, Rejection> parse_csr(const std::string& pem);
+
+}  // namespace signet::host

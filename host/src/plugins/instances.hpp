@@ -1,0 +1,50 @@
+// The plugin instances the configuration declares, created once at start-up.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <signet/sdk.hpp>
+
+#include "config/config.hpp"
+
+namespace signet::host {
+
+class HostServicesImpl;
+
+struct PluginInstance {
+  std::string name;
+  PluginKind kind = PluginKind::ca;
+  std::string plugin;
+  std::string version;
+  std::string library_path;
+  std::uint64_t capabilities = 0;
+  std::shared_ptr<Plugin> object;  // its deleter keeps the library loaded
+};
+
+class PluginInstances {
+ public:
+  // Loads, checks and creates every instance of `config`. Every refusal is
+  // one line in `errors` ("file:line: ..." or "library: reason"); the
+  // result is usable only when `errors` stays empty.
+  static PluginInstances create(const Config& config, HostServicesImpl& services, std::vector<std::string>& errors);
+
+  // Loads and checks without creating anything: for `signet config check`.
+  static void check(const Config& config, std::vector<std::string>& errors);
+
+  std::shared_ptr<CertificateAuthority> ca(const std::string& name) const;
+  std::shared_ptr<SecretStore> store(const std::string& name) const;
+  std::shared_ptr<Notifier> notifier(const std::string& name) const;
+  std::shared_ptr<KeyProvider> keys(const std::string& name) const;
+  const PluginInstance* find(const std::string& name) const;
+  const std::vector<PluginInstance>& all() const { return instances_; }
+
+ private:
+  std::vector<PluginInstance> instances_;
+};
+
+std::uint32_t descriptor_kind(PluginKind kind);
+std::string capability_list(std::uint32_t kind, std::uint64_t bits);
+
+}  // namespace signet::host

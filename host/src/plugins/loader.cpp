@@ -1,0 +1,78 @@
+#include "plugins/loader.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <filesystem>
+
+namespace signet::host {
+namespace fs = std::filesystem;
+namespace {
+
+Error refusal(const std::string& path, const std::string& reason) {
+  return make_error(ErrorCode::invalid_config, path + ": " + reason);
+}
+
+bool valid_kind(std::uint32_t kind) { return kind >= SIGNET_KIND_CA && kind <= SIGNET_KIND_KEYS; }
+
+constexpr std::size_t kFrozenSize = offsetof(signet_plugin_descriptor, capabilities) + sizeof(std::uint64_t);
+
+}  // namespace
+
+std::string PluginLibrary::sdk_version() const {
+  return std::to_string(descriptor->sdk_major) + "." + std::to_string(descriptor->sdk_minor);
+}
+
+std::optional<std::string> descriptor_refusal(const signet_plugin_descriptor& d) {
+  if (d.struct_size < kFrozenSize) return "corrupt descriptor (struct_size " + std::to_string(d.struct_size) + ")";
+  const std::string theirs = std::to_string(d.sdk_major) + "." + std::to_string(d.sdk_minor);
+  const std::string ours = std::to_string(SIGNET_SDK_MAJOR) + "." + std::to_string(SIGNET_SDK_MINOR);
+  if (d.sdk_major != SIGNET_SDK_MAJOR)
+    return "built for SDK " + theirs + ", this host speaks SDK major " + std::to_string(SIGNET_SDK_MAJOR) + " (" + ours + ")";
+  if (d.sdk_minor > SIGNET_SDK_MINOR) return "built for SDK " + theirs + ", newer than this host's SDK " + ours;
+  const std::string key = d.build_key ? d.build_key : "";
+  if (key != SIGNET_BUILD_KEY) return "build key \"" + key + "\" differs from the host's \"" SIGNET_BUILD_KEY "\"";
+  if (d.struct_size < sizeof(signet_plugin_descriptor)) return "descriptor too small for SDK " + theirs;
+  if (!d.name || !*d.name) return "descriptor has no plugin name";
+  if (!valid_kind(d.kind)) return "unknown plugin kind " + std::to_string(d.kind);
+  if (!d.create) return "descriptor has no factory";
+  return std::nullopt;
+}
+
+Result<PluginLibrary> open_plugin(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return refusal(path, "no such plugin file");
+  auto library = std::make_shared<boost::dll::shared_library>();
+  boost::dll::fs::error_code load_error;
+  library->load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, load_error);
+  if (load_error) return refusal(path, "cannot be loaded: " + load_error.message());
+  if (!library->has(SIGNET_PLUGIN_ENTRY_NAME))
+    return refusal(path, "not a Signet plugin (no " SIGNET_PLUGIN_ENTRY_NAME " entry symbol)");
+  const auto& entry = library->get_alias<const signet_plugin_descriptor*()>(SIGNET_PLUGIN_ENTRY_NAME);
+  const signet_plugin_descriptor* descriptor = entry();
+  if (!descriptor) return refusal(path, "the entry symbol returned no descriptor");
+  if (auto reason = descriptor_refusal(*descriptor)) return refusal(path, *reason);
+  return PluginLibrary{path, std::move(library), descriptor};
+}
+
+std::optional<std::string> find_plugin_file(const std::vector<std::string>& dirs, const std::string& plugin) {
+  for (const auto& dir : dirs) {
+    const fs::path candidate = fs::path(dir) / (plugin + ".so");
+    std::error_code ec;
+    if (fs::is_regular_file(candidate, ec)) return candidate.lexically_normal().string();
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> list_plugin_files(const std::vector<std::string>& dirs) {
+  std::vector<std::string> files;
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+      if (entry.is_regular_file() && entry.path().extension() == ".so")
+        files.push_back(entry.path().lexically_normal().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace signet::host

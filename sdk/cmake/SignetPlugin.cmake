@@ -1,0 +1,18 @@
+# signet_add_plugin(<name> <sources>...)
+# Builds a loadable Signet plugin library `<name>.so`: a module with hidden
+# visibility (only the entry alias is exported) linked to the SDK.
+function(signet_add_plugin name)
+  add_library(${name} MODULE ${ARGN})
+  set_target_properties(${name} PROPERTIES
+    PREFIX ""
+    CXX_STANDARD 20
+    CXX_STANDARD_REQUIRED ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  if(TARGET SignetSDK::sdk)
+    target_link_libraries(${name} PRIVATE SignetSDK::sdk)
+  else()
+    target_link_libraries(${name} PRIVATE signet_sdk)
+  endif()
+  target_link_options(${name} PRIVATE -Wl,--no-undefined)
+endfunction()

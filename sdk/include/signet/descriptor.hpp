@@ -1,0 +1,93 @@
+// The one thing a plugin library exports: a descriptor, returned by the
+// function behind the Boost.DLL alias `signet_plugin_entry`.
+//
+// The fields up to and including `capabilities` are frozen for every SDK
+// version, so any host can read them and explain why it refuses a library.
+// Fields after them are only read once the version and build-key checks pass.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include <signet/plugin.hpp>
+
+#define SIGNET_PLUGIN_ENTRY_NAME "signet_plugin_entry"
+
+extern "C" {
+
+enum signet_plugin_kind : std::uint32_t {
+  SIGNET_KIND_CA = 1,
+  SIGNET_KIND_STORE = 2,
+  SIGNET_KIND_NOTIFIER = 3,
+  SIGNET_KIND_KEYS = 4,
+};
+
+// Capability bits, per kind. Bits are never reused.
+enum : std::uint64_t {
+  SIGNET_CAP_CA_REVOKE = 1u << 0,
+  SIGNET_CAP_CA_CRL = 1u << 1,
+  SIGNET_CAP_CA_OCSP = 1u << 2,
+  SIGNET_CAP_CA_PENDING = 1u << 3,  // may answer sign/revoke with a ticket
+  SIGNET_CAP_KEYS_WRAP = 1u << 0,
+  SIGNET_CAP_KEYS_RSA = 1u << 1,
+  SIGNET_CAP_KEYS_EC = 1u << 2,
+  SIGNET_CAP_KEYS_ED25519 = 1u << 3,
+};
+
+struct signet_plugin_descriptor;
+}
+
+namespace signet {
+// Creates one instance. Implemented by the SIGNET_PLUGIN macro, which
+// guards it and every method of the instance against exceptions.
+using CreateFn = Result<std::shared_ptr<Plugin>> (*)(const PluginContext& context) noexcept;
+}  // namespace signet
+
+extern "C" struct signet_plugin_descriptor {
+  // ---- frozen: identical in every SDK version ----
+  std::uint32_t struct_size;    // sizeof(signet_plugin_descriptor) of the plugin's SDK
+  std::uint16_t sdk_major;
+  std::uint16_t sdk_minor;
+  std::uint32_t kind;           // signet_plugin_kind
+  std::uint32_t reserved;       // zero
+  const char* name;             // "notify-jsonl": unique, [a-z0-9-]
+  const char* plugin_version;   // the plugin's own version, "1.2.0"
+  const char* build_key;        // SIGNET_BUILD_KEY of the plugin's build
+  const char* config_schema;    // JSON Schema (subset) of the instance config
+  std::uint64_t capabilities;   // SIGNET_CAP_* bits of `kind`
+  // ---- SDK 1.0 ----
+  signet::CreateFn create;
+};
+
+namespace signet {
+
+inline std::string_view kind_name(std::uint32_t kind) noexcept {
+  switch (kind) {
+    case SIGNET_KIND_CA: return "ca";
+    case SIGNET_KIND_STORE: return "store";
+    case SIGNET_KIND_NOTIFIER: return "notifier";
+    case SIGNET_KIND_KEYS: return "keys";
+  }
+  return "unknown";
+}
+
+struct CapabilityName {
+  std::uint32_t kind;
+  std::uint64_t bit;
+  std::string_view name;
+};
+
+// The names configuration uses for capability bits (`requires: [crl]`).
+inline constexpr CapabilityName capability_names[] = {
+    {SIGNET_KIND_CA, SIGNET_CAP_CA_REVOKE, "revoke"},
+    {SIGNET_KIND_CA, SIGNET_CAP_CA_CRL, "crl"},
+    {SIGNET_KIND_CA, SIGNET_CAP_CA_OCSP, "ocsp"},
+    {SIGNET_KIND_CA, SIGNET_CAP_CA_PENDING, "pending"},
+    {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_WRAP, "wrap"},
+    {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_RSA, "rsa"},
+    {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_EC, "ec"},
+    {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_ED25519, "ed25519"},
+};
+
+}  // namespace signet
