@@ -9,10 +9,6 @@ function(signet_add_plugin name)
     CXX_STANDARD_REQUIRED ON
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
-  if(TARGET SignetSDK::sdk)
-    target_link_libraries(${name} PRIVATE SignetSDK::sdk)
-  else()
-    target_link_libraries(${name} PRIVATE signet_sdk)
-  endif()
+  target_link_libraries(${name} PRIVATE SignetSDK::sdk)
   target_link_options(${name} PRIVATE -Wl,--no-undefined)
 endfunction()

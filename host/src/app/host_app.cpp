@@ -93,8 +93,11 @@ int serve(const Config& config, const ServeOptions& options) {
   auto tls = make_server_tls(config.server.tls, config.data_dir);
   if (!tls) return refuse(tls.error().message);
 
-  boost::asio::thread_pool workers(static_cast<std::size_t>(config.runner.workers));
-  Runner runner(*db.value(), build_pipelines(config, instances, *db.value()), config.runner, workers,
+  // Two pools: HTTP handlers may wait for a pipeline, so pipelines never
+  // queue behind the handlers that wait for them.
+  boost::asio::thread_pool handlers(static_cast<std::size_t>(config.runner.workers));
+  boost::asio::thread_pool pipeline_workers(static_cast<std::size_t>(config.runner.workers));
+  Runner runner(*db.value(), build_pipelines(config, instances, *db.value()), config.runner, pipeline_workers,
                 services.logger(), services.metrics());
   Router router(bearer_authenticator(*db.value()));
   const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry()};
@@ -103,7 +106,7 @@ int serve(const Config& config, const ServeOptions& options) {
   add_request_routes(router, deps);
 
   auto access_log = services.shared_json_logger()->with_component("access");
-  HttpServer server(config.server, tls.value(), router, workers, *access_log, services.metrics());
+  HttpServer server(config.server, tls.value(), router, handlers, *access_log, services.metrics());
   if (auto listening = server.listen(); !listening) return refuse(listening.error().message);
   runner.start();
   server.start();
@@ -113,8 +116,9 @@ int serve(const Config& config, const ServeOptions& options) {
   wait_for_signal();
   services.logger().info("signet is stopping");
   server.stop();
+  handlers.join();
   runner.stop();
-  workers.join();
+  pipeline_workers.join();
   return 0;
 }
 

@@ -21,7 +21,6 @@ struct TlsConfig {
   Mode mode = Mode::automatic;
   std::string cert_file;
   std::string key_file;
-  std::string client_ca_file;  // trust anchor for client certificates
 };
 
 struct LimitsConfig {

@@ -1,4 +1,5 @@
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <unistd.h>
@@ -23,7 +24,6 @@ void read_tls(YamlSection tls, TlsConfig& out) {
   const auto enabled = tls.boolean("enabled");
   const auto cert = tls.string("cert");
   const auto key = tls.string("key");
-  if (auto ca = tls.string("client_ca")) out.client_ca_file = *ca;
   tls.finish();
   if (enabled == false) {
     out.mode = TlsConfig::Mode::disabled;
@@ -33,6 +33,8 @@ void read_tls(YamlSection tls, TlsConfig& out) {
     out.mode = TlsConfig::Mode::files;
     out.cert_file = cert.value_or("");
     out.key_file = key.value_or("");
+  } else if (automatic == false) {
+    tls.error(tls.line(), "server.tls: with auto: false give cert and key, or enabled: false for plain HTTP");
   } else {
     out.mode = TlsConfig::Mode::automatic;
   }
@@ -81,10 +83,10 @@ void read_instance(YamlSection entry, const std::string& name, PluginKind kind, 
   out.instances.push_back(std::move(instance));
 }
 
-void read_instances_of(YamlSection plugins, PluginKind kind, Config& out, std::set<std::string>& names) {
+void read_instances_of(YamlSection& plugins, PluginKind kind, Config& out, std::set<std::string>& names) {
   const YAML::Node group = plugins.node(to_string(kind));
   if (!group.IsDefined() || group.IsNull()) return;
-  if (!group.IsMap()) {
+  if (!is_map(group)) {
     plugins.error(line_of(group), plugins.qualified(to_string(kind)) + " must map instance names to instances");
     return;
   }
@@ -145,6 +147,14 @@ void read_profile(YamlSection profile, const std::string& name, Config& out) {
   YamlSection dns = profile.section("dns");
   p.dns_suffixes = dns.strings("allowed_suffixes");
   p.dns_patterns = dns.strings("allowed_patterns");
+  for (const auto& pattern : p.dns_patterns) {
+    try {
+      std::regex compiled(pattern, std::regex::ECMAScript | std::regex::icase);
+    } catch (const std::regex_error& e) {
+      dns.error(line_of(dns.node("allowed_patterns")), "profiles." + name + ".dns.allowed_patterns: \"" + pattern +
+                                                          "\" is not a valid regular expression (" + e.what() + ")");
+    }
+  }
   if (auto v = dns.boolean("wildcard")) p.allow_wildcard = *v;
   dns.finish();
   if (auto v = profile.boolean("allow_ip")) p.allow_ip = *v;
@@ -165,7 +175,7 @@ void read_profile(YamlSection profile, const std::string& name, Config& out) {
 }
 
 void read_profiles(YamlSection profiles, const YAML::Node& node, Config& out) {
-  if (!node.IsMap()) return;
+  if (!is_map(node)) return;
   for (const auto& entry : node) {
     const std::string name = entry.first.Scalar();
     profiles.node(name);
@@ -174,7 +184,7 @@ void read_profiles(YamlSection profiles, const YAML::Node& node, Config& out) {
 }
 
 void read_pipelines(YamlSection pipelines, const YAML::Node& node, Config& out) {
-  if (!node.IsMap()) return;
+  if (!is_map(node)) return;
   for (const auto& entry : node) {
     const std::string op = entry.first.Scalar();
     if (!kOperations.count(op)) {
@@ -222,7 +232,10 @@ void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   read_server(top.section("server"), out.server);
   if (auto v = top.string("data_dir")) out.data_dir = *v;
   if (auto v = top.string("database")) out.database_url = *v;
-  if (auto v = top.string("log_level")) out.log_level = *v;
+  if (auto v = top.string("log_level")) {
+    if (*v == "debug" || *v == "info" || *v == "warn" || *v == "error") out.log_level = *v;
+    else top.error(line_of(top.node("log_level")), "log_level must be debug, info, warn or error, got \"" + *v + "\"");
+  }
   read_runner(top.section("runner"), out.runner);
   read_plugins(top.section("plugins"), out);
   read_profiles(top.section("profiles"), top.node("profiles"), out);

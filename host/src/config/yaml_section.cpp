@@ -8,6 +8,8 @@
 
 namespace signet::host {
 
+bool is_map(const YAML::Node& node) { return node.IsDefined() && node.IsMap(); }
+
 int line_of(const YAML::Node& node) {
   if (!node.IsDefined()) return 0;
   const int line = node.Mark().line;
@@ -73,19 +75,22 @@ std::optional<std::string> interpolate(const std::string& text, std::string& out
 
 YamlSection::YamlSection(const YAML::Node& node, std::string where, ConfigIssues& issues)
     : node_(node), where_(std::move(where)), issues_(issues) {
-  if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap())
+  if (node_.IsDefined() && !node_.IsNull() && !is_map(node_))
     issues_.add(line_of(node_), (where_.empty() ? std::string("the file") : where_) + " must be a mapping");
 }
 
 bool YamlSection::has(const std::string& key) const {
-  return node_.IsMap() && node_[key].IsDefined() && !node_[key].IsNull();
+  return is_map(node_) && node_[key].IsDefined() && !node_[key].IsNull();
 }
 
 YAML::Node YamlSection::node(const std::string& key) {
   known_.insert(key);
-  if (!node_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  if (!is_map(node_)) return YAML::Node(YAML::NodeType::Undefined);
   const YAML::Node& const_node = node_;
-  return const_node[key];
+  const YAML::Node found = const_node[key];
+  // A missing key yields an "invalid" node that throws when assigned; hand
+  // out a plain undefined one instead.
+  return found.IsDefined() ? found : YAML::Node(YAML::NodeType::Undefined);
 }
 
 std::optional<std::string> YamlSection::scalar(const std::string& key, const char* expected) {
@@ -182,7 +187,7 @@ YamlSection YamlSection::section(const std::string& key) {
 }
 
 void YamlSection::finish() {
-  if (!node_.IsMap()) return;
+  if (!is_map(node_)) return;
   for (const auto& entry : node_) {
     const std::string key = entry.first.Scalar();
     if (known_.count(key) == 0) {

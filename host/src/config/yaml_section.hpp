@@ -17,6 +17,8 @@
 namespace signet::host {
 
 int line_of(const YAML::Node& node);
+// IsMap() throws on a missing node; this does not.
+bool is_map(const YAML::Node& node);
 
 // Replaces ${env:NAME} and ${file:PATH} in text; returns an error message
 // when a variable is unset or a file cannot be read. A file's trailing

@@ -1,6 +1,7 @@
 #include "pipeline/runner.hpp"
 
 #include <boost/asio/post.hpp>
+#include <future>
 
 #include "util/ids.hpp"
 
@@ -114,8 +115,20 @@ Result<RequestRecord> Runner::submit(RequestRecord q, std::chrono::milliseconds 
   q.step_index = 0;
   q.step = found->second->at(0).name();
   q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
+  // Persisted before any step runs: from here on a crash cannot lose it.
   if (auto created = repo_.create_claimed(q, owner_, lease_end()); !created) return std::move(created).error();
-  return advance(std::move(q), Clock::now() + budget);
+  auto done = std::make_shared<std::promise<RequestRecord>>();
+  auto result = done->get_future();
+  in_flight_ += 1;
+  boost::asio::post(workers_, [this, q, done]() mutable {
+    done->set_value(advance(std::move(q), Clock::now() + config_.lease / 2));
+    in_flight_ -= 1;
+  });
+  if (result.wait_for(budget) == std::future_status::ready) return result.get();
+  // Still running: the caller answers 202 with what is persisted so far.
+  auto persisted = repo_.load(q.id);
+  if (!persisted) return std::move(persisted).error();
+  return persisted.value().value_or(q);
 }
 
 int Runner::run_due_once() {

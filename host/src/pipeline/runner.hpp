@@ -27,9 +27,9 @@ class Runner {
   void start();
   void stop();
 
-  // Persists a new request claimed by this host, then runs it on the
-  // calling thread until it finishes, waits, or `budget` runs out (the
-  // poller takes over then). Returns the request as last persisted.
+  // Persists a new request claimed by this host and runs it on the worker
+  // pool. Returns its outcome if it finishes or waits within `budget`, else
+  // the request as persisted so far (it goes on in the background).
   Result<RequestRecord> submit(RequestRecord request, std::chrono::milliseconds budget);
 
   // Runs one claimed request until it finishes, waits or fails for now.

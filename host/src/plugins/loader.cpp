@@ -16,6 +16,13 @@ bool valid_kind(std::uint32_t kind) { return kind >= SIGNET_KIND_CA && kind <= S
 
 constexpr std::size_t kFrozenSize = offsetof(signet_plugin_descriptor, capabilities) + sizeof(std::uint64_t);
 
+// The descriptor size a plugin of SDK 1.<minor> must have: the fields its
+// minor defines, not more (a later host's descriptor may be longer).
+std::size_t required_size(std::uint16_t minor) {
+  (void)minor;  // 1.0 defines the fields up to `create`; later minors add cases
+  return offsetof(signet_plugin_descriptor, create) + sizeof(signet::CreateFn);
+}
+
 }  // namespace
 
 std::string PluginLibrary::sdk_version() const {
@@ -31,7 +38,7 @@ std::optional<std::string> descriptor_refusal(const signet_plugin_descriptor& d)
   if (d.sdk_minor > SIGNET_SDK_MINOR) return "built for SDK " + theirs + ", newer than this host's SDK " + ours;
   const std::string key = d.build_key ? d.build_key : "";
   if (key != SIGNET_BUILD_KEY) return "build key \"" + key + "\" differs from the host's \"" SIGNET_BUILD_KEY "\"";
-  if (d.struct_size < sizeof(signet_plugin_descriptor)) return "descriptor too small for SDK " + theirs;
+  if (d.struct_size < required_size(d.sdk_minor)) return "descriptor too small for SDK " + theirs;
   if (!d.name || !*d.name) return "descriptor has no plugin name";
   if (!valid_kind(d.kind)) return "unknown plugin kind " + std::to_string(d.kind);
   if (!d.create) return "descriptor has no factory";

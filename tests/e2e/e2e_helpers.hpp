@@ -1,0 +1,35 @@
+// Helpers for the end-to-end suites: configs, raw sockets, polling.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "signet_process.hpp"
+
+namespace signet::test {
+
+// A config for a host on a free loopback port, writing under dir. `extra`
+// is appended as YAML (plugins, pipelines, ...).
+std::string host_config(const TempDir& dir, const std::string& extra, bool tls = true);
+
+// Makes a P-256 CSR with the openssl CLI (test input never comes from our code).
+std::string make_csr(const TempDir& dir, const std::string& cn, const std::string& san);
+
+// Opens a TCP connection to 127.0.0.1:port, sends `data`, then reads until
+// the peer closes or `wait` passes. Returns what arrived and whether the
+// peer closed.
+struct RawExchange {
+  std::string received;
+  bool closed_by_peer = false;
+  std::chrono::milliseconds elapsed{0};
+};
+RawExchange raw_exchange(int port, const std::string& data, std::chrono::milliseconds wait);
+
+// Bootstraps an admin token into the config's database, returns it.
+std::string bootstrap_token(const TempDir& dir, const std::string& config_file);
+
+nlohmann::json json_of(const signet::HttpResponse& response);
+
+}  // namespace signet::test

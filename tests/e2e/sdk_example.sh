@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The plugin author's path, for real: install Signet into a fresh prefix,
+# build sdk/examples/notify-jsonl out of tree against the installed SDK
+# alone, load that library into the installed host, issue a certificate
+# (signed by the scripted test CA) and find the event the plugin wrote.
+set -euo pipefail
+build_dir=$1
+source_dir=$2
+work=$(mktemp -d /tmp/signet-sdk-example-XXXXXX)
+host_pid=
+cleanup() {
+  [[ -n "$host_pid" ]] && kill -9 "$host_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [[ -f "$work/host.log" ]] && cat "$work/host.log" >&2; exit 1; }
+
+prefix=$work/prefix
+cmake --install "$build_dir" --prefix "$prefix" >/dev/null
+for f in bin/signet lib/signet/plugins/notify-jsonl.so include/signet/sdk.hpp \
+         lib/cmake/SignetSDK/SignetSDKConfig.cmake lib/cmake/SignetSDK/SignetPlugin.cmake; do
+  [[ -e "$prefix/$f" ]] || fail "install is missing $f"
+done
+
+# Out of tree: a copy of the example, nothing of the source tree on the path.
+cp -r "$source_dir/sdk/examples/notify-jsonl" "$work/example"
+cmake -S "$work/example" -B "$work/example-build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null \
+  || fail "configuring the example against the installed SDK"
+cmake --build "$work/example-build" -j 2 >/dev/null || fail "building the example"
+plugin=$work/example-build/notify-jsonl.so
+[[ -f "$plugin" ]] || fail "the example build made no notify-jsonl.so"
+
+"$prefix/bin/signet" plugins list --dir "$work/example-build" | grep -q "notify-jsonl  kind=notifier  version=1.0.0  sdk=1.0" \
+  || fail "signet plugins list does not show the example"
+
+cat > "$work/signet.yaml" <<YAML
+data_dir: $work/data
+log_level: warn
+server: {listen: "127.0.0.1:0", tls: {auto: true}}
+plugins:
+  ca:
+    scripted: {plugin: ca-scripted, library: $build_dir/tests/plugins/scripted/ca-scripted.so}
+  notifier:
+    example: {plugin: notify-jsonl, library: $plugin, config: {path: $work/events.jsonl}}
+profiles:
+  default: {dns: {allowed_suffixes: [.example.com]}}
+pipelines:
+  issue: {sign: scripted, notify: [example]}
+YAML
+"$prefix/bin/signet" token bootstrap --config "$work/signet.yaml" --out "$work/token" >/dev/null || fail "token bootstrap"
+"$prefix/bin/signet" serve --config "$work/signet.yaml" >"$work/host.log" 2>&1 &
+host_pid=$!
+url=
+for _ in $(seq 1 100); do
+  url=$(sed -n 's/^signet: listening on //p' "$work/host.log")
+  [[ -n "$url" ]] && break
+  kill -0 "$host_pid" 2>/dev/null || fail "the host exited"
+  sleep 0.1
+done
+[[ -n "$url" ]] || fail "the host did not start"
+
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/app.key" \
+  -out "$work/app.csr" -subj /CN=app.example.com 2>/dev/null
+body=$(python3 -c 'import json,sys; print(json.dumps({"common_name":"app.example.com","csr":open(sys.argv[1]).read()}))' "$work/app.csr")
+status=$(curl -sS -o "$work/response.json" -w '%{http_code}' --cacert "$work/data/ca.pem" \
+  -H "Authorization: Bearer $(cat "$work/token")" -H 'Content-Type: application/json' \
+  -d "$body" "$url/v1/certificates")
+[[ "$status" == 201 ]] || fail "issuance answered $status: $(cat "$work/response.json")"
+request_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["request_id"])' "$work/response.json")
+grep -q "\"type\":\"issued\"" "$work/events.jsonl" || fail "no issued event in the example's file"
+grep -q "$request_id" "$work/events.jsonl" || fail "the event does not name request $request_id"
+echo "sdk example: built out of tree, loaded, delivered the event of $request_id"

@@ -1,0 +1,106 @@
+// A test double of a certificate authority, driven by metadata.script, e.g.
+// ["pending:1", "fail_retry", "done"]. Steps: done | pending:SECONDS |
+// fail_retry | fail | sleep:MILLISECONDS (then done) | throw.
+// The position in the script survives a restart through the ticket.
+#include <signet/sdk.hpp>
+
+#include <map>
+#include <mutex>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <stdexcept>
+#include <thread>
+
+namespace {
+
+constexpr const char* kSchema = R"json({"type": "object", "properties": {}, "additionalProperties": false})json";
+
+using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+using CertPtr = std::unique_ptr<X509, decltype(&X509_free)>;
+
+std::string to_pem(X509* cert) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  PEM_write_bio_X509(bio.get(), cert);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+void set_name(X509_NAME* name, const std::string& cn) {
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+}
+
+CertPtr new_cert(EVP_PKEY* subject_key, const std::string& cn, X509_NAME* issuer, long seconds) {
+  CertPtr cert(X509_new(), X509_free);
+  X509_set_version(cert.get(), 2);
+  unsigned char serial[16];
+  RAND_bytes(serial, sizeof serial);
+  serial[0] &= 0x7f;  // positive
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> bn(BN_bin2bn(serial, sizeof serial, nullptr), BN_free);
+  BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get()));
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), seconds);
+  set_name(X509_get_subject_name(cert.get()), cn);
+  X509_set_issuer_name(cert.get(), issuer ? issuer : X509_get_subject_name(cert.get()));
+  X509_set_pubkey(cert.get(), subject_key);
+  return cert;
+}
+
+class ScriptedCa final : public signet::CertificateAuthority {
+ public:
+  ScriptedCa() : key_(EVP_EC_gen("P-256"), EVP_PKEY_free), ca_(new_cert(key_.get(), "Scripted Test CA", nullptr, 86400)) {
+    X509_sign(ca_.get(), key_.get(), EVP_sha256());
+  }
+
+  signet::Result<signet::SignOutcome> sign(const signet::SignRequest& r) override {
+    const auto script = r.metadata.value("script", std::vector<std::string>{"done"});
+    const std::size_t position = advance(r.request_id, r.ticket);
+    const std::string step = position < script.size() ? script[position] : "done";
+    const std::string verb = step.substr(0, step.find(':'));
+    const std::string argument = step.find(':') == std::string::npos ? "" : step.substr(step.find(':') + 1);
+    if (verb == "pending") return signet::SignOutcome(signet::Pending{std::to_string(position + 1), std::chrono::seconds(std::stoi(argument))});
+    if (verb == "fail_retry") return signet::make_error(signet::ErrorCode::unavailable, "scripted transient failure");
+    if (verb == "fail") return signet::make_error(signet::ErrorCode::rejected, "scripted final failure");
+    if (verb == "throw") throw std::runtime_error("scripted exception");
+    if (verb == "sleep") std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(argument)));
+    return issue(r);
+  }
+
+  signet::Result<std::vector<std::string>> chain() override { return std::vector<std::string>{to_pem(ca_.get())}; }
+
+ private:
+  // Where this request is in its script: after the ticket's position, or
+  // after the last call seen by this process, whichever is further.
+  std::size_t advance(const std::string& request_id, const std::string& ticket) {
+    std::lock_guard lock(mutex_);
+    std::size_t position = ticket.empty() ? 0 : std::stoul(ticket);
+    position = std::max(position, seen_[request_id]);
+    seen_[request_id] = position + 1;
+    return position;
+  }
+
+  signet::Result<signet::SignOutcome> issue(const signet::SignRequest& r) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(r.csr_pem.data(), static_cast<int>(r.csr_pem.size())), BIO_free);
+    std::unique_ptr<X509_REQ, decltype(&X509_REQ_free)> csr(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr), X509_REQ_free);
+    if (!csr) return signet::make_error(signet::ErrorCode::invalid_argument, "unreadable CSR");
+    EVP_PKEY* subject_key = X509_REQ_get0_pubkey(csr.get());
+    CertPtr cert = new_cert(subject_key, r.common_name, X509_get_subject_name(ca_.get()), std::max<long>(60, r.ttl.count()));
+    X509_sign(cert.get(), key_.get(), EVP_sha256());
+    return signet::SignOutcome(signet::IssuedCertificate{to_pem(cert.get()), {to_pem(ca_.get())}});
+  }
+
+  KeyPtr key_;
+  CertPtr ca_;
+  std::mutex mutex_;
+  std::map<std::string, std::size_t> seen_;
+};
+
+signet::Result<std::unique_ptr<signet::CertificateAuthority>> make_ca(const signet::PluginContext&) {
+  return std::unique_ptr<signet::CertificateAuthority>(std::make_unique<ScriptedCa>());
+}
+
+}  // namespace
+
+SIGNET_PLUGIN(signet::CertificateAuthority, "ca-scripted", "1.0.0", kSchema, SIGNET_CAP_CA_PENDING, make_ca)
