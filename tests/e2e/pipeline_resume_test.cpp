@@ -126,6 +126,32 @@ TEST_F(PipelineTest, AnExceptionInAPluginFailsTheRequestNotTheHost) {
   EXPECT_EQ(health.value().status, 200);
 }
 
+TEST_F(PipelineTest, BadInputIsRefusedBeforeAnythingIsStored) {
+  auto host = start();
+  auto post = [&](const std::string& body) {
+    auto r = http("POST", host->url() + "/v1/certificates", body, token_, ca());
+    EXPECT_TRUE(r);
+    return r ? r.value() : signet::HttpResponse{};
+  };
+  auto code = [](const signet::HttpResponse& r) { return json_of(r)["error"]["code"].get<std::string>(); };
+  const auto not_json = post("{not json");
+  EXPECT_EQ(not_json.status, 400);
+  EXPECT_EQ(code(not_json), "invalid_json");
+  const auto outside = post(nlohmann::json{{"common_name", "app.example.com"}, {"csr", csr_},
+                                           {"sans", {{"dns", {"evil.org"}}}}}.dump());
+  EXPECT_EQ(outside.status, 400);
+  EXPECT_EQ(code(outside), "san_not_allowed");
+  EXPECT_EQ(json_of(outside)["error"]["message"], "SAN evil.org is outside profile default");
+  const auto bad_csr = post(nlohmann::json{{"common_name", "app.example.com"}, {"csr", "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"}}.dump());
+  EXPECT_EQ(bad_csr.status, 400);
+  EXPECT_EQ(code(bad_csr), "invalid_csr");
+  const auto profile = post(nlohmann::json{{"profile", "nope"}, {"csr", csr_}}.dump());
+  EXPECT_EQ(profile.status, 400);
+  EXPECT_EQ(code(profile), "unknown_profile");
+  const auto db = dir_.path() + "/data/signet.db";
+  EXPECT_EQ(run_command("sqlite3 " + db + " 'SELECT COUNT(*) FROM requests'").output, "0\n");
+}
+
 TEST_F(PipelineTest, ResumesAfterSigkillInTheMiddleOfAStep) {
   std::string id;
   {

@@ -99,8 +99,10 @@ class Session {
     const std::string request_id = new_id("rid");
     if (ec == beast::error::timeout || ec == http::error::end_of_stream) co_return false;
     if (ec) {
-      co_await write(error_response({error_code_for(ec), "malformed or oversize request: " + ec.message()}, request_id),
-                     request_id, false);
+      // Built before the co_await: GCC 12 mishandles temporaries inside co_await expressions.
+      const ApiError error{error_code_for(ec), "malformed or oversize request: " + ec.message()};
+      HttpResponseMessage refusal = error_response(error, request_id);
+      co_await write(std::move(refusal), request_id, false);
       co_return false;
     }
     const HttpRequestMessage request = parser.release();
@@ -108,7 +110,8 @@ class Session {
     RequestContext context{request, request_id, remote_, {}, {}, {}, {}};
     parse_target(std::string_view(request.target().data(), request.target().size()), context.path, context.query);
     const Router& router = server_.router_;
-    auto response = co_await run_on(server_.workers_, [&router, &context] { return router.dispatch(context); });
+    auto dispatch = [&router, &context] { return router.dispatch(context); };
+    auto response = co_await run_on(server_.workers_, std::move(dispatch));
     const bool keep_alive = request.keep_alive();
     log_access(request, context, response, started);
     co_await write(std::move(response), request_id, keep_alive);
