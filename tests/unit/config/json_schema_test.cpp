@@ -3,6 +3,9 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
@@ -614,6 +617,36 @@ TEST(ParseSchema, ParsesAndChecks) {
   EXPECT_EQ(schema, json::parse(R"({"type": "string"})"));
   EXPECT_EQ(parse_schema(R"({"type": "string", "const": "x"})", schema),
             "unsupported keyword \"const\" at the schema root");
+}
+
+}  // namespace
+}  // namespace signet::host
+
+namespace signet::host {
+namespace {
+
+// Secrets need not sit in the file: plugin configs resolve references too.
+TEST(ConvertWithSchema, ResolvesEnvironmentAndFileReferences) {
+  ::setenv("SIGNET_TEST_SECRET_PORT", "8443", 1);
+  const std::string file = std::string(::testing::TempDir()) + "signet-secret.txt";
+  std::ofstream(file) << "s3cret\n";
+  const auto schema = nlohmann::json::parse(R"({"type": "object", "properties": {
+      "port": {"type": "integer"}, "password": {"type": "string"}}})");
+  const auto converted = convert_with_schema(
+      YAML::Load("port: ${env:SIGNET_TEST_SECRET_PORT}\npassword: ${file:" + file + "}\n"), schema);
+  EXPECT_TRUE(converted.problems.empty());
+  EXPECT_EQ(converted.value["port"], 8443);
+  EXPECT_EQ(converted.value["password"], "s3cret");
+}
+
+TEST(ConvertWithSchema, AnUnsetReferenceIsAProblemWithItsLine) {
+  ::unsetenv("SIGNET_TEST_UNSET");
+  const auto schema = nlohmann::json::parse(R"({"type": "object", "properties": {"token": {"type": "string"}}})");
+  const auto converted = convert_with_schema(YAML::Load("\ntoken: ${env:SIGNET_TEST_UNSET}\n"), schema);
+  ASSERT_EQ(converted.problems.size(), 1u);
+  EXPECT_EQ(converted.problems[0].line, 2);
+  EXPECT_NE(converted.problems[0].message.find("environment variable SIGNET_TEST_UNSET is not set"), std::string::npos)
+      << converted.problems[0].message;
 }
 
 }  // namespace
