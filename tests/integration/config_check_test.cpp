@@ -11,25 +11,12 @@
 #include <sys/wait.h>
 #include <vector>
 
+#include "signet_process.hpp"
+
 namespace {
 
 const std::string kBroken = SIGNET_TEST_BROKEN_DIR;
 const std::string kPlugins = SIGNET_TEST_PLUGIN_DIR;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  return lines;
-}
 
 struct Check {
   int status = -1;
@@ -39,22 +26,14 @@ struct Check {
 
 // Writes `yaml` to a fresh directory and runs `signet config check` on it.
 Check config_check(const std::string& yaml) {
-  char pattern[] = "/tmp/signet-config-check-XXXXXX";
-  const char* made = ::mkdtemp(pattern);
-  if (!made) throw std::runtime_error("mkdtemp failed");
-  const std::string dir = made;
+  const signet::test::TempDir dir;
   Check check;
-  check.file = dir + "/signet.yaml";
-  std::ofstream(check.file, std::ios::binary) << yaml;
-  const std::string command = "timeout 20 '" SIGNET_TEST_BINARY "' config check '" + check.file + "' >'" + dir +
-                              "/out' 2>'" + dir + "/err'";
-  const int raw = std::system(command.c_str());
-  check.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  check.out = slurp(dir + "/out");
-  check.err = slurp(dir + "/err");
-  check.lines = lines_of(check.err);
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
+  check.file = dir.write("signet.yaml", yaml);
+  const auto run = signet::test::run_signet(dir, "config check '" + check.file + "'");
+  check.status = run.status;
+  check.out = run.out;
+  check.err = run.err;
+  check.lines = signet::test::lines_of(run.err);
   return check;
 }
 

@@ -12,67 +12,17 @@
 #include <vector>
 
 #include "plugins/loader.hpp"
+#include "signet_process.hpp"
 
 namespace {
 
 const std::string kBroken = SIGNET_TEST_BROKEN_DIR;
 const std::string kPlugins = SIGNET_TEST_PLUGIN_DIR;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) lines.push_back(line);
-  return lines;
-}
-
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/signet-integration-XXXXXX";
-    const char* made = ::mkdtemp(pattern);
-    if (!made) throw std::runtime_error("mkdtemp failed");
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string write(const std::string& name, const std::string& content) const {
-    const std::string file = path_ + "/" + name;
-    std::ofstream(file, std::ios::binary) << content;
-    return file;
-  }
-
- private:
-  std::string path_;
-};
-
-struct RunResult {
-  int status = -1;  // exit status; -1 when killed by a signal
-  std::string out, err;
-};
-
-// Runs the real signet binary with a 20 s limit (timeout exits 124).
-RunResult run_signet(const TempDir& dir, const std::string& args) {
-  const std::string out = dir.path() + "/signet.stdout", err = dir.path() + "/signet.stderr";
-  const std::string command =
-      "timeout 20 '" SIGNET_TEST_BINARY "' " + args + " >'" + out + "' 2>'" + err + "'";
-  const int raw = std::system(command.c_str());
-  RunResult run;
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = slurp(out);
-  run.err = slurp(err);
-  return run;
-}
+using signet::test::lines_of;
+using signet::test::run_signet;
+using signet::test::TempDir;
+using RunResult = signet::test::SignetRun;
 
 // Lines 1-4 of every configuration below; instances start on line 5.
 std::string head(const TempDir& dir) {

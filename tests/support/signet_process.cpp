@@ -24,8 +24,9 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-void TempDir::write(const std::string& name, const std::string& content) const {
+std::string TempDir::write(const std::string& name, const std::string& content) const {
   std::ofstream(file(name), std::ios::binary | std::ios::trunc) << content;
+  return file(name);
 }
 
 std::string read_file(const std::string& path) {
@@ -33,6 +34,21 @@ std::string read_file(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+SignetRun run_signet(const TempDir& dir, const std::string& args) {
+  const std::string out = dir.file("signet.stdout"), err = dir.file("signet.stderr");
+  const std::string command = "timeout 20 '" + binary_path() + "' " + args + " >'" + out + "' 2>'" + err + "'";
+  const int raw = std::system(command.c_str());
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_file(out), read_file(err)};
 }
 
 std::string binary_path() { return SIGNET_TEST_BINARY; }

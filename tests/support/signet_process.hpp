@@ -19,13 +19,14 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
-  void write(const std::string& name, const std::string& content) const;
+  std::string write(const std::string& name, const std::string& content) const;  // returns the path
 
  private:
   std::string path_;
 };
 
 std::string read_file(const std::string& path);
+std::vector<std::string> lines_of(const std::string& text);  // non-empty lines
 
 class SignetProcess {
  public:
@@ -53,6 +54,14 @@ struct CommandResult {
   std::string output;
 };
 CommandResult run_command(const std::string& command_line);
+
+// Runs the signet binary with `args` (shell words) under a 20 s limit
+// (timeout exits 124); stdout and stderr are kept apart.
+struct SignetRun {
+  int status = -1;  // exit status; -1 when killed by a signal
+  std::string out, err;
+};
+SignetRun run_signet(const TempDir& dir, const std::string& args);
 
 // Sends one request with the host's own libcurl client.
 signet::Result<signet::HttpResponse> http(const std::string& method, const std::string& url,
