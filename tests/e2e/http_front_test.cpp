@@ -87,6 +87,19 @@ TEST_F(HttpFront, AnUnknownRouteIs404WithTheErrorBody) {
   EXPECT_EQ(json_of(r)["error"]["message"], "no route for /v1/nowhere");
 }
 
+TEST_F(HttpFront, APathThatIsNotUtf8IsAnsweredNotFatal) {
+  const auto r = raw_exchange(plain_->port(), "GET /%FF%FE HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                              milliseconds(5000));
+  EXPECT_EQ(r.received.rfind("HTTP/1.1 404", 0), 0u) << r.received;
+  EXPECT_NE(r.received.find("\"not_found\""), std::string::npos);
+}
+
+TEST_F(HttpFront, UnknownMethodsAreRefused) {
+  const auto r = raw_exchange(plain_->port(), "FROB /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                              milliseconds(5000));
+  EXPECT_EQ(r.received.rfind("HTTP/1.1 405", 0), 0u) << r.received;
+}
+
 TEST_F(HttpFront, AWrongMethodIs405WithAllow) {
   auto r = http("DELETE", tls_->url() + "/health", "", "", ca());
   ASSERT_TRUE(r);

@@ -5,7 +5,7 @@ namespace signet::host {
 void add_operations_routes(Router& router, ApiDependencies deps) {
   router.add(http::verb::get, "/health", [](RequestContext&) {
     return json_response(http::status::ok, {{"status", "ok"}});
-  }, true);
+  }, {.open = true, .inline_ = true});
 
   router.add(http::verb::get, "/ready", [deps](RequestContext&) {
     nlohmann::json checks = nlohmann::json::object();
@@ -20,11 +20,11 @@ void add_operations_routes(Router& router, ApiDependencies deps) {
     }
     return json_response(ready ? http::status::ok : http::status::service_unavailable,
                          {{"status", ready ? "ready" : "not_ready"}, {"checks", checks}});
-  }, true);
+  }, {.open = true});
 
   router.add(http::verb::get, "/metrics", [deps](RequestContext&) {
     return text_response(http::status::ok, deps.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
-  }, true);
+  }, {.open = true});
 }
 
 }  // namespace signet::host

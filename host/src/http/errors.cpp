@@ -64,7 +64,9 @@ HttpResponseMessage error_response(const ApiError& error, const std::string& req
 ApiError api_error(const Error& error) { return {std::string(to_string(error.code)), error.message}; }
 
 HttpResponseMessage json_response(http::status status, const nlohmann::json& body) {
-  return text_response(status, body.dump(), "application/json");
+  // A path or message may carry bytes that are not UTF-8 (GET /%FF): replace
+  // them rather than throw.
+  return text_response(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), "application/json");
 }
 
 HttpResponseMessage text_response(http::status status, std::string body, const std::string& content_type) {

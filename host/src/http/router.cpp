@@ -57,11 +57,12 @@ void parse_target(std::string_view target, std::string& path, std::map<std::stri
   }
 }
 
-void Router::add(http::verb method, const std::string& pattern, Handler handler, bool open) {
-  routes_.push_back({method, split_path(pattern), std::move(handler), open});
+void Router::add(http::verb method, const std::string& pattern, Handler handler, RouteOptions options) {
+  routes_.push_back({method, split_path(pattern), std::move(handler), options});
 }
 
-bool Router::match(const Route& route, const std::vector<std::string>& path, RequestContext& context) const {
+bool Router::match(const Route& route, const std::vector<std::string>& path,
+                   std::map<std::string, std::string>& out) const {
   if (route.segments.size() != path.size()) return false;
   std::map<std::string, std::string> params;
   for (std::size_t i = 0; i < path.size(); ++i) {
@@ -69,30 +70,42 @@ bool Router::match(const Route& route, const std::vector<std::string>& path, Req
     if (s.size() > 2 && s.front() == '{' && s.back() == '}') params[s.substr(1, s.size() - 2)] = path[i];
     else if (s != path[i]) return false;
   }
-  context.params = std::move(params);
+  out = std::move(params);
   return true;
 }
 
-HttpResponseMessage Router::dispatch(RequestContext& context) const {
+bool Router::runs_inline(const RequestContext& context) const {
+  const auto path = split_path(context.path);
+  std::map<std::string, std::string> params;
+  for (const auto& route : routes_)
+    if (route.method == context.message.method() && match(route, path, params)) return route.options.inline_;
+  return false;
+}
+
+HttpResponseMessage Router::dispatch(RequestContext& context) const noexcept {
+  try {
+    return route(context);
+  } catch (const std::exception&) {
+    return error_response({"internal", "internal error"}, context.request_id);
+  }
+}
+
+HttpResponseMessage Router::route(RequestContext& context) const {
   const auto path = split_path(context.path);
   std::string allowed;
   for (const auto& route : routes_) {
-    if (!match(route, path, context)) continue;
+    if (!match(route, path, context.params)) continue;
     if (route.method != context.message.method()) {
       allowed += (allowed.empty() ? "" : ", ") + std::string(http::to_string(route.method));
       continue;
     }
-    try {
-      if (!route.open)
-        if (auto denied = authenticate_(context)) {
-          auto response = error_response(*denied, context.request_id);
-          if (denied->code == "unauthenticated") response.set(http::field::www_authenticate, "Bearer realm=\"signet\"");
-          return response;
-        }
-      return route.handler(context);
-    } catch (const std::exception&) {
-      return error_response({"internal", "internal error"}, context.request_id);
-    }
+    if (!route.options.open)
+      if (auto denied = authenticate_(context)) {
+        auto response = error_response(*denied, context.request_id);
+        if (denied->code == "unauthenticated") response.set(http::field::www_authenticate, "Bearer realm=\"signet\"");
+        return response;
+      }
+    return route.handler(context);
   }
   if (!allowed.empty()) {
     auto response = error_response({"method_not_allowed", "method " + std::string(context.message.method_string()) +

@@ -16,24 +16,31 @@ using Handler = std::function<HttpResponseMessage(RequestContext&)>;
 // Fills context.principal or returns why not.
 using Authenticator = std::function<std::optional<ApiError>(RequestContext&)>;
 
+struct RouteOptions {
+  bool open = false;     // no authentication
+  bool inline_ = false;  // cheap and never blocking: runs on the I/O thread
+};
+
 class Router {
  public:
   explicit Router(Authenticator authenticate) : authenticate_(std::move(authenticate)) {}
 
-  // pattern: "/v1/requests/{id}"; `open` routes need no authentication.
-  void add(http::verb method, const std::string& pattern, Handler handler, bool open = false);
+  // pattern: "/v1/requests/{id}".
+  void add(http::verb method, const std::string& pattern, Handler handler, RouteOptions options = {});
 
-  // Never throws: an exception from a handler becomes a 500 "internal".
-  HttpResponseMessage dispatch(RequestContext& context) const;
+  // Never throws: any exception becomes a 500 "internal".
+  HttpResponseMessage dispatch(RequestContext& context) const noexcept;
+  bool runs_inline(const RequestContext& context) const;
 
  private:
   struct Route {
     http::verb method;
     std::vector<std::string> segments;
     Handler handler;
-    bool open;
+    RouteOptions options;
   };
-  bool match(const Route& route, const std::vector<std::string>& path, RequestContext& context) const;
+  HttpResponseMessage route(RequestContext& context) const;
+  bool match(const Route& route, const std::vector<std::string>& path, std::map<std::string, std::string>& params) const;
 
   Authenticator authenticate_;
   std::vector<Route> routes_;

@@ -5,6 +5,9 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <sys/resource.h>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -36,19 +39,21 @@ bool split_host_port(const std::string& listen, std::string& host, unsigned shor
 namespace {
 
 // Runs f on the worker pool and resumes the coroutine on its own executor.
+// An ordinary function, not a coroutine: GCC 12 mishandles lambdas and other
+// temporaries built inside a co_await expression.
 template <class F>
-asio::awaitable<HttpResponseMessage> run_on(asio::thread_pool& pool, F f) {
-  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpResponseMessage)>(
-      [&pool, f = std::move(f)](auto handler) mutable {
-        asio::post(pool, [f = std::move(f), handler = std::move(handler)]() mutable {
-          HttpResponseMessage response = f();
+auto run_on(asio::thread_pool& pool, F f) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpResponseMessage)>(
+      [&pool](auto handler, F work) {
+        asio::post(pool, [work = std::move(work), handler = std::move(handler)]() mutable {
+          HttpResponseMessage response = work();
           auto executor = asio::get_associated_executor(handler);
           asio::dispatch(executor, [handler = std::move(handler), response = std::move(response)]() mutable {
             handler(std::move(response));
           });
         });
       },
-      use_awaitable);
+      use_awaitable, std::move(f));
 }
 
 std::string error_code_for(const beast::error_code& ec) {
@@ -102,7 +107,7 @@ class Session {
       // Built before the co_await: GCC 12 mishandles temporaries inside co_await expressions.
       const ApiError error{error_code_for(ec), "malformed or oversize request: " + ec.message()};
       HttpResponseMessage refusal = error_response(error, request_id);
-      co_await write(std::move(refusal), request_id, false);
+      co_await write(refusal, request_id, false);
       co_return false;
     }
     const HttpRequestMessage request = parser.release();
@@ -110,15 +115,20 @@ class Session {
     RequestContext context{request, request_id, remote_, {}, {}, {}, {}};
     parse_target(std::string_view(request.target().data(), request.target().size()), context.path, context.query);
     const Router& router = server_.router_;
-    auto dispatch = [&router, &context] { return router.dispatch(context); };
-    auto response = co_await run_on(server_.workers_, std::move(dispatch));
+    HttpResponseMessage response;
+    if (router.runs_inline(context)) {
+      response = router.dispatch(context);  // cheap and non-blocking: /health
+    } else {
+      auto dispatch = [&router, &context] { return router.dispatch(context); };
+      response = co_await run_on(server_.workers_, std::move(dispatch));
+    }
     const bool keep_alive = request.keep_alive();
     log_access(request, context, response, started);
-    co_await write(std::move(response), request_id, keep_alive);
+    co_await write(response, request_id, keep_alive);
     co_return keep_alive;
   }
 
-  asio::awaitable<void> write(HttpResponseMessage response, const std::string& request_id, bool keep_alive) {
+  asio::awaitable<void> write(HttpResponseMessage& response, const std::string& request_id, bool keep_alive) {
     response.set("X-Request-Id", request_id);
     response.set(http::field::server, "signet");
     response.keep_alive(keep_alive);
@@ -147,7 +157,7 @@ class Session {
                                       {"duration_ms", seconds * 1000},
                                       {"principal", context.principal ? context.principal->id : ""}});
     server_.metrics_.counter_add("signet_http_requests_total", "HTTP requests answered",
-                                 {{"method", std::string(request.method_string())},
+                                 {{"method", std::string(http::to_string(request.method()))},
                                   {"code", std::to_string(response.result_int())}}, 1);
     server_.metrics_.histogram_observe("signet_http_request_seconds", "Time to answer an HTTP request", {}, seconds);
   }
@@ -159,10 +169,22 @@ class Session {
   bool first_ = true;
 };
 
+// Raises the soft descriptor limit to the hard one and keeps room for the
+// database, plugins and log files: more connections than that would only
+// make accept() fail.
+std::uint64_t connection_capacity() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  limit.rlim_cur = limit.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  return limit.rlim_cur > 256 ? limit.rlim_cur - 128 : limit.rlim_cur / 2;
+}
+
 HttpServer::HttpServer(const ServerConfig& config, std::shared_ptr<asio::ssl::context> tls, const Router& router,
                        asio::thread_pool& workers, signet::Logger& access_log, signet::Metrics& metrics)
     : config_(config), tls_(std::move(tls)), router_(router), workers_(workers), access_log_(access_log),
-      metrics_(metrics), acceptor_(io_) {}
+      metrics_(metrics), work_(asio::make_work_guard(io_)), acceptor_(io_) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -179,6 +201,7 @@ Result<void> HttpServer::listen() {
     acceptor_.bind(endpoint);
     acceptor_.listen(asio::socket_base::max_listen_connections);
     port_ = acceptor_.local_endpoint().port();
+    max_connections_ = std::min<std::uint64_t>(config_.limits.max_connections, connection_capacity());
     return {};
   } catch (const std::exception& e) {
     return make_error(ErrorCode::unavailable, "cannot listen on " + config_.listen + ": " + e.what());
@@ -190,43 +213,58 @@ std::string HttpServer::url() const {
   return std::string(tls_ ? "https://" : "http://") + host + ":" + std::to_string(port_);
 }
 
-void HttpServer::accept_loop_start() {
-  asio::co_spawn(io_, [this]() -> asio::awaitable<void> {
-    for (;;) {
-      tcp::socket socket = co_await acceptor_.async_accept(use_awaitable);
-      if (connections_.load() >= config_.limits.max_connections) continue;  // dropped: the socket closes here
-      std::string remote;
-      beast::error_code ec;
-      const auto peer = socket.remote_endpoint(ec);
-      if (!ec) remote = peer.address().to_string();
-      connections_ += 1;
-      auto done = [this](std::exception_ptr) { connections_ -= 1; };
-      if (tls_) {
-        auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), remote);
-        asio::co_spawn(io_, [session]() { return session->run(); }, done);
-      } else {
-        auto session = std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)), remote);
-        asio::co_spawn(io_, [session]() { return session->run(); }, done);
-      }
+asio::awaitable<void> HttpServer::accept_loop() {
+  asio::steady_timer pause(io_);
+  for (;;) {
+    beast::error_code ec;
+    // Each connection gets its own strand: with several I/O threads, its
+    // timers and its coroutine never run at once.
+    tcp::socket socket = co_await acceptor_.async_accept(asio::make_strand(io_), asio::redirect_error(use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec) {
+      // Out of descriptors (EMFILE) and the like: keep serving the
+      // connections there are, and try again shortly.
+      access_log_.warn("accept failed", {{"error", ec.message()}});
+      pause.expires_after(std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+      continue;
     }
-  }, asio::detached);
+    if (connections_.load() >= max_connections_) continue;  // dropped: the socket closes here
+    spawn_session(std::move(socket));
+  }
+}
+
+void HttpServer::spawn_session(tcp::socket socket) {
+  std::string remote;
+  beast::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (!ec) remote = peer.address().to_string();
+  connections_ += 1;
+  auto done = [this](std::exception_ptr) { connections_ -= 1; };
+  const auto executor = socket.get_executor();
+  if (tls_) {
+    auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+        *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), remote);
+    asio::co_spawn(executor, [session]() { return session->run(); }, done);
+  } else {
+    auto session = std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)), remote);
+    asio::co_spawn(executor, [session]() { return session->run(); }, done);
+  }
 }
 
 void HttpServer::start() {
-  accept_loop_start();
+  asio::co_spawn(io_, accept_loop(), asio::detached);
   for (int i = 0; i < config_.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
 }
 
 void HttpServer::stop() {
   if (threads_.empty()) return;
-  asio::post(io_, [this] {
-    beast::error_code ec;
-    acceptor_.close(ec);
-  });
+  work_.reset();
   io_.stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  beast::error_code ec;
+  acceptor_.close(ec);  // no thread runs io_ any more: safe to touch here
 }
 
 }  // namespace signet::host

@@ -9,6 +9,10 @@
 #include <thread>
 #include <vector>
 
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -32,11 +36,12 @@ class HttpServer {
   unsigned short port() const { return port_; }
   std::string url() const;
   void start();  // runs the I/O threads
-  void stop();   // closes the listener and every connection, joins the threads
+  void stop();   // stops the I/O threads (ending every connection) and closes the listener
 
  private:
   template <class Stream> friend class Session;
-  void accept_loop_start();
+  boost::asio::awaitable<void> accept_loop();
+  void spawn_session(boost::asio::ip::tcp::socket socket);
 
   ServerConfig config_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
@@ -45,7 +50,10 @@ class HttpServer {
   signet::Logger& access_log_;
   signet::Metrics& metrics_;
   boost::asio::io_context io_;
+  // Keeps the I/O threads running while every session waits on the pool.
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::uint64_t max_connections_ = 0;
   unsigned short port_ = 0;
   std::string host_;
   std::atomic<std::uint64_t> connections_{0};

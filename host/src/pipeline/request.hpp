@@ -34,6 +34,9 @@ struct RequestRecord {
   std::string certificate_id;
   TimePoint created_at{};
   TimePoint updated_at{};
+  // This claim's lease (the lease_owner column): unique per claim, so a
+  // worker whose lease was taken over can no longer write.
+  std::string lease_token;
 
   bool finished() const { return status == RequestStatus::succeeded || status == RequestStatus::failed; }
 };

@@ -48,7 +48,12 @@ RequestStatus request_status_from(const std::string& text) {
   return RequestStatus::failed;
 }
 
-Result<void> RequestRepo::create_claimed(const RequestRecord& q, const std::string& owner, TimePoint lease_until) {
+std::string RequestRepo::new_lease_token(const std::string& owner) {
+  return owner + "." + std::to_string(++claims_);
+}
+
+Result<void> RequestRepo::create_claimed(const RequestRecord& q, TimePoint lease_until) {
+  const std::string& owner = q.lease_token;
   return db_.write([&](soci::session& s) {
     const std::string status = to_string(RequestStatus::running), input = q.input.dump(), state = q.state.dump();
     const long long next = to_unix_ms(q.next_attempt_at), lease = to_unix_ms(lease_until);
@@ -87,9 +92,10 @@ Result<std::vector<RequestRecord>> RequestRepo::claim_due(const std::string& own
     std::vector<RequestRecord> candidates;
     for (const auto& row : rows) candidates.push_back(from_row(row));
     for (auto& q : candidates) {
+      q.lease_token = new_lease_token(owner);
       soci::statement update = (s.prepare << "UPDATE requests SET status = 'running', lease_owner = :owner, "
                                              "lease_until = :lease WHERE id = :id AND " << due,
-                                soci::use(owner), soci::use(lease), soci::use(q.id), soci::use(now_ms), soci::use(now_ms));
+                                soci::use(q.lease_token), soci::use(lease), soci::use(q.id), soci::use(now_ms), soci::use(now_ms));
       update.execute(true);
       if (update.get_affected_rows() == 1) {
         q.status = RequestStatus::running;
@@ -101,10 +107,12 @@ Result<std::vector<RequestRecord>> RequestRepo::claim_due(const std::string& own
   return claimed;
 }
 
-Result<bool> RequestRepo::save(const RequestRecord& q, const std::string& owner, TimePoint lease_until) {
+Result<bool> RequestRepo::save(const RequestRecord& q, TimePoint lease_until) {
+  const std::string& owner = q.lease_token;
   bool kept = false;
   auto written = db_.write([&](soci::session& s) {
-    const std::string status = to_string(q.status), state = q.state.dump();
+    // Plugins may hand back bytes that are not UTF-8; store them replaced rather than never save.
+    const std::string status = to_string(q.status), state = q.state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     const long long next = to_unix_ms(q.next_attempt_at), updated = to_unix_ms(q.updated_at);
     const long long lease = to_unix_ms(lease_until);
     soci::indicator ticket_ind = q.ticket.empty() ? soci::i_null : soci::i_ok;

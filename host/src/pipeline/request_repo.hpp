@@ -2,6 +2,7 @@
 // worker that lost its lease can never overwrite the newer owner's progress.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,17 +16,20 @@ class RequestRepo {
  public:
   explicit RequestRepo(Database& db) : db_(db) {}
 
-  // Inserts the request already claimed by `owner` (status running).
-  Result<void> create_claimed(const RequestRecord& request, const std::string& owner, TimePoint lease_until);
+  // A fresh lease token for a claim by `owner` (a host id).
+  std::string new_lease_token(const std::string& owner);
+  // Inserts the request already claimed under request.lease_token (status running).
+  Result<void> create_claimed(const RequestRecord& request, TimePoint lease_until);
   Result<std::optional<RequestRecord>> load(const std::string& id);
   // Claims up to `limit` due requests: pending/waiting whose time has come,
   // and running ones whose lease expired (their host died).
   Result<std::vector<RequestRecord>> claim_due(const std::string& owner, TimePoint now, TimePoint lease_until, int limit);
-  // Writes progress; false when the lease was lost to another owner.
-  Result<bool> save(const RequestRecord& request, const std::string& owner, TimePoint lease_until);
+  // Writes progress; false when the lease was taken over by another claim.
+  Result<bool> save(const RequestRecord& request, TimePoint lease_until);
 
  private:
   Database& db_;
+  std::atomic<std::uint64_t> claims_{0};
 };
 
 }  // namespace signet::host

@@ -23,6 +23,9 @@ void Runner::stop() {
   }
   wake_.notify_all();
   if (poller_.joinable()) poller_.join();
+  // Work already posted refers to this object: wait until it is done.
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [this] { return in_flight_ == 0; });
 }
 
 TimePoint Runner::lease_end() const { return Clock::now() + config_.lease; }
@@ -59,7 +62,8 @@ void Runner::apply(RequestRecord& q, const Pipeline& p, const StepOutcome& outco
     case StepOutcome::Kind::waiting:
       q.status = RequestStatus::waiting;
       q.ticket = outcome.ticket;
-      q.next_attempt_at = q.updated_at + outcome.retry_after;
+      // A plugin's hint, kept within backoff.max so a wrong hint cannot park a request for days.
+      q.next_attempt_at = q.updated_at + std::min<std::chrono::milliseconds>(outcome.retry_after, config_.max_backoff);
       return;
     case StepOutcome::Kind::failed:
       q.attempts += 1;
@@ -72,20 +76,38 @@ void Runner::apply(RequestRecord& q, const Pipeline& p, const StepOutcome& outco
   }
 }
 
+// A step that throws fails the request instead of the worker thread.
+StepOutcome Runner::run_guarded(Step& step, RequestRecord& q) {
+  try {
+    return step.run(q);
+  } catch (const std::exception& e) {
+    log_.error("pipeline step threw", {{"request_id", q.id}, {"step", step.name()}, {"error", e.what()}});
+    return StepOutcome::fail(make_error(ErrorCode::internal, "step " + step.name() + " failed unexpectedly"));
+  }
+}
+
 RequestRecord Runner::advance(RequestRecord q, TimePoint deadline) {
   const auto found = pipelines_.find(q.operation);
   if (found == pipelines_.end()) {
     fail_final(q, make_error(ErrorCode::unsupported, "no pipeline is configured for " + q.operation));
-    (void)repo_.save(q, owner_, Clock::now());
+    (void)repo_.save(q, Clock::now());
     return q;
   }
   const Pipeline& p = *found->second;
-  if (auto index = p.index_of(q.step)) q.step_index = static_cast<int>(*index);
+  if (auto index = p.index_of(q.step)) {
+    q.step_index = static_cast<int>(*index);
+  } else if (q.status == RequestStatus::running) {
+    // The configuration changed while the request waited: its next step is gone.
+    fail_final(q, make_error(ErrorCode::invalid_config, "step " + q.step + " is no longer in the " + q.operation + " pipeline"));
+    q.updated_at = Clock::now();
+    (void)repo_.save(q, Clock::now());
+    return q;
+  }
   while (q.status == RequestStatus::running && static_cast<std::size_t>(q.step_index) < p.size()) {
     Step& step = p.at(static_cast<std::size_t>(q.step_index));
     q.step = step.name();
     const auto started = std::chrono::steady_clock::now();
-    const StepOutcome outcome = step.run(q);
+    const StepOutcome outcome = run_guarded(step, q);
     metrics_.histogram_observe("signet_pipeline_step_seconds", "Time spent in one pipeline step",
                                {{"operation", q.operation}, {"step", q.step}},
                                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -95,7 +117,7 @@ RequestRecord Runner::advance(RequestRecord q, TimePoint deadline) {
       q.status = RequestStatus::pending;  // out of budget: hand over to the poller
       q.next_attempt_at = Clock::now();
     }
-    auto saved = repo_.save(q, owner_, keep_running ? lease_end() : Clock::now());
+    auto saved = repo_.save(q, keep_running ? lease_end() : Clock::now());
     if (!saved || !saved.value()) {
       log_.warn("request lost its lease or could not be saved", {{"request_id", q.id}, {"step", q.step}});
       break;
@@ -116,19 +138,30 @@ Result<RequestRecord> Runner::submit(RequestRecord q, std::chrono::milliseconds 
   q.step = found->second->at(0).name();
   q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
   // Persisted before any step runs: from here on a crash cannot lose it.
-  if (auto created = repo_.create_claimed(q, owner_, lease_end()); !created) return std::move(created).error();
+  q.lease_token = repo_.new_lease_token(owner_);
+  if (auto created = repo_.create_claimed(q, lease_end()); !created) return std::move(created).error();
   auto done = std::make_shared<std::promise<RequestRecord>>();
   auto result = done->get_future();
-  in_flight_ += 1;
-  boost::asio::post(workers_, [this, q, done]() mutable {
-    done->set_value(advance(std::move(q), Clock::now() + config_.lease / 2));
-    in_flight_ -= 1;
-  });
+  launch(q, done);
   if (result.wait_for(budget) == std::future_status::ready) return result.get();
   // Still running: the caller answers 202 with what is persisted so far.
   auto persisted = repo_.load(q.id);
   if (!persisted) return std::move(persisted).error();
   return persisted.value().value_or(q);
+}
+
+void Runner::launch(RequestRecord q, std::shared_ptr<std::promise<RequestRecord>> done) {
+  {
+    std::lock_guard lock(mutex_);
+    in_flight_ += 1;
+  }
+  boost::asio::post(workers_, [this, q = std::move(q), done = std::move(done)]() mutable {
+    RequestRecord after = advance(std::move(q), Clock::now() + config_.lease / 2);
+    if (done) done->set_value(std::move(after));
+    std::lock_guard lock(mutex_);
+    in_flight_ -= 1;
+    idle_.notify_all();
+  });
 }
 
 int Runner::run_due_once() {
@@ -145,17 +178,15 @@ void Runner::poll_loop() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();
-    const int capacity = config_.workers - in_flight_.load();
+    int capacity = 0;
+    {
+      std::lock_guard guard(mutex_);
+      capacity = config_.workers - in_flight_;
+    }
     if (capacity > 0) {
       auto claimed = repo_.claim_due(owner_, Clock::now(), lease_end(), capacity);
       if (claimed) {
-        for (auto& q : claimed.value()) {
-          in_flight_ += 1;
-          boost::asio::post(workers_, [this, q = std::move(q)]() mutable {
-            advance(std::move(q), Clock::now() + config_.lease / 2);
-            in_flight_ -= 1;
-          });
-        }
+        for (auto& q : claimed.value()) launch(std::move(q), nullptr);
       } else {
         log_.warn("cannot claim due requests", {{"error", claimed.error().message}});
       }

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -43,6 +45,8 @@ class Runner {
 
  private:
   void poll_loop();
+  void launch(RequestRecord q, std::shared_ptr<std::promise<RequestRecord>> done);
+  StepOutcome run_guarded(Step& step, RequestRecord& q);
   void apply(RequestRecord& q, const Pipeline& p, const StepOutcome& outcome);
   void fail_final(RequestRecord& q, const Error& error);
   std::chrono::milliseconds backoff(int attempts, const Error& error) const;
@@ -56,9 +60,10 @@ class Runner {
   signet::Logger& log_;
   signet::Metrics& metrics_;
   std::string owner_;
-  std::atomic<int> in_flight_{0};
   std::mutex mutex_;
+  int in_flight_ = 0;  // posted to the pool and not finished; guarded by mutex_
   std::condition_variable wake_;
+  std::condition_variable idle_;
   bool stopping_ = false;
   std::thread poller_;
 };

@@ -49,6 +49,7 @@ class RunnerTest : public ::testing::Test {
     config_.max_attempts = 4;
   }
   void TearDown() override {
+    pool_.join();  // work posted by the runner finishes before the runner goes
     runner_.reset();
     db_.reset();
     std::filesystem::remove_all(dir_);
@@ -103,9 +104,10 @@ TEST_F(RunnerTest, WaitsWithATicketAndResumesWithIt) {
   RequestRecord saved = stored(q.id);
   EXPECT_EQ(saved.status, RequestStatus::waiting);
   EXPECT_EQ(saved.ticket, "ticket-1");
-  EXPECT_GE(saved.next_attempt_at - saved.updated_at, std::chrono::milliseconds(999));
+  // The plugin asked for 1 s; backoff.max (160 ms here) caps the hint.
+  EXPECT_EQ(saved.next_attempt_at - saved.updated_at, std::chrono::milliseconds(160));
   EXPECT_EQ(runner_->run_due_once(), 0) << "not due before its retry time";
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(runner_->run_due_once(), 1);
   saved = stored(q.id);
   EXPECT_EQ(saved.status, RequestStatus::succeeded);
@@ -194,7 +196,9 @@ TEST_F(RunnerTest, HandsOverToThePollerWhenAClaimedRunOutlivesItsDeadline) {
   q.status = RequestStatus::running;
   q.step = "first";
   q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
-  ASSERT_TRUE(RequestRepo(*db_).create_claimed(q, runner_->owner(), Clock::now() + std::chrono::seconds(30)));
+  RequestRepo repo(*db_);
+  q.lease_token = repo.new_lease_token(runner_->owner());
+  ASSERT_TRUE(repo.create_claimed(q, Clock::now() + std::chrono::seconds(30)));
   const RequestRecord after = runner_->advance(q, Clock::now());  // a deadline already past
   EXPECT_EQ(after.status, RequestStatus::pending);
   EXPECT_EQ(stored(q.id).step, "second") << "progress so far is persisted";
@@ -215,15 +219,71 @@ TEST_F(RunnerTest, AnExpiredLeaseIsReclaimedAndTheOldOwnerCannotWrite) {
   q.step = "sign";
   q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
   // Claimed by a host that then died: its lease ran out a second ago.
-  ASSERT_TRUE(repo.create_claimed(q, "host_dead", Clock::now() - std::chrono::seconds(1)));
+  q.lease_token = repo.new_lease_token("host_dead");
+  ASSERT_TRUE(repo.create_claimed(q, Clock::now() - std::chrono::seconds(1)));
   auto claimed = repo.claim_due("host_new", Clock::now(), Clock::now() + std::chrono::seconds(30), 10);
   ASSERT_TRUE(claimed);
   ASSERT_EQ(claimed.value().size(), 1u);
-  auto old_write = repo.save(q, "host_dead", Clock::now());
+  EXPECT_NE(claimed.value()[0].lease_token, q.lease_token);
+  auto old_write = repo.save(q, Clock::now());
   ASSERT_TRUE(old_write);
   EXPECT_FALSE(old_write.value()) << "the dead host lost its lease";
   auto again = repo.claim_due("host_third", Clock::now(), Clock::now() + std::chrono::seconds(30), 10);
   EXPECT_TRUE(again.value().empty()) << "a live lease is not taken";
+}
+
+TEST_F(RunnerTest, TwoClaimsOfOneHostHaveDifferentLeases) {
+  make_runner({std::make_shared<ScriptedStep>("sign", std::deque<StepOutcome>{})});
+  RequestRepo repo(*db_);
+  RequestRecord q;
+  q.id = new_id("req");
+  q.tenant_id = tenant_;
+  q.operation = "issue";
+  q.principal = "tok_test";
+  q.step = "sign";
+  q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
+  q.lease_token = repo.new_lease_token(runner_->owner());
+  ASSERT_TRUE(repo.create_claimed(q, Clock::now() - std::chrono::seconds(1)));
+  // The same host reclaims its own expired request (a step outran the lease):
+  // the first worker must not be able to write any more.
+  auto claimed = repo.claim_due(runner_->owner(), Clock::now(), Clock::now() + std::chrono::seconds(30), 10);
+  ASSERT_EQ(claimed.value().size(), 1u);
+  EXPECT_FALSE(repo.save(q, Clock::now()).value());
+  EXPECT_TRUE(repo.save(claimed.value()[0], Clock::now()).value());
+}
+
+// A step that throws.
+class ThrowingStep final : public Step {
+ public:
+  std::string name() const override { return "boom"; }
+  StepOutcome run(RequestRecord&) override { throw std::runtime_error("kaboom"); }
+};
+
+TEST_F(RunnerTest, AStepThatThrowsFailsTheRequestNotTheWorker) {
+  make_runner({std::make_shared<ThrowingStep>()});
+  const RequestRecord q = submit();
+  EXPECT_EQ(q.status, RequestStatus::failed);
+  EXPECT_EQ(stored(q.id).error_code, "internal");
+  EXPECT_EQ(stored(q.id).error_message, "step boom failed unexpectedly");
+}
+
+TEST_F(RunnerTest, ARequestWhoseStepLeftThePipelineFails) {
+  make_runner({std::make_shared<ScriptedStep>("sign", std::deque<StepOutcome>{})});
+  RequestRepo repo(*db_);
+  RequestRecord q;
+  q.id = new_id("req");
+  q.tenant_id = tenant_;
+  q.operation = "issue";
+  q.principal = "tok_test";
+  q.status = RequestStatus::running;
+  q.step = "notify:removed";
+  q.step_index = 3;
+  q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
+  q.lease_token = repo.new_lease_token(runner_->owner());
+  ASSERT_TRUE(repo.create_claimed(q, Clock::now() + std::chrono::seconds(30)));
+  runner_->advance(q, Clock::now() + std::chrono::seconds(5));
+  EXPECT_EQ(stored(q.id).status, RequestStatus::failed);
+  EXPECT_EQ(stored(q.id).error_code, "invalid_config");
 }
 
 TEST_F(RunnerTest, AnUnknownOperationIsRefused) {
