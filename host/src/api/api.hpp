@@ -17,6 +17,7 @@ struct ApiDependencies {
   Runner& runner;
   const PluginInstances& instances;
   MetricsRegistry& metrics;
+  signet::Logger& log;
 };
 
 void add_operations_routes(Router& router, ApiDependencies deps);   // /health, /ready, /metrics

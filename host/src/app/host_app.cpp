@@ -2,11 +2,10 @@
 
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sys/stat.h>
 
 #include "api/api.hpp"
+#include "auth/bootstrap.hpp"
 #include "auth/tokens.hpp"
 #include "db/tenants.hpp"
 #include "http/server.hpp"
@@ -22,34 +21,30 @@ int refuse(const std::string& message) {
   return 1;
 }
 
-Authenticator bearer_authenticator(Database& db) {
-  return [&db](RequestContext& context) -> std::optional<ApiError> {
+Authenticator bearer_authenticator(Database& db, signet::Logger& log) {
+  return [&db, &log](RequestContext& context) -> std::optional<ApiError> {
     const auto header = context.message[http::field::authorization];
     const std::string value(header.data(), header.size());
     if (value.rfind("Bearer ", 0) != 0) return ApiError{"unauthenticated", "missing bearer token"};
     auto principal = TokenStore(db).authenticate(value.substr(7));
     if (!principal) {
       if (principal.error().code == ErrorCode::unauthenticated) return ApiError{"unauthenticated", principal.error().message};
-      return api_error(principal.error());
+      log.error("cannot check a token", {{"request_id", context.request_id}, {"error", principal.error().message}});
+      return ApiError{"unavailable", "cannot check credentials now; try again"};
     }
     context.principal = principal.value();
     return std::nullopt;
   };
 }
 
-// Dev mode: the first super-admin token, written once to a 0600 file.
-Result<void> write_dev_admin_token(Database& db, const Tenant& tenant, const std::string& path) {
-  TokenStore tokens(db);
-  auto exists = tokens.super_admin_exists();
+// Dev mode: the first super-admin token, written once to a 0600 file and
+// kept across restarts.
+Result<void> write_dev_admin_token(Database& db, const std::string& path) {
+  auto exists = TokenStore(db).super_admin_exists();
   if (!exists) return std::move(exists).error();
   if (exists.value() && std::filesystem::exists(path)) return {};
-  auto issued = tokens.issue({tenant.id, {kSuperAdminRole}, "", "dev mode admin", std::nullopt});
+  auto issued = bootstrap_admin_token(db, path, true);
   if (!issued) return std::move(issued).error();
-  const mode_t old = ::umask(077);
-  std::ofstream out(path, std::ios::trunc);
-  out << issued->token << "\n";
-  ::umask(old);
-  if (!out) return make_error(ErrorCode::unavailable, "cannot write " + path);
   return {};
 }
 
@@ -88,7 +83,7 @@ int serve(const Config& config, const ServeOptions& options) {
   auto tenant = ensure_tenant(*db.value(), "default", "Default");
   if (!tenant) return refuse(tenant.error().message);
   if (options.dev)
-    if (auto written = write_dev_admin_token(*db.value(), tenant.value(), options.admin_token_file); !written)
+    if (auto written = write_dev_admin_token(*db.value(), options.admin_token_file); !written)
       return refuse(written.error().message);
   auto tls = make_server_tls(config.server.tls, config.data_dir);
   if (!tls) return refuse(tls.error().message);
@@ -99,8 +94,8 @@ int serve(const Config& config, const ServeOptions& options) {
   boost::asio::thread_pool pipeline_workers(static_cast<std::size_t>(config.runner.workers));
   Runner runner(*db.value(), build_pipelines(config, instances, *db.value()), config.runner, pipeline_workers,
                 services.logger(), services.metrics());
-  Router router(bearer_authenticator(*db.value()));
-  const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry()};
+  Router router(bearer_authenticator(*db.value(), services.logger()));
+  const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry(), services.logger()};
   add_operations_routes(router, deps);
   add_certificate_routes(router, deps);
   add_request_routes(router, deps);

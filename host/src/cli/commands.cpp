@@ -1,12 +1,11 @@
 #include "cli/commands.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sys/stat.h>
 
 #include "app/host_app.hpp"
-#include "auth/tokens.hpp"
+#include "auth/bootstrap.hpp"
 #include "cli/args.hpp"
 #include "db/tenants.hpp"
 #include "plugins/instances.hpp"
@@ -109,21 +108,8 @@ int command_token(int argc, char** argv) {
   }
   auto db = Database::open(config.database_url, 1);
   if (!db) return std::cerr << "signet: " << db.error().message << "\n", 1;
-  if (auto m = db.value()->migrate(); !m) return std::cerr << "signet: " << m.error().message << "\n", 1;
-  auto tenant = ensure_tenant(*db.value(), "default", "Default");
-  if (!tenant) return std::cerr << "signet: " << tenant.error().message << "\n", 1;
-  TokenStore tokens(*db.value());
-  auto exists = tokens.super_admin_exists();
-  if (!exists) return std::cerr << "signet: " << exists.error().message << "\n", 1;
-  if (exists.value() && !args.has("force"))
-    return std::cerr << "signet: a pki_super_admin token exists already (use --force to add another)\n", 1;
-  auto issued = tokens.issue({tenant->id, {kSuperAdminRole}, "", "bootstrap", std::nullopt});
+  auto issued = bootstrap_admin_token(*db.value(), *out, args.has("force"));
   if (!issued) return std::cerr << "signet: " << issued.error().message << "\n", 1;
-  const mode_t old = ::umask(077);
-  std::ofstream file(*out, std::ios::trunc);
-  file << issued->token << "\n";
-  ::umask(old);
-  if (!file) return std::cerr << "signet: cannot write " << *out << "\n", 1;
   std::cout << "wrote a pki_super_admin token (id " << issued->id << ") to " << *out << "\n";
   return 0;
 }

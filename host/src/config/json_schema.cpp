@@ -571,7 +571,8 @@ void Converter::check_pattern_match(const std::string& text, const json& schema,
   try {
     // JSON Schema patterns are not anchored: a match anywhere counts.
     if (std::regex_search(text, std::regex(expression, std::regex::ECMAScript))) return;
-    report(place, display_name(place) + " must match the pattern " + in_quotes(expression) + ", got " + in_quotes(text));
+    // The value is not quoted: it may have come from a ${file:} secret.
+    report(place, display_name(place) + " must match the pattern " + in_quotes(expression));
   } catch (const std::regex_error& error) {
     // Raised for inputs too complex for std::regex, not for the pattern (check_schema compiled it).
     report(place, display_name(place) + " could not be matched against the pattern " + in_quotes(expression) + ": " +

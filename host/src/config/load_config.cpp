@@ -231,10 +231,14 @@ void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   YamlSection top(root, "", issues);
   read_server(top.section("server"), out.server);
   if (auto v = top.string("data_dir")) out.data_dir = *v;
-  if (auto v = top.string("database")) out.database_url = *v;
+  if (auto v = top.string("database")) {
+    out.database_url = *v;
+    const bool known = v->rfind("sqlite://", 0) == 0 || v->rfind("postgresql://", 0) == 0 || v->rfind("postgres://", 0) == 0;
+    if (!known) top.error(line_of(top.node("database")), "database must be a sqlite:// or postgresql:// URL");
+  }
   if (auto v = top.string("log_level")) {
     if (*v == "debug" || *v == "info" || *v == "warn" || *v == "error") out.log_level = *v;
-    else top.error(line_of(top.node("log_level")), "log_level must be debug, info, warn or error, got \"" + *v + "\"");
+    else top.error(line_of(top.node("log_level")), "log_level must be debug, info, warn or error");
   }
   read_runner(top.section("runner"), out.runner);
   read_plugins(top.section("plugins"), out);

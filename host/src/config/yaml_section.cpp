@@ -114,12 +114,19 @@ std::optional<std::string> YamlSection::string(const std::string& key, bool requ
   return value;
 }
 
+// The value as written in the file: messages quote it, never what a
+// ${env:}/${file:} reference resolved to (that may be a secret).
+std::string YamlSection::raw(const std::string& key) {
+  const YAML::Node value = node(key);
+  return value.IsDefined() && value.IsScalar() ? value.Scalar() : std::string();
+}
+
 std::optional<bool> YamlSection::boolean(const std::string& key) {
   const auto text = scalar(key, "true or false");
   if (!text) return std::nullopt;
   if (*text == "true") return true;
   if (*text == "false") return false;
-  issues_.add(line_of(node(key)), qualified(key) + " must be true or false, got \"" + *text + "\"");
+  issues_.add(line_of(node(key)), qualified(key) + " must be true or false, got \"" + raw(key) + "\"");
   return std::nullopt;
 }
 
@@ -134,12 +141,12 @@ std::optional<std::int64_t> YamlSection::integer(const std::string& key, std::in
     used = 0;
   }
   if (used == 0 || used != text->size()) {
-    issues_.add(line_of(node(key)), qualified(key) + " must be an integer, got \"" + *text + "\"");
+    issues_.add(line_of(node(key)), qualified(key) + " must be an integer, got \"" + raw(key) + "\"");
     return std::nullopt;
   }
   if (number < min || number > max) {
     issues_.add(line_of(node(key)), qualified(key) + " must be between " + std::to_string(min) +
-                                        " and " + std::to_string(max) + ", got " + *text);
+                                        " and " + std::to_string(max) + ", got " + raw(key));
     return std::nullopt;
   }
   return number;
@@ -149,7 +156,7 @@ std::optional<std::chrono::milliseconds> YamlSection::duration(const std::string
   const auto text = scalar(key, "a duration");
   if (!text) return std::nullopt;
   if (auto parsed = parse_duration(*text)) return parsed;
-  issues_.add(line_of(node(key)), qualified(key) + " must be a duration such as 30s, 5m, 720h or 90d, got \"" + *text + "\"");
+  issues_.add(line_of(node(key)), qualified(key) + " must be a duration such as 30s, 5m, 720h or 90d, got \"" + raw(key) + "\"");
   return std::nullopt;
 }
 
@@ -157,7 +164,7 @@ std::optional<std::uint64_t> YamlSection::size(const std::string& key) {
   const auto text = scalar(key, "a size");
   if (!text) return std::nullopt;
   if (auto parsed = parse_size(*text)) return parsed;
-  issues_.add(line_of(node(key)), qualified(key) + " must be a size such as 65536, 64KiB or 1MiB, got \"" + *text + "\"");
+  issues_.add(line_of(node(key)), qualified(key) + " must be a size such as 65536, 64KiB or 1MiB, got \"" + raw(key) + "\"");
   return std::nullopt;
 }
 

@@ -52,6 +52,7 @@ class YamlSection {
 
  private:
   std::optional<std::string> scalar(const std::string& key, const char* expected);
+  std::string raw(const std::string& key);
 
   YAML::Node node_;
   std::string where_;

@@ -40,6 +40,7 @@ std::optional<std::string> descriptor_refusal(const signet_plugin_descriptor& d)
   if (key != SIGNET_BUILD_KEY) return "build key \"" + key + "\" differs from the host's \"" SIGNET_BUILD_KEY "\"";
   if (d.struct_size < required_size(d.sdk_minor)) return "descriptor too small for SDK " + theirs;
   if (!d.name || !*d.name) return "descriptor has no plugin name";
+  if (!d.plugin_version || !*d.plugin_version) return "descriptor has no plugin version";
   if (!valid_kind(d.kind)) return "unknown plugin kind " + std::to_string(d.kind);
   if (!d.create) return "descriptor has no factory";
   return std::nullopt;

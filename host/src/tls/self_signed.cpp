@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 
 #include "pki/openssl_ptr.hpp"
+#include "util/files.hpp"
 
 namespace signet::host {
 namespace {
@@ -25,9 +26,6 @@ Error openssl_failure(const std::string& what) {
   return make_error(ErrorCode::internal, what + ": " + openssl_error());
 }
 
-Error io_failure(const std::string& what, const std::string& path) {
-  return make_error(ErrorCode::internal, what + " " + path + ": " + std::strerror(errno));
-}
 
 // --- input checks --------------------------------------------------------------
 
@@ -190,55 +188,6 @@ Result<std::string> key_pem(EVP_PKEY* key) {
   if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
     return openssl_failure("cannot encode the private key");
   return bio_text(bio.get());
-}
-
-// --- files -----------------------------------------------------------------------
-
-Result<std::string> temp_path_for(const std::string& path) {
-  unsigned char random[8];
-  if (RAND_bytes(random, sizeof random) != 1) return openssl_failure("cannot name a temporary file");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string name = path + ".tmp-";
-  for (unsigned char byte : random) name += {kHex[byte >> 4], kHex[byte & 0xf]};
-  return name;
-}
-
-Result<void> write_all(int fd, const std::string& data, const std::string& path) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_failure("cannot write", path);
-    done += static_cast<std::size_t>(n);
-  }
-  return {};
-}
-
-// fchmod because the umask may have taken bits from the open() mode; the
-// file is new and ours, so this only ever narrows or restores `mode`.
-Result<void> fill_file(int fd, const std::string& data, mode_t mode, const std::string& path) {
-  if (::fchmod(fd, mode) != 0) return io_failure("cannot set the mode of", path);
-  if (auto written = write_all(fd, data, path); !written) return written;
-  if (::fsync(fd) != 0) return io_failure("cannot sync", path);
-  return {};
-}
-
-Result<void> write_new_file(const std::string& path, const std::string& data, mode_t mode) {
-  // O_EXCL|O_NOFOLLOW: never reuse a file or follow a symlink someone placed there.
-  const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
-  if (fd < 0) return io_failure("cannot create", path);
-  auto filled = fill_file(fd, data, mode, path);
-  if (::close(fd) != 0 && filled) return io_failure("cannot close", path);
-  return filled;
-}
-
-Result<void> write_file_atomically(const std::string& path, const std::string& data, mode_t mode) {
-  auto temp = temp_path_for(path);
-  if (!temp) return std::move(temp).error();
-  auto written = write_new_file(*temp, data, mode);
-  if (written && ::rename(temp->c_str(), path.c_str()) != 0) written = io_failure("cannot rename onto", path);
-  if (!written) ::unlink(temp->c_str());
-  return written;
 }
 
 }  // namespace

@@ -437,8 +437,8 @@ TEST(ConvertWithSchema, PatternsMatchAnywhereUnlessAnchored) {
         "anchored": {"type": "string", "pattern": "^[a-z]+$"},
         "digits": {"type": "string", "pattern": "\\d"}}})");
   EXPECT_TRUE(has_problem(converted, 2, "/anchored",
-                          "\"anchored\" must match the pattern \"^[a-z]+$\", got \"abc123\""));
-  EXPECT_TRUE(has_problem(converted, 3, "/digits", "\"digits\" must match the pattern \"\\d\", got \"abc\""));
+                          "\"anchored\" must match the pattern \"^[a-z]+$\""));
+  EXPECT_TRUE(has_problem(converted, 3, "/digits", "\"digits\" must match the pattern \"\\d\""));
   EXPECT_EQ(converted.problems.size(), 2U);
 }
 

@@ -27,7 +27,7 @@ class NotifyStep final : public Step {
                   {"profile", q.input.value("profile", "")},
                   {"metadata", q.input.value("metadata", nlohmann::json::object())}};
     auto sent = notifier_->notify(event);
-    if (!sent) return StepOutcome::fail(std::move(sent).error());
+    if (!sent) return StepOutcome::fail(plugin_failure(instance_, std::move(sent).error()));
     return StepOutcome::done();
   }
 

@@ -33,7 +33,7 @@ class SignStep final : public Step {
 
   StepOutcome run(RequestRecord& q) override {
     auto outcome = ca_->sign(sign_request_of(q));
-    if (!outcome) return StepOutcome::fail(std::move(outcome).error());
+    if (!outcome) return StepOutcome::fail(plugin_failure(instance_, std::move(outcome).error()));
     if (const auto* pending = std::get_if<Pending>(&outcome.value()))
       return StepOutcome::wait(pending->ticket, pending->retry_after);
     const auto& issued = std::get<IssuedCertificate>(outcome.value());

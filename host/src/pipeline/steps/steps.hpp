@@ -24,7 +24,9 @@ std::shared_ptr<Step> make_notify_step(std::string instance, std::shared_ptr<Not
 // audit: appends the outcome to the audit log.
 std::shared_ptr<Step> make_audit_step(Database& db);
 
-// The request's input, as the API accepted it (see api/certificates.cpp).
-struct IssueRequestInput;
+// A plugin's failure as the request records it. A backend that refuses
+// Signet's own credentials is an operator's problem, not the API caller's:
+// it must not read as the caller's 401/403.
+Error plugin_failure(const std::string& instance, Error error);
 
 }  // namespace signet::host

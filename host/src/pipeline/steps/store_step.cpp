@@ -16,7 +16,7 @@ class StoreStep final : public Step {
     put.cas = 0;  // first write only: a rerun after a crash finds it already there
     put.metadata = {{"request_id", q.id}};
     auto written = store_->put(put);
-    if (!written && written.error().code != ErrorCode::conflict) return StepOutcome::fail(std::move(written).error());
+    if (!written && written.error().code != ErrorCode::conflict) return StepOutcome::fail(plugin_failure(instance_, std::move(written).error()));
     q.state["store"] = instance_;
     q.state["store_path"] = put.path;
     return StepOutcome::done();
