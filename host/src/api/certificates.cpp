@@ -1,5 +1,6 @@
 #include "api/api.hpp"
 #include "api/views.hpp"
+#include "pipeline/issue_request.hpp"
 #include "pipeline/policy.hpp"
 #include "pki/csr.hpp"
 #include "util/ids.hpp"
@@ -46,11 +47,8 @@ std::optional<ApiError> read_body(const json& body, IssueInput& in, json& metada
 }
 
 json pipeline_input(const IssueInput& in, const ProfileConfig& profile, const std::string& csr, const json& metadata) {
-  return {{"profile", in.profile}, {"common_name", in.common_name},
-          {"sans", {{"dns", in.dns}, {"ip", in.ip}, {"email", in.email}, {"uri", in.uri}}},
-          {"ttl_ms", in.ttl.count()}, {"max_ttl_ms", profile.max_ttl.count()}, {"csr", csr},
-          {"key_usage", profile.key_usage}, {"extended_key_usage", profile.extended_key_usage},
-          {"metadata", metadata}};
+  return to_json(IssueRequest{in.profile, in.common_name, in.dns, in.ip, in.email, in.uri, in.ttl, profile.max_ttl, csr,
+                              profile.key_usage, profile.extended_key_usage, metadata});
 }
 
 HttpResponseMessage issue(RequestContext& context, const ApiDependencies& deps) {

@@ -1,5 +1,7 @@
 #include "pipeline/policy.hpp"
 
+#include "util/text.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -13,13 +15,9 @@
 namespace signet::host {
 namespace {
 
-constexpr std::size_t kMaxDnsName = 253;  // RFC 1035 §2.3.4, without the trailing dot
-constexpr std::size_t kMaxDnsLabel = 63;
 constexpr std::array<int, 3> kRsaSizes{2048, 3072, 4096};
 
 Rejection reject(std::string code, std::string message) { return Rejection{std::move(code), std::move(message)}; }
-
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 void lower_in_place(std::string& text) { std::transform(text.begin(), text.end(), text.begin(), ascii_lower); }
 
@@ -81,34 +79,6 @@ std::optional<Rejection> check_ttl(const ProfileConfig& profile, IssueInput& inp
 
 // --- DNS names ---------------------------------------------------------------
 
-bool ldh_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
-
-// RFC 1035 §2.3.1 preferred name syntax as relaxed by RFC 1123 §2.1 (leading
-// digits); A-labels (RFC 5890 §2.3.2.1) are LDH labels too.
-bool valid_label(const std::string& label) {
-  if (label.empty() || label.size() > kMaxDnsLabel) return false;
-  if (label.front() == '-' || label.back() == '-') return false;
-  return std::all_of(label.begin(), label.end(), ldh_char);
-}
-
-std::vector<std::string> split_labels(const std::string& name) {
-  std::vector<std::string> labels(1);
-  for (char c : name) {
-    if (c == '.') labels.emplace_back();
-    else labels.back().push_back(c);
-  }
-  return labels;
-}
-
-// Expects a lower-cased name. An all-numeric top-level label is refused
-// (RFC 3696 §2), so "10.0.0.5" cannot pass as a DNS name.
-bool valid_dns_name(const std::string& name) {
-  if (name.empty() || name.size() > kMaxDnsName) return false;
-  const auto labels = split_labels(name);
-  if (!std::all_of(labels.begin(), labels.end(), valid_label)) return false;
-  const std::string& tld = labels.back();
-  return !std::all_of(tld.begin(), tld.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 bool pattern_matches(const std::string& pattern, const std::string& name) {
   try {

@@ -1,5 +1,7 @@
 #include "services/http_client.hpp"
 
+#include "util/text.hpp"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -48,21 +50,6 @@ void initialise_curl_once() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-char to_lower_ascii(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-std::string to_lower_ascii(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) { return to_lower_ascii(c); });
-  return out;
-}
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(),
-                    [](char x, char y) { return to_lower_ascii(x) == to_lower_ascii(y); });
-}
 
 std::string_view trim(std::string_view text) {
   constexpr std::string_view whitespace = " \t\r\n";
@@ -136,7 +123,7 @@ struct ResponseCapture {
     }
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) return;
-    headers.emplace_back(to_lower_ascii(trim(line.substr(0, colon))),
+    headers.emplace_back(ascii_lowercase(trim(line.substr(0, colon))),
                          std::string(trim(line.substr(colon + 1))));
   }
 };
@@ -164,7 +151,7 @@ std::size_t on_header_line(char* data, std::size_t size, std::size_t count, void
 
 bool has_header(const HttpRequest& request, std::string_view name) {
   return std::any_of(request.headers.begin(), request.headers.end(),
-                     [&](const auto& header) { return equals_ignoring_case(header.first, name); });
+                     [&](const auto& header) { return equals_ignoring_ascii_case(header.first, name); });
 }
 
 bool append_header(CurlHeaderList& list, const std::string& line) {

@@ -1,5 +1,7 @@
 #include "services/logger.hpp"
 
+#include "util/text.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <utility>
@@ -12,13 +14,6 @@ namespace {
 
 using OrderedJson = nlohmann::ordered_json;
 
-std::string lower_ascii(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return out;
-}
 
 spdlog::level::level_enum to_spdlog_level(LogLevel level) {
   switch (level) {
@@ -65,7 +60,7 @@ void merge_fields(OrderedJson& line, const nlohmann::json& fields) {
 }  // namespace
 
 std::optional<LogLevel> parse_log_level(std::string_view text) {
-  const std::string name = lower_ascii(text);
+  const std::string name = ascii_lowercase(text);
   if (name == "debug") return LogLevel::debug;
   if (name == "info") return LogLevel::info;
   if (name == "warn" || name == "warning") return LogLevel::warn;

@@ -13,6 +13,7 @@
 
 #include "pki/openssl_ptr.hpp"
 #include "util/files.hpp"
+#include "util/text.hpp"
 
 namespace signet::host {
 namespace {
@@ -20,7 +21,6 @@ namespace {
 constexpr long kBackdateSeconds = 5 * 60;  // tolerate clients whose clocks run a little behind
 constexpr int kMaxDays = 36500;
 constexpr std::size_t kMaxCommonName = 64;  // ub-common-name, RFC 5280 Appendix A.1
-constexpr std::size_t kMaxDnsName = 253;
 
 Error openssl_failure(const std::string& what) {
   return make_error(ErrorCode::internal, what + ": " + openssl_error());
@@ -29,24 +29,13 @@ Error openssl_failure(const std::string& what) {
 
 // --- input checks --------------------------------------------------------------
 
-bool dns_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
-
-// Letters, digits, hyphens and dots only: enough to keep junk out of a
-// dNSName; whether the name makes sense is the operator's call.
-bool plausible_dns_name(const std::string& name) {
-  return !name.empty() && name.size() <= kMaxDnsName && name.front() != '.' && name.back() != '.' &&
-         std::all_of(name.begin(), name.end(), dns_char);
-}
-
 Result<void> check_arguments(const std::string& common_name, const std::vector<std::string>& extra_dns, int days) {
   if (common_name.empty() || common_name.size() > kMaxCommonName)
     return make_error(ErrorCode::invalid_argument, "the common name must have 1 to 64 characters");
   if (days < 1 || days > kMaxDays)
     return make_error(ErrorCode::invalid_argument, "the validity must be 1 to 36500 days");
   for (const auto& name : extra_dns)
-    if (!plausible_dns_name(name))
+    if (!valid_dns_name(ascii_lowercase(name)))
       return make_error(ErrorCode::invalid_argument, "not a DNS name: " + name);
   return {};
 }

@@ -1,3 +1,4 @@
+#include "pipeline/issue_request.hpp"
 #include "pipeline/steps/steps.hpp"
 
 #include "util/ids.hpp"
@@ -21,11 +22,9 @@ class NotifyStep final : public Step {
     event.request_id = q.id;
     event.certificate_id = q.certificate_id;
     event.time = Clock::now();
-    event.data = {{"serial", q.state.value("serial", "")},
-                  {"common_name", q.input.value("common_name", "")},
-                  {"not_after", q.state.value("not_after", "")},
-                  {"profile", q.input.value("profile", "")},
-                  {"metadata", q.input.value("metadata", nlohmann::json::object())}};
+    const IssueRequest in = issue_request_from(q.input);
+    event.data = {{"serial", q.state.value("serial", "")}, {"common_name", in.common_name},
+                  {"not_after", q.state.value("not_after", "")}, {"profile", in.profile}, {"metadata", in.metadata}};
     auto sent = notifier_->notify(event);
     if (!sent) return StepOutcome::fail(plugin_failure(instance_, std::move(sent).error()));
     return StepOutcome::done();

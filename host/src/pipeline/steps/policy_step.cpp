@@ -1,3 +1,4 @@
+#include "pipeline/issue_request.hpp"
 #include "pipeline/policy.hpp"
 #include "pipeline/steps/steps.hpp"
 #include "pki/csr.hpp"
@@ -13,18 +14,18 @@ class ProfilePolicyStep final : public Step {
   std::string name() const override { return "validate:profile-policy"; }
 
   StepOutcome run(RequestRecord& q) override {
+    const IssueRequest accepted = issue_request_from(q.input);
     IssueInput in;
-    in.profile = q.input.value("profile", "");
-    in.common_name = q.input.value("common_name", "");
-    const auto sans = q.input.value("sans", nlohmann::json::object());
-    in.dns = sans.value("dns", std::vector<std::string>{});
-    in.ip = sans.value("ip", std::vector<std::string>{});
-    in.email = sans.value("email", std::vector<std::string>{});
-    in.uri = sans.value("uri", std::vector<std::string>{});
-    in.ttl = std::chrono::milliseconds(q.input.value("ttl_ms", 0LL));
+    in.profile = accepted.profile;
+    in.common_name = accepted.common_name;
+    in.dns = accepted.dns;
+    in.ip = accepted.ip;
+    in.email = accepted.email;
+    in.uri = accepted.uri;
+    in.ttl = accepted.ttl;
     const ProfileConfig* profile = config_.profile(in.profile);
     if (!profile) return rejected("unknown_profile", "no profile " + in.profile);
-    auto csr = parse_csr(q.input.value("csr", ""));
+    auto csr = parse_csr(accepted.csr);
     if (const auto* bad = std::get_if<Rejection>(&csr)) return rejected(bad->code, bad->message);
     in.csr = std::get<CsrInfo>(csr);
     if (auto bad = check_policy(*profile, in)) return rejected(bad->code, bad->message);

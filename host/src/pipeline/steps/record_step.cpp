@@ -1,3 +1,4 @@
+#include "pipeline/issue_request.hpp"
 #include "pipeline/steps/steps.hpp"
 
 #include "pki/certificate_info.hpp"
@@ -39,10 +40,10 @@ class RecordStep final : public Step {
   static void insert(soci::session& s, const RequestRecord& q, const std::string& id, const CertificateInfo& info) {
     const std::string ca = q.state.value("ca", ""), pem = q.state.value("certificate_pem", "");
     const std::string chain = chain_text(q.state.value("chain", nlohmann::json::array()));
-    const std::string sans = q.input.value("sans", nlohmann::json::object()).dump();
-    const std::string metadata = q.input.value("metadata", nlohmann::json::object()).dump();
-    const std::string profile = q.input.value("profile", ""), status = "active";
-    const std::string cn = info.common_name.empty() ? q.input.value("common_name", "") : info.common_name;
+    const IssueRequest in = issue_request_from(q.input);
+    const std::string sans = nlohmann::json{{"dns", in.dns}, {"ip", in.ip}, {"email", in.email}, {"uri", in.uri}}.dump();
+    const std::string metadata = in.metadata.dump(), profile = in.profile, status = "active";
+    const std::string cn = info.common_name.empty() ? in.common_name : info.common_name;
     const long long nb = to_unix_ms(info.not_before), na = to_unix_ms(info.not_after), now = to_unix_ms(Clock::now());
     s << "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, "
          "not_before, not_after, certificate_pem, chain_pem, metadata, created_at) VALUES (:id, :tenant, :rid, :ca, "

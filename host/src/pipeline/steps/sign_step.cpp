@@ -1,27 +1,20 @@
+#include "pipeline/issue_request.hpp"
 #include "pipeline/steps/steps.hpp"
 
 namespace signet::host {
 namespace {
 
-std::vector<std::string> strings_at(const nlohmann::json& j, const char* key) {
-  return j.contains(key) ? j.at(key).get<std::vector<std::string>>() : std::vector<std::string>{};
-}
-
 SignRequest sign_request_of(const RequestRecord& q) {
-  const auto& in = q.input;
+  const IssueRequest in = issue_request_from(q.input);
   SignRequest r;
   r.request_id = q.id;
   r.tenant = q.tenant_id;
-  r.csr_pem = in.value("csr", "");
-  r.common_name = in.value("common_name", "");
-  const auto& sans = in.value("sans", nlohmann::json::object());
-  r.sans = {strings_at(sans, "dns"), strings_at(sans, "ip"), strings_at(sans, "email"), strings_at(sans, "uri")};
-  r.ttl = std::chrono::seconds(in.value("ttl_ms", 0LL) / 1000);
-  r.policy.profile = in.value("profile", "");
-  r.policy.key_usage = strings_at(in, "key_usage");
-  r.policy.extended_key_usage = strings_at(in, "extended_key_usage");
-  r.policy.max_ttl = std::chrono::seconds(in.value("max_ttl_ms", 0LL) / 1000);
-  r.metadata = in.value("metadata", nlohmann::json::object());
+  r.csr_pem = in.csr;
+  r.common_name = in.common_name;
+  r.sans = {in.dns, in.ip, in.email, in.uri};
+  r.ttl = std::chrono::duration_cast<std::chrono::seconds>(in.ttl);
+  r.policy = {in.profile, in.key_usage, in.extended_key_usage, std::chrono::duration_cast<std::chrono::seconds>(in.max_ttl)};
+  r.metadata = in.metadata;
   r.ticket = q.ticket;
   return r;
 }

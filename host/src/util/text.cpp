@@ -1,0 +1,52 @@
+#include "util/text.hpp"
+
+#include <algorithm>
+#include <vector>
+
+namespace signet::host {
+namespace {
+
+constexpr std::size_t kMaxDnsName = 253;  // RFC 1035 §2.3.4, without the trailing dot
+constexpr std::size_t kMaxDnsLabel = 63;
+
+bool ldh_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+
+bool valid_label(const std::string& label) {
+  if (label.empty() || label.size() > kMaxDnsLabel) return false;
+  if (label.front() == '-' || label.back() == '-') return false;
+  return std::all_of(label.begin(), label.end(), ldh_char);
+}
+
+std::vector<std::string> split_labels(const std::string& name) {
+  std::vector<std::string> labels(1);
+  for (char c : name) {
+    if (c == '.') labels.emplace_back();
+    else labels.back().push_back(c);
+  }
+  return labels;
+}
+
+}  // namespace
+
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string ascii_lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
+  return out;
+}
+
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
+
+bool valid_dns_name(const std::string& name) {
+  if (name.empty() || name.size() > kMaxDnsName) return false;
+  const auto labels = split_labels(name);
+  if (!std::all_of(labels.begin(), labels.end(), valid_label)) return false;
+  const std::string& tld = labels.back();
+  return !std::all_of(tld.begin(), tld.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace signet::host

@@ -1,0 +1,20 @@
+// Small text helpers shared across the host.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace signet::host {
+
+// ASCII-only case folding: protocol tokens (header names, DNS labels, log
+// levels), never locale-dependent.
+char ascii_lower(char c);
+std::string ascii_lowercase(std::string_view text);
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b);
+
+// RFC 1035 §2.3.1 preferred name syntax as relaxed by RFC 1123 §2.1; labels
+// of 1-63 LDH characters, 253 in all. Expects lower case. An all-numeric
+// last label is refused (RFC 3696 §2), so "10.0.0.5" is no DNS name.
+bool valid_dns_name(const std::string& lowercase_name);
+
+}  // namespace signet::host
