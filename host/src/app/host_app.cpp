@@ -68,6 +68,10 @@ int serve(const Config& config, const ServeOptions& options) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // The data directory first: plugin configs commonly point into it.
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) return refuse("cannot create data_dir " + config.data_dir + ": " + ec.message());
   HostServicesImpl services(parse_log_level(config.log_level).value_or(LogLevel::info));
   std::vector<std::string> errors;
   const PluginInstances instances = PluginInstances::create(config, services, errors);
@@ -75,8 +79,6 @@ int serve(const Config& config, const ServeOptions& options) {
     for (const auto& e : errors) std::cerr << e << "\n";
     return 1;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(config.data_dir, ec);
   auto db = Database::open(config.database_url, static_cast<std::size_t>(config.runner.workers) + 4);
   if (!db) return refuse(db.error().message);
   if (auto migrated = db.value()->migrate(); !migrated) return refuse(migrated.error().message);
