@@ -61,14 +61,23 @@ class RunnerTest : public ::testing::Test {
   }
 
   RequestRecord submit(std::chrono::milliseconds budget = std::chrono::seconds(5)) {
-    RequestRecord q;
-    q.id = new_id("req");
-    q.tenant_id = tenant_;
-    q.operation = "issue";
-    q.principal = "tok_test";
+    const RequestRecord q = record("");
     auto result = runner_->submit(q, budget);
     EXPECT_TRUE(result) << (result ? "" : result.error().message);
     return result ? result.value() : q;
+  }
+
+  // A request as a worker holds it after a claim: persisted, running.
+  RequestRecord record(const std::string& step, const std::string& operation = "issue") {
+    RequestRecord q;
+    q.id = new_id("req");
+    q.tenant_id = tenant_;
+    q.operation = operation;
+    q.principal = "tok_test";
+    q.status = RequestStatus::running;
+    q.step = step;
+    q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
+    return q;
   }
 
   RequestRecord stored(const std::string& id) { return *RequestRepo(*db_).load(id).value(); }
@@ -188,14 +197,7 @@ TEST_F(RunnerTest, AnswersWhenTheBudgetRunsOutAndFinishesInTheBackground) {
 TEST_F(RunnerTest, HandsOverToThePollerWhenAClaimedRunOutlivesItsDeadline) {
   auto second = std::make_shared<ScriptedStep>("second", std::deque<StepOutcome>{});
   make_runner({std::make_shared<ScriptedStep>("first", std::deque<StepOutcome>{}), second});
-  RequestRecord q;
-  q.id = new_id("req");
-  q.tenant_id = tenant_;
-  q.operation = "issue";
-  q.principal = "tok_test";
-  q.status = RequestStatus::running;
-  q.step = "first";
-  q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
+  RequestRecord q = record("first");
   RequestRepo repo(*db_);
   q.lease_token = repo.new_lease_token(runner_->owner());
   ASSERT_TRUE(repo.create_claimed(q, Clock::now() + std::chrono::seconds(30)));
@@ -211,13 +213,7 @@ TEST_F(RunnerTest, HandsOverToThePollerWhenAClaimedRunOutlivesItsDeadline) {
 TEST_F(RunnerTest, AnExpiredLeaseIsReclaimedAndTheOldOwnerCannotWrite) {
   make_runner({std::make_shared<ScriptedStep>("sign", std::deque<StepOutcome>{})});
   RequestRepo repo(*db_);
-  RequestRecord q;
-  q.id = new_id("req");
-  q.tenant_id = tenant_;
-  q.operation = "issue";
-  q.principal = "tok_test";
-  q.step = "sign";
-  q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
+  RequestRecord q = record("sign");
   // Claimed by a host that then died: its lease ran out a second ago.
   q.lease_token = repo.new_lease_token("host_dead");
   ASSERT_TRUE(repo.create_claimed(q, Clock::now() - std::chrono::seconds(1)));
@@ -235,13 +231,7 @@ TEST_F(RunnerTest, AnExpiredLeaseIsReclaimedAndTheOldOwnerCannotWrite) {
 TEST_F(RunnerTest, TwoClaimsOfOneHostHaveDifferentLeases) {
   make_runner({std::make_shared<ScriptedStep>("sign", std::deque<StepOutcome>{})});
   RequestRepo repo(*db_);
-  RequestRecord q;
-  q.id = new_id("req");
-  q.tenant_id = tenant_;
-  q.operation = "issue";
-  q.principal = "tok_test";
-  q.step = "sign";
-  q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
+  RequestRecord q = record("sign");
   q.lease_token = repo.new_lease_token(runner_->owner());
   ASSERT_TRUE(repo.create_claimed(q, Clock::now() - std::chrono::seconds(1)));
   // The same host reclaims its own expired request (a step outran the lease):
@@ -270,15 +260,8 @@ TEST_F(RunnerTest, AStepThatThrowsFailsTheRequestNotTheWorker) {
 TEST_F(RunnerTest, ARequestWhoseStepLeftThePipelineFails) {
   make_runner({std::make_shared<ScriptedStep>("sign", std::deque<StepOutcome>{})});
   RequestRepo repo(*db_);
-  RequestRecord q;
-  q.id = new_id("req");
-  q.tenant_id = tenant_;
-  q.operation = "issue";
-  q.principal = "tok_test";
-  q.status = RequestStatus::running;
-  q.step = "notify:removed";
+  RequestRecord q = record("notify:removed");
   q.step_index = 3;
-  q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
   q.lease_token = repo.new_lease_token(runner_->owner());
   ASSERT_TRUE(repo.create_claimed(q, Clock::now() + std::chrono::seconds(30)));
   runner_->advance(q, Clock::now() + std::chrono::seconds(5));
@@ -288,11 +271,7 @@ TEST_F(RunnerTest, ARequestWhoseStepLeftThePipelineFails) {
 
 TEST_F(RunnerTest, AnUnknownOperationIsRefused) {
   make_runner({std::make_shared<ScriptedStep>("sign", std::deque<StepOutcome>{})});
-  RequestRecord q;
-  q.id = new_id("req");
-  q.tenant_id = tenant_;
-  q.operation = "revoke";
-  auto result = runner_->submit(q, std::chrono::seconds(1));
+  auto result = runner_->submit(record("", "revoke"), std::chrono::seconds(1));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, ErrorCode::unsupported);
 }
