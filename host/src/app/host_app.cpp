@@ -16,11 +16,6 @@
 namespace signet::host {
 namespace {
 
-int refuse(const std::string& message) {
-  std::cerr << "signet: " << message << "\n";
-  return 1;
-}
-
 Authenticator bearer_authenticator(Database& db, signet::Logger& log) {
   return [&db, &log](RequestContext& context) -> std::optional<ApiError> {
     const auto header = context.message[http::field::authorization];
@@ -48,24 +43,25 @@ Result<void> write_dev_admin_token(Database& db, const std::string& path) {
   return {};
 }
 
-void wait_for_signal() {
+sigset_t stop_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
-  int signal = 0;
-  sigwait(&set, &signal);
+  return set;
 }
 
 }  // namespace
 
+int refuse(const std::string& message) {
+  std::cerr << "signet: " << message << "\n";
+  return 1;
+}
+
 int serve(const Config& config, const ServeOptions& options) {
   // Block the stop signals in every thread; the main thread waits for them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  const sigset_t stop = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
   // The data directory first: plugin configs commonly point into it.
@@ -110,7 +106,8 @@ int serve(const Config& config, const ServeOptions& options) {
   services.logger().info("signet is serving", {{"url", server.url()}, {"data_dir", config.data_dir}});
   std::cout << "signet: listening on " << server.url() << std::endl;
 
-  wait_for_signal();
+  int signal = 0;
+  sigwait(&stop, &signal);
   services.logger().info("signet is stopping");
   server.stop();
   handlers.join();

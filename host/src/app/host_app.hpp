@@ -16,6 +16,9 @@ struct ServeOptions {
 // was refused (every reason printed to stderr, one per line).
 int serve(const Config& config, const ServeOptions& options);
 
+// Prints "signet: message" to stderr and returns exit code 1.
+int refuse(const std::string& message);
+
 // The configuration of `signet serve --dev` (../docs/configuration.md).
 Config dev_config(const std::string& data_dir, const std::string& listen);
 

@@ -107,9 +107,9 @@ int command_token(int argc, char** argv) {
     return usage("token bootstrap needs --config FILE or --data-dir D");
   }
   auto db = Database::open(config.database_url, 1);
-  if (!db) return std::cerr << "signet: " << db.error().message << "\n", 1;
+  if (!db) return refuse(db.error().message);
   auto issued = bootstrap_admin_token(*db.value(), *out, args.has("force"));
-  if (!issued) return std::cerr << "signet: " << issued.error().message << "\n", 1;
+  if (!issued) return refuse(issued.error().message);
   std::cout << "wrote a pki_super_admin token (id " << issued->id << ") to " << *out << "\n";
   return 0;
 }
