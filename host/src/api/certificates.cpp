@@ -2,7 +2,7 @@
 #include "api/views.hpp"
 #include "pipeline/issue_request.hpp"
 #include "pipeline/policy.hpp"
-#include "pki/csr.hpp"
+#include <pkix/csr.hpp>
 #include "util/ids.hpp"
 
 namespace signet::host {

@@ -1,7 +1,7 @@
 #include "auth/bootstrap.hpp"
 
 #include "db/tenants.hpp"
-#include "util/files.hpp"
+#include <fsutil/files.hpp>
 
 namespace signet::host {
 
@@ -16,7 +16,7 @@ Result<IssuedToken> bootstrap_admin_token(Database& db, const std::string& out_p
     return make_error(ErrorCode::conflict, "a pki_super_admin token exists already (use --force to add another)");
   auto issued = tokens.issue({tenant->id, {kSuperAdminRole}, "", "bootstrap", std::nullopt});
   if (!issued) return issued;
-  if (auto written = write_file_atomically(out_path, issued->token + "\n", 0600); !written) return std::move(written).error();
+  if (auto written = fsutil::write_file_atomically(out_path, issued->token + "\n", 0600); !written) return std::move(written).error();
   return issued;
 }
 

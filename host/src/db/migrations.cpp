@@ -90,6 +90,23 @@ const std::vector<Migration> kMigrations = {
               detail TEXT NOT NULL))",
          "CREATE INDEX audit_tenant_time ON audit_log (tenant_id, time)",
      }},
+    {2, "issuance ledger and certificate search",
+     {
+         // What each CA was about to sign, written before it signed it.
+         R"(CREATE TABLE issuance_ledger (
+              ca VARCHAR(64) NOT NULL,
+              serial VARCHAR(64) NOT NULL,
+              tenant_id VARCHAR(40) NOT NULL,
+              request_id VARCHAR(40) NOT NULL,
+              tbs TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              PRIMARY KEY (ca, serial)))",
+         "ALTER TABLE certificates ADD COLUMN key_sha256 VARCHAR(64)",
+         "CREATE INDEX certificates_tenant_created ON certificates (tenant_id, created_at, id)",
+         "CREATE INDEX certificates_tenant_status ON certificates (tenant_id, status, created_at, id)",
+         "CREATE INDEX certificates_tenant_cn ON certificates (tenant_id, common_name)",
+         "CREATE INDEX certificates_tenant_key ON certificates (tenant_id, key_sha256)",
+     }},
 };
 
 void ensure_version_table(soci::session& s) {

@@ -8,9 +8,13 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "pki/csr.hpp"
+#include <pkix/csr.hpp>
 
 namespace signet::host {
+
+using pkix::CsrInfo;
+using pkix::parse_csr;
+using pkix::Rejection;
 
 struct IssueInput {
   std::string profile;

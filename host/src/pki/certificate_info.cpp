@@ -1,11 +1,12 @@
 #include "pki/certificate_info.hpp"
 
 #include <openssl/asn1.h>
-#include <openssl/bn.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "pki/openssl_ptr.hpp"
+#include <pkix/der.hpp>
+#include <pkix/keys.hpp>
+#include <pkix/openssl_ptr.hpp>
+#include <pkix/pem.hpp>
 
 namespace signet::host {
 namespace {
@@ -16,15 +17,6 @@ TimePoint to_time_point(const ASN1_TIME* t) {
   return Clock::from_time_t(timegm(&tm));
 }
 
-std::string serial_hex(const X509* cert) {
-  std::unique_ptr<BIGNUM, decltype(&BN_free)> bn(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr), BN_free);
-  if (!bn) return {};
-  std::unique_ptr<char, void (*)(char*)> hex(BN_bn2hex(bn.get()), [](char* p) { OPENSSL_free(p); });
-  std::string out = hex ? hex.get() : "";
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string common_name(const X509* cert) {
   const X509_NAME* subject = X509_get_subject_name(cert);
   const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
@@ -33,20 +25,31 @@ std::string common_name(const X509* cert) {
   unsigned char* utf8 = nullptr;
   const int length = ASN1_STRING_to_UTF8(&utf8, data);
   if (length < 0) return {};
-  std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length));
-  OPENSSL_free(utf8);
+  pkix::OpenSslString owned(utf8);
+  return std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length));
+}
+
+// SHA-256 of the SubjectPublicKeyInfo, hex: finds every certificate of one key.
+std::string key_fingerprint(const X509* cert) {
+  const std::string spki = pkix::public_key_der(X509_get0_pubkey(cert));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (spki.empty() || EVP_Digest(spki.data(), spki.size(), digest, &length, EVP_sha256(), nullptr) != 1) return {};
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) out += {hex[digest[i] >> 4], hex[digest[i] & 15]};
   return out;
 }
 
 }  // namespace
 
 Result<CertificateInfo> read_certificate(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr, X509_free);
+  auto cert = pkix::read_certificate_pem(pem);
   if (!cert) return make_error(ErrorCode::internal, "the CA returned no readable PEM certificate");
-  return CertificateInfo{serial_hex(cert.get()), common_name(cert.get()), to_time_point(X509_get0_notBefore(cert.get())),
-                         to_time_point(X509_get0_notAfter(cert.get()))};
+  const X509* c = cert.value().get();
+  return CertificateInfo{pkix::serial_hex(X509_get0_serialNumber(c)), common_name(c),
+                         to_time_point(X509_get0_notBefore(c)), to_time_point(X509_get0_notAfter(c)),
+                         key_fingerprint(c)};
 }
 
 }  // namespace signet::host

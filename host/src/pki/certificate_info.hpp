@@ -11,10 +11,11 @@
 namespace signet::host {
 
 struct CertificateInfo {
-  std::string serial_hex;  // lower case, no separators, no leading zero octets
+  std::string serial_hex;  // lower case, whole octets, no separators
   std::string common_name;
   TimePoint not_before;
   TimePoint not_after;
+  std::string key_sha256;  // hex SHA-256 of the SubjectPublicKeyInfo
 };
 
 Result<CertificateInfo> read_certificate(const std::string& pem);

@@ -13,6 +13,9 @@ signet::Metrics& HostServicesImpl::metrics() { return metrics_; }
 signet::SecureRandom& HostServicesImpl::random() { return random_; }
 signet::HttpClient& HostServicesImpl::http() { return http_; }
 
+signet::IssuanceLedger& HostServicesImpl::ledger() { return *ledger_.load(); }
+void HostServicesImpl::set_ledger(signet::IssuanceLedger* ledger) { ledger_.store(ledger ? ledger : &no_ledger_); }
+
 MetricsRegistry& HostServicesImpl::metrics_registry() { return metrics_; }
 JsonLogger& HostServicesImpl::json_logger() { return *logger_; }
 std::shared_ptr<JsonLogger> HostServicesImpl::shared_json_logger() const { return logger_; }

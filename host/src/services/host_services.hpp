@@ -1,6 +1,7 @@
 // Everything the host hands to plugin factories, in one object.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -11,6 +12,7 @@
 #include <signet/result.hpp>
 #include <signet/services.hpp>
 
+#include "db/ledger.hpp"
 #include "services/clock.hpp"
 #include "services/http_client.hpp"
 #include "services/logger.hpp"
@@ -33,6 +35,11 @@ class HostServicesImpl final : public signet::HostServices {
   signet::SecureRandom& random() override;
   signet::HttpClient& http() override;
   Result<std::shared_ptr<signet::KeyProvider>> key_provider(std::string_view instance) override;
+  signet::IssuanceLedger& ledger() override;
+
+  // The ledger plugins record into; until set, every record is refused.
+  // `ledger` must outlive every plugin instance.
+  void set_ledger(signet::IssuanceLedger* ledger);
 
   // Called for each `keys` instance as it is created, before any other kind.
   // A second registration under one name replaces the first; a null provider
@@ -50,6 +57,9 @@ class HostServicesImpl final : public signet::HostServices {
   OpenSslRandom random_;
   SystemClock clock_;
   CurlHttpClient http_;  // after metrics_: it records into it
+
+  NoLedger no_ledger_;
+  std::atomic<signet::IssuanceLedger*> ledger_{&no_ledger_};
 
   mutable std::mutex key_providers_mutex_;
   std::map<std::string, std::shared_ptr<signet::KeyProvider>, std::less<>> key_providers_;

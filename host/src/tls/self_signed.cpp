@@ -11,11 +11,13 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
-#include "pki/openssl_ptr.hpp"
-#include "util/files.hpp"
+#include <pkix/openssl_ptr.hpp>
+#include <fsutil/files.hpp>
 #include "util/text.hpp"
 
 namespace signet::host {
+
+using namespace signet::pkix;  // NOLINT: the OpenSSL pointer types
 namespace {
 
 constexpr long kBackdateSeconds = 5 * 60;  // tolerate clients whose clocks run a little behind
@@ -200,8 +202,8 @@ Result<SelfSigned> make_self_signed(const std::string& common_name, const std::v
 
 // The key goes first, so a new certificate never sits on disk without its key.
 Result<void> write_key_and_cert(const SelfSigned& pair, const std::string& key_path, const std::string& cert_path) {
-  if (auto key = write_file_atomically(key_path, pair.key_pem, 0600); !key) return key;
-  return write_file_atomically(cert_path, pair.cert_pem, 0644);
+  if (auto key = fsutil::write_file_atomically(key_path, pair.key_pem, 0600); !key) return key;
+  return fsutil::write_file_atomically(cert_path, pair.cert_pem, 0644);
 }
 
 }  // namespace signet::host

@@ -72,6 +72,17 @@ struct RevokeRequest {
 };
 
 struct Revoked {};
+
+struct CaInit {
+  bool on_start = false;
+};
+
+// `signet ca import`: an existing CA to sign with. The plugin hands the key
+// to its `keys` instance at once and keeps no copy.
+struct CaImport {
+  std::vector<std::string> chain_pem;  // the issuing CA first, up to the root
+  std::string private_key_pem;         // the issuing CA's key
+};
 using RevokeOutcome = std::variant<Revoked, Pending>;
 
 class SIGNET_SDK_API CertificateAuthority : public Plugin {
@@ -92,6 +103,20 @@ class SIGNET_SDK_API CertificateAuthority : public Plugin {
   virtual Result<std::string> ocsp(const std::string& der_request) {  // SIGNET_CAP_CA_OCSP
     (void)der_request;
     return make_error(ErrorCode::unsupported, "OCSP is not supported");
+  }
+  // SIGNET_CAP_CA_MANAGE: creates the CA's keys and certificates when they
+  // do not exist yet, and returns the chain either way. The host calls it at
+  // start (on_start = true; the plugin's config decides whether a missing CA
+  // is created then or is an error) and for `signet ca init`.
+  virtual Result<std::vector<std::string>> initialize(const CaInit& request) {
+    (void)request;
+    return make_error(ErrorCode::unsupported, "this CA cannot be initialised by Signet");
+  }
+  // SIGNET_CAP_CA_MANAGE: adopts an existing CA. Error{conflict} when the
+  // instance already has one.
+  virtual Result<std::vector<std::string>> import_ca(const CaImport& request) {
+    (void)request;
+    return make_error(ErrorCode::unsupported, "this CA cannot import a CA");
   }
 };
 

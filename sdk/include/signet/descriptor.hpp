@@ -29,10 +29,12 @@ enum : std::uint64_t {
   SIGNET_CAP_CA_CRL = 1u << 1,
   SIGNET_CAP_CA_OCSP = 1u << 2,
   SIGNET_CAP_CA_PENDING = 1u << 3,  // may answer sign/revoke with a ticket
+  SIGNET_CAP_CA_MANAGE = 1u << 4,   // initialize() and import_ca()
   SIGNET_CAP_KEYS_WRAP = 1u << 0,
   SIGNET_CAP_KEYS_RSA = 1u << 1,
   SIGNET_CAP_KEYS_EC = 1u << 2,
   SIGNET_CAP_KEYS_ED25519 = 1u << 3,
+  SIGNET_CAP_KEYS_IMPORT = 1u << 4,
 };
 
 struct signet_plugin_descriptor;
@@ -84,10 +86,12 @@ inline constexpr CapabilityName capability_names[] = {
     {SIGNET_KIND_CA, SIGNET_CAP_CA_CRL, "crl"},
     {SIGNET_KIND_CA, SIGNET_CAP_CA_OCSP, "ocsp"},
     {SIGNET_KIND_CA, SIGNET_CAP_CA_PENDING, "pending"},
+    {SIGNET_KIND_CA, SIGNET_CAP_CA_MANAGE, "manage"},
     {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_WRAP, "wrap"},
     {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_RSA, "rsa"},
     {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_EC, "ec"},
     {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_ED25519, "ed25519"},
+    {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_IMPORT, "import"},
 };
 
 }  // namespace signet

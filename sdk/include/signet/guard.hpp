@@ -48,6 +48,8 @@ class GuardedCa final : public GuardedBase<CertificateAuthority> {
   Result<RevokeOutcome> revoke(const RevokeRequest& r) override { return guard([&] { return inner_->revoke(r); }); }
   Result<std::string> crl_der() override { return guard([&] { return inner_->crl_der(); }); }
   Result<std::string> ocsp(const std::string& d) override { return guard([&] { return inner_->ocsp(d); }); }
+  Result<std::vector<std::string>> initialize(const CaInit& r) override { return guard([&] { return inner_->initialize(r); }); }
+  Result<std::vector<std::string>> import_ca(const CaImport& r) override { return guard([&] { return inner_->import_ca(r); }); }
 };
 
 class GuardedStore final : public GuardedBase<SecretStore> {
@@ -76,6 +78,9 @@ class GuardedKeys final : public GuardedBase<KeyProvider> {
   }
   Result<std::string> wrap(const std::string& id, const std::string& p) override { return guard([&] { return inner_->wrap(id, p); }); }
   Result<std::string> unwrap(const std::string& id, const std::string& c) override { return guard([&] { return inner_->unwrap(id, c); }); }
+  Result<KeyInfo> import_key(const std::string& pem, const std::string& label) override {
+    return guard([&] { return inner_->import_key(pem, label); });
+  }
 };
 
 template <class Interface> struct KindOf;

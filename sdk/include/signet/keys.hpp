@@ -46,6 +46,13 @@ class SIGNET_SDK_API KeyProvider : public Plugin {
     (void)key_id; (void)ciphertext;
     return make_error(ErrorCode::unsupported, "key wrapping is not supported");
   }
+  // Optional (SIGNET_CAP_KEYS_IMPORT): takes over an existing private key
+  // (PEM, PKCS#8 or traditional) under `label`, e.g. for `signet ca import`.
+  // The caller drops its copy; the provider never hands it out again.
+  virtual Result<KeyInfo> import_key(const std::string& private_key_pem, const std::string& label) {
+    (void)private_key_pem; (void)label;
+    return make_error(ErrorCode::unsupported, "key import is not supported");
+  }
 };
 
 }  // namespace signet

@@ -107,6 +107,25 @@ class SIGNET_SDK_API HttpClient {
   virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
 };
 
+// What a CA is about to sign, recorded durably before it is signed, so no
+// certificate can exist that the host has no record of (the "precertificate"
+// ledger of Let's Encrypt's Boulder). Serials are unique per CA instance.
+struct PrecertificateRecord {
+  std::string ca;          // the CA instance name (PluginContext::instance_name)
+  std::string serial_hex;  // lower case, no separators
+  std::string request_id;
+  std::string tenant;
+  std::string tbs_der;     // the DER TBSCertificate that will be signed
+};
+
+class SIGNET_SDK_API IssuanceLedger {
+ public:
+  virtual ~IssuanceLedger() = default;
+  // Returns once the record is durable. Error{conflict} when the CA already
+  // used the serial: draw another and record again.
+  virtual Result<void> record(const PrecertificateRecord& record) = 0;
+};
+
 class SIGNET_SDK_API HostServices {
  public:
   virtual ~HostServices() = default;
@@ -118,6 +137,7 @@ class SIGNET_SDK_API HostServices {
   // A `keys` instance declared in the configuration. Instances of kind
   // `keys` are created before all others, so a factory may call this.
   virtual Result<std::shared_ptr<KeyProvider>> key_provider(std::string_view instance) = 0;
+  virtual IssuanceLedger& ledger() = 0;
 };
 
 }  // namespace signet

@@ -1,7 +1,7 @@
 #include "pipeline/issue_request.hpp"
 #include "pipeline/policy.hpp"
 #include "pipeline/steps/steps.hpp"
-#include "pki/csr.hpp"
+#include <pkix/csr.hpp>
 
 namespace signet::host {
 namespace {

@@ -46,11 +46,11 @@ class RecordStep final : public Step {
     const std::string cn = info.common_name.empty() ? in.common_name : info.common_name;
     const long long nb = to_unix_ms(info.not_before), na = to_unix_ms(info.not_after), now = to_unix_ms(Clock::now());
     s << "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, "
-         "not_before, not_after, certificate_pem, chain_pem, metadata, created_at) VALUES (:id, :tenant, :rid, :ca, "
-         ":serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, :metadata, :now)",
+         "not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256) VALUES (:id, :tenant, :rid, "
+         ":ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, :metadata, :now, :key)",
         soci::use(id), soci::use(q.tenant_id), soci::use(q.id), soci::use(ca), soci::use(info.serial_hex),
         soci::use(cn), soci::use(sans), soci::use(profile), soci::use(status), soci::use(nb), soci::use(na),
-        soci::use(pem), soci::use(chain), soci::use(metadata), soci::use(now);
+        soci::use(pem), soci::use(chain), soci::use(metadata), soci::use(now), soci::use(info.key_sha256);
   }
 
   Database& db_;

@@ -1,4 +1,4 @@
-#include "pki/csr.hpp"
+#include <pkix/csr.hpp>
 
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-namespace signet::host {
+namespace signet::pkix {
 namespace {
 
 // Requests come from the openssl CLI, never from our own code, so a bug in
@@ -229,4 +229,4 @@ TEST_F(CsrTest, RejectsSanKindsThePolicyCannotCheck) {
 }
 
 }  // namespace
-}  // namespace signet::host
+}  // namespace signet::pkix

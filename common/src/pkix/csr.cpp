@@ -1,4 +1,4 @@
-#include "pki/csr.hpp"
+#include <pkix/csr.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,9 +9,10 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 
-#include "pki/openssl_ptr.hpp"
+#include <pkix/keys.hpp>
+#include <pkix/openssl_ptr.hpp>
 
-namespace signet::host {
+namespace signet::pkix {
 namespace {
 
 // Far above any real CSR (an RSA-4096 request with a hundred SANs is ~20 KiB),
@@ -184,6 +185,7 @@ std::optional<Rejection> read_info(X509_REQ* req, CsrInfo& info) {
   if (key == nullptr) return invalid("the CSR public key cannot be read");
   if (auto rejected = verify_signature(req, key)) return rejected;
   if (auto rejected = read_key(key, info)) return rejected;
+  info.public_key_der = public_key_der(key);
   if (auto rejected = read_common_name(req, info)) return rejected;
   return read_sans(req, info);
 }
@@ -199,4 +201,4 @@ std::variant<CsrInfo, Rejection> parse_csr(const std::string& pem) {
   return info;
 }
 
-}  // namespace signet::host
+}  // namespace signet::pkix

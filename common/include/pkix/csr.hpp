@@ -6,7 +6,7 @@
 #include <variant>
 #include <vector>
 
-namespace signet::host {
+namespace signet::pkix {
 
 struct CsrInfo {
   std::string key_type;  // "rsa", "ecdsa", "ed25519"
@@ -14,6 +14,7 @@ struct CsrInfo {
   std::string curve;     // ECDSA only: NIST name, "P-256", "P-384", "P-521"
   std::string common_name;  // UTF-8; empty when the subject has none
   std::vector<std::string> dns, ip, email, uri;  // from the extensionRequest
+  std::string public_key_der;  // SubjectPublicKeyInfo
 };
 
 // Why a request was refused. `code` is an API error code ("invalid_csr",
@@ -28,4 +29,4 @@ struct Rejection {
 // "invalid_csr"; the function never throws on bad input.
 std::variant<CsrInfo, Rejection> parse_csr(const std::string& pem);
 
-}  // namespace signet::host
+}  // namespace signet::pkix

@@ -13,7 +13,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-namespace signet::host {
+namespace signet::pkix {
 
 // A stateless deleter calling the OpenSSL free function F; the pointer stays
 // the size of a raw pointer.
@@ -70,4 +70,4 @@ inline std::string openssl_error() {
   return out.empty() ? std::string("unknown OpenSSL error") : out;
 }
 
-}  // namespace signet::host
+}  // namespace signet::pkix

@@ -1,4 +1,4 @@
-#include "util/files.hpp"
+#include <fsutil/files.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -6,16 +6,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/ids.hpp"
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
-namespace signet::host {
+#include <openssl/rand.h>
+
+namespace signet::fsutil {
 namespace {
 
 Error io_failure(const std::string& what, const std::string& path) {
   return make_error(ErrorCode::internal, what + " " + path + ": " + std::strerror(errno));
 }
 
-std::string temp_path_for(const std::string& path) { return path + ".tmp-" + random_base64url(8); }
+std::string temp_path_for(const std::string& path) {
+  unsigned char bytes[8];
+  RAND_bytes(bytes, sizeof bytes);
+  static const char* hex = "0123456789abcdef";
+  std::string suffix;
+  for (unsigned char b : bytes) suffix += {hex[b >> 4], hex[b & 15]};
+  return path + ".tmp-" + suffix;
+}
+
+// The rename is durable only once the directory entry is (fsync(2), "Notes").
+Result<void> sync_directory_of(const std::string& path) {
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return io_failure("cannot open the directory of", path);
+  const int synced = ::fsync(fd);
+  ::close(fd);
+  if (synced != 0) return io_failure("cannot sync the directory of", path);
+  return {};
+}
 
 Result<void> write_all(int fd, const std::string& data, const std::string& path) {
   std::size_t done = 0;
@@ -53,9 +75,31 @@ Result<void> write_file_atomically(const std::string& path, const std::string& d
   auto written = write_new_file(temp, data, mode);
   // rename() replaces a symlink at `path` itself; it never writes through it.
   if (written && ::rename(temp.c_str(), path.c_str()) != 0) written = io_failure("cannot rename onto", path);
-  if (!written) ::unlink(temp.c_str());
-  return written;
+  if (!written) {
+    ::unlink(temp.c_str());
+    return written;
+  }
+  return sync_directory_of(path);
+}
+
+Result<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return make_error(ErrorCode::not_found, "no file " + path);
+    return io_failure("cannot read", path);
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+Result<void> make_private_directory(const std::string& dir, mode_t mode) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return make_error(ErrorCode::internal, "cannot create " + dir + ": " + ec.message());
+  if (::chmod(dir.c_str(), mode) != 0) return io_failure("cannot set the mode of", dir);
+  return {};
 }
 
 
-}  // namespace signet::host
+}  // namespace signet::fsutil

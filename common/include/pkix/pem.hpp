@@ -1,0 +1,20 @@
+// Certificates between PEM text and OpenSSL objects.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <signet/result.hpp>
+
+#include <pkix/openssl_ptr.hpp>
+
+namespace signet::pkix {
+
+std::string certificate_pem(const X509* certificate);
+Result<X509Ptr> certificate_from_der(const std::string& der);
+// The first certificate in `pem`; Error{invalid_argument} when there is none.
+Result<X509Ptr> read_certificate_pem(const std::string& pem);
+// Every certificate in `pem`, in order.
+Result<std::vector<X509Ptr>> read_certificates_pem(const std::string& pem);
+
+}  // namespace signet::pkix

@@ -1,0 +1,38 @@
+#include <pkix/pem.hpp>
+
+#include <openssl/pem.h>
+
+namespace signet::pkix {
+
+std::string certificate_pem(const X509* certificate) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509(bio.get(), certificate) != 1) return "";
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(length));
+}
+
+Result<X509Ptr> certificate_from_der(const std::string& der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509Ptr certificate(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!certificate) return make_error(ErrorCode::invalid_argument, "not a DER certificate: " + openssl_error());
+  return certificate;
+}
+
+Result<std::vector<X509Ptr>> read_certificates_pem(const std::string& pem) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return make_error(ErrorCode::internal, "out of memory");
+  std::vector<X509Ptr> out;
+  while (X509* certificate = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) out.emplace_back(certificate);
+  ERR_clear_error();  // the read that ends the loop leaves "no start line" behind
+  return out;
+}
+
+Result<X509Ptr> read_certificate_pem(const std::string& pem) {
+  auto all = read_certificates_pem(pem);
+  if (!all) return std::move(all).error();
+  if (all.value().empty()) return make_error(ErrorCode::invalid_argument, "no PEM certificate found");
+  return std::move(all.value().front());
+}
+
+}  // namespace signet::pkix

@@ -1,0 +1,32 @@
+#include "db/ledger.hpp"
+
+#include "util/ids.hpp"
+#include "util/time.hpp"
+
+namespace signet::host {
+
+Result<void> DatabaseLedger::record(const PrecertificateRecord& r) {
+  bool duplicate = false;
+  auto written = db_.write([&](soci::session& s) {
+    // Checked inside the write transaction, so two signers cannot both pass;
+    // the primary key (ca, serial) backs it up on every engine.
+    int existing = 0;
+    s << "SELECT COUNT(*) FROM issuance_ledger WHERE ca = :ca AND serial = :serial", soci::use(r.ca),
+        soci::use(r.serial_hex), soci::into(existing);
+    if (existing) {
+      duplicate = true;
+      return;
+    }
+    const std::string tbs = base64url(r.tbs_der);
+    const long long now = to_unix_ms(Clock::now());
+    s << "INSERT INTO issuance_ledger (ca, serial, tenant_id, request_id, tbs, created_at) VALUES "
+         "(:ca, :serial, :tenant, :rid, :tbs, :now)",
+        soci::use(r.ca), soci::use(r.serial_hex), soci::use(r.tenant), soci::use(r.request_id), soci::use(tbs),
+        soci::use(now);
+  });
+  if (!written) return written;
+  if (duplicate) return make_error(ErrorCode::conflict, "serial " + r.serial_hex + " was already used by CA " + r.ca);
+  return {};
+}
+
+}  // namespace signet::host
