@@ -3,6 +3,7 @@
 // Certificate (RFC 5280 §4.1).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -23,6 +24,9 @@ Result<void> set_signature_algorithm(X509_ALGOR* algor, SignatureAlgorithm algor
 // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
 Result<std::string> certificate_der(const std::string& tbs_der, SignatureAlgorithm algorithm,
                                     const std::string& signature);
+
+// An ASN1_TIME (UTCTime or GeneralizedTime) as a time point.
+std::chrono::system_clock::time_point time_point_of(const ASN1_TIME* time);
 
 // The hex text of an INTEGER's value in whole octets, lower case: what
 // `openssl x509 -serial` prints, lower-cased ("0a1b…").

@@ -63,6 +63,12 @@ Result<std::string> certificate_der(const std::string& tbs_der, SignatureAlgorit
   return der_tlv(kSequence, tbs_der + algorithm_der + signature_bits);
 }
 
+std::chrono::system_clock::time_point time_point_of(const ASN1_TIME* time) {
+  std::tm tm{};
+  ASN1_TIME_to_tm(time, &tm);
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
 std::string serial_hex(const ASN1_INTEGER* serial) {
   BignumPtr bn(ASN1_INTEGER_to_BN(serial, nullptr));
   if (!bn) return "";

@@ -1,18 +1,54 @@
 #include "app/host_app.hpp"
 
+#include <fsutil/files.hpp>
+
+#include "util/ids.hpp"
+
 namespace signet::host {
+namespace {
+
+// The passphrase of dev mode's software keys: made once, kept 0600 beside them.
+std::string dev_key_passphrase(const std::string& data_dir) {
+  const std::string path = data_dir + "/keys.passphrase";
+  if (auto existing = fsutil::read_file(path); existing && !existing.value().empty()) return existing.value();
+  const std::string passphrase = random_base64url(32);
+  (void)fsutil::make_private_directory(data_dir);
+  (void)fsutil::write_file_atomically(path, passphrase, 0600);  // a failure shows when the keys cannot be read
+  return passphrase;
+}
+
+InstanceConfig dev_instance(const std::string& name, PluginKind kind, const std::string& plugin, YAML::Node config) {
+  InstanceConfig i;
+  i.name = name;
+  i.kind = kind;
+  i.plugin = plugin;
+  i.config = std::move(config);
+  return i;
+}
+
+// The software key provider and an internal CA (root + issuing) made on first start.
+void add_dev_ca(Config& c) {
+  YAML::Node keys;
+  keys["dir"] = c.data_dir + "/keys";
+  keys["passphrase"] = dev_key_passphrase(c.data_dir);
+  YAML::Node ca;
+  ca["keys"] = "keys";
+  ca["dir"] = c.data_dir + "/ca/internal";
+  ca["root"]["common_name"] = "Signet Dev Root CA";
+  ca["issuing"]["common_name"] = "Signet Dev Issuing CA";
+  c.instances.push_back(dev_instance("keys", PluginKind::keys, "keys-software", keys));
+  c.instances.push_back(dev_instance("internal", PluginKind::ca, "ca-internal", ca));
+  PipelineConfig issue;
+  issue.validate = {"profile-policy"};
+  issue.sign = "internal";
+  c.pipelines["issue"] = issue;
+  c.pipelines["renew"] = issue;
+}
 
 // What ../docs/api.md promises for dev mode: the default profile allows
 // localhost and names under .test, .internal, .example.com, .example.org,
 // IP SANs, the usual key types, TTLs from 10 s to 90 days.
-Config dev_config(const std::string& data_dir, const std::string& listen) {
-  Config c;
-  c.file = "(dev mode)";
-  c.data_dir = data_dir;
-  c.database_url = "sqlite://" + data_dir + "/signet.db";
-  c.server.listen = listen;
-  c.server.tls.mode = TlsConfig::Mode::automatic;
-  c.plugin_dirs = {default_plugin_dir()};
+ProfileConfig dev_profile() {
   ProfileConfig p;
   p.name = "default";
   p.key_types = {{"ecdsa", 2048, 4096, {"P-256", "P-384"}}, {"rsa", 2048, 4096, {}}, {"ed25519", 2048, 4096, {}}};
@@ -24,7 +60,21 @@ Config dev_config(const std::string& data_dir, const std::string& listen) {
   p.key_usage = {"digital_signature", "key_encipherment"};
   p.extended_key_usage = {"server_auth", "client_auth"};
   p.auto_renew = true;
-  c.profiles.push_back(p);
+  return p;
+}
+
+}  // namespace
+
+Config dev_config(const std::string& data_dir, const std::string& listen) {
+  Config c;
+  c.file = "(dev mode)";
+  c.data_dir = data_dir;
+  c.database_url = "sqlite://" + data_dir + "/signet.db";
+  c.server.listen = listen;
+  c.server.tls.mode = TlsConfig::Mode::automatic;
+  c.plugin_dirs = {default_plugin_dir()};
+  c.profiles.push_back(dev_profile());
+  add_dev_ca(c);
   return c;
 }
 

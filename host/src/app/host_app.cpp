@@ -43,6 +43,17 @@ Result<void> write_dev_admin_token(Database& db, const std::string& path) {
   return {};
 }
 
+// CAs that Signet manages get their keys and certificates now (or say why
+// they cannot), not at the first request.
+Result<void> initialize_cas(const PluginInstances& instances) {
+  for (const auto& i : instances.all()) {
+    if (i.kind != PluginKind::ca || !(i.capabilities & SIGNET_CAP_CA_MANAGE)) continue;
+    auto chain = instances.ca(i.name)->initialize(CaInit{true});
+    if (!chain) return make_error(chain.error().code, "CA " + i.name + ": " + chain.error().message);
+  }
+  return {};
+}
+
 sigset_t stop_signals() {
   sigset_t set;
   sigemptyset(&set);
@@ -68,18 +79,22 @@ int serve(const Config& config, const ServeOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) return refuse("cannot create data_dir " + config.data_dir + ": " + ec.message());
+  // The database before the plugins: CAs record into its ledger.
+  auto db = Database::open(config.database_url, static_cast<std::size_t>(config.runner.workers) + 4);
+  if (!db) return refuse(db.error().message);
+  if (auto migrated = db.value()->migrate(); !migrated) return refuse(migrated.error().message);
+  auto tenant = ensure_tenant(*db.value(), "default", "Default");
+  if (!tenant) return refuse(tenant.error().message);
+  DatabaseLedger ledger(*db.value());
   HostServicesImpl services(parse_log_level(config.log_level).value_or(LogLevel::info));
+  services.set_ledger(&ledger);
   std::vector<std::string> errors;
   const PluginInstances instances = PluginInstances::create(config, services, errors);
   if (!errors.empty()) {
     for (const auto& e : errors) std::cerr << e << "\n";
     return 1;
   }
-  auto db = Database::open(config.database_url, static_cast<std::size_t>(config.runner.workers) + 4);
-  if (!db) return refuse(db.error().message);
-  if (auto migrated = db.value()->migrate(); !migrated) return refuse(migrated.error().message);
-  auto tenant = ensure_tenant(*db.value(), "default", "Default");
-  if (!tenant) return refuse(tenant.error().message);
+  if (auto ready = initialize_cas(instances); !ready) return refuse(ready.error().message);
   if (options.dev)
     if (auto written = write_dev_admin_token(*db.value(), options.admin_token_file); !written)
       return refuse(written.error().message);

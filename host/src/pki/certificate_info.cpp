@@ -11,12 +11,6 @@
 namespace signet::host {
 namespace {
 
-TimePoint to_time_point(const ASN1_TIME* t) {
-  std::tm tm{};
-  ASN1_TIME_to_tm(t, &tm);
-  return Clock::from_time_t(timegm(&tm));
-}
-
 std::string common_name(const X509* cert) {
   const X509_NAME* subject = X509_get_subject_name(cert);
   const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
@@ -48,7 +42,7 @@ Result<CertificateInfo> read_certificate(const std::string& pem) {
   if (!cert) return make_error(ErrorCode::internal, "the CA returned no readable PEM certificate");
   const X509* c = cert.value().get();
   return CertificateInfo{pkix::serial_hex(X509_get0_serialNumber(c)), common_name(c),
-                         to_time_point(X509_get0_notBefore(c)), to_time_point(X509_get0_notAfter(c)),
+                         pkix::time_point_of(X509_get0_notBefore(c)), pkix::time_point_of(X509_get0_notAfter(c)),
                          key_fingerprint(c)};
 }
 

@@ -1,0 +1,128 @@
+#include "internal_ca.hpp"
+
+#include <pkix/csr.hpp>
+#include <pkix/der.hpp>
+#include <pkix/pem.hpp>
+
+#include "leaf.hpp"
+#include "lint.hpp"
+#include "tbs.hpp"
+
+namespace signet::ca_internal {
+namespace {
+
+// Collisions of 128 random bits mean a broken random source; a few draws
+// tell that apart from bad luck.
+constexpr int kSerialAttempts = 3;
+
+std::string hex_of(const std::string& bytes) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) out += {hex[b >> 4], hex[b & 15]};
+  return out;
+}
+
+Error not_initialised(const CaConfig& c) {
+  return make_error(ErrorCode::unavailable,
+                    "CA " + c.instance + " has no certificate yet; run `signet ca init` or set bootstrap: true");
+}
+
+std::string joined(const std::vector<std::string>& problems) {
+  std::string out;
+  for (const auto& p : problems) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
+}  // namespace
+
+InternalCa::InternalCa(CaConfig config, std::shared_ptr<KeyProvider> keys, Extensions url_extensions,
+                       HostServices& services)
+    : config_(std::move(config)), keys_(std::move(keys)), url_extensions_(std::move(url_extensions)),
+      services_(services) {
+  if (auto loaded = load_issuer(config_, *keys_)) issuer_ = std::move(loaded).value();
+}
+
+Result<IssuerPtr> InternalCa::issuer() {
+  std::lock_guard lock(mutex_);
+  if (!issuer_) return not_initialised(config_);
+  return issuer_;
+}
+
+void InternalCa::set_issuer(IssuerPtr issuer) {
+  std::lock_guard lock(mutex_);
+  issuer_ = std::move(issuer);
+}
+
+Result<void> InternalCa::health() {
+  auto current = issuer();
+  if (!current) return std::move(current).error();
+  return keys_->health();
+}
+
+Result<std::vector<std::string>> InternalCa::chain() {
+  auto current = issuer();
+  if (!current) return std::move(current).error();
+  return current.value()->chain_pem;
+}
+
+Result<std::vector<std::string>> InternalCa::initialize(const CaInit& request) {
+  if (auto current = issuer()) return current.value()->chain_pem;
+  if (auto loaded = load_issuer(config_, *keys_); loaded) {
+    set_issuer(loaded.value());
+    return loaded.value()->chain_pem;
+  } else if (loaded.error().code != ErrorCode::not_found) {
+    return std::move(loaded).error();
+  }
+  if (request.on_start && !config_.bootstrap) return not_initialised(config_);
+  auto created = create_hierarchy(config_, *keys_, services_.random(), services_.clock());
+  if (!created) return std::move(created).error();
+  services_.logger().info("created a root and an issuing CA", {{"ca", config_.instance}, {"dir", config_.dir}});
+  set_issuer(created.value());
+  return created.value()->chain_pem;
+}
+
+Result<std::vector<std::string>> InternalCa::import_ca(const CaImport& request) {
+  if (issuer() || load_issuer(config_, *keys_))
+    return make_error(ErrorCode::conflict, "CA " + config_.instance + " already has a CA certificate");
+  auto imported = import_hierarchy(config_, *keys_, request, services_.random());
+  if (!imported) return std::move(imported).error();
+  set_issuer(imported.value());
+  return imported.value()->chain_pem;
+}
+
+// Lints, records serial and TBS in the ledger, and only then signs.
+Result<std::string> InternalCa::record_and_sign(X509* tbs, const Issuer& issuer, const SignRequest& request) {
+  auto der = tbs_der(tbs);
+  if (!der) return std::move(der).error();
+  const PrecertificateRecord record{config_.instance, pkix::serial_hex(X509_get0_serialNumber(tbs)), request.request_id,
+                                    request.tenant, der.value()};
+  if (auto recorded = services_.ledger().record(record); !recorded) return std::move(recorded).error();
+  auto signed_cert = sign_tbs(*keys_, issuer.key_id, issuer.algorithm, der.value());
+  if (!signed_cert) return std::move(signed_cert).error();
+  return pkix::certificate_pem(signed_cert.value().get());
+}
+
+Result<SignOutcome> InternalCa::sign(const SignRequest& request) {
+  auto current = issuer();
+  if (!current) return std::move(current).error();
+  const Issuer& is = *current.value();
+  auto csr = pkix::parse_csr(request.csr_pem);
+  if (const auto* bad = std::get_if<pkix::Rejection>(&csr)) return make_error(ErrorCode::invalid_argument, bad->message);
+  auto plan = plan_leaf(config_, is, request, std::get<pkix::CsrInfo>(csr), services_.clock().now());
+  if (!plan) return std::move(plan).error();
+  for (int attempt = 1;; ++attempt) {
+    plan.value().basics.serial = random_serial(services_.random());
+    auto tbs = build_leaf(plan.value(), is, url_extensions_);
+    if (!tbs) return std::move(tbs).error();
+    if (auto problems = lint_leaf(tbs.value().get(), is.certificate.get(), plan.value()); !problems.empty()) {
+      services_.logger().error("refused a certificate that fails lint", {{"request_id", request.request_id}, {"problems", problems}});
+      return make_error(ErrorCode::rejected, "the certificate would be malformed: " + joined(problems));
+    }
+    auto pem = record_and_sign(tbs.value().get(), is, request);
+    if (pem) return SignOutcome(IssuedCertificate{pem.value(), {is.chain_pem.begin(), is.chain_pem.end() - 1}});
+    if (pem.error().code != ErrorCode::conflict || attempt == kSerialAttempts) return std::move(pem).error();
+    services_.logger().warn("serial collision; drawing another", {{"ca", config_.instance}, {"serial", hex_of(plan.value().basics.serial)}});
+  }
+}
+
+}  // namespace signet::ca_internal

@@ -1,0 +1,40 @@
+// ca-internal: Signet's own certificate authority. Its keys live in a `keys`
+// instance; every certificate is linted and recorded in the host's ledger
+// before it is signed.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include <signet/sdk.hpp>
+
+#include "config.hpp"
+#include "extensions.hpp"
+#include "hierarchy.hpp"
+
+namespace signet::ca_internal {
+
+class InternalCa final : public CertificateAuthority {
+ public:
+  InternalCa(CaConfig config, std::shared_ptr<KeyProvider> keys, Extensions url_extensions, HostServices& services);
+
+  Result<void> health() override;
+  Result<SignOutcome> sign(const SignRequest& request) override;
+  Result<std::vector<std::string>> chain() override;
+  Result<std::vector<std::string>> initialize(const CaInit& request) override;
+  Result<std::vector<std::string>> import_ca(const CaImport& request) override;
+
+ private:
+  Result<IssuerPtr> issuer();
+  Result<std::string> record_and_sign(X509* tbs, const Issuer& issuer, const SignRequest& request);
+  void set_issuer(IssuerPtr issuer);
+
+  CaConfig config_;
+  std::shared_ptr<KeyProvider> keys_;
+  Extensions url_extensions_;
+  HostServices& services_;
+  std::mutex mutex_;
+  IssuerPtr issuer_;  // guarded by mutex_; null until the CA exists
+};
+
+}  // namespace signet::ca_internal

@@ -1,0 +1,30 @@
+// ca-internal: the descriptor and factory (docs/plugins/ca-internal.md).
+#include <signet/sdk.hpp>
+
+#include "config.hpp"
+#include "internal_ca.hpp"
+
+namespace {
+
+using namespace signet;
+
+Error config_problem(const std::string& pointer, const std::string& message) {
+  Error error = make_error(ErrorCode::invalid_config, "invalid ca-internal configuration");
+  error.problems.push_back({pointer, message});
+  return error;
+}
+
+Result<std::unique_ptr<CertificateAuthority>> make_ca(const PluginContext& context) {
+  ca_internal::CaConfig config = ca_internal::read_config(context.instance_name, context.config);
+  auto keys = context.services.key_provider(config.keys);
+  if (!keys) return config_problem("/keys", keys.error().message);
+  auto urls = ca_internal::url_extensions(config.urls);
+  if (!urls) return config_problem("/urls", urls.error().message);
+  return std::unique_ptr<CertificateAuthority>(std::make_unique<ca_internal::InternalCa>(
+      std::move(config), std::move(keys).value(), std::move(urls).value(), context.services));
+}
+
+}  // namespace
+
+SIGNET_PLUGIN(signet::CertificateAuthority, "ca-internal", "1.0.0", signet::ca_internal::kConfigSchema,
+              SIGNET_CAP_CA_MANAGE, make_ca)
