@@ -43,10 +43,6 @@ TEST_F(DevMode, WritesATokenAndATrustAnchorAndServesHttps) {
   EXPECT_EQ(verified.value().status, 404);
   auto untrusted = http("GET", host->url() + "/health");
   EXPECT_FALSE(untrusted) << "the system store does not trust the dev CA";
-  // No CA plugin yet: nothing pretends to issue.
-  auto issue = http("POST", host->url() + "/v1/certificates", "{}", token, data_ + "/ca.pem");
-  ASSERT_TRUE(issue);
-  EXPECT_EQ(issue.value().status, 501);
   EXPECT_EQ(host->stop(), 0) << "SIGTERM is a clean shutdown";
 }
 

@@ -6,6 +6,8 @@
 #include <variant>
 #include <vector>
 
+#include <openssl/evp.h>
+
 namespace signet::pkix {
 
 struct CsrInfo {
@@ -28,5 +30,14 @@ struct Rejection {
 // around the PEM block is ignored. Every failure is a Rejection with code
 // "invalid_csr"; the function never throws on bad input.
 std::variant<CsrInfo, Rejection> parse_csr(const std::string& pem);
+
+// A PEM CSR for `key` with a subject CN (may be empty) and SANs, for keys
+// made on the server. Signed with SHA-256 (pure EdDSA for Ed25519). Returns
+// "" when OpenSSL fails.
+struct CsrNames {
+  std::string common_name;
+  std::vector<std::string> dns, ip, email, uri;
+};
+std::string make_csr_pem(EVP_PKEY* key, const CsrNames& names);
 
 }  // namespace signet::pkix

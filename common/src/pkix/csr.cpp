@@ -202,3 +202,55 @@ std::variant<CsrInfo, Rejection> parse_csr(const std::string& pem) {
 }
 
 }  // namespace signet::pkix
+
+namespace signet::pkix {
+namespace {
+
+// "DNS:a,IP:1.2.3.4,...": the text form X509V3_EXT_conf_nid reads.
+std::string san_text(const CsrNames& n) {
+  std::string out;
+  auto add = [&](const char* kind, const std::vector<std::string>& values) {
+    for (const auto& v : values) out += (out.empty() ? "" : ",") + std::string(kind) + ":" + v;
+  };
+  add("DNS", n.dns);
+  add("IP", n.ip);
+  add("email", n.email);
+  add("URI", n.uri);
+  return out;
+}
+
+bool add_names(X509_REQ* req, const CsrNames& n) {
+  if (!n.common_name.empty() &&
+      X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req), "CN", MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(n.common_name.data()),
+                                 static_cast<int>(n.common_name.size()), -1, 0) != 1)
+    return false;
+  const std::string sans = san_text(n);
+  if (sans.empty()) return true;
+  X509ExtensionsPtr extensions(sk_X509_EXTENSION_new_null());
+  X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, sans.c_str());
+  if (!extensions || san == nullptr || sk_X509_EXTENSION_push(extensions.get(), san) == 0) {
+    X509_EXTENSION_free(san);
+    return false;
+  }
+  return X509_REQ_add_extensions(req, extensions.get()) == 1;
+}
+
+}  // namespace
+
+std::string make_csr_pem(EVP_PKEY* key, const CsrNames& names) {
+  X509ReqPtr req(X509_REQ_new());
+  const EVP_MD* md = EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
+  if (!req || X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) != 1 || X509_REQ_set_pubkey(req.get(), key) != 1 ||
+      !add_names(req.get(), names) || X509_REQ_sign(req.get(), key, md) <= 0) {
+    ERR_clear_error();
+    return "";
+  }
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_X509_REQ(bio.get(), req.get()) != 1) return "";
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(length));
+}
+
+}  // namespace signet::pkix

@@ -1,5 +1,6 @@
 #include "app/host_app.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "http/server.hpp"
 #include "pipeline/build_pipelines.hpp"
 #include "services/host_services.hpp"
+#include "tls/ca_issued.hpp"
 #include "tls/server_context.hpp"
 
 namespace signet::host {
@@ -52,6 +54,25 @@ Result<void> initialize_cas(const PluginInstances& instances) {
     if (!chain) return make_error(chain.error().code, "CA " + i.name + ": " + chain.error().message);
   }
   return {};
+}
+
+// Automatic TLS: when the issue pipeline signs with a CA Signet runs, the
+// host's certificate comes from it (and ca.pem is that CA's root).
+Result<void> prepare_automatic_tls(const Config& config, const PluginInstances& instances, const std::string& tenant) {
+  const auto issue = config.pipelines.find("issue");
+  if (config.server.tls.mode != TlsConfig::Mode::automatic || issue == config.pipelines.end()) return {};
+  const PluginInstance* ca = instances.find(issue->second.sign);
+  if (ca == nullptr || !(ca->capabilities & SIGNET_CAP_CA_MANAGE)) return {};
+  HostCertificateRequest request{config.data_dir, ca->name, tenant, {"localhost"}, {"127.0.0.1", "::1"}};
+  std::string host;
+  unsigned short port = 0;
+  if (split_host_port(config.server.listen, host, port) && host != "localhost" && host != "0.0.0.0" && host != "::") {
+    boost::system::error_code ec;
+    (void)boost::asio::ip::make_address(host, ec);
+    auto& names = ec ? request.dns : request.ip;
+    if (std::find(names.begin(), names.end(), host) == names.end()) names.push_back(host);
+  }
+  return ensure_ca_issued_certificate(*instances.ca(ca->name), request, Clock::now());
 }
 
 sigset_t stop_signals() {
@@ -98,6 +119,8 @@ int serve(const Config& config, const ServeOptions& options) {
   if (options.dev)
     if (auto written = write_dev_admin_token(*db.value(), options.admin_token_file); !written)
       return refuse(written.error().message);
+  if (auto prepared = prepare_automatic_tls(config, instances, tenant.value().id); !prepared)
+    return refuse(prepared.error().message);
   auto tls = make_server_tls(config.server.tls, config.data_dir);
   if (!tls) return refuse(tls.error().message);
 
