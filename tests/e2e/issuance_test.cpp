@@ -157,5 +157,71 @@ TEST_F(Issuance, TheHostServesHttpsWithACertificateFromItsOwnCa) {
   EXPECT_EQ(health.value().status, 200);
 }
 
+TEST_F(Issuance, IssuedCertificatesCanBeFetchedListedAndFiltered) {
+  const auto a = post("/v1/certificates",
+                      {{"csr", csr("la", "ec -pkeyopt ec_paramgen_curve:P-256", "/CN=list-a.internal", "DNS:alias-a.internal")},
+                       {"metadata", {{"requester", "alice"}, {"ticket", "RITM0010001"}}}},
+                      201);
+  const auto b = post("/v1/certificates", {{"csr", csr("lb", "ec -pkeyopt ec_paramgen_curve:P-256", "/CN=list-b.internal", "")},
+                                           {"metadata", {{"requester", "bob"}}}}, 201);
+  auto get = [&](const std::string& path) {
+    auto r = http("GET", host_->url() + path, "", token_, ca_file());
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r.value().status, 200) << path << ": " << r.value().body;
+    return json_of(r.value());
+  };
+  const auto one = get("/v1/certificates/" + a.value("id", ""));
+  EXPECT_EQ(one.value("certificate", ""), a.value("certificate", ""));
+  EXPECT_EQ(one.value("serial", ""), a.value("serial", ""));
+  EXPECT_EQ(one.value("chain", nlohmann::json::array()), a.value("chain", nlohmann::json::array()));
+  EXPECT_TRUE(one.at("revoked_at").is_null());
+
+  auto ids = [](const nlohmann::json& page) {
+    std::vector<std::string> out;
+    for (const auto& item : page.at("items")) out.push_back(item.value("id", ""));
+    return out;
+  };
+  EXPECT_EQ(ids(get("/v1/certificates?san=ALIAS-A.internal")), std::vector<std::string>{a.value("id", "")});
+  EXPECT_EQ(ids(get("/v1/certificates?common_name=list-b.internal")), std::vector<std::string>{b.value("id", "")});
+  EXPECT_EQ(ids(get("/v1/certificates?requester=alice&q=list-")), std::vector<std::string>{a.value("id", "")});
+  EXPECT_EQ(ids(get("/v1/certificates?ticket=RITM0010001")), std::vector<std::string>{a.value("id", "")});
+  EXPECT_EQ(ids(get("/v1/certificates?q=list-&status=active")).size(), 2u);
+  EXPECT_TRUE(ids(get("/v1/certificates?status=revoked&q=list-")).empty());
+
+  // Cursor pagination walks every certificate once, newest first.
+  std::vector<std::string> walked;
+  std::string cursor;
+  for (int page = 0; page < 50; ++page) {
+    const auto body = get("/v1/certificates?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    for (const auto& id : ids(body)) walked.push_back(id);
+    if (body.at("next_cursor").is_null()) break;
+    cursor = body.at("next_cursor").get<std::string>();
+  }
+  const auto all = ids(get("/v1/certificates?limit=1000"));
+  EXPECT_EQ(walked, all);
+  EXPECT_EQ(all.front(), b.value("id", "")) << "newest first";
+
+  auto bad = http("GET", host_->url() + "/v1/certificates?cursor=%21%21", "", token_, ca_file());
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad.value().status, 400);
+  auto missing = http("GET", host_->url() + "/v1/certificates/crt_nope", "", token_, ca_file());
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing.value().status, 404);
+}
+
+TEST_F(Issuance, TheChainIsPublishedWithoutAuthentication) {
+  auto chain = http("GET", host_->url() + "/pki/internal/chain.pem", "", "", ca_file());
+  ASSERT_TRUE(chain) << chain.error().message;
+  EXPECT_EQ(chain.value().status, 200);
+  EXPECT_EQ(chain.value().header("content-type"), "application/pem-certificate-chain");
+  const std::string file = dir_->write("served-chain.pem", chain.value().body);
+  const auto subjects = run_command("openssl crl2pkcs7 -nocrl -certfile " + file + " | openssl pkcs7 -print_certs -noout");
+  EXPECT_TRUE(contains(subjects.output, "subject=CN = Signet Dev Issuing CA")) << subjects.output;
+  EXPECT_TRUE(contains(subjects.output, "subject=CN = Signet Dev Root CA")) << subjects.output;
+  auto unknown = http("GET", host_->url() + "/pki/nope/chain.pem", "", "", ca_file());
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown.value().status, 404);
+}
+
 }  // namespace
 }  // namespace signet::test

@@ -22,7 +22,9 @@ struct ApiDependencies {
 
 void add_operations_routes(Router& router, ApiDependencies deps);   // /health, /ready, /metrics
 void add_certificate_routes(Router& router, ApiDependencies deps);  // /v1/certificates
+void add_certificate_read_routes(Router& router, ApiDependencies deps);  // GET /v1/certificates[/{id}]
 void add_request_routes(Router& router, ApiDependencies deps);      // /v1/requests
+void add_pki_routes(Router& router, ApiDependencies deps);          // /pki/... (no authentication)
 
 // The tenant a call acts in: the caller's own, or for a super admin the one
 // named by ?tenant=slug.

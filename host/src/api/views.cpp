@@ -28,4 +28,46 @@ nlohmann::json issued_view(const RequestRecord& q) {
           {"chain", q.state.value("chain", nlohmann::json::array())}};
 }
 
+namespace {
+
+nlohmann::json optional_text(const std::string& text) { return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text); }
+
+}  // namespace
+
+std::vector<std::string> pem_blocks(const std::string& text) {
+  static const std::string kEnd = "-----END CERTIFICATE-----";
+  std::vector<std::string> out;
+  for (std::size_t begin = text.find("-----BEGIN"); begin != std::string::npos; begin = text.find("-----BEGIN", begin)) {
+    const std::size_t end = text.find(kEnd, begin);
+    if (end == std::string::npos) break;
+    out.push_back(text.substr(begin, end + kEnd.size() - begin) + "\n");
+    begin = end + kEnd.size();
+  }
+  return out;
+}
+
+nlohmann::json certificate_view(const CertificateRow& c, bool with_pem) {
+  nlohmann::json view = {{"id", c.id},
+                         {"request_id", c.request_id},
+                         {"status", c.status},
+                         {"serial", c.serial},
+                         {"ca", c.ca},
+                         {"common_name", c.common_name},
+                         {"sans", c.sans},
+                         {"profile", c.profile},
+                         {"not_before", to_rfc3339(c.not_before)},
+                         {"not_after", to_rfc3339(c.not_after)},
+                         {"metadata", c.metadata},
+                         {"created_at", to_rfc3339(c.created_at)},
+                         {"revoked_at", c.revoked_at ? nlohmann::json(to_rfc3339(*c.revoked_at)) : nlohmann::json(nullptr)},
+                         {"revocation_reason", optional_text(c.revocation_reason)},
+                         {"renews", optional_text(c.renews)},
+                         {"renewed_by", optional_text(c.renewed_by)}};
+  if (with_pem) {
+    view["certificate"] = c.certificate_pem;
+    view["chain"] = pem_blocks(c.chain_pem);
+  }
+  return view;
+}
+
 }  // namespace signet::host

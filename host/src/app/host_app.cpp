@@ -134,7 +134,9 @@ int serve(const Config& config, const ServeOptions& options) {
   const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry(), services.logger()};
   add_operations_routes(router, deps);
   add_certificate_routes(router, deps);
+  add_certificate_read_routes(router, deps);
   add_request_routes(router, deps);
+  add_pki_routes(router, deps);
 
   auto access_log = services.shared_json_logger()->with_component("access");
   HttpServer server(config.server, tls.value(), router, handlers, *access_log, services.metrics());

@@ -106,6 +106,12 @@ const std::vector<Migration> kMigrations = {
          "CREATE INDEX certificates_tenant_status ON certificates (tenant_id, status, created_at, id)",
          "CREATE INDEX certificates_tenant_cn ON certificates (tenant_id, common_name)",
          "CREATE INDEX certificates_tenant_key ON certificates (tenant_id, key_sha256)",
+         // Every name a certificate carries (CN and SANs, lower-cased), for exact lookups.
+         R"(CREATE TABLE certificate_names (
+              tenant_id VARCHAR(40) NOT NULL,
+              name VARCHAR(300) NOT NULL,
+              certificate_id VARCHAR(40) NOT NULL,
+              PRIMARY KEY (tenant_id, name, certificate_id)))",
      }},
 };
 

@@ -10,6 +10,8 @@ namespace signet::host {
 std::string new_id(std::string_view prefix);
 std::string random_base64url(std::size_t bytes);
 std::string base64url(std::string_view data);
+// The bytes of unpadded base64url text; "" when it holds other characters.
+std::string base64url_decode(std::string_view text);
 std::string sha256_hex(std::string_view data);
 // Compares in time independent of where the strings differ.
 bool constant_time_equal(std::string_view a, std::string_view b);

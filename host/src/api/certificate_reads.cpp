@@ -1,0 +1,74 @@
+// GET /v1/certificates and GET /v1/certificates/{id}.
+#include "api/api.hpp"
+#include "api/views.hpp"
+#include "db/certificates.hpp"
+
+namespace signet::host {
+namespace {
+
+using nlohmann::json;
+
+std::string query_value(const RequestContext& c, const std::string& key) {
+  const auto it = c.query.find(key);
+  return it == c.query.end() ? std::string() : it->second;
+}
+
+// Filters come from the query string; a malformed one is refused, never ignored.
+std::optional<ApiError> read_filter(const RequestContext& c, CertificateFilter& f) {
+  f.status = query_value(c, "status");
+  if (!f.status.empty() && f.status != "active" && f.status != "revoked" && f.status != "expired")
+    return ApiError{"invalid_request", "status must be active, revoked or expired"};
+  f.common_name = query_value(c, "common_name");
+  f.name = query_value(c, "san");
+  f.profile = query_value(c, "profile");
+  f.q = query_value(c, "q");
+  f.cursor = query_value(c, "cursor");
+  for (const char* key : {"requester", "business_unit", "ticket"})
+    if (const std::string v = query_value(c, key); !v.empty()) f.metadata.emplace_back(key, v);
+  if (const std::string t = query_value(c, "expiring_before"); !t.empty()) {
+    f.expiring_before = parse_rfc3339(t);
+    if (!f.expiring_before) return ApiError{"invalid_request", "expiring_before must be an RFC 3339 time"};
+  }
+  if (const std::string l = query_value(c, "limit"); !l.empty()) {
+    if (l.size() > 4 || l.find_first_not_of("0123456789") != std::string::npos || std::stoi(l) < 1 || std::stoi(l) > 1000)
+      return ApiError{"invalid_request", "limit must be a number from 1 to 1000"};
+    f.limit = std::stoi(l);
+  }
+  return std::nullopt;
+}
+
+HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
+  auto tenant = acting_tenant(context, deps.db);
+  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  CertificateFilter filter;
+  if (auto bad = read_filter(context, filter)) return error_response(*bad, context.request_id);
+  auto page = list_certificates(deps.db, tenant.value(), filter, Clock::now());
+  if (!page) {
+    if (page.error().code == ErrorCode::invalid_argument)
+      return error_response({"invalid_request", page.error().message}, context.request_id);
+    return error_response(api_error(page.error()), context.request_id);
+  }
+  json items = json::array();
+  for (const auto& row : page.value().items) items.push_back(certificate_view(row, false));
+  const json next = page.value().next_cursor.empty() ? json(nullptr) : json(page.value().next_cursor);
+  return json_response(http::status::ok, {{"items", std::move(items)}, {"next_cursor", next}});
+}
+
+HttpResponseMessage get_one(RequestContext& context, const ApiDependencies& deps) {
+  auto tenant = acting_tenant(context, deps.db);
+  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  auto found = find_certificate(deps.db, tenant.value(), context.param("id"));
+  if (!found) return error_response(api_error(found.error()), context.request_id);
+  // Another tenant's certificate is as absent as a missing one.
+  if (!found.value()) return error_response({"not_found", "no certificate " + context.param("id")}, context.request_id);
+  return json_response(http::status::ok, certificate_view(*found.value(), true));
+}
+
+}  // namespace
+
+void add_certificate_read_routes(Router& router, ApiDependencies deps) {
+  router.add(http::verb::get, "/v1/certificates", [deps](RequestContext& c) { return list(c, deps); });
+  router.add(http::verb::get, "/v1/certificates/{id}", [deps](RequestContext& c) { return get_one(c, deps); });
+}
+
+}  // namespace signet::host

@@ -1,0 +1,208 @@
+#include "db/certificates.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "util/ids.hpp"
+
+namespace signet::host {
+namespace {
+
+using nlohmann::json;
+
+const char* kColumns =
+    "id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, not_before, not_after, "
+    "metadata, created_at, revoked_at, revocation_reason, renews, renewed_by, key_sha256";
+
+std::string text_at(const soci::row& r, std::size_t i) {
+  return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();
+}
+
+CertificateRow from_row(const soci::row& r) {
+  CertificateRow c;
+  c.id = r.get<std::string>(0);
+  c.tenant_id = r.get<std::string>(1);
+  c.request_id = r.get<std::string>(2);
+  c.ca = r.get<std::string>(3);
+  c.serial = r.get<std::string>(4);
+  c.common_name = text_at(r, 5);
+  c.sans = json::parse(r.get<std::string>(6), nullptr, false);
+  c.profile = r.get<std::string>(7);
+  c.status = r.get<std::string>(8);
+  c.not_before = from_unix_ms(r.get<long long>(9));
+  c.not_after = from_unix_ms(r.get<long long>(10));
+  c.metadata = json::parse(r.get<std::string>(11), nullptr, false);
+  c.created_at = from_unix_ms(r.get<long long>(12));
+  if (r.get_indicator(13) == soci::i_ok) c.revoked_at = from_unix_ms(r.get<long long>(13));
+  c.revocation_reason = text_at(r, 14);
+  c.renews = text_at(r, 15);
+  c.renewed_by = text_at(r, 16);
+  c.key_sha256 = text_at(r, 17);
+  return c;
+}
+
+std::string lowered(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return text;
+}
+
+std::set<std::string> names_of(const CertificateRow& row) {
+  std::set<std::string> names;
+  auto add = [&](const std::string& n) {
+    if (!n.empty()) names.insert(lowered(n));
+  };
+  add(row.common_name);
+  for (const char* kind : {"dns", "ip", "email", "uri"})
+    for (const auto& v : row.sans.value(kind, json::array())) add(v.get<std::string>());
+  return names;
+}
+
+// LIKE with the caller's text taken literally.
+std::string like_escaped(const std::string& text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
+// The cursor is the last row's (created_at, id): stable under inserts.
+std::string cursor_of(const CertificateRow& row) {
+  return base64url(std::to_string(to_unix_ms(row.created_at)) + ":" + row.id);
+}
+
+bool read_cursor(const std::string& cursor, long long& created, std::string& id) {
+  const std::string text = base64url_decode(cursor);
+  const auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  try {
+    created = std::stoll(text.substr(0, colon));
+  } catch (const std::exception&) {
+    return false;
+  }
+  id = text.substr(colon + 1);
+  return !id.empty();
+}
+
+// A WHERE clause and the values of its placeholders (:p0, :p1, ...), bound
+// as text or numbers in order.
+struct Query {
+  std::string where;
+  std::vector<std::string> texts;
+  std::vector<long long> numbers;
+  std::vector<bool> is_text;
+
+  std::string bind(const std::string& value) {
+    texts.push_back(value);
+    is_text.push_back(true);
+    return ":p" + std::to_string(is_text.size() - 1);
+  }
+  std::string bind(long long value) {
+    numbers.push_back(value);
+    is_text.push_back(false);
+    return ":p" + std::to_string(is_text.size() - 1);
+  }
+  void also(const std::string& clause) { where += " AND " + clause; }
+};
+
+void add_status(Query& q, const std::string& status, long long now) {
+  if (status == "expired") q.also("c.status = 'active' AND c.not_after < " + q.bind(now));
+  else if (status == "active") q.also("c.status = 'active' AND c.not_after >= " + q.bind(now));
+  else if (!status.empty()) q.also("c.status = " + q.bind(status));
+}
+
+Query build_query(const std::string& tenant, const CertificateFilter& f, long long now) {
+  Query q;
+  q.where = "c.tenant_id = " + q.bind(tenant);
+  add_status(q, f.status, now);
+  if (!f.common_name.empty()) q.also("c.common_name = " + q.bind(f.common_name));
+  if (!f.profile.empty()) q.also("c.profile = " + q.bind(f.profile));
+  if (!f.name.empty())
+    q.also("EXISTS (SELECT 1 FROM certificate_names n WHERE n.tenant_id = c.tenant_id AND n.certificate_id = c.id "
+           "AND n.name = " + q.bind(lowered(f.name)) + ")");
+  if (!f.q.empty()) {
+    const std::string pattern = "%" + like_escaped(f.q) + "%";
+    q.also("(c.common_name LIKE " + q.bind(pattern) + " ESCAPE '\\' OR c.sans LIKE " + q.bind(pattern) + " ESCAPE '\\')");
+  }
+  for (const auto& [key, value] : f.metadata)
+    q.also("c.metadata LIKE " + q.bind("%" + like_escaped(json(key).dump() + ":" + json(value).dump()) + "%") + " ESCAPE '\\'");
+  if (f.expiring_before) q.also("c.not_after < " + q.bind(to_unix_ms(*f.expiring_before)));
+  return q;
+}
+
+}  // namespace
+
+void insert_certificate(soci::session& s, const CertificateRow& c) {
+  const std::string sans = c.sans.dump(), metadata = c.metadata.dump();
+  const long long nb = to_unix_ms(c.not_before), na = to_unix_ms(c.not_after), created = to_unix_ms(c.created_at);
+  s << "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, "
+       "not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256) VALUES (:id, :tenant, "
+       ":rid, :ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, :metadata, :created, :key)",
+      soci::use(c.id), soci::use(c.tenant_id), soci::use(c.request_id), soci::use(c.ca), soci::use(c.serial),
+      soci::use(c.common_name), soci::use(sans), soci::use(c.profile), soci::use(c.status), soci::use(nb),
+      soci::use(na), soci::use(c.certificate_pem), soci::use(c.chain_pem), soci::use(metadata), soci::use(created),
+      soci::use(c.key_sha256);
+  for (const auto& name : names_of(c))
+    s << "INSERT INTO certificate_names (tenant_id, name, certificate_id) VALUES (:t, :n, :c)", soci::use(c.tenant_id),
+        soci::use(name), soci::use(c.id);
+}
+
+Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::string& tenant_id, const std::string& id) {
+  try {
+    soci::session s(db.pool());
+    soci::row row;
+    std::string pem, chain;
+    s << "SELECT " << kColumns << ", certificate_pem, chain_pem FROM certificates WHERE tenant_id = :t AND id = :id",
+        soci::use(tenant_id), soci::use(id), soci::into(row);
+    if (!s.got_data()) return std::optional<CertificateRow>();
+    CertificateRow c = from_row(row);
+    c.certificate_pem = row.get<std::string>(18);
+    c.chain_pem = row.get<std::string>(19);
+    return std::optional<CertificateRow>(std::move(c));
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+Result<CertificatePage> list_certificates(Database& db, const std::string& tenant_id, const CertificateFilter& f,
+                                          TimePoint now) {
+  Query q = build_query(tenant_id, f, to_unix_ms(now));
+  if (!f.cursor.empty()) {
+    long long created = 0;
+    std::string id;
+    if (!read_cursor(f.cursor, created, id)) return make_error(ErrorCode::invalid_argument, "the cursor is not one this API gave out");
+    q.also("(c.created_at < " + q.bind(created) + " OR (c.created_at = " + q.bind(created) + " AND c.id < " +
+           q.bind(id) + "))");
+  }
+  const int limit = std::clamp(f.limit, 1, 1000);
+  try {
+    soci::session s(db.pool());
+    const std::string sql = std::string("SELECT ") + kColumns + " FROM certificates c WHERE " + q.where +
+                            " ORDER BY c.created_at DESC, c.id DESC LIMIT " + std::to_string(limit + 1);
+    soci::statement st(s);
+    st.alloc();
+    st.prepare(sql);
+    std::size_t ti = 0, ni = 0;
+    for (std::size_t i = 0; i < q.is_text.size(); ++i) {
+      const std::string name = "p" + std::to_string(i);
+      if (q.is_text[i]) st.exchange(soci::use(q.texts[ti++], name));
+      else st.exchange(soci::use(q.numbers[ni++], name));
+    }
+    soci::row row;
+    st.exchange(soci::into(row));
+    st.define_and_bind();
+    st.execute(false);
+    CertificatePage page;
+    while (st.fetch()) page.items.push_back(from_row(row));
+    if (page.items.size() > static_cast<std::size_t>(limit)) {
+      page.items.pop_back();
+      page.next_cursor = cursor_of(page.items.back());
+    }
+    return page;
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+}  // namespace signet::host

@@ -1,0 +1,52 @@
+// The certificates table: what every CA issued, per tenant, and the search
+// behind GET /v1/certificates.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "db/database.hpp"
+#include "util/time.hpp"
+
+namespace signet::host {
+
+struct CertificateRow {
+  std::string id, tenant_id, request_id, ca, serial, common_name, profile, status;
+  nlohmann::json sans = nlohmann::json::object();      // {dns, ip, email, uri}
+  nlohmann::json metadata = nlohmann::json::object();
+  TimePoint not_before{}, not_after{}, created_at{};
+  std::optional<TimePoint> revoked_at;
+  std::string revocation_reason, renews, renewed_by, key_sha256;
+  std::string certificate_pem, chain_pem;
+};
+
+// Inside a write transaction; also records every name for exact lookups.
+void insert_certificate(soci::session& s, const CertificateRow& row);
+
+Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::string& tenant_id, const std::string& id);
+
+struct CertificateFilter {
+  std::string status;        // active, revoked, expired
+  std::string common_name;   // exact
+  std::string name;          // exact CN or SAN (the `san` parameter)
+  std::string profile;
+  std::string q;             // substring of the CN or a SAN
+  std::vector<std::pair<std::string, std::string>> metadata;  // exact values
+  std::optional<TimePoint> expiring_before;
+  int limit = 100;
+  std::string cursor;        // from the previous page
+};
+
+struct CertificatePage {
+  std::vector<CertificateRow> items;  // newest first, without PEMs
+  std::string next_cursor;            // empty on the last page
+};
+
+// Error{invalid_argument} for a malformed cursor.
+Result<CertificatePage> list_certificates(Database& db, const std::string& tenant_id, const CertificateFilter& filter,
+                                          TimePoint now);
+
+}  // namespace signet::host
