@@ -50,7 +50,8 @@ Result<LeafPlan> plan_leaf(const CaConfig& c, const Issuer& issuer, const SignRe
   if (!not_after) return std::move(not_after).error();
   LeafPlan plan;
   plan.basics.common_name = r.common_name;
-  plan.basics.not_before = now - c.backdate;
+  // Backdated for clock skew, but never before the issuer's own notBefore.
+  plan.basics.not_before = std::max(now - c.backdate, time_point_of(X509_get0_notBefore(issuer.certificate.get())));
   plan.basics.not_after = not_after.value();
   plan.basics.public_key_der = csr.public_key_der;
   plan.basics.algorithm = issuer.algorithm;

@@ -6,6 +6,8 @@
 #include <pkix/der.hpp>
 #include <pkix/keys.hpp>
 
+#include <openssl/x509_vfy.h>
+
 #include "extensions.hpp"
 
 namespace signet::ca_internal {
@@ -144,6 +146,17 @@ void lint_key_ids(X509* c, const X509* issuer, Problems& p) {
     p.push_back("authorityKeyIdentifier does not match the issuer's subjectKeyIdentifier");
 }
 
+// RFC 5280 §4.2.1.10: names outside the issuer's constraints would make
+// every relying party reject the certificate.
+void lint_name_constraints(X509* c, const X509* issuer, Problems& p) {
+  OpenSslPtr<NAME_CONSTRAINTS, NAME_CONSTRAINTS_free> nc(
+      static_cast<NAME_CONSTRAINTS*>(X509_get_ext_d2i(issuer, NID_name_constraints, nullptr, nullptr)));
+  if (!nc) return;
+  if (const int result = NAME_CONSTRAINTS_check(c, nc.get()); result != X509_V_OK)
+    p.push_back(std::string("a name is outside the issuing CA's name constraints (") +
+                X509_verify_cert_error_string(result) + ")");
+}
+
 }  // namespace
 
 std::vector<std::string> lint_leaf(X509* tbs, const X509* issuer, const LeafPlan& plan) {
@@ -158,6 +171,7 @@ std::vector<std::string> lint_leaf(X509* tbs, const X509* issuer, const LeafPlan
   lint_extended_key_usage(tbs, plan, p);
   lint_names(tbs, plan, p);
   lint_key_ids(tbs, issuer, p);
+  lint_name_constraints(tbs, issuer, p);
   return p;
 }
 

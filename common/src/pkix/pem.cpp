@@ -19,6 +19,18 @@ Result<X509Ptr> certificate_from_der(const std::string& der) {
   return certificate;
 }
 
+std::vector<std::string> certificate_pem_blocks(const std::string& text) {
+  static const std::string kBegin = "-----BEGIN CERTIFICATE-----", kEnd = "-----END CERTIFICATE-----";
+  std::vector<std::string> out;
+  for (std::size_t begin = text.find(kBegin); begin != std::string::npos; begin = text.find(kBegin, begin)) {
+    const std::size_t end = text.find(kEnd, begin);
+    if (end == std::string::npos) break;
+    out.push_back(text.substr(begin, end + kEnd.size() - begin) + "\n");
+    begin = end + kEnd.size();
+  }
+  return out;
+}
+
 Result<std::vector<X509Ptr>> read_certificates_pem(const std::string& pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return make_error(ErrorCode::internal, "out of memory");

@@ -1,5 +1,7 @@
 #include "api/views.hpp"
 
+#include <pkix/pem.hpp>
+
 namespace signet::host {
 
 nlohmann::json request_view(const RequestRecord& q) {
@@ -34,18 +36,6 @@ nlohmann::json optional_text(const std::string& text) { return text.empty() ? nl
 
 }  // namespace
 
-std::vector<std::string> pem_blocks(const std::string& text) {
-  static const std::string kEnd = "-----END CERTIFICATE-----";
-  std::vector<std::string> out;
-  for (std::size_t begin = text.find("-----BEGIN"); begin != std::string::npos; begin = text.find("-----BEGIN", begin)) {
-    const std::size_t end = text.find(kEnd, begin);
-    if (end == std::string::npos) break;
-    out.push_back(text.substr(begin, end + kEnd.size() - begin) + "\n");
-    begin = end + kEnd.size();
-  }
-  return out;
-}
-
 nlohmann::json certificate_view(const CertificateRow& c, bool with_pem) {
   nlohmann::json view = {{"id", c.id},
                          {"request_id", c.request_id},
@@ -65,7 +55,7 @@ nlohmann::json certificate_view(const CertificateRow& c, bool with_pem) {
                          {"renewed_by", optional_text(c.renewed_by)}};
   if (with_pem) {
     view["certificate"] = c.certificate_pem;
-    view["chain"] = pem_blocks(c.chain_pem);
+    view["chain"] = pkix::certificate_pem_blocks(c.chain_pem);
   }
   return view;
 }

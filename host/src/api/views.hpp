@@ -12,7 +12,6 @@ nlohmann::json request_view(const RequestRecord& q);
 nlohmann::json issued_view(const RequestRecord& q);  // the 201 body of an issuance
 // A certificate; with_pem adds `certificate` and `chain` (GET by id).
 nlohmann::json certificate_view(const CertificateRow& c, bool with_pem);
-// PEM blocks of a concatenated chain, in order.
-std::vector<std::string> pem_blocks(const std::string& text);
+
 
 }  // namespace signet::host

@@ -75,6 +75,16 @@ Result<void> prepare_automatic_tls(const Config& config, const PluginInstances& 
   return ensure_ca_issued_certificate(*instances.ca(ca->name), request, Clock::now());
 }
 
+// A CA that refuses the host's names (name constraints, say) leaves the
+// host on its self-signed certificate rather than down.
+Result<void> prepare_tls(const Config& config, const PluginInstances& instances, const std::string& tenant,
+                         signet::Logger& log) {
+  auto prepared = prepare_automatic_tls(config, instances, tenant);
+  if (prepared || prepared.error().code != ErrorCode::rejected) return prepared;
+  log.warn("the CA refused the host's TLS certificate; using a self-signed one", {{"error", prepared.error().message}});
+  return {};
+}
+
 sigset_t stop_signals() {
   sigset_t set;
   sigemptyset(&set);
@@ -119,7 +129,7 @@ int serve(const Config& config, const ServeOptions& options) {
   if (options.dev)
     if (auto written = write_dev_admin_token(*db.value(), options.admin_token_file); !written)
       return refuse(written.error().message);
-  if (auto prepared = prepare_automatic_tls(config, instances, tenant.value().id); !prepared)
+  if (auto prepared = prepare_tls(config, instances, tenant.value().id, services.logger()); !prepared)
     return refuse(prepared.error().message);
   auto tls = make_server_tls(config.server.tls, config.data_dir);
   if (!tls) return refuse(tls.error().message);

@@ -32,6 +32,18 @@ std::optional<Config> checked_config(const std::string& file, bool check_plugins
 
 }  // namespace
 
+int usage_error(const std::string& message) { return usage(message); }
+
+OfflineConfig offline_config(const Args& args, const std::string& command) {
+  if (auto file = args.flag("config")) {
+    auto loaded = checked_config(*file, false);
+    if (!loaded) return OfflineConfig::failed(1);
+    return OfflineConfig::of(std::move(*loaded));
+  }
+  if (auto dir = args.flag("data-dir")) return OfflineConfig::of(dev_config(*dir, "127.0.0.1:0"));
+  return OfflineConfig::failed(usage(command + " needs --config FILE or --data-dir D"));
+}
+
 int command_serve(int argc, char** argv) {
   Args args(argc, argv, 2, {"dev"});
   if (!args.only({"dev", "config", "data-dir", "listen", "database"})) return usage(args.error());
@@ -96,17 +108,9 @@ int command_token(int argc, char** argv) {
     return usage(args.error().empty() ? "usage: signet token bootstrap (--config F | --data-dir D) --out FILE" : args.error());
   const auto out = args.flag("out");
   if (!out) return usage("token bootstrap needs --out FILE");
-  Config config;
-  if (auto file = args.flag("config")) {
-    auto loaded = checked_config(*file, false);
-    if (!loaded) return 1;
-    config = *loaded;
-  } else if (auto dir = args.flag("data-dir")) {
-    config = dev_config(*dir, "127.0.0.1:0");
-  } else {
-    return usage("token bootstrap needs --config FILE or --data-dir D");
-  }
-  auto db = Database::open(config.database_url, 1);
+  auto config = offline_config(args, "token bootstrap");
+  if (!config) return config.error();
+  auto db = Database::open(config.value().database_url, 1);
   if (!db) return refuse(db.error().message);
   auto issued = bootstrap_admin_token(*db.value(), *out, args.has("force"));
   if (!issued) return refuse(issued.error().message);

@@ -2,11 +2,36 @@
 // 0 success, 1 refused or failed (reason on stderr), 2 usage error.
 #pragma once
 
+#include <optional>
+#include <string>
+
+#include "cli/args.hpp"
+#include "config/config.hpp"
+
 namespace signet::host {
+
+// The configuration an offline command works on: --config FILE, or the dev
+// configuration of --data-dir D. Holds an exit code when there is none.
+class OfflineConfig {
+ public:
+  static OfflineConfig of(Config config) { return OfflineConfig(std::move(config), 0); }
+  static OfflineConfig failed(int exit_code) { return OfflineConfig(std::nullopt, exit_code); }
+  explicit operator bool() const { return config_.has_value(); }
+  const Config& value() const { return *config_; }
+  int error() const { return exit_code_; }
+
+ private:
+  OfflineConfig(std::optional<Config> config, int exit_code) : config_(std::move(config)), exit_code_(exit_code) {}
+  std::optional<Config> config_;
+  int exit_code_;
+};
+OfflineConfig offline_config(const Args& args, const std::string& command);
+int usage_error(const std::string& message);  // prints it, returns 2
 
 int command_serve(int argc, char** argv);
 int command_config(int argc, char** argv);
 int command_plugins(int argc, char** argv);
 int command_token(int argc, char** argv);
+int command_ca(int argc, char** argv);
 
 }  // namespace signet::host
