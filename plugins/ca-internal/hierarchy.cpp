@@ -19,10 +19,7 @@ std::string state_path(const CaConfig& c) { return c.dir + "/ca.json"; }
 std::string label_suffix(SecureRandom& random) {
   std::uint8_t bytes[4];
   random.fill(bytes);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (auto b : bytes) out += {hex[b >> 4], hex[b & 15]};
-  return out;
+  return to_hex({reinterpret_cast<const char*>(bytes), sizeof bytes});
 }
 
 // Reads a chain, checks it links up and that the key matches the issuing CA.

@@ -15,13 +15,6 @@ namespace {
 // tell that apart from bad luck.
 constexpr int kSerialAttempts = 3;
 
-std::string hex_of(const std::string& bytes) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) out += {hex[b >> 4], hex[b & 15]};
-  return out;
-}
-
 Error not_initialised(const CaConfig& c) {
   return make_error(ErrorCode::unavailable,
                     "CA " + c.instance + " has no certificate yet; run `signet ca init` or set bootstrap: true");
@@ -121,7 +114,7 @@ Result<SignOutcome> InternalCa::sign(const SignRequest& request) {
     auto pem = record_and_sign(tbs.value().get(), is, request);
     if (pem) return SignOutcome(IssuedCertificate{pem.value(), {is.chain_pem.begin(), is.chain_pem.end() - 1}});
     if (pem.error().code != ErrorCode::conflict || attempt == kSerialAttempts) return std::move(pem).error();
-    services_.logger().warn("serial collision; drawing another", {{"ca", config_.instance}, {"serial", hex_of(plan.value().basics.serial)}});
+    services_.logger().warn("serial collision; drawing another", {{"ca", config_.instance}, {"serial", pkix::to_hex(plan.value().basics.serial)}});
   }
 }
 

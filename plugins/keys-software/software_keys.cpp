@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include <fsutil/files.hpp>
+#include <pkix/der.hpp>
 #include <pkix/keys.hpp>
 
 namespace signet::keys_software {
@@ -76,10 +77,7 @@ Result<std::string> SoftwareKeys::new_key_id(const std::string& label) {
   }
   std::uint8_t bytes[12];
   random_.fill(bytes);
-  static const char* hex = "0123456789abcdef";
-  std::string id = "key-";
-  for (auto b : bytes) id += {hex[b >> 4], hex[b & 15]};
-  return id;
+  return "key-" + pkix::to_hex({reinterpret_cast<const char*>(bytes), sizeof bytes});
 }
 
 Result<KeyInfo> SoftwareKeys::save_new(pkix::EvpPkeyPtr key, const std::string& label) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <signet/keys.hpp>
 #include <signet/result.hpp>
@@ -24,6 +25,9 @@ Result<void> set_signature_algorithm(X509_ALGOR* algor, SignatureAlgorithm algor
 // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
 Result<std::string> certificate_der(const std::string& tbs_der, SignatureAlgorithm algorithm,
                                     const std::string& signature);
+
+// Lower-case hex of arbitrary bytes.
+std::string to_hex(std::string_view bytes);
 
 // An ASN1_TIME (UTCTime or GeneralizedTime) as a time point.
 std::chrono::system_clock::time_point time_point_of(const ASN1_TIME* time);

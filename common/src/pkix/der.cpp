@@ -63,6 +63,14 @@ Result<std::string> certificate_der(const std::string& tbs_der, SignatureAlgorit
   return der_tlv(kSequence, tbs_der + algorithm_der + signature_bits);
 }
 
+std::string to_hex(std::string_view bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) out += {digits[b >> 4], digits[b & 15]};
+  return out;
+}
+
 std::chrono::system_clock::time_point time_point_of(const ASN1_TIME* time) {
   std::tm tm{};
   ASN1_TIME_to_tm(time, &tm);

@@ -29,10 +29,7 @@ std::string key_fingerprint(const X509* cert) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (spki.empty() || EVP_Digest(spki.data(), spki.size(), digest, &length, EVP_sha256(), nullptr) != 1) return {};
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) out += {hex[digest[i] >> 4], hex[digest[i] & 15]};
-  return out;
+  return pkix::to_hex({reinterpret_cast<const char*>(digest), length});
 }
 
 }  // namespace
