@@ -58,14 +58,15 @@ KeySpec key_spec(const json& key) {
   return spec;
 }
 
-CaCertificateConfig ca_certificate(const json& j, const char* default_cn, const char* default_curve, int path_length) {
+CaCertificateConfig ca_certificate(const json& j, const char* default_cn, const char* default_curve, int path_length,
+                                   int default_days) {
   CaCertificateConfig c;
   c.common_name = j.value("common_name", default_cn);
   c.organization = j.value("organization", "");
   json key = j.value("key", json::object());
   if (!key.contains("curve")) key["curve"] = default_curve;
   c.key = key_spec(key);
-  c.validity = std::chrono::hours(24) * j.value("validity_days", 3650);
+  c.validity = std::chrono::hours(24) * j.value("validity_days", default_days);
   c.path_length = j.value("path_length", path_length);
   return c;
 }
@@ -78,9 +79,8 @@ CaConfig read_config(const std::string& instance, const json& config) {
   c.keys = config.at("keys").get<std::string>();
   c.dir = config.at("dir").get<std::string>();
   c.bootstrap = config.value("bootstrap", true);
-  c.root = ca_certificate(config.value("root", json::object()), "Signet Root CA", "P-384", 1);
-  c.issuing = ca_certificate(config.value("issuing", json::object()), "Signet Issuing CA", "P-256", 0);
-  if (!config.value("issuing", json::object()).contains("validity_days")) c.issuing.validity = std::chrono::hours(24 * 1825);
+  c.root = ca_certificate(config.value("root", json::object()), "Signet Root CA", "P-384", 1, 3650);
+  c.issuing = ca_certificate(config.value("issuing", json::object()), "Signet Issuing CA", "P-256", 0, 1825);
   const json nc = config.value("name_constraints", json::object());
   c.name_constraints = {strings(nc, "permitted_dns"), strings(nc, "excluded_dns"), strings(nc, "permitted_ip"),
                         strings(nc, "excluded_ip")};
