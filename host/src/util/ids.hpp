@@ -4,14 +4,15 @@
 #include <string>
 #include <string_view>
 
+#include <encoding/base64url.hpp>
+
 namespace signet::host {
 
 // "req_" + 26 base32 characters (128 random bits): unguessable, URL-safe.
 std::string new_id(std::string_view prefix);
 std::string random_base64url(std::size_t bytes);
-std::string base64url(std::string_view data);
-// The bytes of unpadded base64url text; "" when it holds other characters.
-std::string base64url_decode(std::string_view text);
+using encoding::base64url;
+using encoding::base64url_decode;
 std::string sha256_hex(std::string_view data);
 // Compares in time independent of where the strings differ.
 bool constant_time_equal(std::string_view a, std::string_view b);

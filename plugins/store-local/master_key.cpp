@@ -1,0 +1,103 @@
+#include "master_key.hpp"
+
+#include <cstdlib>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include <crypto/aead.hpp>
+#include <crypto/random.hpp>
+#include <fsutil/files.hpp>
+#include <signet/keys.hpp>
+
+namespace signet::store_local {
+namespace {
+
+Error problem(const std::string& pointer, const std::string& message) {
+  Error error = make_error(ErrorCode::invalid_config, "invalid store-local configuration");
+  error.problems.push_back({pointer, message});
+  return error;
+}
+
+std::string trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+// A 32-byte key written as standard base64 (`openssl rand -base64 32`).
+std::optional<std::string> decode_key(const std::string& text) {
+  const std::string b64 = trimmed(text);
+  if (b64.size() != 44) return std::nullopt;
+  std::string out(33, '\0');  // EVP_DecodeBlock counts the padding as data
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+  if (n != 33 || b64.back() != '=' || b64[b64.size() - 2] == '=') return std::nullopt;
+  out.resize(crypto::kAes256KeyBytes);
+  return out;
+}
+
+std::string encode_key(const std::string& key) {
+  std::string out(4 * ((key.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(key.data()), static_cast<int>(key.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out + "\n";
+}
+
+constexpr const char* kKeyFormat = "must hold a 32-byte key in base64, as `openssl rand -base64 32` prints it";
+
+Result<std::unique_ptr<envelope::KeyEncryptionKey>> from_file(const std::string& path, bool create,
+                                                              const std::string& pointer) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (!create) return problem(pointer + "/file", "no master key file " + path + " (set create: true to make one)");
+    if (auto written = fsutil::write_file_atomically(path, encode_key(crypto::random_bytes(32)), 0600); !written)
+      return problem(pointer + "/file", written.error().message);
+    if (::stat(path.c_str(), &st) != 0) return problem(pointer + "/file", "cannot read back " + path);
+  }
+  // Like ssh with its keys: a master key others can read is refused.
+  if ((st.st_mode & 077) != 0)
+    return problem(pointer + "/file", "master key file " + path + " is readable by group or others; chmod 600 it");
+  auto text = fsutil::read_file(path);
+  if (!text) return problem(pointer + "/file", text.error().message);
+  auto key = decode_key(text.value());
+  if (!key) return problem(pointer + "/file", "master key file " + path + " " + kKeyFormat);
+  return envelope::aes_kek(std::move(*key));
+}
+
+Result<std::unique_ptr<envelope::KeyEncryptionKey>> from_env(const std::string& name, const std::string& pointer) {
+  const char* value = std::getenv(name.c_str());
+  if (!value) return problem(pointer + "/env", "environment variable " + name + " is not set");
+  auto key = decode_key(value);
+  if (!key) return problem(pointer + "/env", "environment variable " + name + " " + kKeyFormat);
+  return envelope::aes_kek(std::move(*key));
+}
+
+// The wrapping key lives in the provider; the first start creates it.
+Result<std::unique_ptr<envelope::KeyEncryptionKey>> from_keys(const std::string& instance, const std::string& label,
+                                                              const std::string& pointer,
+                                                              const PluginContext& context) {
+  auto provider = context.services.key_provider(instance);
+  if (!provider) return problem(pointer + "/keys", provider.error().message);
+  auto found = provider.value()->find(label);
+  if (!found && found.error().code == ErrorCode::not_found)
+    found = provider.value()->generate(KeySpec{KeyType::rsa, 3072, {}, label});
+  if (!found) return problem(pointer + "/key_id", found.error().message);
+  return envelope::provider_kek(provider.value(), instance, found->key_id);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<envelope::KeyEncryptionKey>> load_master_key(const nlohmann::json& spec,
+                                                                     const std::string& pointer,
+                                                                     const PluginContext& context) {
+  const int sources = static_cast<int>(spec.contains("file")) + static_cast<int>(spec.contains("env")) +
+                      static_cast<int>(spec.contains("keys"));
+  if (sources != 1) return problem(pointer, "give exactly one of file, env or keys");
+  if (spec.contains("file")) return from_file(spec.at("file"), spec.value("create", false), pointer);
+  if (spec.contains("env")) return from_env(spec.at("env"), pointer);
+  return from_keys(spec.at("keys"), spec.value("key_id", "store-" + context.instance_name + "-master"), pointer,
+                   context);
+}
+
+}  // namespace signet::store_local
