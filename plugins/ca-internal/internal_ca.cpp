@@ -58,6 +58,21 @@ Result<std::vector<std::string>> InternalCa::chain() {
   return current.value()->chain_pem;
 }
 
+Result<RevokeOutcome> InternalCa::revoke(const RevokeRequest& request) {
+  auto current = issuer();
+  if (!current) return std::move(current).error();
+  auto cert = pkix::read_certificate_pem(request.certificate_pem);
+  if (!cert) return make_error(ErrorCode::invalid_argument, "the certificate to revoke is not a PEM certificate");
+  X509* issuing = current.value()->certificate.get();
+  EVP_PKEY* issuer_key = X509_get0_pubkey(issuing);
+  const bool ours = X509_check_issued(issuing, cert.value().get()) == X509_V_OK && issuer_key &&
+                    X509_verify(cert.value().get(), issuer_key) == 1;
+  if (!ours) return make_error(ErrorCode::invalid_argument, "certificate " + request.serial_hex + " was not issued by this CA");
+  if (pkix::serial_hex(X509_get0_serialNumber(cert.value().get())) != request.serial_hex)
+    return make_error(ErrorCode::invalid_argument, "the serial does not match the certificate");
+  return RevokeOutcome(Revoked{});
+}
+
 Result<std::vector<std::string>> InternalCa::initialize(const CaInit& request) {
   if (auto current = issuer()) return current.value()->chain_pem;
   if (auto loaded = load_issuer(config_, *keys_); loaded) {

@@ -21,6 +21,9 @@ class InternalCa final : public CertificateAuthority {
   Result<void> health() override;
   Result<SignOutcome> sign(const SignRequest& request) override;
   Result<std::vector<std::string>> chain() override;
+  // Confirms the certificate is this CA's; the host records the revocation,
+  // from which the CRL and OCSP answers are made.
+  Result<RevokeOutcome> revoke(const RevokeRequest& request) override;
   Result<std::vector<std::string>> initialize(const CaInit& request) override;
   Result<std::vector<std::string>> import_ca(const CaImport& request) override;
 

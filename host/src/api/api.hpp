@@ -2,7 +2,10 @@
 // last; every refusal is an ApiError.
 #pragma once
 
+#include <variant>
+
 #include "config/config.hpp"
+#include "db/certificates.hpp"
 #include "db/database.hpp"
 #include "http/router.hpp"
 #include "pipeline/runner.hpp"
@@ -23,8 +26,14 @@ struct ApiDependencies {
 void add_operations_routes(Router& router, ApiDependencies deps);   // /health, /ready, /metrics
 void add_certificate_routes(Router& router, ApiDependencies deps);  // /v1/certificates
 void add_certificate_read_routes(Router& router, ApiDependencies deps);  // GET /v1/certificates[/{id}]
+void add_bundle_routes(Router& router, ApiDependencies deps);       // GET /v1/certificates/{id}/bundle
+void add_revocation_routes(Router& router, ApiDependencies deps);   // POST /v1/certificates/{id}/revoke
 void add_request_routes(Router& router, ApiDependencies deps);      // /v1/requests
 void add_pki_routes(Router& router, ApiDependencies deps);          // /pki/... (no authentication)
+
+// The certificate {id} of the acting tenant. Another tenant's certificate
+// is as absent as a missing one: not_found, never forbidden.
+std::variant<CertificateRow, ApiError> certificate_in_tenant(const RequestContext& context, const ApiDependencies& deps);
 
 // The tenant a call acts in: the caller's own, or for a super admin the one
 // named by ?tenant=slug.

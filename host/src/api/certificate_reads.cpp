@@ -55,16 +55,21 @@ HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
 }
 
 HttpResponseMessage get_one(RequestContext& context, const ApiDependencies& deps) {
-  auto tenant = acting_tenant(context, deps.db);
-  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
-  auto found = find_certificate(deps.db, tenant.value(), context.param("id"));
-  if (!found) return error_response(api_error(found.error()), context.request_id);
-  // Another tenant's certificate is as absent as a missing one.
-  if (!found.value()) return error_response({"not_found", "no certificate " + context.param("id")}, context.request_id);
-  return json_response(http::status::ok, certificate_view(*found.value(), true));
+  auto found = certificate_in_tenant(context, deps);
+  if (const auto* e = std::get_if<ApiError>(&found)) return error_response(*e, context.request_id);
+  return json_response(http::status::ok, certificate_view(std::get<CertificateRow>(found), true));
 }
 
 }  // namespace
+
+std::variant<CertificateRow, ApiError> certificate_in_tenant(const RequestContext& context, const ApiDependencies& deps) {
+  auto tenant = acting_tenant(context, deps.db);
+  if (!tenant) return api_error(tenant.error());
+  auto found = find_certificate(deps.db, tenant.value(), context.param("id"));
+  if (!found) return api_error(found.error());
+  if (!found.value()) return ApiError{"not_found", "no certificate " + context.param("id")};
+  return std::move(*found.value());
+}
 
 void add_certificate_read_routes(Router& router, ApiDependencies deps) {
   router.add(http::verb::get, "/v1/certificates", [deps](RequestContext& c) { return list(c, deps); });

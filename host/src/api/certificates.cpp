@@ -1,8 +1,13 @@
+// POST /v1/certificates and POST /v1/certificates/{id}/renew: both become an
+// issue-like request that runs through a pipeline.
 #include "api/api.hpp"
+#include "api/held_keys.hpp"
 #include "api/views.hpp"
 #include "pipeline/issue_request.hpp"
 #include "pipeline/policy.hpp"
 #include <pkix/csr.hpp>
+#include <pkix/keys.hpp>
+#include <pkix/pem.hpp>
 #include "util/ids.hpp"
 
 namespace signet::host {
@@ -20,9 +25,41 @@ std::optional<ApiError> read_strings(const json& j, const char* key, std::vector
   return std::nullopt;
 }
 
-std::optional<ApiError> read_body(const json& body, IssueInput& in, json& metadata) {
+// {"type": "ecdsa", "curve": "P-256"}, {"type": "rsa", "bits": 2048},
+// {"type": "ed25519"}; missing fields come from the profile.
+std::optional<ApiError> read_key(const json& key, IssueInput& in) {
+  const ApiError shape{"invalid_request", R"(key must look like {"type": "ecdsa", "curve": "P-256"}, {"type": "rsa", "bits": 2048} or {"type": "ed25519"})"};
+  if (!key.is_object()) return shape;
+  for (const auto& [name, value] : key.items()) {
+    if (name != "type" && name != "bits" && name != "curve") return ApiError{"invalid_request", "key has no field " + name};
+    if ((name == "bits") != value.is_number_integer() || (name != "bits" && !value.is_string())) return shape;
+  }
+  in.key_type = key.value("type", "");
+  if (in.key_type == "ec") in.key_type = "ecdsa";
+  if (!in.key_type.empty() && in.key_type != "rsa" && in.key_type != "ecdsa" && in.key_type != "ed25519")
+    return ApiError{"invalid_request", "key.type must be rsa, ecdsa or ed25519"};
+  in.key_bits = key.value("bits", 0);
+  in.key_curve = key.value("curve", "");
+  return std::nullopt;
+}
+
+// The key material of a request: a CSR, or what the host should generate.
+std::optional<ApiError> read_key_source(const json& body, IssueInput& in, std::string& csr_text) {
+  if (body.contains("csr") && !body.at("csr").is_string()) return ApiError{"invalid_request", "csr must be a string"};
+  const bool has_csr = body.contains("csr"), has_key = body.contains("key") && !body.at("key").is_null();
+  if (has_csr && has_key) return ApiError{"invalid_request", "give either csr or key, not both"};
+  if (has_key) return read_key(body.at("key"), in);
+  if (!has_csr) return std::nullopt;  // the profile's default key, made here
+  csr_text = body.at("csr").get<std::string>();
+  auto csr = parse_csr(csr_text);
+  if (const auto* rejected = std::get_if<Rejection>(&csr)) return ApiError{rejected->code, rejected->message};
+  in.csr = std::get<CsrInfo>(csr);
+  return std::nullopt;
+}
+
+std::optional<ApiError> read_body(const json& body, IssueInput& in, json& metadata, std::string& csr_text) {
   if (!body.is_object()) return ApiError{"invalid_request", "the body must be a JSON object"};
-  for (const char* key : {"profile", "common_name", "ttl", "csr"})
+  for (const char* key : {"profile", "common_name", "ttl"})
     if (body.contains(key) && !body.at(key).is_string())
       return ApiError{"invalid_request", std::string(key) + " must be a string"};
   in.profile = body.value("profile", "default");
@@ -38,17 +75,63 @@ std::optional<ApiError> read_body(const json& body, IssueInput& in, json& metada
     if (auto e = read_strings(sans, key, *list)) return e;
   metadata = body.value("metadata", json::object());
   if (!metadata.is_object()) return ApiError{"invalid_request", "metadata must be an object"};
-  if (!body.contains("csr"))
-    return ApiError{"unsupported", "server-side key generation comes with the internal CA; send a csr"};
-  auto csr = parse_csr(body.at("csr").get<std::string>());
-  if (const auto* rejected = std::get_if<Rejection>(&csr)) return ApiError{rejected->code, rejected->message};
-  in.csr = std::get<CsrInfo>(csr);
-  return std::nullopt;
+  return read_key_source(body, in, csr_text);
 }
 
-json pipeline_input(const IssueInput& in, const ProfileConfig& profile, const std::string& csr, const json& metadata) {
-  return to_json(IssueRequest{in.profile, in.common_name, in.dns, in.ip, in.email, in.uri, in.ttl, profile.max_ttl, csr,
-                              profile.key_usage, profile.extended_key_usage, metadata});
+// What a request asks for once the API accepted it.
+struct Accepted {
+  IssueInput in;
+  std::string csr_text;
+  json metadata = json::object();
+  std::string renews;
+};
+
+IssueRequest persisted_input(const Accepted& a, const ProfileConfig& profile) {
+  const IssueInput& in = a.in;
+  IssueRequest r{in.profile, in.common_name, in.dns, in.ip, in.email, in.uri, in.ttl, profile.max_ttl, a.csr_text,
+                 {}, 0, {}, profile.key_usage, profile.extended_key_usage, a.metadata, a.renews};
+  if (a.csr_text.empty()) {
+    r.key_type = in.key_type;
+    r.key_bits = in.key_bits;
+    r.key_curve = in.key_curve;
+  }
+  return r;
+}
+
+// The 201 body; a key made here is handed out once, now.
+HttpResponseMessage issued_response(const RequestRecord& done, const ApiDependencies& deps, const std::string& rid) {
+  json view = issued_view(done);
+  if (done.state.contains("key_path")) {
+    auto key = held_private_key(deps.instances, done.state.value("key_store", ""), done.state.value("key_path", ""));
+    if (!key) return error_response(api_error(key.error()), rid);
+    view["private_key"] = std::move(key).value();
+  }
+  return json_response(http::status::created, view);
+}
+
+HttpResponseMessage run_request(RequestContext& context, const ApiDependencies& deps, const std::string& operation,
+                                const std::string& tenant, Accepted accepted) {
+  const ProfileConfig* profile = deps.config.profile(accepted.in.profile);
+  if (!profile) return error_response({"unknown_profile", "no profile " + accepted.in.profile}, context.request_id);
+  if (auto rejected = check_policy(*profile, accepted.in))
+    return error_response({rejected->code, rejected->message}, context.request_id);
+  if (accepted.csr_text.empty() && !deps.runner.makes_keys(operation))
+    return error_response({"not_configured", "the " + operation +
+                                                 " pipeline has no store to keep a key made here; send a csr"},
+                          context.request_id);
+  RequestRecord q;
+  q.id = new_id("req");
+  q.tenant_id = tenant;
+  q.operation = operation;
+  q.principal = context.principal->id;
+  q.input = to_json(persisted_input(accepted, *profile));
+  q.state = {{"certificate_id", new_id("crt")}};
+  auto ran = deps.runner.submit(std::move(q), deps.config.runner.sync_wait);
+  if (!ran) return error_response(api_error(ran.error()), context.request_id);
+  const RequestRecord& done = ran.value();
+  if (done.status == RequestStatus::succeeded) return issued_response(done, deps, context.request_id);
+  if (done.status == RequestStatus::failed) return error_response({done.error_code, done.error_message}, context.request_id);
+  return json_response(http::status::accepted, {{"request_id", done.id}, {"status", "pending"}});
 }
 
 HttpResponseMessage issue(RequestContext& context, const ApiDependencies& deps) {
@@ -58,33 +141,83 @@ HttpResponseMessage issue(RequestContext& context, const ApiDependencies& deps) 
   if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
   const json body = json::parse(context.message.body(), nullptr, false);
   if (body.is_discarded()) return error_response({"invalid_json", "the body is not valid JSON"}, context.request_id);
-  IssueInput in;
-  json metadata;
-  if (auto e = read_body(body, in, metadata)) return error_response(*e, context.request_id);
-  const ProfileConfig* profile = deps.config.profile(in.profile);
-  if (!profile) return error_response({"unknown_profile", "no profile " + in.profile}, context.request_id);
-  if (auto rejected = check_policy(*profile, in)) return error_response({rejected->code, rejected->message}, context.request_id);
+  Accepted accepted;
+  if (auto e = read_body(body, accepted.in, accepted.metadata, accepted.csr_text)) return error_response(*e, context.request_id);
+  return run_request(context, deps, "issue", tenant.value(), std::move(accepted));
+}
 
-  RequestRecord q;
-  q.id = new_id("req");
-  q.tenant_id = tenant.value();
-  q.operation = "issue";
-  q.principal = context.principal->id;
-  q.input = pipeline_input(in, *profile, body.at("csr").get<std::string>(), metadata);
-  q.state = {{"certificate_id", new_id("crt")}};
-  auto ran = deps.runner.submit(std::move(q), deps.config.runner.sync_wait);
-  if (!ran) return error_response(api_error(ran.error()), context.request_id);
-  const RequestRecord& done = ran.value();
-  if (done.status == RequestStatus::succeeded) return json_response(http::status::created, issued_view(done));
-  if (done.status == RequestStatus::failed)
-    return error_response({done.error_code, done.error_message}, context.request_id);
-  return json_response(http::status::accepted, {{"request_id", done.id}, {"status", "pending"}});
+std::vector<std::string> strings_of(const json& sans, const char* kind) {
+  return sans.value(kind, json::array()).get<std::vector<std::string>>();
+}
+
+// A renewal keeps the names: a CSR may repeat them but not add any.
+std::optional<ApiError> same_names(const CertificateRow& old, const IssueInput& in) {
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  };
+  for (auto [kind, now] : {std::pair{"dns", &in.dns}, {"ip", &in.ip}, {"email", &in.email}, {"uri", &in.uri}})
+    if (sorted(*now) != sorted(strings_of(old.sans, kind)))
+      return ApiError{"csr_mismatch", std::string("a renewal keeps the ") + kind + " names of certificate " + old.id};
+  return std::nullopt;
+}
+
+// Without a CSR or key spec, the new key is of the old certificate's kind.
+void same_key_kind(const CertificateRow& old, IssueInput& in) {
+  auto cert = pkix::read_certificate_pem(old.certificate_pem);
+  if (!cert) return;
+  const EVP_PKEY* key = X509_get0_pubkey(cert.value().get());
+  if (!key) return;
+  in.key_type = pkix::key_type_name(key);
+  if (in.key_type == "rsa") in.key_bits = EVP_PKEY_get_bits(key);
+  if (in.key_type == "ecdsa") in.key_curve = pkix::curve_of(key);
+}
+
+HttpResponseMessage renew(RequestContext& context, const ApiDependencies& deps) {
+  if (!deps.runner.has_pipeline("renew"))
+    return error_response({"not_configured", "no renew pipeline is configured on this host"}, context.request_id);
+  auto old = certificate_in_tenant(context, deps);
+  if (const auto* e = std::get_if<ApiError>(&old)) return error_response(*e, context.request_id);
+  const CertificateRow& row = std::get<CertificateRow>(old);
+  if (row.status == "revoked")
+    return error_response({"conflict", "certificate " + row.id + " is revoked; issue a new one instead"}, context.request_id);
+  const std::string text = context.message.body().empty() ? "{}" : context.message.body();
+  const json body = json::parse(text, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return error_response({"invalid_json", "the body must be a JSON object (or empty)"}, context.request_id);
+  for (const auto& [name, value] : body.items())
+    if (name != "csr" && name != "key" && name != "ttl")
+      return error_response({"invalid_request", "a renewal takes csr, key and ttl only; it keeps the names"}, context.request_id);
+  Accepted a;
+  a.in.profile = row.profile;
+  a.in.common_name = row.common_name;
+  for (auto [kind, list] : {std::pair{"dns", &a.in.dns}, {"ip", &a.in.ip}, {"email", &a.in.email}, {"uri", &a.in.uri}})
+    *list = strings_of(row.sans, kind);
+  a.metadata = row.metadata;
+  a.renews = row.id;
+  // The same lifetime as before unless asked otherwise (the profile still caps it).
+  a.in.ttl = std::chrono::duration_cast<std::chrono::milliseconds>(row.not_after - row.not_before);
+  if (body.contains("ttl")) {
+    const auto ttl = body.at("ttl").is_string() ? parse_duration(body.at("ttl").get<std::string>()) : std::nullopt;
+    if (!ttl) return error_response({"invalid_request", "ttl must be a duration such as 720h or 90d"}, context.request_id);
+    a.in.ttl = *ttl;
+  }
+  if (auto e = read_key_source(body, a.in, a.csr_text)) return error_response(*e, context.request_id);
+  if (a.csr_text.empty() && a.in.key_type.empty()) same_key_kind(row, a.in);
+  if (a.in.csr) {
+    IssueInput merged = a.in;
+    if (const ProfileConfig* profile = deps.config.profile(merged.profile); profile && !check_policy(*profile, merged))
+      if (auto e = same_names(row, merged)) return error_response(*e, context.request_id);
+  }
+  return run_request(context, deps, "renew", row.tenant_id, std::move(a));
 }
 
 }  // namespace
 
 void add_certificate_routes(Router& router, ApiDependencies deps) {
   router.add(http::verb::post, "/v1/certificates", [deps](RequestContext& c) { return issue(c, deps); });
+  router.add(http::verb::post, "/v1/certificates/{id}/renew", [deps](RequestContext& c) { return renew(c, deps); });
 }
 
 }  // namespace signet::host

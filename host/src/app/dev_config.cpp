@@ -26,7 +26,8 @@ InstanceConfig dev_instance(const std::string& name, PluginKind kind, const std:
   return i;
 }
 
-// The software key provider and an internal CA (root + issuing) made on first start.
+// The software key provider, an internal CA (root + issuing) and the
+// embedded secret store for keys made here, all made on first start.
 void add_dev_ca(Config& c) {
   YAML::Node keys;
   keys["dir"] = c.data_dir + "/keys";
@@ -38,9 +39,15 @@ void add_dev_ca(Config& c) {
   ca["issuing"]["common_name"] = "Signet Dev Issuing CA";
   c.instances.push_back(dev_instance("keys", PluginKind::keys, "keys-software", keys));
   c.instances.push_back(dev_instance("internal", PluginKind::ca, "ca-internal", ca));
+  YAML::Node store;
+  store["path"] = c.data_dir + "/secrets.db";
+  store["master_key"]["file"] = c.data_dir + "/store.key";
+  store["master_key"]["create"] = true;
+  c.instances.push_back(dev_instance("local", PluginKind::store, "store-local", store));
   PipelineConfig issue;
   issue.validate = {"profile-policy"};
   issue.sign = "internal";
+  issue.store = "local";
   c.pipelines["issue"] = issue;
   c.pipelines["renew"] = issue;
 }

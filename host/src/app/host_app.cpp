@@ -145,6 +145,8 @@ int serve(const Config& config, const ServeOptions& options) {
   add_operations_routes(router, deps);
   add_certificate_routes(router, deps);
   add_certificate_read_routes(router, deps);
+  add_bundle_routes(router, deps);
+  add_revocation_routes(router, deps);
   add_request_routes(router, deps);
   add_pki_routes(router, deps);
 

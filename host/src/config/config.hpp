@@ -46,6 +46,11 @@ struct RunnerConfig {
   milliseconds initial_backoff{1'000};
   milliseconds max_backoff{300'000};
   milliseconds sync_wait{10'000};  // longest a POST waits before answering 202
+  // Server-side RSA key generation costs ~0.1-1 s of CPU per key: at most
+  // keygen_concurrency run at once, and at most keygen_queue more wait for
+  // a slot; beyond that a request is parked (202) and retried.
+  int keygen_concurrency = 1;
+  int keygen_queue = 2;
 };
 
 enum class PluginKind { ca, store, notifier, keys };

@@ -63,6 +63,8 @@ void read_runner(YamlSection runner, RunnerConfig& out) {
   if (auto v = runner.duration("lease")) out.lease = *v;
   if (auto v = runner.integer("max_attempts", 1, 1000)) out.max_attempts = static_cast<int>(*v);
   if (auto v = runner.duration("sync_wait")) out.sync_wait = *v;
+  if (auto v = runner.integer("keygen_concurrency", 1, 64)) out.keygen_concurrency = static_cast<int>(*v);
+  if (auto v = runner.integer("keygen_queue", 0, 1024)) out.keygen_queue = static_cast<int>(*v);
   YamlSection backoff = runner.section("backoff");
   if (auto v = backoff.duration("initial")) out.initial_backoff = *v;
   if (auto v = backoff.duration("max")) out.max_backoff = *v;
@@ -196,7 +198,7 @@ void read_pipelines(YamlSection pipelines, const YAML::Node& node, Config& out) 
     PipelineConfig p;
     p.line = s.line();
     p.validate = s.strings("validate");
-    p.sign = s.string("sign", true).value_or("");
+    p.sign = s.string("sign", op != "revoke").value_or("");  // revocation goes to the issuing CA
     if (op != "revoke") p.store = s.string("store").value_or("");
     p.notify = s.strings("notify");
     s.finish();

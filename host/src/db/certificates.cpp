@@ -12,7 +12,7 @@ using nlohmann::json;
 
 const char* kColumns =
     "id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, not_before, not_after, "
-    "metadata, created_at, revoked_at, revocation_reason, renews, renewed_by, key_sha256";
+    "metadata, created_at, revoked_at, revocation_reason, renews, renewed_by, key_sha256, key_store, key_path";
 
 std::string text_at(const soci::row& r, std::size_t i) {
   return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();
@@ -38,6 +38,8 @@ CertificateRow from_row(const soci::row& r) {
   c.renews = text_at(r, 15);
   c.renewed_by = text_at(r, 16);
   c.key_sha256 = text_at(r, 17);
+  c.key_store = text_at(r, 18);
+  c.key_path = text_at(r, 19);
   return c;
 }
 
@@ -136,13 +138,17 @@ Query build_query(const std::string& tenant, const CertificateFilter& f, long lo
 void insert_certificate(soci::session& s, const CertificateRow& c) {
   const std::string sans = c.sans.dump(), metadata = c.metadata.dump();
   const long long nb = to_unix_ms(c.not_before), na = to_unix_ms(c.not_after), created = to_unix_ms(c.created_at);
+  soci::indicator held = c.key_store.empty() ? soci::i_null : soci::i_ok;
+  soci::indicator renews = c.renews.empty() ? soci::i_null : soci::i_ok;
   s << "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, "
-       "not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256) VALUES (:id, :tenant, "
-       ":rid, :ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, :metadata, :created, :key)",
+       "not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256, key_store, key_path, "
+       "renews) VALUES (:id, :tenant, :rid, :ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, "
+       ":metadata, :created, :key, :store, :path, :renews)",
       soci::use(c.id), soci::use(c.tenant_id), soci::use(c.request_id), soci::use(c.ca), soci::use(c.serial),
       soci::use(c.common_name), soci::use(sans), soci::use(c.profile), soci::use(c.status), soci::use(nb),
       soci::use(na), soci::use(c.certificate_pem), soci::use(c.chain_pem), soci::use(metadata), soci::use(created),
-      soci::use(c.key_sha256);
+      soci::use(c.key_sha256), soci::use(c.key_store, held), soci::use(c.key_path, held),
+      soci::use(c.renews, renews);
   for (const auto& name : names_of(c))
     s << "INSERT INTO certificate_names (tenant_id, name, certificate_id) VALUES (:t, :n, :c)", soci::use(c.tenant_id),
         soci::use(name), soci::use(c.id);
@@ -157,8 +163,8 @@ Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::
         soci::use(tenant_id), soci::use(id), soci::into(row);
     if (!s.got_data()) return std::optional<CertificateRow>();
     CertificateRow c = from_row(row);
-    c.certificate_pem = row.get<std::string>(18);
-    c.chain_pem = row.get<std::string>(19);
+    c.certificate_pem = row.get<std::string>(20);
+    c.chain_pem = row.get<std::string>(21);
     return std::optional<CertificateRow>(std::move(c));
   } catch (const std::exception& e) {
     return database_error(e);

@@ -21,6 +21,9 @@ struct CertificateRow {
   std::optional<TimePoint> revoked_at;
   std::string revocation_reason, renews, renewed_by, key_sha256;
   std::string certificate_pem, chain_pem;
+  // Where the private key is kept when the host made it (a store instance
+  // and a path in it); empty when the caller holds the key.
+  std::string key_store, key_path;
 };
 
 // Inside a write transaction; also records every name for exact lookups.

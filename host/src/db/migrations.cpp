@@ -113,6 +113,12 @@ const std::vector<Migration> kMigrations = {
               certificate_id VARCHAR(40) NOT NULL,
               PRIMARY KEY (tenant_id, name, certificate_id)))",
      }},
+    {3, "keys held by the host",
+     {
+         // The store instance and path of a private key the host made.
+         "ALTER TABLE certificates ADD COLUMN key_store VARCHAR(64)",
+         "ALTER TABLE certificates ADD COLUMN key_path VARCHAR(512)",
+     }},
 };
 
 void ensure_version_table(soci::session& s) {

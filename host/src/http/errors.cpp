@@ -25,6 +25,7 @@ const std::unordered_map<std::string, S>& status_table() {
       {"ttl_too_long", S::bad_request},
       {"ttl_too_short", S::bad_request},
       {"key_not_allowed", S::bad_request},
+      {"invalid_reason", S::bad_request},
       {"rejected", S::unprocessable_entity},
       // identity
       {"unauthenticated", S::unauthorized},

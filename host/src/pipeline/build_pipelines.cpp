@@ -6,10 +6,14 @@ namespace signet::host {
 namespace {
 
 std::shared_ptr<const Pipeline> build_issue_like(const std::string& op, const PipelineConfig& p, const Config& config,
-                                                 const PluginInstances& instances, Database& db) {
+                                                 const PluginInstances& instances, Database& db,
+                                                 const std::shared_ptr<KeygenGate>& gate) {
   std::vector<std::shared_ptr<Step>> steps;
   for (const auto& check : p.validate)
     if (check == "profile-policy") steps.push_back(make_profile_policy_step(config));
+  // Keys are made only where they can be kept: a pipeline without a store
+  // takes CSRs only.
+  if (!p.store.empty()) steps.push_back(make_keygen_step(p.store, instances.store(p.store), gate));
   steps.push_back(make_sign_step(p.sign, instances.ca(p.sign)));
   if (!p.store.empty()) steps.push_back(make_store_step(p.store, instances.store(p.store)));
   steps.push_back(make_record_step(db));
@@ -18,16 +22,30 @@ std::shared_ptr<const Pipeline> build_issue_like(const std::string& op, const Pi
   return std::make_shared<const Pipeline>(op, std::move(steps));
 }
 
+// Revocation always goes to the CA instance that issued the certificate;
+// the configured pipeline adds its notifiers.
+std::shared_ptr<const Pipeline> build_revoke(const Config& config, const PluginInstances& instances, Database& db) {
+  std::vector<std::shared_ptr<Step>> steps{make_revoke_step(instances), make_record_revocation_step(db)};
+  if (const auto found = config.pipelines.find("revoke"); found != config.pipelines.end())
+    for (const auto& n : found->second.notify) steps.push_back(make_notify_step(n, instances.notifier(n)));
+  steps.push_back(make_audit_step(db));
+  return std::make_shared<const Pipeline>("revoke", std::move(steps));
+}
+
 }  // namespace
 
 Pipelines build_pipelines(const Config& config, const PluginInstances& instances, Database& db) {
   Pipelines out;
-  // Revocation runs through its own pipeline once the certificate API
-  // offers it; issue and renew share the phases of issuance.
+  auto gate = std::make_shared<KeygenGate>(config.runner.keygen_concurrency, config.runner.keygen_queue);
+  // Renewal shares the phases of issuance; without a pipeline of its own it
+  // runs the issue pipeline's steps.
   for (const char* op : {"issue", "renew"}) {
-    const auto found = config.pipelines.find(op);
-    if (found != config.pipelines.end()) out[op] = build_issue_like(op, found->second, config, instances, db);
+    auto found = config.pipelines.find(op);
+    if (found == config.pipelines.end()) found = config.pipelines.find("issue");
+    if (found != config.pipelines.end()) out[op] = build_issue_like(op, found->second, config, instances, db, gate);
   }
+  // Any certificate the host recorded can be revoked, pipeline or not.
+  out["revoke"] = build_revoke(config, instances, db);
   return out;
 }
 

@@ -13,7 +13,8 @@ nlohmann::json to_json(const IssueRequest& r) {
   return {{"profile", r.profile}, {"common_name", r.common_name},
           {"sans", {{"dns", r.dns}, {"ip", r.ip}, {"email", r.email}, {"uri", r.uri}}},
           {"ttl_ms", r.ttl.count()}, {"max_ttl_ms", r.max_ttl.count()}, {"csr", r.csr},
-          {"key_usage", r.key_usage}, {"extended_key_usage", r.extended_key_usage}, {"metadata", r.metadata}};
+          {"key", {{"type", r.key_type}, {"bits", r.key_bits}, {"curve", r.key_curve}}},
+          {"key_usage", r.key_usage}, {"extended_key_usage", r.extended_key_usage}, {"metadata", r.metadata}, {"renews", r.renews}};
 }
 
 IssueRequest issue_request_from(const nlohmann::json& in) {
@@ -28,10 +29,19 @@ IssueRequest issue_request_from(const nlohmann::json& in) {
   r.ttl = std::chrono::milliseconds(in.value("ttl_ms", 0LL));
   r.max_ttl = std::chrono::milliseconds(in.value("max_ttl_ms", 0LL));
   r.csr = in.value("csr", "");
+  const auto key = in.value("key", nlohmann::json::object());
+  r.key_type = key.value("type", "");
+  r.key_bits = key.value("bits", 0);
+  r.key_curve = key.value("curve", "");
   r.key_usage = strings_at(in, "key_usage");
   r.extended_key_usage = strings_at(in, "extended_key_usage");
   r.metadata = in.value("metadata", nlohmann::json::object());
+  r.renews = in.value("renews", "");
   return r;
+}
+
+std::string bundle_path(const std::string& tenant_id, const std::string& certificate_id) {
+  return "tenants/" + tenant_id + "/certificates/" + certificate_id + "/bundle";
 }
 
 }  // namespace signet::host

@@ -16,12 +16,21 @@ struct IssueRequest {
   std::vector<std::string> dns, ip, email, uri;
   std::chrono::milliseconds ttl{0};      // 0: the profile's default
   std::chrono::milliseconds max_ttl{0};  // the profile's, at acceptance
-  std::string csr;
+  std::string csr;  // empty: the host makes the key described below
+  std::string key_type;  // "rsa", "ecdsa", "ed25519"
+  int key_bits = 0;
+  std::string key_curve;
   std::vector<std::string> key_usage, extended_key_usage;
   nlohmann::json metadata = nlohmann::json::object();
+  std::string renews;  // renewals: the certificate this one replaces
 };
 
 nlohmann::json to_json(const IssueRequest& request);
 IssueRequest issue_request_from(const nlohmann::json& input);
+
+// Where a key made on the server and its bundle live in the pipeline's store:
+// version 1 holds the key alone (written before signing, so no certificate
+// can exist whose key was lost), version 2 adds the certificate and chain.
+std::string bundle_path(const std::string& tenant_id, const std::string& certificate_id);
 
 }  // namespace signet::host

@@ -42,6 +42,11 @@ class Runner {
 
   const std::string& owner() const { return owner_; }
   bool has_pipeline(const std::string& operation) const { return pipelines_.count(operation) > 0; }
+  // Whether the operation's pipeline can make keys (it has a store to keep them).
+  bool makes_keys(const std::string& operation) const {
+    const auto found = pipelines_.find(operation);
+    return found != pipelines_.end() && found->second->index_of("keygen").has_value();
+  }
 
  private:
   void poll_loop();

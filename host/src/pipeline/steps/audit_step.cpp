@@ -10,8 +10,12 @@ class AuditStep final : public Step {
   std::string name() const override { return "audit"; }
 
   StepOutcome run(RequestRecord& q) override {
-    AuditRecord record{q.tenant_id, q.principal, "certificate." + q.operation, q.certificate_id, "success", q.id,
-                       {{"serial", q.state.value("serial", "")}, {"ca", q.state.value("ca", "")}}};
+    nlohmann::json detail = {{"serial", q.state.value("serial", "")}, {"ca", q.state.value("ca", "")}};
+    if (q.operation == "revoke") {
+      detail["reason"] = q.state.value("reason", "");
+      detail["certificates"] = q.state.value("revoked", nlohmann::json::array());
+    }
+    AuditRecord record{q.tenant_id, q.principal, "certificate." + q.operation, q.certificate_id, "success", q.id, detail};
     auto written = append_audit(db_, record);
     if (!written) return StepOutcome::fail(std::move(written).error());
     return StepOutcome::done();

@@ -14,7 +14,9 @@ class NotifyStep final : public Step {
 
   StepOutcome run(RequestRecord& q) override {
     Event event;
-    const EventType type = q.operation == "renew" ? EventType::renewed : EventType::issued;
+    const EventType type = q.operation == "renew"    ? EventType::renewed
+                           : q.operation == "revoke" ? EventType::revoked
+                                                     : EventType::issued;
     // The same id on every retry, so receivers can drop duplicates.
     event.id = "evt_" + sha256_hex(q.id + ":" + to_string(type)).substr(0, 26);
     event.type = type;
@@ -22,9 +24,14 @@ class NotifyStep final : public Step {
     event.request_id = q.id;
     event.certificate_id = q.certificate_id;
     event.time = Clock::now();
-    const IssueRequest in = issue_request_from(q.input);
-    event.data = {{"serial", q.state.value("serial", "")}, {"common_name", in.common_name},
-                  {"not_after", q.state.value("not_after", "")}, {"profile", in.profile}, {"metadata", in.metadata}};
+    if (type == EventType::revoked) {
+      event.data = {{"serial", q.state.value("serial", "")}, {"reason", q.state.value("reason", "")},
+                    {"certificates", q.state.value("revoked", nlohmann::json::array())}};
+    } else {
+      const IssueRequest in = issue_request_from(q.input);
+      event.data = {{"serial", q.state.value("serial", "")}, {"common_name", in.common_name},
+                    {"not_after", q.state.value("not_after", "")}, {"profile", in.profile}, {"metadata", in.metadata}};
+    }
     auto sent = notifier_->notify(event);
     if (!sent) return StepOutcome::fail(plugin_failure(instance_, std::move(sent).error()));
     return StepOutcome::done();

@@ -25,9 +25,15 @@ class ProfilePolicyStep final : public Step {
     in.ttl = accepted.ttl;
     const ProfileConfig* profile = config_.profile(in.profile);
     if (!profile) return rejected("unknown_profile", "no profile " + in.profile);
-    auto csr = parse_csr(accepted.csr);
-    if (const auto* bad = std::get_if<Rejection>(&csr)) return rejected(bad->code, bad->message);
-    in.csr = std::get<CsrInfo>(csr);
+    if (accepted.csr.empty()) {  // the host makes the key: check what it will make
+      in.key_type = accepted.key_type;
+      in.key_bits = accepted.key_bits;
+      in.key_curve = accepted.key_curve;
+    } else {
+      auto csr = parse_csr(accepted.csr);
+      if (const auto* bad = std::get_if<Rejection>(&csr)) return rejected(bad->code, bad->message);
+      in.csr = std::get<CsrInfo>(csr);
+    }
     if (auto bad = check_policy(*profile, in)) return rejected(bad->code, bad->message);
     return StepOutcome::done();
   }

@@ -32,6 +32,9 @@ CertificateRow row_of(const RequestRecord& q, const std::string& id, const Certi
   c.key_sha256 = info.key_sha256;
   c.certificate_pem = q.state.value("certificate_pem", "");
   c.chain_pem = chain_text(q.state.value("chain", nlohmann::json::array()));
+  c.key_store = q.state.value("key_store", "");
+  c.key_path = q.state.value("key_path", "");
+  c.renews = in.renews;
   return c;
 }
 
@@ -47,7 +50,12 @@ class RecordStep final : public Step {
     auto written = db_.write([&](soci::session& s) {
       int existing = 0;  // idempotent: the row may exist from a run cut short by a crash
       s << "SELECT COUNT(*) FROM certificates WHERE request_id = :rid", soci::use(q.id), soci::into(existing);
-      if (!existing) insert_certificate(s, row_of(q, id, info.value()));
+      if (existing) return;
+      const CertificateRow row = row_of(q, id, info.value());
+      insert_certificate(s, row);
+      if (!row.renews.empty())
+        s << "UPDATE certificates SET renewed_by = :id WHERE tenant_id = :t AND id = :old", soci::use(row.id),
+            soci::use(row.tenant_id), soci::use(row.renews);
     });
     if (!written) return StepOutcome::fail(std::move(written).error());
     q.certificate_id = id;

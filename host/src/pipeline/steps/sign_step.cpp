@@ -9,7 +9,7 @@ SignRequest sign_request_of(const RequestRecord& q) {
   SignRequest r;
   r.request_id = q.id;
   r.tenant = q.tenant_id;
-  r.csr_pem = in.csr;
+  r.csr_pem = in.csr.empty() ? q.state.value("csr", "") : in.csr;  // the keygen step's CSR
   r.common_name = in.common_name;
   r.sans = {in.dns, in.ip, in.email, in.uri};
   r.ttl = std::chrono::duration_cast<std::chrono::seconds>(in.ttl);

@@ -7,18 +7,28 @@
 
 #include "config/config.hpp"
 #include "db/database.hpp"
+#include "pipeline/keygen_gate.hpp"
 #include "pipeline/step.hpp"
+#include "plugins/instances.hpp"
 
 namespace signet::host {
 
 // validate: checks the request against its profile (CN, SANs, TTL, key).
 std::shared_ptr<Step> make_profile_policy_step(const Config& config);
+// keygen: for requests without a CSR, makes the key, stores it in the
+// pipeline's store before anything is signed, and derives the CSR from it.
+std::shared_ptr<Step> make_keygen_step(std::string instance, std::shared_ptr<SecretStore> store,
+                                       std::shared_ptr<KeygenGate> gate);
 // sign: asks a ca instance; a Pending answer becomes a waiting request.
 std::shared_ptr<Step> make_sign_step(std::string instance, std::shared_ptr<CertificateAuthority> ca);
-// store: keeps the certificate bundle in a store instance.
+// store: adds the certificate and chain to the bundle of a key made here.
 std::shared_ptr<Step> make_store_step(std::string instance, std::shared_ptr<SecretStore> store);
 // record: writes the certificate's metadata row.
 std::shared_ptr<Step> make_record_step(Database& db);
+// revoke: asks each certificate's issuing CA instance to revoke it.
+std::shared_ptr<Step> make_revoke_step(const PluginInstances& instances);
+// record (revoke): marks the certificates revoked.
+std::shared_ptr<Step> make_record_revocation_step(Database& db);
 // notify: tells one notifier instance.
 std::shared_ptr<Step> make_notify_step(std::string instance, std::shared_ptr<Notifier> notifier);
 // audit: appends the outcome to the audit log.

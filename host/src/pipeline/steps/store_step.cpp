@@ -3,22 +3,34 @@
 namespace signet::host {
 namespace {
 
+using nlohmann::json;
+
+// The bundle of a key made on the server: version 1 (the key, written by the
+// keygen step) becomes version 2 with the certificate and its chain, so a
+// consumer of the store finds all three in one place. Certificates whose key
+// the caller holds are public and live in the metadata database only.
 class StoreStep final : public Step {
  public:
   StoreStep(std::string instance, std::shared_ptr<SecretStore> store) : instance_(std::move(instance)), store_(std::move(store)) {}
   std::string name() const override { return "store:" + instance_; }
 
   StepOutcome run(RequestRecord& q) override {
+    if (!q.state.contains("key_path")) return StepOutcome::done();
+    const std::string path = q.state.at("key_path").get<std::string>();
+    auto first = store_->get({path, 1});
+    if (!first) return StepOutcome::fail(plugin_failure(instance_, std::move(first).error()));
+    json bundle = json::parse(first->data, nullptr, false);
+    if (!bundle.is_object()) return StepOutcome::fail(make_error(ErrorCode::internal, "the bundle at " + path + " is not JSON"));
+    bundle["certificate"] = q.state.value("certificate_pem", "");
+    bundle["chain"] = q.state.value("chain", json::array());
     PutRequest put;
-    put.path = "tenants/" + q.tenant_id + "/certificates/" + q.state.value("certificate_id", q.id) + "/bundle";
-    put.data = nlohmann::json{{"certificate", q.state.value("certificate_pem", "")},
-                              {"chain", q.state.value("chain", nlohmann::json::array())}}.dump();
-    put.cas = 0;  // first write only: a rerun after a crash finds it already there
-    put.metadata = {{"request_id", q.id}};
+    put.path = path;
+    put.data = bundle.dump();
+    put.cas = 1;  // exactly once: a rerun after a crash finds version 2 there
+    put.metadata = {{"kind", "certificate bundle"}, {"request_id", q.id}};
     auto written = store_->put(put);
-    if (!written && written.error().code != ErrorCode::conflict) return StepOutcome::fail(plugin_failure(instance_, std::move(written).error()));
-    q.state["store"] = instance_;
-    q.state["store_path"] = put.path;
+    if (!written && written.error().code != ErrorCode::conflict)
+      return StepOutcome::fail(plugin_failure(instance_, std::move(written).error()));
     return StepOutcome::done();
   }
 

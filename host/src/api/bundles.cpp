@@ -1,0 +1,84 @@
+// GET /v1/certificates/{id}/bundle: the certificate, its CA chain and, when
+// the host made it, the private key, in JSON, PEM, ZIP or PKCS#12.
+#include "api/api.hpp"
+#include "api/held_keys.hpp"
+#include "pki/bundle_formats.hpp"
+#include <pkix/pem.hpp>
+
+namespace signet::host {
+namespace {
+
+using nlohmann::json;
+
+std::string query_value(const RequestContext& c, const std::string& key) {
+  const auto it = c.query.find(key);
+  return it == c.query.end() ? std::string() : it->second;
+}
+
+// The PKCS#12 password: a header keeps it out of URLs that proxies log;
+// ?password= is accepted as API.md documents it.
+std::string p12_password(const RequestContext& c) {
+  const auto header = c.message.find("X-Signet-Bundle-Password");
+  if (header != c.message.end()) return std::string(header->value());
+  return query_value(c, "password");
+}
+
+HttpResponseMessage download(http::status status, std::string body, const std::string& type, const std::string& file) {
+  auto response = text_response(status, std::move(body), type);
+  response.set(http::field::content_disposition, "attachment; filename=\"" + file + "\"");
+  return response;
+}
+
+// The whole chain a client needs to verify the certificate: the chain it
+// was issued with, then the CA's root if that root issued the chain's top
+// (GET /v1/certificates/{id} gives the chain without the root).
+std::vector<std::string> ca_chain_of(const CertificateRow& row, const ApiDependencies& deps) {
+  std::vector<std::string> chain = pkix::certificate_pem_blocks(row.chain_pem);
+  auto ca = deps.instances.ca(row.ca);
+  if (!ca) return chain;
+  auto current = ca->chain();
+  if (!current || current.value().empty()) return chain;
+  const std::string& root_pem = current.value().back();
+  auto root = pkix::read_certificate_pem(root_pem);
+  auto top = pkix::read_certificate_pem(chain.empty() ? row.certificate_pem : chain.back());
+  if (!root || !top || X509_cmp(root.value().get(), top.value().get()) == 0) return chain;
+  if (X509_check_issued(root.value().get(), top.value().get()) == X509_V_OK) chain.push_back(root_pem);
+  return chain;
+}
+
+HttpResponseMessage bundle(RequestContext& context, const ApiDependencies& deps) {
+  const std::string format = query_value(context, "format").empty() ? "json" : query_value(context, "format");
+  if (format != "json" && format != "pem" && format != "zip" && format != "p12")
+    return error_response({"invalid_request", "format must be json, pem, zip or p12"}, context.request_id);
+  const std::string password = format == "p12" ? p12_password(context) : "";
+  if (format == "p12" && password.empty())
+    return error_response({"invalid_request", "a p12 bundle needs a password (header X-Signet-Bundle-Password or ?password=)"},
+                          context.request_id);
+  auto found = certificate_in_tenant(context, deps);
+  if (const auto* e = std::get_if<ApiError>(&found)) return error_response(*e, context.request_id);
+  const CertificateRow& row = std::get<CertificateRow>(found);
+  BundleParts parts{row.certificate_pem, ca_chain_of(row, deps), {}, row.common_name.empty() ? row.id : row.common_name};
+  if (!row.key_store.empty()) {
+    auto key = held_private_key(deps.instances, row.key_store, row.key_path);
+    if (!key) return error_response(api_error(key.error()), context.request_id);
+    parts.private_key_pem = std::move(key).value();
+  }
+  if (format == "pem") return download(http::status::ok, pem_bundle(parts), "application/x-pem-file", row.id + ".pem");
+  if (format == "zip" || format == "p12") {
+    auto packed = format == "zip" ? zip_bundle(parts) : pkcs12_bundle(parts, password);
+    if (!packed) return error_response(api_error(packed.error()), context.request_id);
+    return format == "zip" ? download(http::status::ok, std::move(packed).value(), "application/zip", row.id + ".zip")
+                           : download(http::status::ok, std::move(packed).value(), "application/x-pkcs12", row.id + ".p12");
+  }
+  const json key = parts.private_key_pem.empty() ? json(nullptr) : json(parts.private_key_pem);
+  return json_response(http::status::ok,
+                       {{"certificate", parts.certificate_pem}, {"private_key", key}, {"ca_chain", parts.ca_chain_pem}});
+}
+
+}  // namespace
+
+void add_bundle_routes(Router& router, ApiDependencies deps) {
+  router.add(http::verb::get, "/v1/certificates/{id}/bundle", [deps](RequestContext& c) { return bundle(c, deps); });
+}
+
+}  // namespace signet::host

@@ -1,0 +1,100 @@
+// POST /v1/certificates/{id}/revoke {"reason": "key_compromise",
+// "all_with_same_key": true}.
+#include "api/api.hpp"
+#include "api/views.hpp"
+#include "pipeline/revoke_request.hpp"
+#include "util/ids.hpp"
+
+namespace signet::host {
+namespace {
+
+using nlohmann::json;
+
+std::string reason_list() {
+  std::string out;
+  for (const auto& n : revocation_reason_names()) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// Every other active, unexpired certificate of the tenant with the same public key.
+Result<std::vector<CertificateRow>> same_key_certificates(Database& db, const CertificateRow& row) {
+  std::vector<CertificateRow> out;
+  try {
+    soci::session s(db.pool());
+    const long long now = to_unix_ms(Clock::now());
+    soci::rowset<std::string> rows =
+        (s.prepare << "SELECT id FROM certificates WHERE tenant_id = :t AND key_sha256 = :k AND status = 'active' "
+                      "AND not_after > :now AND id <> :id",
+         soci::use(row.tenant_id), soci::use(row.key_sha256), soci::use(now), soci::use(row.id));
+    const std::vector<std::string> ids(rows.begin(), rows.end());
+    for (const auto& id : ids) {
+      auto found = find_certificate(db, row.tenant_id, id);
+      if (!found) return std::move(found).error();
+      if (found.value()) out.push_back(std::move(*found.value()));
+    }
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+  return out;
+}
+
+std::optional<ApiError> read_body(const std::string& text, std::string& reason, bool& all_with_same_key) {
+  const json body = json::parse(text.empty() ? "{}" : text, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return ApiError{"invalid_json", "the body must be a JSON object"};
+  for (const auto& [name, value] : body.items()) {
+    if (name == "reason" && value.is_string()) reason = value.get<std::string>();
+    else if (name == "all_with_same_key" && value.is_boolean()) all_with_same_key = value.get<bool>();
+    else return ApiError{"invalid_request", "a revocation takes reason (a string) and all_with_same_key (a boolean)"};
+  }
+  if (!revocation_reason_from(reason))
+    return ApiError{"invalid_reason", "unknown revocation reason \"" + reason + "\"; use one of " + reason_list()};
+  if (all_with_same_key && reason != "key_compromise")
+    return ApiError{"invalid_request", "all_with_same_key applies to the key_compromise reason only"};
+  return std::nullopt;
+}
+
+HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps) {
+  std::string reason = "unspecified";
+  bool all_with_same_key = false;
+  if (auto e = read_body(context.message.body(), reason, all_with_same_key)) return error_response(*e, context.request_id);
+  auto found = certificate_in_tenant(context, deps);
+  if (const auto* e = std::get_if<ApiError>(&found)) return error_response(*e, context.request_id);
+  const CertificateRow& row = std::get<CertificateRow>(found);
+  RevokeInput input{{}, reason};
+  if (row.status != "revoked") input.targets.push_back({row.id, row.ca, row.serial, row.certificate_pem});
+  if (all_with_same_key && !row.key_sha256.empty()) {
+    auto others = same_key_certificates(deps.db, row);
+    if (!others) return error_response(api_error(others.error()), context.request_id);
+    for (const auto& o : others.value()) input.targets.push_back({o.id, o.ca, o.serial, o.certificate_pem});
+  }
+  // Revoking twice changes nothing: the first time and reason stand.
+  if (input.targets.empty()) return json_response(http::status::ok, certificate_view(row, false));
+  RequestRecord q;
+  q.id = new_id("req");
+  q.tenant_id = row.tenant_id;
+  q.operation = "revoke";
+  q.principal = context.principal->id;
+  q.input = to_json(input);
+  auto ran = deps.runner.submit(std::move(q), deps.config.runner.sync_wait);
+  if (!ran) return error_response(api_error(ran.error()), context.request_id);
+  const RequestRecord& done = ran.value();
+  if (done.status == RequestStatus::failed) return error_response({done.error_code, done.error_message}, context.request_id);
+  if (done.status != RequestStatus::succeeded)
+    return json_response(http::status::accepted, {{"request_id", done.id}, {"status", "pending"}});
+  auto after = certificate_in_tenant(context, deps);
+  if (const auto* e = std::get_if<ApiError>(&after)) return error_response(*e, context.request_id);
+  json view = certificate_view(std::get<CertificateRow>(after), false);
+  json others = json::array();
+  for (const auto& id : done.state.value("revoked", json::array()))
+    if (id != row.id) others.push_back(id);
+  view["revoked_with_same_key"] = others;
+  return json_response(http::status::ok, view);
+}
+
+}  // namespace
+
+void add_revocation_routes(Router& router, ApiDependencies deps) {
+  router.add(http::verb::post, "/v1/certificates/{id}/revoke", [deps](RequestContext& c) { return revoke(c, deps); });
+}
+
+}  // namespace signet::host

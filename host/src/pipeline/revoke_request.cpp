@@ -1,0 +1,55 @@
+#include "pipeline/revoke_request.hpp"
+
+#include <utility>
+
+namespace signet::host {
+namespace {
+
+const std::vector<std::pair<std::string, RevocationReason>>& reasons() {
+  static const std::vector<std::pair<std::string, RevocationReason>> table = {
+      {"unspecified", RevocationReason::unspecified},
+      {"key_compromise", RevocationReason::key_compromise},
+      {"ca_compromise", RevocationReason::ca_compromise},
+      {"affiliation_changed", RevocationReason::affiliation_changed},
+      {"superseded", RevocationReason::superseded},
+      {"cessation_of_operation", RevocationReason::cessation_of_operation},
+      {"certificate_hold", RevocationReason::certificate_hold},
+      {"privilege_withdrawn", RevocationReason::privilege_withdrawn},
+      {"aa_compromise", RevocationReason::aa_compromise},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::optional<RevocationReason> revocation_reason_from(const std::string& name) {
+  for (const auto& [n, r] : reasons())
+    if (n == name) return r;
+  return std::nullopt;
+}
+
+const std::vector<std::string>& revocation_reason_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& entry : reasons()) out.push_back(entry.first);
+    return out;
+  }();
+  return names;
+}
+
+nlohmann::json to_json(const RevokeInput& input) {
+  nlohmann::json targets = nlohmann::json::array();
+  for (const auto& t : input.targets)
+    targets.push_back({{"id", t.id}, {"ca", t.ca}, {"serial", t.serial}, {"certificate", t.certificate_pem}});
+  return {{"targets", targets}, {"reason", input.reason}};
+}
+
+RevokeInput revoke_input_from(const nlohmann::json& input) {
+  RevokeInput out;
+  out.reason = input.value("reason", "unspecified");
+  for (const auto& t : input.value("targets", nlohmann::json::array()))
+    out.targets.push_back({t.value("id", ""), t.value("ca", ""), t.value("serial", ""), t.value("certificate", "")});
+  return out;
+}
+
+}  // namespace signet::host

@@ -1,0 +1,31 @@
+// The persisted input of a revoke request: the certificates to revoke
+// (one, or every active one of the tenant that shares a compromised key)
+// and the RFC 5280 reason.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <signet/ca.hpp>
+
+namespace signet::host {
+
+struct RevokeTarget {
+  std::string id, ca, serial, certificate_pem;
+};
+
+struct RevokeInput {
+  std::vector<RevokeTarget> targets;  // the certificate named in the URL first
+  std::string reason;                 // a name from revocation_reason_names()
+};
+
+nlohmann::json to_json(const RevokeInput& input);
+RevokeInput revoke_input_from(const nlohmann::json& input);
+
+// RFC 5280 §5.3.1 reasons by their API names (key_compromise, ...).
+std::optional<RevocationReason> revocation_reason_from(const std::string& name);
+const std::vector<std::string>& revocation_reason_names();
+
+}  // namespace signet::host
