@@ -33,5 +33,6 @@ int command_config(int argc, char** argv);
 int command_plugins(int argc, char** argv);
 int command_token(int argc, char** argv);
 int command_ca(int argc, char** argv);
+int command_cert(int argc, char** argv);  // talks to a running host
 
 }  // namespace signet::host

@@ -22,6 +22,10 @@ constexpr const char* kUsage = R"(usage: signet <command> [options]
                                       create the root and issuing CA of each managed CA
   ca import (--config FILE | --data-dir D) --ca NAME --chain FILE --key FILE
                                       adopt an existing issuing CA (chain: issuing CA first)
+  cert issue --cn NAME [--san NAME]... [--key-type T] [--csr FILE] [--out DIR]
+  cert get ID [--out DIR] | cert renew ID | cert revoke ID [--reason R] | cert list
+                                      use a running host (--addr/SIGNET_ADDR, --token/SIGNET_TOKEN,
+                                      --cacert/SIGNET_CACERT); `signet cert` shows every option
   version                             print the host and SDK versions
 )";
 
@@ -35,6 +39,7 @@ int main(int argc, char** argv) {
   if (command == "plugins") return command_plugins(argc, argv);
   if (command == "token") return command_token(argc, argv);
   if (command == "ca") return command_ca(argc, argv);
+  if (command == "cert") return command_cert(argc, argv);
   if (command == "version") {
     std::cout << "signet 0.1.0 (SDK " << SIGNET_SDK_MAJOR << "." << SIGNET_SDK_MINOR << ", build key "
               << SIGNET_BUILD_KEY << ")\n";

@@ -1,0 +1,200 @@
+// signet cert issue | get | renew | revoke | list: the common path of the
+// certificate API from a shell, without curl.
+#include <arpa/inet.h>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <fsutil/files.hpp>
+
+#include "cli/api_client.hpp"
+#include "cli/commands.hpp"
+
+namespace signet::host {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kUsage =
+    "usage: signet cert issue --cn NAME [--san NAME]... [--profile P] [--ttl 720h] [--key-type ecdsa|rsa|ed25519]\n"
+    "                         [--key-bits N] [--curve P-256] [--csr FILE] [--meta KEY=VALUE]... [--out DIR]\n"
+    "       signet cert get ID [--out DIR]\n"
+    "       signet cert renew ID [--csr FILE] [--ttl 720h] [--out DIR]\n"
+    "       signet cert revoke ID [--reason key_compromise|superseded|...] [--all-with-same-key]\n"
+    "       signet cert list [--status active|revoked|expired] [--cn NAME] [--san NAME] [--q TEXT] [--limit N]\n"
+    "  server: --addr URL (SIGNET_ADDR), --token T (SIGNET_TOKEN), --cacert FILE (SIGNET_CACERT),\n"
+    "          --client-cert FILE --client-key FILE for mutual TLS";
+
+bool is_ip(const std::string& text) {
+  unsigned char buffer[16];
+  return inet_pton(AF_INET, text.c_str(), buffer) == 1 || inet_pton(AF_INET6, text.c_str(), buffer) == 1;
+}
+
+// --san takes any kind of name; its form says which.
+json sans_of(const Args& args) {
+  json sans = {{"dns", json::array()}, {"ip", json::array()}, {"email", json::array()}, {"uri", json::array()}};
+  for (const auto& name : args.all("san")) {
+    const char* kind = is_ip(name) ? "ip" : name.find("://") != std::string::npos ? "uri" : name.find('@') != std::string::npos ? "email" : "dns";
+    sans[kind].push_back(name);
+  }
+  return sans;
+}
+
+std::optional<std::string> read_csr(const Args& args) {
+  if (!args.flag("csr")) return std::string();
+  auto text = fsutil::read_file(*args.flag("csr"));
+  if (!text) {
+    std::cerr << "signet: cannot read " << *args.flag("csr") << ": " << text.error().message << "\n";
+    return std::nullopt;
+  }
+  return text.value();
+}
+
+json key_of(const Args& args) {
+  json key = json::object();
+  if (auto t = args.flag("key-type")) key["type"] = *t;
+  if (auto b = args.flag("key-bits")) key["bits"] = std::atoi(b->c_str());
+  if (auto c = args.flag("curve")) key["curve"] = *c;
+  return key;
+}
+
+// Writes server.crt, server.key (0600, when the host holds the key) and
+// ca-chain.crt, the files a TLS server is configured with.
+int write_bundle(ApiClient& api, const std::string& id, const std::string& dir) {
+  auto bundle = api.call("GET", "/v1/certificates/" + id + "/bundle");
+  if (!bundle) return 1;
+  if (auto made = fsutil::make_private_directory(dir); !made) {
+    std::cerr << "signet: " << made.error().message << "\n";
+    return 1;
+  }
+  std::string chain;
+  for (const auto& pem : bundle->value("ca_chain", json::array())) chain += pem.get<std::string>();
+  bool ok = fsutil::write_file_atomically(dir + "/server.crt", bundle->value("certificate", ""), 0644) &&
+            fsutil::write_file_atomically(dir + "/ca-chain.crt", chain, 0644);
+  if (ok && bundle->at("private_key").is_string())
+    ok = static_cast<bool>(fsutil::write_file_atomically(dir + "/server.key", bundle->at("private_key").get<std::string>(), 0600));
+  if (!ok) {
+    std::cerr << "signet: cannot write the bundle into " << dir << "\n";
+    return 1;
+  }
+  std::cout << "wrote " << dir << "/server.crt, " << dir << "/ca-chain.crt"
+            << (bundle->at("private_key").is_string() ? ", " + dir + "/server.key" : "") << "\n";
+  return 0;
+}
+
+// A 201 prints the certificate's summary (and saves it); a 202 says how to follow it.
+int report_issued(ApiClient& api, const json& answer, int status, const Args& args) {
+  if (status == 202) {
+    std::cout << "request " << answer.value("request_id", "") << " is pending; run `signet cert get` once it is done\n";
+    return 0;
+  }
+  std::cout << "id         " << answer.value("id", "") << "\nserial     " << answer.value("serial", "")
+            << "\nnot_after  " << answer.value("not_after", "") << "\n";
+  if (auto out = args.flag("out")) return write_bundle(api, answer.value("id", ""), *out);
+  if (answer.contains("private_key"))
+    std::cout << "the private key is kept by the server; download it with `signet cert get "
+              << answer.value("id", "") << " --out DIR`\n";
+  return 0;
+}
+
+int issue(ApiClient& api, const Args& args) {
+  if (!args.flag("cn") && args.all("san").empty() && !args.flag("csr")) return usage_error("cert issue needs --cn, --san or --csr");
+  auto csr = read_csr(args);
+  if (!csr) return 1;
+  json body = {{"sans", sans_of(args)}};
+  if (auto v = args.flag("cn")) body["common_name"] = *v;
+  if (auto v = args.flag("profile")) body["profile"] = *v;
+  if (auto v = args.flag("ttl")) body["ttl"] = *v;
+  if (!csr->empty()) body["csr"] = *csr;
+  else if (!key_of(args).empty()) body["key"] = key_of(args);
+  json metadata = json::object();
+  for (const auto& pair : args.all("meta")) {
+    const auto eq = pair.find('=');
+    if (eq == std::string::npos) return usage_error("--meta takes KEY=VALUE");
+    metadata[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+  if (!metadata.empty()) body["metadata"] = metadata;
+  int status = 0;
+  auto answer = api.call("POST", "/v1/certificates", body, &status);
+  return answer ? report_issued(api, *answer, status, args) : 1;
+}
+
+int renew(ApiClient& api, const Args& args, const std::string& id) {
+  auto csr = read_csr(args);
+  if (!csr) return 1;
+  json body = json::object();
+  if (!csr->empty()) body["csr"] = *csr;
+  if (auto v = args.flag("ttl")) body["ttl"] = *v;
+  int status = 0;
+  auto answer = api.call("POST", "/v1/certificates/" + id + "/renew", body, &status);
+  return answer ? report_issued(api, *answer, status, args) : 1;
+}
+
+int revoke(ApiClient& api, const Args& args, const std::string& id) {
+  json body = {{"reason", args.flag("reason").value_or("unspecified")}};
+  if (args.has("all-with-same-key")) body["all_with_same_key"] = true;
+  auto answer = api.call("POST", "/v1/certificates/" + id + "/revoke", body);
+  if (!answer) return 1;
+  std::cout << id << " revoked at " << answer->value("revoked_at", "") << " (" << answer->value("revocation_reason", "") << ")\n";
+  for (const auto& other : answer->value("revoked_with_same_key", json::array()))
+    std::cout << other.get<std::string>() << " revoked too: same key\n";
+  return 0;
+}
+
+std::string url_encoded(const std::string& text) {
+  std::ostringstream out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out << c;
+    else out << '%' << std::uppercase << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(c);
+  }
+  return out.str();
+}
+
+int list(ApiClient& api, const Args& args) {
+  std::string query;
+  for (const auto& [flag, param] : {std::pair{"status", "status"}, {"cn", "common_name"}, {"san", "san"}, {"q", "q"},
+                                    {"profile", "profile"}, {"limit", "limit"}, {"cursor", "cursor"}})
+    if (auto v = args.flag(flag)) query += (query.empty() ? "?" : "&") + std::string(param) + "=" + url_encoded(*v);
+  auto page = api.call("GET", "/v1/certificates" + query);
+  if (!page) return 1;
+  std::cout << std::left << std::setw(32) << "ID" << std::setw(9) << "STATUS" << std::setw(22) << "NOT AFTER" << "COMMON NAME\n";
+  for (const auto& c : page->value("items", json::array()))
+    std::cout << std::setw(32) << c.value("id", "") << std::setw(9) << c.value("status", "") << std::setw(22)
+              << c.value("not_after", "") << c.value("common_name", "") << "\n";
+  if (page->contains("next_cursor") && page->at("next_cursor").is_string())
+    std::cout << "more: --cursor " << page->at("next_cursor").get<std::string>() << "\n";
+  return 0;
+}
+
+int get(ApiClient& api, const Args& args, const std::string& id) {
+  auto certificate = api.call("GET", "/v1/certificates/" + id);
+  if (!certificate) return 1;
+  if (auto out = args.flag("out")) return write_bundle(api, id, *out);
+  std::cout << certificate->dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int command_cert(int argc, char** argv) {
+  const std::string action = argc > 2 ? argv[2] : "";
+  Args args(argc, argv, 3, {"all-with-same-key"});
+  std::set<std::string> known = ApiClient::connection_flags();
+  for (const char* f : {"cn", "san", "profile", "ttl", "key-type", "key-bits", "curve", "csr", "meta", "out", "reason",
+                        "all-with-same-key", "status", "q", "limit", "cursor"})
+    known.insert(f);
+  if (!args.only(known)) return usage_error(args.error() + "\n" + kUsage);
+  const bool takes_id = action == "get" || action == "renew" || action == "revoke";
+  const bool known_action = takes_id || action == "issue" || action == "list";
+  if (!known_action || args.positional().size() != (takes_id ? 1u : 0u)) return usage_error(kUsage);
+  auto api = ApiClient::from(args);
+  if (!api) return 2;
+  if (action == "issue") return issue(*api, args);
+  if (action == "list") return list(*api, args);
+  const std::string& id = args.positional().front();
+  if (action == "get") return get(*api, args, id);
+  if (action == "renew") return renew(*api, args, id);
+  return revoke(*api, args, id);
+}
+
+}  // namespace signet::host
