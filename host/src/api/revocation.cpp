@@ -1,6 +1,7 @@
 // POST /v1/certificates/{id}/revoke {"reason": "key_compromise",
 // "all_with_same_key": true}.
 #include "api/api.hpp"
+#include "api/request_bodies.hpp"
 #include "api/views.hpp"
 #include "pipeline/revoke_request.hpp"
 #include "util/ids.hpp"
@@ -9,12 +10,6 @@ namespace signet::host {
 namespace {
 
 using nlohmann::json;
-
-std::string reason_list() {
-  std::string out;
-  for (const auto& n : revocation_reason_names()) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
 // Every other active, unexpired certificate of the tenant with the same public key.
 Result<std::vector<CertificateRow>> same_key_certificates(Database& db, const CertificateRow& row) {
@@ -38,25 +33,10 @@ Result<std::vector<CertificateRow>> same_key_certificates(Database& db, const Ce
   return out;
 }
 
-std::optional<ApiError> read_body(const std::string& text, std::string& reason, bool& all_with_same_key) {
-  const json body = json::parse(text.empty() ? "{}" : text, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return ApiError{"invalid_json", "the body must be a JSON object"};
-  for (const auto& [name, value] : body.items()) {
-    if (name == "reason" && value.is_string()) reason = value.get<std::string>();
-    else if (name == "all_with_same_key" && value.is_boolean()) all_with_same_key = value.get<bool>();
-    else return ApiError{"invalid_request", "a revocation takes reason (a string) and all_with_same_key (a boolean)"};
-  }
-  if (!revocation_reason_from(reason))
-    return ApiError{"invalid_reason", "unknown revocation reason \"" + reason + "\"; use one of " + reason_list()};
-  if (all_with_same_key && reason != "key_compromise")
-    return ApiError{"invalid_request", "all_with_same_key applies to the key_compromise reason only"};
-  return std::nullopt;
-}
-
 HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps) {
   std::string reason = "unspecified";
   bool all_with_same_key = false;
-  if (auto e = read_body(context.message.body(), reason, all_with_same_key)) return error_response(*e, context.request_id);
+  if (auto e = read_revoke_body(context.message.body(), reason, all_with_same_key)) return error_response(*e, context.request_id);
   auto found = certificate_in_tenant(context, deps);
   if (const auto* e = std::get_if<ApiError>(&found)) return error_response(*e, context.request_id);
   const CertificateRow& row = std::get<CertificateRow>(found);

@@ -1,0 +1,26 @@
+// The JSON bodies of the certificate API, read into the host's types.
+// Every refusal is an ApiError naming the field; no input throws. Kept
+// apart from the handlers so the fuzz targets (tests/fuzz) reach them.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "http/errors.hpp"
+#include "pipeline/policy.hpp"
+
+namespace signet::host {
+
+// POST /v1/certificates: names, ttl, metadata, and a csr or a key spec.
+std::optional<ApiError> read_issue_body(const nlohmann::json& body, IssueInput& in, nlohmann::json& metadata,
+                                        std::string& csr_text);
+// The key material of an issue or renew body: a CSR, or what the host
+// should generate ({"type", "bits", "curve"}; absent: the profile's default).
+std::optional<ApiError> read_key_source(const nlohmann::json& body, IssueInput& in, std::string& csr_text);
+// POST /v1/certificates/{id}/revoke: {"reason", "all_with_same_key"}; an
+// empty body means reason unspecified.
+std::optional<ApiError> read_revoke_body(const std::string& text, std::string& reason, bool& all_with_same_key);
+
+}  // namespace signet::host
