@@ -83,6 +83,13 @@ Result<std::unique_ptr<envelope::KeyEncryptionKey>> from_keys(const std::string&
   if (!found && found.error().code == ErrorCode::not_found)
     found = provider.value()->generate(KeySpec{KeyType::rsa, 3072, {}, label});
   if (!found) return problem(pointer + "/key_id", found.error().message);
+  // Fail at start, not at the first secret, when the key cannot wrap.
+  const std::string probe = crypto::random_bytes(32);
+  auto wrapped = provider.value()->wrap(found->key_id, probe);
+  auto unwrapped = wrapped ? provider.value()->unwrap(found->key_id, wrapped.value()) : Result<std::string>(wrapped.error());
+  if (!unwrapped || unwrapped.value() != probe)
+    return problem(pointer + "/keys", "key " + found->key_id + " of " + instance + " cannot wrap data keys: " +
+                                          (unwrapped ? "unwrap gave other bytes" : unwrapped.error().message));
   return envelope::provider_kek(provider.value(), instance, found->key_id);
 }
 

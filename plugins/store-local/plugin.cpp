@@ -67,6 +67,7 @@ std::unique_ptr<soci::connection_pool> open_sqlite(const std::string& path) {
     s << "PRAGMA synchronous=FULL";     // a put that returned survives power loss
     s << "PRAGMA secure_delete=ON";     // destroyed data is overwritten, not just unlinked
     s << "PRAGMA busy_timeout=10000";
+    s << "PRAGMA case_sensitive_like=ON";  // list(prefix) matches case as PostgreSQL does
   }
   return pool;
 }

@@ -1,5 +1,7 @@
 // POST /v1/certificates and POST /v1/certificates/{id}/renew: both become an
 // issue-like request that runs through a pipeline.
+#include <algorithm>
+
 #include "api/api.hpp"
 #include "api/held_keys.hpp"
 #include "api/request_bodies.hpp"
@@ -102,14 +104,15 @@ std::optional<ApiError> same_names(const CertificateRow& old, const IssueInput& 
 }
 
 // Without a CSR or key spec, the new key is of the old certificate's kind.
+// Fields the request gave are kept.
 void same_key_kind(const CertificateRow& old, IssueInput& in) {
   auto cert = pkix::read_certificate_pem(old.certificate_pem);
   if (!cert) return;
   const EVP_PKEY* key = X509_get0_pubkey(cert.value().get());
   if (!key) return;
   in.key_type = pkix::key_type_name(key);
-  if (in.key_type == "rsa") in.key_bits = EVP_PKEY_get_bits(key);
-  if (in.key_type == "ecdsa") in.key_curve = pkix::curve_of(key);
+  if (in.key_type == "rsa" && in.key_bits == 0) in.key_bits = EVP_PKEY_get_bits(key);
+  if (in.key_type == "ecdsa" && in.key_curve.empty()) in.key_curve = pkix::curve_of(key);
 }
 
 HttpResponseMessage renew(RequestContext& context, const ApiDependencies& deps) {
@@ -134,8 +137,11 @@ HttpResponseMessage renew(RequestContext& context, const ApiDependencies& deps) 
     *list = strings_of(row.sans, kind);
   a.metadata = row.metadata;
   a.renews = row.id;
-  // The same lifetime as before unless asked otherwise (the profile still caps it).
+  // The same lifetime as before unless asked otherwise, within what the
+  // profile allows now (the CA's backdating made the old one a bit longer).
   a.in.ttl = std::chrono::duration_cast<std::chrono::milliseconds>(row.not_after - row.not_before);
+  if (const ProfileConfig* profile = deps.config.profile(row.profile))
+    a.in.ttl = std::clamp(a.in.ttl, profile->min_ttl, profile->max_ttl);
   if (body.contains("ttl")) {
     const auto ttl = body.at("ttl").is_string() ? parse_duration(body.at("ttl").get<std::string>()) : std::nullopt;
     if (!ttl) return error_response({"invalid_request", "ttl must be a duration such as 720h or 90d"}, context.request_id);

@@ -48,7 +48,11 @@ HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps)
     for (const auto& o : others.value()) input.targets.push_back({o.id, o.ca, o.serial, o.certificate_pem});
   }
   // Revoking twice changes nothing: the first time and reason stand.
-  if (input.targets.empty()) return json_response(http::status::ok, certificate_view(row, false));
+  if (input.targets.empty()) {
+    json view = certificate_view(row, false);
+    view["revoked_with_same_key"] = json::array();
+    return json_response(http::status::ok, view);
+  }
   RequestRecord q;
   q.id = new_id("req");
   q.tenant_id = row.tenant_id;

@@ -23,7 +23,9 @@ struct PutRequest {
 
 struct GetRequest {
   std::string path;
-  std::optional<std::uint64_t> version;  // absent: the newest live version
+  // Absent: the newest version. A deleted or destroyed version (the newest
+  // one included) is Error{not_found}; older versions stay readable.
+  std::optional<std::uint64_t> version;
 };
 
 struct Secret {
