@@ -27,4 +27,4 @@ Result<std::unique_ptr<CertificateAuthority>> make_ca(const PluginContext& conte
 }  // namespace
 
 SIGNET_PLUGIN(signet::CertificateAuthority, "ca-internal", "1.0.0", signet::ca_internal::kConfigSchema,
-              SIGNET_CAP_CA_MANAGE | SIGNET_CAP_CA_REVOKE, make_ca)
+              SIGNET_CAP_CA_MANAGE | SIGNET_CAP_CA_REVOKE | SIGNET_CAP_CA_LOCAL, make_ca)

@@ -138,7 +138,7 @@ int serve(const Config& config, const ServeOptions& options) {
   // queue behind the handlers that wait for them.
   boost::asio::thread_pool handlers(static_cast<std::size_t>(config.runner.workers));
   boost::asio::thread_pool pipeline_workers(static_cast<std::size_t>(config.runner.workers));
-  Runner runner(*db.value(), build_pipelines(config, instances, *db.value()), config.runner, pipeline_workers,
+  Runner runner(*db.value(), build_pipelines(config, instances), config.runner, pipeline_workers,
                 services.logger(), services.metrics());
   Router router(bearer_authenticator(*db.value(), services.logger()));
   const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry(), services.logger()};

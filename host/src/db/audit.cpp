@@ -5,7 +5,11 @@
 namespace signet::host {
 
 Result<void> append_audit(Database& db, const AuditRecord& r) {
-  return db.write([&](soci::session& s) {
+  return db.write([&](soci::session& s) { append_audit(s, r); });
+}
+
+void append_audit(soci::session& s, const AuditRecord& r) {
+  {
     if (!r.request_id.empty()) {
       int existing = 0;
       s << "SELECT COUNT(*) FROM audit_log WHERE request_id = :rid AND action = :action", soci::use(r.request_id),
@@ -22,7 +26,7 @@ Result<void> append_audit(Database& db, const AuditRecord& r) {
          "VALUES (:seq, :tenant, :time, :principal, :action, :object, :outcome, :rid, :detail)",
         soci::use(seq), soci::use(r.tenant_id), soci::use(now), soci::use(r.principal), soci::use(r.action),
         soci::use(r.object), soci::use(r.outcome), soci::use(r.request_id), soci::use(detail);
-  });
+  }
 }
 
 }  // namespace signet::host

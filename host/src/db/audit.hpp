@@ -22,5 +22,7 @@ struct AuditRecord {
 // Idempotent per (request_id, action): a pipeline step that runs again after
 // a crash does not write a second record.
 Result<void> append_audit(Database& db, const AuditRecord& record);
+// The same inside the caller's write transaction.
+void append_audit(soci::session& s, const AuditRecord& record);
 
 }  // namespace signet::host

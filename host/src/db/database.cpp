@@ -55,22 +55,13 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, std::si
   }
 }
 
-Result<void> Database::write(const std::function<void(soci::session&)>& fn) {
-  try {
-    soci::session s(*pool_);
-    s << (sqlite_ ? "BEGIN IMMEDIATE" : "BEGIN");
-    try {
-      fn(s);
-      s << "COMMIT";
-    } catch (...) {
-      try { s << "ROLLBACK"; } catch (...) {}  // the connection may be gone; the error below matters
-      throw;
-    }
-    return {};
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
-}
+Database::Database(std::unique_ptr<soci::connection_pool> pool, bool sqlite)
+    : pool_(std::move(pool)), sqlite_(sqlite),
+      committer_(std::make_unique<GroupCommitter>(*pool_, sqlite ? "BEGIN IMMEDIATE" : "BEGIN")) {}
+
+Database::~Database() = default;
+
+Result<void> Database::write(const std::function<void(soci::session&)>& fn) { return committer_->run(fn); }
 
 Result<void> Database::ping() {
   try {

@@ -7,6 +7,8 @@
 #include <string>
 
 #include <soci/soci.h>
+
+#include "db/group_commit.hpp"
 #include <signet/result.hpp>
 
 namespace signet::host {
@@ -15,14 +17,18 @@ class Database {
  public:
   // url: "sqlite:///abs/file.db", "sqlite://relative.db" or "postgresql://...".
   static Result<std::unique_ptr<Database>> open(const std::string& url, std::size_t pool_size);
+  ~Database();
 
   // Borrow a connection for the caller's scope: soci::session s(db.pool());
   soci::connection_pool& pool() { return *pool_; }
   bool is_sqlite() const { return sqlite_; }
 
   // Runs fn inside a write transaction (on SQLite: BEGIN IMMEDIATE, so two
-  // writers never dead-lock upgrading read locks). Commits when fn returns,
-  // rolls back when it throws; database errors come back as Error.
+  // writers never dead-lock upgrading read locks) and returns once it is
+  // durable. Concurrent writes share one commit (db/group_commit.hpp); fn's
+  // changes are rolled back alone when it throws, and database errors come
+  // back as Error. fn may call write() again: that runs in the same
+  // transaction.
   Result<void> write(const std::function<void(soci::session&)>& fn);
 
   // Applies the numbered migrations not yet recorded in schema_migrations.
@@ -31,9 +37,10 @@ class Database {
   Result<void> ping();
 
  private:
-  Database(std::unique_ptr<soci::connection_pool> pool, bool sqlite) : pool_(std::move(pool)), sqlite_(sqlite) {}
+  Database(std::unique_ptr<soci::connection_pool> pool, bool sqlite);
   std::unique_ptr<soci::connection_pool> pool_;
   bool sqlite_;
+  std::unique_ptr<GroupCommitter> committer_;
 };
 
 // A database failure as an Error{unavailable} with a message safe to log.

@@ -119,6 +119,11 @@ const std::vector<Migration> kMigrations = {
          "ALTER TABLE certificates ADD COLUMN key_store VARCHAR(64)",
          "ALTER TABLE certificates ADD COLUMN key_path VARCHAR(512)",
      }},
+    {4, "audit lookups by request",
+     {
+         // The audit step's idempotence check runs on every request.
+         "CREATE INDEX audit_request ON audit_log (request_id, action)",
+     }},
 };
 
 void ensure_version_table(soci::session& s) {

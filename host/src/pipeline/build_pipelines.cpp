@@ -6,7 +6,7 @@ namespace signet::host {
 namespace {
 
 std::shared_ptr<const Pipeline> build_issue_like(const std::string& op, const PipelineConfig& p, const Config& config,
-                                                 const PluginInstances& instances, Database& db,
+                                                 const PluginInstances& instances,
                                                  const std::shared_ptr<KeygenGate>& gate) {
   std::vector<std::shared_ptr<Step>> steps;
   for (const auto& check : p.validate)
@@ -14,27 +14,28 @@ std::shared_ptr<const Pipeline> build_issue_like(const std::string& op, const Pi
   // Keys are made only where they can be kept: a pipeline without a store
   // takes CSRs only.
   if (!p.store.empty()) steps.push_back(make_keygen_step(p.store, instances.store(p.store), gate));
-  steps.push_back(make_sign_step(p.sign, instances.ca(p.sign)));
+  const PluginInstance* ca = instances.find(p.sign);
+  steps.push_back(make_sign_step(p.sign, instances.ca(p.sign), ca && (ca->capabilities & SIGNET_CAP_CA_LOCAL)));
   if (!p.store.empty()) steps.push_back(make_store_step(p.store, instances.store(p.store)));
-  steps.push_back(make_record_step(db));
+  steps.push_back(make_record_step());
   for (const auto& n : p.notify) steps.push_back(make_notify_step(n, instances.notifier(n)));
-  steps.push_back(make_audit_step(db));
+  steps.push_back(make_audit_step());
   return std::make_shared<const Pipeline>(op, std::move(steps));
 }
 
 // Revocation always goes to the CA instance that issued the certificate;
 // the configured pipeline adds its notifiers.
-std::shared_ptr<const Pipeline> build_revoke(const Config& config, const PluginInstances& instances, Database& db) {
-  std::vector<std::shared_ptr<Step>> steps{make_revoke_step(instances), make_record_revocation_step(db)};
+std::shared_ptr<const Pipeline> build_revoke(const Config& config, const PluginInstances& instances) {
+  std::vector<std::shared_ptr<Step>> steps{make_revoke_step(instances), make_record_revocation_step()};
   if (const auto found = config.pipelines.find("revoke"); found != config.pipelines.end())
     for (const auto& n : found->second.notify) steps.push_back(make_notify_step(n, instances.notifier(n)));
-  steps.push_back(make_audit_step(db));
+  steps.push_back(make_audit_step());
   return std::make_shared<const Pipeline>("revoke", std::move(steps));
 }
 
 }  // namespace
 
-Pipelines build_pipelines(const Config& config, const PluginInstances& instances, Database& db) {
+Pipelines build_pipelines(const Config& config, const PluginInstances& instances) {
   Pipelines out;
   auto gate = std::make_shared<KeygenGate>(config.runner.keygen_concurrency, config.runner.keygen_queue);
   // Renewal shares the phases of issuance; without a pipeline of its own it
@@ -42,10 +43,10 @@ Pipelines build_pipelines(const Config& config, const PluginInstances& instances
   for (const char* op : {"issue", "renew"}) {
     auto found = config.pipelines.find(op);
     if (found == config.pipelines.end()) found = config.pipelines.find("issue");
-    if (found != config.pipelines.end()) out[op] = build_issue_like(op, found->second, config, instances, db, gate);
+    if (found != config.pipelines.end()) out[op] = build_issue_like(op, found->second, config, instances, gate);
   }
   // Any certificate the host recorded can be revoked, pipeline or not.
-  out["revoke"] = build_revoke(config, instances, db);
+  out["revoke"] = build_revoke(config, instances);
   return out;
 }
 

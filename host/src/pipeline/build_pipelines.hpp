@@ -12,6 +12,6 @@ namespace signet::host {
 // notify → audit. Config picks the steps inside a phase, never the order of
 // phases, and cannot drop audit. Authentication and authorization happen
 // before a request is created.
-Pipelines build_pipelines(const Config& config, const PluginInstances& instances, Database& db);
+Pipelines build_pipelines(const Config& config, const PluginInstances& instances);
 
 }  // namespace signet::host

@@ -52,19 +52,59 @@ std::string RequestRepo::new_lease_token(const std::string& owner) {
   return owner + "." + std::to_string(++claims_);
 }
 
-Result<void> RequestRepo::create_claimed(const RequestRecord& q, TimePoint lease_until) {
+namespace {
+
+void insert_request(soci::session& s, const RequestRecord& q, TimePoint lease_until) {
   const std::string& owner = q.lease_token;
-  return db_.write([&](soci::session& s) {
-    const std::string status = to_string(RequestStatus::running), input = q.input.dump(), state = q.state.dump();
+  {
+    const std::string status = to_string(q.status), input = q.input.dump(),
+                      state = q.state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     const long long next = to_unix_ms(q.next_attempt_at), lease = to_unix_ms(lease_until);
     const long long created = to_unix_ms(q.created_at), updated = to_unix_ms(q.updated_at);
+    soci::indicator ticket_ind = q.ticket.empty() ? soci::i_null : soci::i_ok;
+    soci::indicator code_ind = q.error_code.empty() ? soci::i_null : soci::i_ok;
+    soci::indicator message_ind = code_ind;
+    soci::indicator cert_ind = q.certificate_id.empty() ? soci::i_null : soci::i_ok;
     s << "INSERT INTO requests (id, tenant_id, operation, status, step, step_index, attempts, next_attempt_at, "
-         "lease_owner, lease_until, principal, input, state, created_at, updated_at) VALUES (:id, :tenant, :op, "
-         ":status, :step, :idx, :attempts, :next, :owner, :lease, :principal, :input, :state, :created, :updated)",
+         "lease_owner, lease_until, principal, input, state, created_at, updated_at, ticket, error_code, "
+         "error_message, certificate_id) VALUES (:id, :tenant, :op, :status, :step, :idx, :attempts, :next, :owner, "
+         ":lease, :principal, :input, :state, :created, :updated, :ticket, :code, :message, :cert)",
         soci::use(q.id), soci::use(q.tenant_id), soci::use(q.operation), soci::use(status), soci::use(q.step),
         soci::use(q.step_index), soci::use(q.attempts), soci::use(next), soci::use(owner), soci::use(lease),
-        soci::use(q.principal), soci::use(input), soci::use(state), soci::use(created), soci::use(updated);
-  });
+        soci::use(q.principal), soci::use(input), soci::use(state), soci::use(created), soci::use(updated),
+        soci::use(q.ticket, ticket_ind), soci::use(q.error_code, code_ind), soci::use(q.error_message, message_ind),
+        soci::use(q.certificate_id, cert_ind);
+  }
+}
+
+// Progress under the claim's lease; false when another claim took it over.
+bool update_request(soci::session& s, const RequestRecord& q, TimePoint lease_until) {
+  const std::string& owner = q.lease_token;
+  // Plugins may hand back bytes that are not UTF-8; store them replaced rather than never save.
+  const std::string status = to_string(q.status), state = q.state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const long long next = to_unix_ms(q.next_attempt_at), updated = to_unix_ms(q.updated_at);
+  const long long lease = to_unix_ms(lease_until);
+  soci::indicator ticket_ind = q.ticket.empty() ? soci::i_null : soci::i_ok;
+  soci::indicator code_ind = q.error_code.empty() ? soci::i_null : soci::i_ok;
+  soci::indicator message_ind = code_ind;
+  soci::indicator cert_ind = q.certificate_id.empty() ? soci::i_null : soci::i_ok;
+  soci::statement update =
+      (s.prepare << "UPDATE requests SET status = :status, step = :step, step_index = :idx, attempts = :attempts, "
+                    "next_attempt_at = :next, ticket = :ticket, state = :state, error_code = :code, "
+                    "error_message = :message, certificate_id = :cert, updated_at = :updated, lease_until = :lease "
+                    "WHERE id = :id AND lease_owner = :owner",
+       soci::use(status), soci::use(q.step), soci::use(q.step_index), soci::use(q.attempts), soci::use(next),
+       soci::use(q.ticket, ticket_ind), soci::use(state), soci::use(q.error_code, code_ind),
+       soci::use(q.error_message, message_ind), soci::use(q.certificate_id, cert_ind), soci::use(updated),
+       soci::use(lease), soci::use(q.id), soci::use(owner));
+  update.execute(true);
+  return update.get_affected_rows() == 1;
+}
+
+}  // namespace
+
+Result<void> RequestRepo::create_claimed(const RequestRecord& q, TimePoint lease_until) {
+  return db_.write([&](soci::session& s) { insert_request(s, q, lease_until); });
 }
 
 Result<std::optional<RequestRecord>> RequestRepo::load(const std::string& id) {
@@ -108,28 +148,17 @@ Result<std::vector<RequestRecord>> RequestRepo::claim_due(const std::string& own
 }
 
 Result<bool> RequestRepo::save(const RequestRecord& q, TimePoint lease_until) {
-  const std::string& owner = q.lease_token;
+  return save_with(q, lease_until, false, {});
+}
+
+Result<bool> RequestRepo::save_with(const RequestRecord& q, TimePoint lease_until, bool create,
+                                    const std::vector<DeferredWrite>& writes) {
   bool kept = false;
   auto written = db_.write([&](soci::session& s) {
-    // Plugins may hand back bytes that are not UTF-8; store them replaced rather than never save.
-    const std::string status = to_string(q.status), state = q.state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    const long long next = to_unix_ms(q.next_attempt_at), updated = to_unix_ms(q.updated_at);
-    const long long lease = to_unix_ms(lease_until);
-    soci::indicator ticket_ind = q.ticket.empty() ? soci::i_null : soci::i_ok;
-    soci::indicator code_ind = q.error_code.empty() ? soci::i_null : soci::i_ok;
-    soci::indicator message_ind = code_ind;
-    soci::indicator cert_ind = q.certificate_id.empty() ? soci::i_null : soci::i_ok;
-    soci::statement update =
-        (s.prepare << "UPDATE requests SET status = :status, step = :step, step_index = :idx, attempts = :attempts, "
-                      "next_attempt_at = :next, ticket = :ticket, state = :state, error_code = :code, "
-                      "error_message = :message, certificate_id = :cert, updated_at = :updated, lease_until = :lease "
-                      "WHERE id = :id AND lease_owner = :owner",
-         soci::use(status), soci::use(q.step), soci::use(q.step_index), soci::use(q.attempts), soci::use(next),
-         soci::use(q.ticket, ticket_ind), soci::use(state), soci::use(q.error_code, code_ind),
-         soci::use(q.error_message, message_ind), soci::use(q.certificate_id, cert_ind), soci::use(updated),
-         soci::use(lease), soci::use(q.id), soci::use(owner));
-    update.execute(true);
-    kept = update.get_affected_rows() == 1;
+    if (create) insert_request(s, q, lease_until);
+    kept = create || update_request(s, q, lease_until);
+    if (!kept) return;  // another claim owns the request now: its writes are not ours to make
+    for (const auto& w : writes) w(s);
   });
   if (!written) return std::move(written).error();
   return kept;

@@ -9,6 +9,7 @@
 
 #include "db/database.hpp"
 #include "pipeline/request.hpp"
+#include "pipeline/step.hpp"
 
 namespace signet::host {
 
@@ -26,6 +27,12 @@ class RequestRepo {
   Result<std::vector<RequestRecord>> claim_due(const std::string& owner, TimePoint now, TimePoint lease_until, int limit);
   // Writes progress; false when the lease was taken over by another claim.
   Result<bool> save(const RequestRecord& request, TimePoint lease_until);
+  // Writes progress together with steps' deferred writes, in one
+  // transaction: inserts the request when `create` (it was not durable
+  // yet), else updates it under its lease. When the lease was lost, the
+  // deferred writes do not run and the result is false.
+  Result<bool> save_with(const RequestRecord& request, TimePoint lease_until, bool create,
+                         const std::vector<DeferredWrite>& writes);
 
  private:
   Database& db_;

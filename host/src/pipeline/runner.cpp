@@ -86,11 +86,46 @@ StepOutcome Runner::run_guarded(Step& step, RequestRecord& q) {
   }
 }
 
+// A request's way to durability during one run: whether it is in the
+// database yet, and the steps' writes waiting for the next save.
+struct Runner::Checkpoint {
+  bool persisted = true;
+  std::vector<DeferredWrite> writes;
+  std::function<void()> on_persisted;  // called once, at the first save
+};
+
+// What submit() waits for: the run's end, or at least the first save.
+struct Runner::Submission {
+  std::promise<std::pair<RequestRecord, bool>> done;  // the request, and whether it is durable
+  std::promise<void> persisted;
+};
+
+bool Runner::save(RequestRecord& q, Checkpoint& checkpoint) {
+  const TimePoint lease = q.status == RequestStatus::running ? lease_end() : Clock::now();
+  auto saved = repo_.save_with(q, lease, !checkpoint.persisted, checkpoint.writes);
+  checkpoint.writes.clear();
+  if (!saved || !saved.value()) {
+    log_.warn("request lost its lease or could not be saved",
+              {{"request_id", q.id}, {"step", q.step}, {"error", saved ? "lease lost" : saved.error().message}});
+    return false;
+  }
+  if (!checkpoint.persisted) {
+    checkpoint.persisted = true;
+    if (checkpoint.on_persisted) checkpoint.on_persisted();
+  }
+  return true;
+}
+
 RequestRecord Runner::advance(RequestRecord q, TimePoint deadline) {
+  Checkpoint persisted;
+  return run_steps(std::move(q), deadline, persisted);
+}
+
+RequestRecord Runner::run_steps(RequestRecord q, TimePoint deadline, Checkpoint& checkpoint) {
   const auto found = pipelines_.find(q.operation);
   if (found == pipelines_.end()) {
     fail_final(q, make_error(ErrorCode::unsupported, "no pipeline is configured for " + q.operation));
-    (void)repo_.save(q, Clock::now());
+    (void)save(q, checkpoint);
     return q;
   }
   const Pipeline& p = *found->second;
@@ -100,27 +135,33 @@ RequestRecord Runner::advance(RequestRecord q, TimePoint deadline) {
     // The configuration changed while the request waited: its next step is gone.
     fail_final(q, make_error(ErrorCode::invalid_config, "step " + q.step + " is no longer in the " + q.operation + " pipeline"));
     q.updated_at = Clock::now();
-    (void)repo_.save(q, Clock::now());
+    (void)save(q, checkpoint);
     return q;
   }
+  bool unsaved = false;  // progress since the last save
   while (q.status == RequestStatus::running && static_cast<std::size_t>(q.step_index) < p.size()) {
     Step& step = p.at(static_cast<std::size_t>(q.step_index));
     q.step = step.name();
+    if (step.checkpoint_before() && (unsaved || !checkpoint.persisted)) {
+      if (!save(q, checkpoint)) break;
+      unsaved = false;
+    }
     const auto started = std::chrono::steady_clock::now();
-    const StepOutcome outcome = run_guarded(step, q);
+    StepOutcome outcome = run_guarded(step, q);
     metrics_.histogram_observe("signet_pipeline_step_seconds", "Time spent in one pipeline step",
                                {{"operation", q.operation}, {"step", q.step}},
                                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (outcome.kind == StepOutcome::Kind::done && outcome.write) checkpoint.writes.push_back(std::move(outcome.write));
     apply(q, p, outcome);
+    unsaved = true;
     const bool keep_running = q.status == RequestStatus::running && Clock::now() < deadline;
     if (q.status == RequestStatus::running && !keep_running) {
       q.status = RequestStatus::pending;  // out of budget: hand over to the poller
       q.next_attempt_at = Clock::now();
     }
-    auto saved = repo_.save(q, keep_running ? lease_end() : Clock::now());
-    if (!saved || !saved.value()) {
-      log_.warn("request lost its lease or could not be saved", {{"request_id", q.id}, {"step", q.step}});
-      break;
+    if (!keep_running) {
+      (void)save(q, checkpoint);  // finished, waiting, failed, or handed over
+      unsaved = false;
     }
   }
   if (q.finished())
@@ -137,27 +178,41 @@ Result<RequestRecord> Runner::submit(RequestRecord q, std::chrono::milliseconds 
   q.step_index = 0;
   q.step = found->second->at(0).name();
   q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
-  // Persisted before any step runs: from here on a crash cannot lose it.
   q.lease_token = repo_.new_lease_token(owner_);
-  if (auto created = repo_.create_claimed(q, lease_end()); !created) return std::move(created).error();
-  auto done = std::make_shared<std::promise<RequestRecord>>();
-  auto result = done->get_future();
-  launch(q, done);
-  if (result.wait_for(budget) == std::future_status::ready) return result.get();
-  // Still running: the caller answers 202 with what is persisted so far.
-  auto persisted = repo_.load(q.id);
-  if (!persisted) return std::move(persisted).error();
-  return persisted.value().value_or(q);
+  auto submission = std::make_shared<Submission>();
+  auto finished = submission->done.get_future();
+  auto persisted = submission->persisted.get_future();
+  const std::string id = q.id;
+  launch(std::move(q), submission);
+  if (finished.wait_for(budget) == std::future_status::ready) {
+    auto [record, durable] = finished.get();
+    if (!durable) return make_error(ErrorCode::unavailable, "the request could not be saved; it was not carried out");
+    return record;
+  }
+  // Still running: answer 202 only once the request is durable.
+  persisted.wait();
+  auto loaded = repo_.load(id);
+  if (!loaded) return std::move(loaded).error();
+  if (!loaded.value()) return make_error(ErrorCode::unavailable, "the request could not be saved");
+  return std::move(*loaded.value());
 }
 
-void Runner::launch(RequestRecord q, std::shared_ptr<std::promise<RequestRecord>> done) {
+void Runner::launch(RequestRecord q, std::shared_ptr<Submission> submission) {
   {
     std::lock_guard lock(mutex_);
     in_flight_ += 1;
   }
-  boost::asio::post(workers_, [this, q = std::move(q), done = std::move(done)]() mutable {
-    RequestRecord after = advance(std::move(q), Clock::now() + config_.lease / 2);
-    if (done) done->set_value(std::move(after));
+  boost::asio::post(workers_, [this, q = std::move(q), submission = std::move(submission)]() mutable {
+    Checkpoint checkpoint;
+    if (submission) {
+      checkpoint.persisted = false;  // new: saved at the first checkpoint or at the end
+      checkpoint.on_persisted = [submission] { submission->persisted.set_value(); };
+    }
+    RequestRecord after = run_steps(std::move(q), Clock::now() + config_.lease / 2, checkpoint);
+    if (submission) {
+      if (!checkpoint.persisted) submission->persisted.set_value();  // never saved: wake submit() anyway
+      submission->done.set_value({std::move(after), checkpoint.persisted});
+    }
     std::lock_guard lock(mutex_);
     in_flight_ -= 1;
     idle_.notify_all();

@@ -29,12 +29,15 @@ class Runner {
   void start();
   void stop();
 
-  // Persists a new request claimed by this host and runs it on the worker
-  // pool. Returns its outcome if it finishes or waits within `budget`, else
-  // the request as persisted so far (it goes on in the background).
+  // Runs a new request on the worker pool. Returns its outcome if it
+  // finishes or waits within `budget`, else the request as persisted so far
+  // (it goes on in the background). Either way the request is durable when
+  // this returns a value: it is saved at the first step that acts outside
+  // the host (Step::checkpoint_before), or at the end; a request that ends
+  // within the budget is saved once, with its steps' writes.
   Result<RequestRecord> submit(RequestRecord request, std::chrono::milliseconds budget);
 
-  // Runs one claimed request until it finishes, waits or fails for now.
+  // Runs one claimed (persisted) request until it finishes, waits or fails for now.
   RequestRecord advance(RequestRecord request, TimePoint deadline);
 
   // Claims and runs due requests once, on the calling thread (tests).
@@ -49,8 +52,12 @@ class Runner {
   }
 
  private:
+  struct Submission;
+  struct Checkpoint;
   void poll_loop();
-  void launch(RequestRecord q, std::shared_ptr<std::promise<RequestRecord>> done);
+  void launch(RequestRecord q, std::shared_ptr<Submission> submission);
+  RequestRecord run_steps(RequestRecord q, TimePoint deadline, Checkpoint& checkpoint);
+  bool save(RequestRecord& q, Checkpoint& checkpoint);
   StepOutcome run_guarded(Step& step, RequestRecord& q);
   void apply(RequestRecord& q, const Pipeline& p, const StepOutcome& outcome);
   void fail_final(RequestRecord& q, const Error& error);

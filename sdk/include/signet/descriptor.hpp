@@ -30,6 +30,10 @@ enum : std::uint64_t {
   SIGNET_CAP_CA_OCSP = 1u << 2,
   SIGNET_CAP_CA_PENDING = 1u << 3,  // may answer sign/revoke with a ticket
   SIGNET_CAP_CA_MANAGE = 1u << 4,   // initialize() and import_ca()
+  // sign() works inside this process and records every certificate in the
+  // host's issuance ledger before signing it: the host may call it before
+  // the request itself is saved, and save both in one commit afterwards.
+  SIGNET_CAP_CA_LOCAL = 1u << 5,
   SIGNET_CAP_KEYS_WRAP = 1u << 0,
   SIGNET_CAP_KEYS_RSA = 1u << 1,
   SIGNET_CAP_KEYS_EC = 1u << 2,
@@ -87,6 +91,7 @@ inline constexpr CapabilityName capability_names[] = {
     {SIGNET_KIND_CA, SIGNET_CAP_CA_OCSP, "ocsp"},
     {SIGNET_KIND_CA, SIGNET_CAP_CA_PENDING, "pending"},
     {SIGNET_KIND_CA, SIGNET_CAP_CA_MANAGE, "manage"},
+    {SIGNET_KIND_CA, SIGNET_CAP_CA_LOCAL, "local"},
     {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_WRAP, "wrap"},
     {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_RSA, "rsa"},
     {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_EC, "ec"},

@@ -6,7 +6,8 @@ namespace {
 
 class AuditStep final : public Step {
  public:
-  explicit AuditStep(Database& db) : db_(db) {}
+  AuditStep() = default;
+  bool checkpoint_before() const override { return false; }
   std::string name() const override { return "audit"; }
 
   StepOutcome run(RequestRecord& q) override {
@@ -16,17 +17,14 @@ class AuditStep final : public Step {
       detail["certificates"] = q.state.value("revoked", nlohmann::json::array());
     }
     AuditRecord record{q.tenant_id, q.principal, "certificate." + q.operation, q.certificate_id, "success", q.id, detail};
-    auto written = append_audit(db_, record);
-    if (!written) return StepOutcome::fail(std::move(written).error());
-    return StepOutcome::done();
+    // Written with the request's final save: the outcome and its record
+    // become durable together or not at all.
+    return StepOutcome::done_with([record](soci::session& s) { append_audit(s, record); });
   }
-
- private:
-  Database& db_;
 };
 
 }  // namespace
 
-std::shared_ptr<Step> make_audit_step(Database& db) { return std::make_shared<AuditStep>(db); }
+std::shared_ptr<Step> make_audit_step() { return std::make_shared<AuditStep>(); }
 
 }  // namespace signet::host

@@ -25,6 +25,7 @@ class KeygenStep final : public Step {
  public:
   KeygenStep(std::string instance, std::shared_ptr<SecretStore> store, std::shared_ptr<KeygenGate> gate)
       : instance_(std::move(instance)), store_(std::move(store)), gate_(std::move(gate)) {}
+  bool checkpoint_before() const override { return false; }
   std::string name() const override { return "keygen"; }
 
   StepOutcome run(RequestRecord& q) override {

@@ -11,6 +11,7 @@ namespace {
 class ProfilePolicyStep final : public Step {
  public:
   explicit ProfilePolicyStep(const Config& config) : config_(config) {}
+  bool checkpoint_before() const override { return false; }
   std::string name() const override { return "validate:profile-policy"; }
 
   StepOutcome run(RequestRecord& q) override {

@@ -40,37 +40,35 @@ CertificateRow row_of(const RequestRecord& q, const std::string& id, const Certi
 
 class RecordStep final : public Step {
  public:
-  explicit RecordStep(Database& db) : db_(db) {}
+  RecordStep() = default;
+  bool checkpoint_before() const override { return false; }
   std::string name() const override { return "record"; }
 
   StepOutcome run(RequestRecord& q) override {
     auto info = read_certificate(q.state.value("certificate_pem", ""));
     if (!info) return StepOutcome::fail(std::move(info).error());
     const std::string id = q.state.value("certificate_id", "");
-    auto written = db_.write([&](soci::session& s) {
-      int existing = 0;  // idempotent: the row may exist from a run cut short by a crash
-      s << "SELECT COUNT(*) FROM certificates WHERE request_id = :rid", soci::use(q.id), soci::into(existing);
+    // Saved with the request's progress; idempotent, as a rerun after a
+    // crash may find the row there already.
+    DeferredWrite insert = [row = row_of(q, id, info.value()), request_id = q.id](soci::session& s) {
+      int existing = 0;
+      s << "SELECT COUNT(*) FROM certificates WHERE request_id = :rid", soci::use(request_id), soci::into(existing);
       if (existing) return;
-      const CertificateRow row = row_of(q, id, info.value());
       insert_certificate(s, row);
       if (!row.renews.empty())
         s << "UPDATE certificates SET renewed_by = :id WHERE tenant_id = :t AND id = :old", soci::use(row.id),
             soci::use(row.tenant_id), soci::use(row.renews);
-    });
-    if (!written) return StepOutcome::fail(std::move(written).error());
+    };
     q.certificate_id = id;
     q.state["serial"] = info->serial_hex;
     q.state["not_before"] = to_rfc3339(info->not_before);
     q.state["not_after"] = to_rfc3339(info->not_after);
-    return StepOutcome::done();
+    return StepOutcome::done_with(std::move(insert));
   }
-
- private:
-  Database& db_;
 };
 
 }  // namespace
 
-std::shared_ptr<Step> make_record_step(Database& db) { return std::make_shared<RecordStep>(db); }
+std::shared_ptr<Step> make_record_step() { return std::make_shared<RecordStep>(); }
 
 }  // namespace signet::host

@@ -50,19 +50,19 @@ class RevokeAtCaStep final : public Step {
 // meanwhile keeps its first revocation time and reason.
 class RecordRevocationStep final : public Step {
  public:
-  explicit RecordRevocationStep(Database& db) : db_(db) {}
+  RecordRevocationStep() = default;
   std::string name() const override { return "record"; }
+  bool checkpoint_before() const override { return false; }
 
   StepOutcome run(RequestRecord& q) override {
     const RevokeInput in = revoke_input_from(q.input);
     const long long now = to_unix_ms(Clock::now());
-    auto written = db_.write([&](soci::session& s) {
+    DeferredWrite mark = [in, now, tenant = q.tenant_id](soci::session& s) {
       for (const auto& t : in.targets)
         s << "UPDATE certificates SET status = 'revoked', revoked_at = :t, revocation_reason = :r "
              "WHERE tenant_id = :tenant AND id = :id AND status <> 'revoked'",
-            soci::use(now), soci::use(in.reason), soci::use(q.tenant_id), soci::use(t.id);
-    });
-    if (!written) return StepOutcome::fail(std::move(written).error());
+            soci::use(now), soci::use(in.reason), soci::use(tenant), soci::use(t.id);
+    };
     json ids = json::array();
     for (const auto& t : in.targets) ids.push_back(t.id);
     if (!in.targets.empty()) {
@@ -72,16 +72,13 @@ class RecordRevocationStep final : public Step {
     }
     q.state["revoked"] = ids;
     q.state["reason"] = in.reason;
-    return StepOutcome::done();
+    return StepOutcome::done_with(std::move(mark));
   }
-
- private:
-  Database& db_;
 };
 
 }  // namespace
 
 std::shared_ptr<Step> make_revoke_step(const PluginInstances& instances) { return std::make_shared<RevokeAtCaStep>(instances); }
-std::shared_ptr<Step> make_record_revocation_step(Database& db) { return std::make_shared<RecordRevocationStep>(db); }
+std::shared_ptr<Step> make_record_revocation_step() { return std::make_shared<RecordRevocationStep>(); }
 
 }  // namespace signet::host

@@ -21,8 +21,10 @@ SignRequest sign_request_of(const RequestRecord& q) {
 
 class SignStep final : public Step {
  public:
-  SignStep(std::string instance, std::shared_ptr<CertificateAuthority> ca) : instance_(std::move(instance)), ca_(std::move(ca)) {}
+  SignStep(std::string instance, std::shared_ptr<CertificateAuthority> ca, bool local)
+      : instance_(std::move(instance)), ca_(std::move(ca)), local_(local) {}
   std::string name() const override { return "sign:" + instance_; }
+  bool checkpoint_before() const override { return !local_; }
 
   StepOutcome run(RequestRecord& q) override {
     auto outcome = ca_->sign(sign_request_of(q));
@@ -39,12 +41,13 @@ class SignStep final : public Step {
  private:
   std::string instance_;
   std::shared_ptr<CertificateAuthority> ca_;
+  bool local_;
 };
 
 }  // namespace
 
-std::shared_ptr<Step> make_sign_step(std::string instance, std::shared_ptr<CertificateAuthority> ca) {
-  return std::make_shared<SignStep>(std::move(instance), std::move(ca));
+std::shared_ptr<Step> make_sign_step(std::string instance, std::shared_ptr<CertificateAuthority> ca, bool local) {
+  return std::make_shared<SignStep>(std::move(instance), std::move(ca), local);
 }
 
 }  // namespace signet::host

@@ -20,19 +20,20 @@ std::shared_ptr<Step> make_profile_policy_step(const Config& config);
 std::shared_ptr<Step> make_keygen_step(std::string instance, std::shared_ptr<SecretStore> store,
                                        std::shared_ptr<KeygenGate> gate);
 // sign: asks a ca instance; a Pending answer becomes a waiting request.
-std::shared_ptr<Step> make_sign_step(std::string instance, std::shared_ptr<CertificateAuthority> ca);
+// `local`: the CA announced SIGNET_CAP_CA_LOCAL, so no checkpoint is needed first.
+std::shared_ptr<Step> make_sign_step(std::string instance, std::shared_ptr<CertificateAuthority> ca, bool local);
 // store: adds the certificate and chain to the bundle of a key made here.
 std::shared_ptr<Step> make_store_step(std::string instance, std::shared_ptr<SecretStore> store);
 // record: writes the certificate's metadata row.
-std::shared_ptr<Step> make_record_step(Database& db);
+std::shared_ptr<Step> make_record_step();
 // revoke: asks each certificate's issuing CA instance to revoke it.
 std::shared_ptr<Step> make_revoke_step(const PluginInstances& instances);
 // record (revoke): marks the certificates revoked.
-std::shared_ptr<Step> make_record_revocation_step(Database& db);
+std::shared_ptr<Step> make_record_revocation_step();
 // notify: tells one notifier instance.
 std::shared_ptr<Step> make_notify_step(std::string instance, std::shared_ptr<Notifier> notifier);
 // audit: appends the outcome to the audit log.
-std::shared_ptr<Step> make_audit_step(Database& db);
+std::shared_ptr<Step> make_audit_step();
 
 // A plugin's failure as the request records it. A backend that refuses
 // Signet's own credentials is an operator's problem, not the API caller's:

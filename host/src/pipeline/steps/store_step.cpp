@@ -12,6 +12,7 @@ using nlohmann::json;
 class StoreStep final : public Step {
  public:
   StoreStep(std::string instance, std::shared_ptr<SecretStore> store) : instance_(std::move(instance)), store_(std::move(store)) {}
+  bool checkpoint_before() const override { return false; }
   std::string name() const override { return "store:" + instance_; }
 
   StepOutcome run(RequestRecord& q) override {

@@ -1,0 +1,91 @@
+#include "db/group_commit.hpp"
+
+namespace signet::host {
+namespace {
+
+// Set on the committer's thread while it runs a batch's work.
+thread_local soci::session* tls_batch_session = nullptr;
+
+Error work_error(const std::exception& e) {
+  return make_error(ErrorCode::unavailable, std::string("database: ") + e.what());
+}
+
+}  // namespace
+
+GroupCommitter::GroupCommitter(soci::connection_pool& pool, std::string begin, std::size_t max_batch)
+    : pool_(pool), begin_(std::move(begin)), max_batch_(max_batch), thread_([this] { loop(); }) {}
+
+GroupCommitter::~GroupCommitter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_ready_.notify_all();
+  thread_.join();
+}
+
+Result<void> GroupCommitter::run(const Work& work) {
+  if (tls_batch_session) {  // nested: already inside a batch's transaction
+    work(*tls_batch_session);
+    return {};
+  }
+  Pending pending{&work, std::nullopt, false};
+  std::unique_lock lock(mutex_);
+  if (stopping_) return make_error(ErrorCode::unavailable, "database: shutting down");
+  queue_.push_back(&pending);
+  work_ready_.notify_one();
+  batch_done_.wait(lock, [&] { return pending.done; });
+  if (pending.error) return *pending.error;
+  return {};
+}
+
+void GroupCommitter::loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, nothing left
+    std::deque<Pending*> batch;
+    while (!queue_.empty() && batch.size() < max_batch_) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    commit_batch(batch);
+    lock.lock();
+    for (Pending* p : batch) p->done = true;
+    batch_done_.notify_all();
+  }
+}
+
+void GroupCommitter::commit_batch(std::deque<Pending*>& batch) {
+  soci::session s(pool_);
+  try {
+    s << begin_;
+    tls_batch_session = &s;
+    for (Pending* p : batch) {
+      s << "SAVEPOINT work";
+      try {
+        (*p->work)(s);
+        s << "RELEASE SAVEPOINT work";
+      } catch (const std::exception& e) {
+        p->error = work_error(e);
+      } catch (...) {
+        p->error = make_error(ErrorCode::internal, "database: a write failed unexpectedly");
+      }
+      if (p->error) {
+        s << "ROLLBACK TO SAVEPOINT work";
+        s << "RELEASE SAVEPOINT work";
+      }
+    }
+    tls_batch_session = nullptr;
+    s << "COMMIT";
+  } catch (const std::exception& e) {
+    // BEGIN, a savepoint or COMMIT failed: nothing of the batch is durable.
+    tls_batch_session = nullptr;
+    try { s << "ROLLBACK"; } catch (...) {}  // the connection may be gone; the first error matters
+    for (Pending* p : batch)
+      if (!p->error) p->error = work_error(e);
+  }
+}
+
+}  // namespace signet::host
