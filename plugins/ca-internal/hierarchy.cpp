@@ -88,7 +88,9 @@ Result<CaCertificate> make_ca_certificate(const CaConfig& c, const CaCertificate
   if (failed) return make_error(ErrorCode::internal, std::string("cannot build a CA certificate (") + failed + "): " + openssl_error());
   auto der = tbs_der(t);
   if (!der) return std::move(der).error();
-  auto signed_cert = sign_tbs(keys, signer_key, algorithm.value(), der.value());
+  auto signed_der = sign_tbs(keys, signer_key, algorithm.value(), der.value());
+  if (!signed_der) return std::move(signed_der).error();
+  auto signed_cert = certificate_from_der(signed_der.value());
   if (!signed_cert) return std::move(signed_cert).error();
   return CaCertificate{std::move(signed_cert).value(), key.value().key_id};
 }

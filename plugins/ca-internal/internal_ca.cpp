@@ -105,9 +105,9 @@ Result<std::string> InternalCa::record_and_sign(X509* tbs, const Issuer& issuer,
   const PrecertificateRecord record{config_.instance, pkix::serial_hex(X509_get0_serialNumber(tbs)), request.request_id,
                                     request.tenant, der.value()};
   if (auto recorded = services_.ledger().record(record); !recorded) return std::move(recorded).error();
-  auto signed_cert = sign_tbs(*keys_, issuer.key_id, issuer.algorithm, der.value());
-  if (!signed_cert) return std::move(signed_cert).error();
-  return pkix::certificate_pem(signed_cert.value().get());
+  auto signed_der = sign_tbs(*keys_, issuer.key_id, issuer.algorithm, der.value());
+  if (!signed_der) return std::move(signed_der).error();
+  return pkix::certificate_pem_from_der(signed_der.value());
 }
 
 Result<SignOutcome> InternalCa::sign(const SignRequest& request) {

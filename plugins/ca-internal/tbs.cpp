@@ -50,14 +50,12 @@ Result<X509Ptr> new_tbs(const TbsBasics& b, const X509* issuer) {
   X509Ptr cert(X509_new());
   auto subject = subject_name(b);
   if (!subject) return std::move(subject).error();
-  auto key = public_key_from_der(b.public_key_der);
-  if (!key) return std::move(key).error();
   if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1 || !set_serial(cert.get(), b.serial) ||
       X509_set_subject_name(cert.get(), subject.value().get()) != 1 ||
       X509_set_issuer_name(cert.get(), issuer ? X509_get_subject_name(issuer) : subject.value().get()) != 1 ||
-      !set_time(X509_getm_notBefore(cert.get()), b.not_before) || !set_time(X509_getm_notAfter(cert.get()), b.not_after) ||
-      X509_set_pubkey(cert.get(), key.value().get()) != 1)
+      !set_time(X509_getm_notBefore(cert.get()), b.not_before) || !set_time(X509_getm_notAfter(cert.get()), b.not_after))
     return build_error("fields");
+  if (auto set = set_spki_der(cert.get(), b.public_key_der); !set) return std::move(set).error();
   // OpenSSL has no setters for the two signature algorithm fields; X509_sign
   // writes them the same way. The outer one only lets the unsigned object
   // encode whole, which OpenSSL does when it caches extension data for lint.
@@ -76,13 +74,11 @@ Result<std::string> tbs_der(X509* tbs) {
   return std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
 }
 
-Result<X509Ptr> sign_tbs(KeyProvider& keys, const std::string& key_id, SignatureAlgorithm algorithm,
-                         const std::string& der) {
+Result<std::string> sign_tbs(KeyProvider& keys, const std::string& key_id, SignatureAlgorithm algorithm,
+                             const std::string& der) {
   auto signature = keys.sign(key_id, algorithm, der);
   if (!signature) return std::move(signature).error();
-  auto certificate = certificate_der(der, algorithm, signature.value());
-  if (!certificate) return std::move(certificate).error();
-  return certificate_from_der(certificate.value());
+  return certificate_der(der, algorithm, signature.value());
 }
 
 }  // namespace signet::ca_internal

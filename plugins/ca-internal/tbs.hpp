@@ -33,8 +33,8 @@ Result<pkix::X509Ptr> new_tbs(const TbsBasics& basics, const X509* issuer);
 // The DER TBSCertificate of `tbs` as it stands now.
 Result<std::string> tbs_der(X509* tbs);
 
-// Signs the DER with `key_id` and returns the finished certificate.
-Result<pkix::X509Ptr> sign_tbs(KeyProvider& keys, const std::string& key_id, SignatureAlgorithm algorithm,
-                               const std::string& der);
+// Signs the DER with `key_id` and returns the finished certificate's DER.
+Result<std::string> sign_tbs(KeyProvider& keys, const std::string& key_id, SignatureAlgorithm algorithm,
+                             const std::string& der);
 
 }  // namespace signet::ca_internal

@@ -1,4 +1,5 @@
 #include <pkix/csr.hpp>
+#include <pkix/der.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -185,7 +186,7 @@ std::optional<Rejection> read_info(X509_REQ* req, CsrInfo& info) {
   if (key == nullptr) return invalid("the CSR public key cannot be read");
   if (auto rejected = verify_signature(req, key)) return rejected;
   if (auto rejected = read_key(key, info)) return rejected;
-  info.public_key_der = public_key_der(key);
+  info.public_key_der = spki_der(X509_REQ_get_X509_PUBKEY(req));  // as encoded: no OpenSSL 3 encoder
   if (auto rejected = read_common_name(req, info)) return rejected;
   return read_sans(req, info);
 }

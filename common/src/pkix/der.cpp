@@ -1,5 +1,8 @@
 #include <pkix/der.hpp>
 
+#include <cstring>
+#include <optional>
+
 #include <openssl/objects.h>
 
 namespace signet::pkix {
@@ -84,6 +87,72 @@ std::string serial_hex(const ASN1_INTEGER* serial) {
   std::string text(hex.get());
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
+}
+
+std::string spki_der(const X509_PUBKEY* key) {
+  unsigned char* der = nullptr;
+  const int length = i2d_X509_PUBKEY(key, &der);
+  if (length <= 0) return "";
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
+  OPENSSL_free(der);
+  return out;
+}
+
+namespace {
+
+// One TLV of DER at the front of `in` (short or long definite length);
+// advances `in` past it. nullopt when malformed.
+std::optional<std::string_view> next_tlv(std::string_view& in, std::uint8_t expected_tag, std::string_view* content) {
+  if (in.size() < 2 || static_cast<std::uint8_t>(in[0]) != expected_tag) return std::nullopt;
+  std::size_t length = static_cast<std::uint8_t>(in[1]);
+  std::size_t header = 2;
+  if (length & 0x80) {
+    const std::size_t octets = length & 0x7f;
+    if (octets == 0 || octets > 3 || in.size() < 2 + octets) return std::nullopt;
+    length = 0;
+    for (std::size_t i = 0; i < octets; ++i) length = (length << 8) | static_cast<std::uint8_t>(in[2 + i]);
+    header += octets;
+  }
+  if (in.size() < header + length) return std::nullopt;
+  const std::string_view whole = in.substr(0, header + length);
+  if (content) *content = in.substr(header, length);
+  in.remove_prefix(header + length);
+  return whole;
+}
+
+}  // namespace
+
+Result<void> set_spki_der(X509* certificate, const std::string& spki) {
+  const Error bad = make_error(ErrorCode::invalid_argument, "not a DER SubjectPublicKeyInfo");
+  std::string_view in(spki), body, bits;
+  if (!next_tlv(in, 0x30, &body) || !in.empty()) return bad;  // SEQUENCE
+  const auto algorithm = next_tlv(body, 0x30, nullptr);       // AlgorithmIdentifier
+  if (!algorithm || !next_tlv(body, 0x03, &bits) || !body.empty() || bits.empty() || bits[0] != 0) return bad;
+  const auto* p = reinterpret_cast<const unsigned char*>(algorithm->data());
+  OpenSslPtr<X509_ALGOR, X509_ALGOR_free> algor(d2i_X509_ALGOR(nullptr, &p, static_cast<long>(algorithm->size())));
+  if (!algor) return bad;
+  const ASN1_OBJECT* oid = nullptr;
+  int parameter_type = V_ASN1_UNDEF;
+  const void* parameter = nullptr;
+  X509_ALGOR_get0(&oid, &parameter_type, &parameter, algor.get());
+  // X509_PUBKEY_set0_param takes ownership of copies.
+  void* parameter_copy = nullptr;
+  if (parameter_type == V_ASN1_OBJECT) parameter_copy = OBJ_dup(static_cast<const ASN1_OBJECT*>(parameter));
+  else if (parameter_type == V_ASN1_SEQUENCE) parameter_copy = ASN1_STRING_dup(static_cast<const ASN1_STRING*>(parameter));
+  else if (parameter_type != V_ASN1_NULL && parameter_type != V_ASN1_UNDEF) return bad;
+  const std::size_t key_length = bits.size() - 1;
+  auto* key_bytes = static_cast<unsigned char*>(OPENSSL_malloc(key_length == 0 ? 1 : key_length));
+  ASN1_OBJECT* oid_copy = OBJ_dup(oid);
+  if (!key_bytes || !oid_copy) {
+    OPENSSL_free(key_bytes);
+    ASN1_OBJECT_free(oid_copy);
+    return make_error(ErrorCode::internal, "out of memory");
+  }
+  std::memcpy(key_bytes, bits.data() + 1, key_length);
+  if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(certificate), oid_copy, parameter_type, parameter_copy, key_bytes,
+                             static_cast<int>(key_length)) != 1)
+    return make_error(ErrorCode::internal, "cannot set the certificate's public key");
+  return {};
 }
 
 }  // namespace signet::pkix

@@ -1,5 +1,6 @@
 #include "pipeline/policy.hpp"
 
+#include "util/ids.hpp"
 #include "util/text.hpp"
 
 #include <arpa/inet.h>
@@ -317,6 +318,11 @@ std::optional<Rejection> check_policy(const ProfileConfig& profile, IssueInput& 
   if (auto rejected = check_common_name(profile, input)) return rejected;
   if (auto rejected = check_sans(profile, input)) return rejected;
   return check_key(profile, input);
+}
+
+const std::string& policy_epoch() {
+  static const std::string epoch = new_id("epoch");
+  return epoch;
 }
 
 }  // namespace signet::host

@@ -41,4 +41,10 @@ struct IssueInput {
 // take their canonical text form, and duplicates are removed.
 std::optional<Rejection> check_policy(const ProfileConfig& profile, IssueInput& input);
 
+// Names this process's run (and so its configuration, which a process
+// never changes). A request whose policy was checked at acceptance under
+// the same epoch needs no second check in its pipeline; after a restart,
+// which may bring another configuration, it is checked again.
+const std::string& policy_epoch();
+
 }  // namespace signet::host

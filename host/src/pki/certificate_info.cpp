@@ -25,7 +25,7 @@ std::string common_name(const X509* cert) {
 
 // SHA-256 of the SubjectPublicKeyInfo, hex: finds every certificate of one key.
 std::string key_fingerprint(const X509* cert) {
-  const std::string spki = pkix::public_key_der(X509_get0_pubkey(cert));
+  const std::string spki = pkix::spki_der(X509_get_X509_PUBKEY(cert));
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (spki.empty() || EVP_Digest(spki.data(), spki.size(), digest, &length, EVP_sha256(), nullptr) != 1) return {};
