@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,11 @@ std::string spki_der(const X509_PUBKEY* key);
 // been checked already (it comes from a verified CSR). Error{invalid_argument}
 // when the DER is not an SPKI.
 Result<void> set_spki_der(X509* certificate, const std::string& spki);
+
+// Takes one TLV with `tag` (definite length, X.690 §8.1) off the front of
+// `in` and returns all of it; `content`, when given, gets its value.
+// nullopt, with `in` unchanged, for another tag or a malformed length.
+std::optional<std::string_view> der_take(std::string_view& in, std::uint8_t tag, std::string_view* content = nullptr);
 
 // Lower-case hex of arbitrary bytes.
 std::string to_hex(std::string_view bytes);

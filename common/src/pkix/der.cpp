@@ -98,11 +98,7 @@ std::string spki_der(const X509_PUBKEY* key) {
   return out;
 }
 
-namespace {
-
-// One TLV of DER at the front of `in` (short or long definite length);
-// advances `in` past it. nullopt when malformed.
-std::optional<std::string_view> next_tlv(std::string_view& in, std::uint8_t expected_tag, std::string_view* content) {
+std::optional<std::string_view> der_take(std::string_view& in, std::uint8_t expected_tag, std::string_view* content) {
   if (in.size() < 2 || static_cast<std::uint8_t>(in[0]) != expected_tag) return std::nullopt;
   std::size_t length = static_cast<std::uint8_t>(in[1]);
   std::size_t header = 2;
@@ -120,14 +116,12 @@ std::optional<std::string_view> next_tlv(std::string_view& in, std::uint8_t expe
   return whole;
 }
 
-}  // namespace
-
 Result<void> set_spki_der(X509* certificate, const std::string& spki) {
   const Error bad = make_error(ErrorCode::invalid_argument, "not a DER SubjectPublicKeyInfo");
   std::string_view in(spki), body, bits;
-  if (!next_tlv(in, 0x30, &body) || !in.empty()) return bad;  // SEQUENCE
-  const auto algorithm = next_tlv(body, 0x30, nullptr);       // AlgorithmIdentifier
-  if (!algorithm || !next_tlv(body, 0x03, &bits) || !body.empty() || bits.empty() || bits[0] != 0) return bad;
+  if (!der_take(in, 0x30, &body) || !in.empty()) return bad;  // SEQUENCE
+  const auto algorithm = der_take(body, 0x30, nullptr);       // AlgorithmIdentifier
+  if (!algorithm || !der_take(body, 0x03, &bits) || !body.empty() || bits.empty() || bits[0] != 0) return bad;
   const auto* p = reinterpret_cast<const unsigned char*>(algorithm->data());
   OpenSslPtr<X509_ALGOR, X509_ALGOR_free> algor(d2i_X509_ALGOR(nullptr, &p, static_cast<long>(algorithm->size())));
   if (!algor) return bad;

@@ -26,8 +26,8 @@ nlohmann::json issued_view(const RequestRecord& q) {
           {"common_name", q.input.value("common_name", "")},
           {"not_before", q.state.value("not_before", "")},
           {"not_after", q.state.value("not_after", "")},
-          {"certificate", q.state.value("certificate_pem", "")},
-          {"chain", q.state.value("chain", nlohmann::json::array())}};
+          {"certificate", q.transient.value("certificate_pem", q.state.value("certificate_pem", ""))},
+          {"chain", q.transient.value("chain", q.state.value("chain", nlohmann::json::array()))}};
 }
 
 namespace {

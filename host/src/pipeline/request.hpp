@@ -29,6 +29,9 @@ struct RequestRecord {
   std::string principal;
   nlohmann::json input = nlohmann::json::object();  // the validated request
   nlohmann::json state = nlohmann::json::object();  // what earlier steps produced
+  // What this run produced for its answer but the database keeps elsewhere
+  // (the certificate and chain, once recorded): never saved with the request.
+  nlohmann::json transient = nlohmann::json::object();
   std::string error_code;
   std::string error_message;
   std::string certificate_id;

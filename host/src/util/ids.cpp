@@ -3,6 +3,7 @@
 #include <crypto/random.hpp>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
@@ -10,8 +11,16 @@
 namespace signet::host {
 
 std::string new_id(std::string_view prefix) {
-  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";  // RFC 4648 base32, lower case
-  const std::string bytes = crypto::random_bytes(16);
+  // RFC 4648 base32 symbols in ASCII order, so text order is byte order.
+  static constexpr char kAlphabet[] = "234567abcdefghijklmnopqrstuvwxyz";
+  // 48 bits of milliseconds, then 80 random bits (as ULIDs do): ids made
+  // later sort later, so new rows land at the end of primary-key B-trees
+  // instead of on random pages, and 80 bits keep them unguessable.
+  const auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+  std::string bytes(6, '\0');
+  for (int i = 0; i < 6; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<char>((ms >> (8 * (5 - i))) & 0xff);
+  bytes += crypto::random_bytes(10);
   std::string out(prefix);
   out += '_';
   std::uint32_t buffer = 0;

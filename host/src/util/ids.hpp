@@ -8,7 +8,8 @@
 
 namespace signet::host {
 
-// "req_" + 26 base32 characters (128 random bits): unguessable, URL-safe.
+// "req_" + 26 base32 characters: 48 bits of creation time (ms) and 80
+// random bits. Unguessable, URL-safe, and sorted by creation time.
 std::string new_id(std::string_view prefix);
 std::string random_base64url(std::size_t bytes);
 using encoding::base64url;

@@ -63,6 +63,11 @@ class RecordStep final : public Step {
     q.state["serial"] = info->serial_hex;
     q.state["not_before"] = to_rfc3339(info->not_before);
     q.state["not_after"] = to_rfc3339(info->not_after);
+    // The certificates row holds them now; the request row need not repeat them.
+    for (const char* key : {"certificate_pem", "chain"}) {
+      q.transient[key] = std::move(q.state[key]);
+      q.state.erase(key);
+    }
     return StepOutcome::done_with(std::move(insert));
   }
 };
