@@ -135,9 +135,14 @@ Query build_query(const std::string& tenant, const CertificateFilter& f, long lo
 
 }  // namespace
 
-void insert_certificate(soci::session& s, const CertificateRow& c) {
-  const std::string sans = c.sans.dump(), metadata = c.metadata.dump();
-  const long long nb = to_unix_ms(c.not_before), na = to_unix_ms(c.not_after), created = to_unix_ms(c.created_at);
+CertificateColumns::CertificateColumns(CertificateRow r)
+    : row(std::move(r)), sans(row.sans.dump()), metadata(row.metadata.dump()), not_before(to_unix_ms(row.not_before)),
+      not_after(to_unix_ms(row.not_after)), created(to_unix_ms(row.created_at)) {
+  for (const auto& n : names_of(row)) names.push_back(n);
+}
+
+void insert_certificate(soci::session& s, const CertificateColumns& k) {
+  const CertificateRow& c = k.row;
   soci::indicator held = c.key_store.empty() ? soci::i_null : soci::i_ok;
   soci::indicator renews = c.renews.empty() ? soci::i_null : soci::i_ok;
   s << "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, "
@@ -145,11 +150,11 @@ void insert_certificate(soci::session& s, const CertificateRow& c) {
        "renews) VALUES (:id, :tenant, :rid, :ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, "
        ":metadata, :created, :key, :store, :path, :renews)",
       soci::use(c.id), soci::use(c.tenant_id), soci::use(c.request_id), soci::use(c.ca), soci::use(c.serial),
-      soci::use(c.common_name), soci::use(sans), soci::use(c.profile), soci::use(c.status), soci::use(nb),
-      soci::use(na), soci::use(c.certificate_pem), soci::use(c.chain_pem), soci::use(metadata), soci::use(created),
-      soci::use(c.key_sha256), soci::use(c.key_store, held), soci::use(c.key_path, held),
+      soci::use(c.common_name), soci::use(k.sans), soci::use(c.profile), soci::use(c.status), soci::use(k.not_before),
+      soci::use(k.not_after), soci::use(c.certificate_pem), soci::use(c.chain_pem), soci::use(k.metadata),
+      soci::use(k.created), soci::use(c.key_sha256), soci::use(c.key_store, held), soci::use(c.key_path, held),
       soci::use(c.renews, renews);
-  for (const auto& name : names_of(c))
+  for (const auto& name : k.names)
     s << "INSERT INTO certificate_names (tenant_id, name, certificate_id) VALUES (:t, :n, :c)", soci::use(c.tenant_id),
         soci::use(name), soci::use(c.id);
 }

@@ -26,8 +26,17 @@ struct CertificateRow {
   std::string key_store, key_path;
 };
 
+// A row as the columns take it, serialised ahead of the write transaction.
+struct CertificateColumns {
+  explicit CertificateColumns(CertificateRow row);
+  CertificateRow row;
+  std::string sans, metadata;
+  long long not_before, not_after, created;
+  std::vector<std::string> names;  // lower-cased CN and SANs
+};
+
 // Inside a write transaction; also records every name for exact lookups.
-void insert_certificate(soci::session& s, const CertificateRow& row);
+void insert_certificate(soci::session& s, const CertificateColumns& columns);
 
 Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::string& tenant_id, const std::string& id);
 

@@ -7,6 +7,8 @@ namespace signet::host {
 
 Result<void> DatabaseLedger::record(const PrecertificateRecord& r) {
   bool duplicate = false;
+  const std::string tbs = base64url(r.tbs_der);  // outside the (shared) transaction
+  const long long now = to_unix_ms(Clock::now());
   auto written = db_.write([&](soci::session& s) {
     // Checked inside the write transaction, so two signers cannot both pass;
     // the primary key (ca, serial) backs it up on every engine.
@@ -17,8 +19,6 @@ Result<void> DatabaseLedger::record(const PrecertificateRecord& r) {
       duplicate = true;
       return;
     }
-    const std::string tbs = base64url(r.tbs_der);
-    const long long now = to_unix_ms(Clock::now());
     s << "INSERT INTO issuance_ledger (ca, serial, tenant_id, request_id, tbs, created_at) VALUES "
          "(:ca, :serial, :tenant, :rid, :tbs, :now)",
         soci::use(r.ca), soci::use(r.serial_hex), soci::use(r.tenant), soci::use(r.request_id), soci::use(tbs),

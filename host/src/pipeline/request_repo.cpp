@@ -54,49 +54,46 @@ std::string RequestRepo::new_lease_token(const std::string& owner) {
 
 namespace {
 
-void insert_request(soci::session& s, const RequestRecord& q, TimePoint lease_until) {
-  const std::string& owner = q.lease_token;
-  {
-    const std::string status = to_string(q.status), input = q.input.dump(),
-                      state = q.state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    const long long next = to_unix_ms(q.next_attempt_at), lease = to_unix_ms(lease_until);
-    const long long created = to_unix_ms(q.created_at), updated = to_unix_ms(q.updated_at);
-    soci::indicator ticket_ind = q.ticket.empty() ? soci::i_null : soci::i_ok;
-    soci::indicator code_ind = q.error_code.empty() ? soci::i_null : soci::i_ok;
-    soci::indicator message_ind = code_ind;
-    soci::indicator cert_ind = q.certificate_id.empty() ? soci::i_null : soci::i_ok;
-    s << "INSERT INTO requests (id, tenant_id, operation, status, step, step_index, attempts, next_attempt_at, "
-         "lease_owner, lease_until, principal, input, state, created_at, updated_at, ticket, error_code, "
-         "error_message, certificate_id) VALUES (:id, :tenant, :op, :status, :step, :idx, :attempts, :next, :owner, "
-         ":lease, :principal, :input, :state, :created, :updated, :ticket, :code, :message, :cert)",
-        soci::use(q.id), soci::use(q.tenant_id), soci::use(q.operation), soci::use(status), soci::use(q.step),
-        soci::use(q.step_index), soci::use(q.attempts), soci::use(next), soci::use(owner), soci::use(lease),
-        soci::use(q.principal), soci::use(input), soci::use(state), soci::use(created), soci::use(updated),
-        soci::use(q.ticket, ticket_ind), soci::use(q.error_code, code_ind), soci::use(q.error_message, message_ind),
-        soci::use(q.certificate_id, cert_ind);
-  }
+// A request as the columns take it, serialised before the write starts:
+// the work inside a (group) commit should be binding and executing only.
+struct RequestColumns {
+  explicit RequestColumns(const RequestRecord& q, TimePoint lease_until)
+      : status(to_string(q.status)),
+        input(q.input.dump()),
+        // Plugins may hand back bytes that are not UTF-8; store them replaced rather than never save.
+        state(q.state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)),
+        next(to_unix_ms(q.next_attempt_at)), lease(to_unix_ms(lease_until)), created(to_unix_ms(q.created_at)),
+        updated(to_unix_ms(q.updated_at)), ticket_ind(q.ticket.empty() ? soci::i_null : soci::i_ok),
+        code_ind(q.error_code.empty() ? soci::i_null : soci::i_ok), message_ind(code_ind),
+        cert_ind(q.certificate_id.empty() ? soci::i_null : soci::i_ok) {}
+  std::string status, input, state;
+  long long next, lease, created, updated;
+  soci::indicator ticket_ind, code_ind, message_ind, cert_ind;
+};
+
+void insert_request(soci::session& s, const RequestRecord& q, RequestColumns& c) {
+  s << "INSERT INTO requests (id, tenant_id, operation, status, step, step_index, attempts, next_attempt_at, "
+       "lease_owner, lease_until, principal, input, state, created_at, updated_at, ticket, error_code, "
+       "error_message, certificate_id) VALUES (:id, :tenant, :op, :status, :step, :idx, :attempts, :next, :owner, "
+       ":lease, :principal, :input, :state, :created, :updated, :ticket, :code, :message, :cert)",
+      soci::use(q.id), soci::use(q.tenant_id), soci::use(q.operation), soci::use(c.status), soci::use(q.step),
+      soci::use(q.step_index), soci::use(q.attempts), soci::use(c.next), soci::use(q.lease_token), soci::use(c.lease),
+      soci::use(q.principal), soci::use(c.input), soci::use(c.state), soci::use(c.created), soci::use(c.updated),
+      soci::use(q.ticket, c.ticket_ind), soci::use(q.error_code, c.code_ind), soci::use(q.error_message, c.message_ind),
+      soci::use(q.certificate_id, c.cert_ind);
 }
 
 // Progress under the claim's lease; false when another claim took it over.
-bool update_request(soci::session& s, const RequestRecord& q, TimePoint lease_until) {
-  const std::string& owner = q.lease_token;
-  // Plugins may hand back bytes that are not UTF-8; store them replaced rather than never save.
-  const std::string status = to_string(q.status), state = q.state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  const long long next = to_unix_ms(q.next_attempt_at), updated = to_unix_ms(q.updated_at);
-  const long long lease = to_unix_ms(lease_until);
-  soci::indicator ticket_ind = q.ticket.empty() ? soci::i_null : soci::i_ok;
-  soci::indicator code_ind = q.error_code.empty() ? soci::i_null : soci::i_ok;
-  soci::indicator message_ind = code_ind;
-  soci::indicator cert_ind = q.certificate_id.empty() ? soci::i_null : soci::i_ok;
+bool update_request(soci::session& s, const RequestRecord& q, RequestColumns& c) {
   soci::statement update =
       (s.prepare << "UPDATE requests SET status = :status, step = :step, step_index = :idx, attempts = :attempts, "
                     "next_attempt_at = :next, ticket = :ticket, state = :state, error_code = :code, "
                     "error_message = :message, certificate_id = :cert, updated_at = :updated, lease_until = :lease "
                     "WHERE id = :id AND lease_owner = :owner",
-       soci::use(status), soci::use(q.step), soci::use(q.step_index), soci::use(q.attempts), soci::use(next),
-       soci::use(q.ticket, ticket_ind), soci::use(state), soci::use(q.error_code, code_ind),
-       soci::use(q.error_message, message_ind), soci::use(q.certificate_id, cert_ind), soci::use(updated),
-       soci::use(lease), soci::use(q.id), soci::use(owner));
+       soci::use(c.status), soci::use(q.step), soci::use(q.step_index), soci::use(q.attempts), soci::use(c.next),
+       soci::use(q.ticket, c.ticket_ind), soci::use(c.state), soci::use(q.error_code, c.code_ind),
+       soci::use(q.error_message, c.message_ind), soci::use(q.certificate_id, c.cert_ind), soci::use(c.updated),
+       soci::use(c.lease), soci::use(q.id), soci::use(q.lease_token));
   update.execute(true);
   return update.get_affected_rows() == 1;
 }
@@ -104,7 +101,8 @@ bool update_request(soci::session& s, const RequestRecord& q, TimePoint lease_un
 }  // namespace
 
 Result<void> RequestRepo::create_claimed(const RequestRecord& q, TimePoint lease_until) {
-  return db_.write([&](soci::session& s) { insert_request(s, q, lease_until); });
+  RequestColumns columns(q, lease_until);
+  return db_.write([&](soci::session& s) { insert_request(s, q, columns); });
 }
 
 Result<std::optional<RequestRecord>> RequestRepo::load(const std::string& id) {
@@ -154,9 +152,10 @@ Result<bool> RequestRepo::save(const RequestRecord& q, TimePoint lease_until) {
 Result<bool> RequestRepo::save_with(const RequestRecord& q, TimePoint lease_until, bool create,
                                     const std::vector<DeferredWrite>& writes) {
   bool kept = false;
+  RequestColumns columns(q, lease_until);
   auto written = db_.write([&](soci::session& s) {
-    if (create) insert_request(s, q, lease_until);
-    kept = create || update_request(s, q, lease_until);
+    if (create) insert_request(s, q, columns);
+    kept = create || update_request(s, q, columns);
     if (!kept) return;  // another claim owns the request now: its writes are not ours to make
     for (const auto& w : writes) w(s);
   });
