@@ -91,13 +91,11 @@ StepOutcome Runner::run_guarded(Step& step, RequestRecord& q) {
 struct Runner::Checkpoint {
   bool persisted = true;
   std::vector<DeferredWrite> writes;
-  std::function<void()> on_persisted;  // called once, at the first save
 };
 
-// What submit() waits for: the run's end, or at least the first save.
+// What submit() waits for: the end of the pool's part of the run.
 struct Runner::Submission {
   std::promise<std::pair<RequestRecord, bool>> done;  // the request, and whether it is durable
-  std::promise<void> persisted;
 };
 
 bool Runner::save(RequestRecord& q, Checkpoint& checkpoint) {
@@ -109,10 +107,7 @@ bool Runner::save(RequestRecord& q, Checkpoint& checkpoint) {
               {{"request_id", q.id}, {"step", q.step}, {"error", saved ? "lease lost" : saved.error().message}});
     return false;
   }
-  if (!checkpoint.persisted) {
-    checkpoint.persisted = true;
-    if (checkpoint.on_persisted) checkpoint.on_persisted();
-  }
+  checkpoint.persisted = true;
   return true;
 }
 
@@ -121,7 +116,7 @@ RequestRecord Runner::advance(RequestRecord q, TimePoint deadline) {
   return run_steps(std::move(q), deadline, persisted);
 }
 
-RequestRecord Runner::run_steps(RequestRecord q, TimePoint deadline, Checkpoint& checkpoint) {
+RequestRecord Runner::run_steps(RequestRecord q, TimePoint deadline, Checkpoint& checkpoint, bool until_external) {
   const auto found = pipelines_.find(q.operation);
   if (found == pipelines_.end()) {
     fail_final(q, make_error(ErrorCode::unsupported, "no pipeline is configured for " + q.operation));
@@ -142,9 +137,10 @@ RequestRecord Runner::run_steps(RequestRecord q, TimePoint deadline, Checkpoint&
   while (q.status == RequestStatus::running && static_cast<std::size_t>(q.step_index) < p.size()) {
     Step& step = p.at(static_cast<std::size_t>(q.step_index));
     q.step = step.name();
-    if (step.checkpoint_before() && (unsaved || !checkpoint.persisted)) {
-      if (!save(q, checkpoint)) break;
+    if (step.checkpoint_before()) {
+      if ((unsaved || !checkpoint.persisted) && !save(q, checkpoint)) break;
       unsaved = false;
+      if (until_external) return q;  // durable and running: the pool takes it from here
     }
     const auto started = std::chrono::steady_clock::now();
     StepOutcome outcome = run_guarded(step, q);
@@ -179,18 +175,21 @@ Result<RequestRecord> Runner::submit(RequestRecord q, std::chrono::milliseconds 
   q.step = found->second->at(0).name();
   q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
   q.lease_token = repo_.new_lease_token(owner_);
+  const TimePoint deadline = Clock::now() + budget;
+  // Local steps run right here, on the caller's thread: no hand-off for a
+  // pipeline that never leaves the host (such as ca-internal's).
+  Checkpoint checkpoint;
+  checkpoint.persisted = false;
+  q = run_steps(std::move(q), deadline, checkpoint, true);
+  if (!checkpoint.persisted) return make_error(ErrorCode::unavailable, "the request could not be saved; it was not carried out");
+  if (q.status != RequestStatus::running || Clock::now() >= deadline) return q;
+  // The next step acts outside the host: the pool runs it, and this call
+  // waits for the rest of the budget before answering 202.
   auto submission = std::make_shared<Submission>();
   auto finished = submission->done.get_future();
-  auto persisted = submission->persisted.get_future();
   const std::string id = q.id;
   launch(std::move(q), submission);
-  if (finished.wait_for(budget) == std::future_status::ready) {
-    auto [record, durable] = finished.get();
-    if (!durable) return make_error(ErrorCode::unavailable, "the request could not be saved; it was not carried out");
-    return record;
-  }
-  // Still running: answer 202 only once the request is durable.
-  persisted.wait();
+  if (finished.wait_until(deadline) == std::future_status::ready) return finished.get().first;
   auto loaded = repo_.load(id);
   if (!loaded) return std::move(loaded).error();
   if (!loaded.value()) return make_error(ErrorCode::unavailable, "the request could not be saved");
@@ -203,16 +202,9 @@ void Runner::launch(RequestRecord q, std::shared_ptr<Submission> submission) {
     in_flight_ += 1;
   }
   boost::asio::post(workers_, [this, q = std::move(q), submission = std::move(submission)]() mutable {
-    Checkpoint checkpoint;
-    if (submission) {
-      checkpoint.persisted = false;  // new: saved at the first checkpoint or at the end
-      checkpoint.on_persisted = [submission] { submission->persisted.set_value(); };
-    }
+    Checkpoint checkpoint;  // the request is durable already (claimed, or saved by submit())
     RequestRecord after = run_steps(std::move(q), Clock::now() + config_.lease / 2, checkpoint);
-    if (submission) {
-      if (!checkpoint.persisted) submission->persisted.set_value();  // never saved: wake submit() anyway
-      submission->done.set_value({std::move(after), checkpoint.persisted});
-    }
+    if (submission) submission->done.set_value({std::move(after), true});
     std::lock_guard lock(mutex_);
     in_flight_ -= 1;
     idle_.notify_all();

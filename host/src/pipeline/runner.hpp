@@ -29,12 +29,13 @@ class Runner {
   void start();
   void stop();
 
-  // Runs a new request on the worker pool. Returns its outcome if it
-  // finishes or waits within `budget`, else the request as persisted so far
-  // (it goes on in the background). Either way the request is durable when
-  // this returns a value: it is saved at the first step that acts outside
-  // the host (Step::checkpoint_before), or at the end; a request that ends
-  // within the budget is saved once, with its steps' writes.
+  // Runs a new request: its local steps on the calling thread, from the
+  // first step that acts outside the host (Step::checkpoint_before) on the
+  // worker pool. Returns its outcome if it finishes or waits within
+  // `budget`, else the request as persisted so far (it goes on in the
+  // background). Either way the request is durable when this returns a
+  // value: it is saved before that first external step, or at the end; a
+  // request that ends within the budget is saved once, with its steps' writes.
   Result<RequestRecord> submit(RequestRecord request, std::chrono::milliseconds budget);
 
   // Runs one claimed (persisted) request until it finishes, waits or fails for now.
@@ -56,7 +57,9 @@ class Runner {
   struct Checkpoint;
   void poll_loop();
   void launch(RequestRecord q, std::shared_ptr<Submission> submission);
-  RequestRecord run_steps(RequestRecord q, TimePoint deadline, Checkpoint& checkpoint);
+  // `until_external`: return (saved, still running) before the first step
+  // that acts outside the host, so the caller can hand it to the pool.
+  RequestRecord run_steps(RequestRecord q, TimePoint deadline, Checkpoint& checkpoint, bool until_external = false);
   bool save(RequestRecord& q, Checkpoint& checkpoint);
   StepOutcome run_guarded(Step& step, RequestRecord& q);
   void apply(RequestRecord& q, const Pipeline& p, const StepOutcome& outcome);
