@@ -1,6 +1,8 @@
 #include <pkix/csr.hpp>
 #include <pkix/der.hpp>
 
+#include "csr_parts.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -25,15 +27,27 @@ Rejection invalid(std::string message) {
   return Rejection{"invalid_csr", std::move(message)};
 }
 
-std::optional<Rejection> read_request(const std::string& pem, X509ReqPtr& out) {
+// The DER of the first request block in `pem`. Text before the block is
+// skipped; both the "CERTIFICATE REQUEST" and the legacy "NEW CERTIFICATE
+// REQUEST" labels are read.
+std::optional<Rejection> read_request_der(const std::string& pem, std::string& der) {
   if (pem.size() > kMaxCsrBytes) return invalid("CSR is larger than 64 KiB");
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return invalid("cannot read the CSR: " + openssl_error());
-  // Skips any text before the block and anything after it; accepts both the
-  // "CERTIFICATE REQUEST" and the legacy "NEW CERTIFICATE REQUEST" labels.
-  out.reset(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
-  if (!out) return invalid("not a PEM certificate request");
-  return std::nullopt;
+  for (;;) {
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* data = nullptr;
+    long length = 0;
+    if (PEM_read_bio(bio.get(), &name, &header, &data, &length) != 1) return invalid("not a PEM certificate request");
+    const std::string label = name;
+    if (label == "CERTIFICATE REQUEST" || label == "NEW CERTIFICATE REQUEST")
+      der.assign(reinterpret_cast<const char*>(data), static_cast<std::size_t>(length));
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(data);
+    if (!der.empty()) return std::nullopt;
+  }
 }
 
 // The NIST name (FIPS 186-4, RFC 5480 §2.1.1.1) of a named curve, or its
@@ -139,13 +153,12 @@ std::optional<Rejection> add_general_names(const GENERAL_NAMES* names, CsrInfo& 
 
 // The requested extensions live in the extensionRequest attribute
 // (PKCS#9, RFC 2985 §5.4.2); only subjectAltName is taken from it.
-std::optional<Rejection> read_sans(X509_REQ* req, CsrInfo& info) {
-  if (X509_REQ_get_attr_by_NID(req, NID_ext_req, -1) < 0) return std::nullopt;
-  X509ExtensionsPtr extensions(X509_REQ_get_extensions(req));
-  if (!extensions) return invalid("malformed extensionRequest attribute");
+std::optional<Rejection> read_sans(const detail::CsrParts& parts, CsrInfo& info) {
+  if (!parts.has_extension_request) return std::nullopt;
+  if (!parts.extensions) return invalid("malformed extensionRequest attribute");
   int critical = -1;
   GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
-      X509V3_get_d2i(extensions.get(), NID_subject_alt_name, &critical, nullptr)));
+      X509V3_get_d2i(parts.extensions.get(), NID_subject_alt_name, &critical, nullptr)));
   if (critical == -2) return invalid("the CSR requests subjectAltName more than once");
   if (!names && critical >= 0) return invalid("malformed subjectAltName extension");
   return names ? add_general_names(names.get(), info) : std::nullopt;
@@ -161,8 +174,7 @@ std::optional<std::string> utf8_text(const ASN1_STRING* value) {
   return text;
 }
 
-std::optional<Rejection> read_common_name(const X509_REQ* req, CsrInfo& info) {
-  const X509_NAME* subject = X509_REQ_get_subject_name(req);
+std::optional<Rejection> read_common_name(const X509_NAME* subject, CsrInfo& info) {
   const int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
   if (index < 0) return std::nullopt;
   // Two CNs leave it open which one a relying party reads (RFC 6125 §6.4.4).
@@ -174,31 +186,49 @@ std::optional<Rejection> read_common_name(const X509_REQ* req, CsrInfo& info) {
   return std::nullopt;
 }
 
-// Proof of possession (RFC 2986 §3): the request is signed with the private
-// key matching the public key it carries.
-std::optional<Rejection> verify_signature(X509_REQ* req, EVP_PKEY* key) {
-  if (X509_REQ_verify(req, key) != 1) return invalid("CSR signature does not verify");
-  return std::nullopt;
+// The same parts through OpenSSL's own X509_REQ, for the forms the DER
+// reader leaves to it. Proof of possession (RFC 2986 §3): the request is
+// signed with the private key matching the public key it carries.
+std::variant<detail::CsrParts, Rejection> parts_via_openssl(const std::string& der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
+  if (!req) return invalid("not a PEM certificate request");
+  EVP_PKEY* key = X509_REQ_get0_pubkey(req.get());
+  if (key == nullptr) return invalid("the CSR public key cannot be read");
+  if (X509_REQ_verify(req.get(), key) != 1) return invalid("CSR signature does not verify");
+  detail::CsrParts parts;
+  parts.subject.reset(X509_NAME_dup(X509_REQ_get_subject_name(req.get())));
+  EVP_PKEY_up_ref(key);
+  parts.key.reset(key);
+  parts.spki_der = spki_der(X509_REQ_get_X509_PUBKEY(req.get()));  // as encoded: no OpenSSL 3 encoder
+  parts.has_extension_request = X509_REQ_get_attr_by_NID(req.get(), NID_ext_req, -1) >= 0;
+  if (parts.has_extension_request) parts.extensions.reset(X509_REQ_get_extensions(req.get()));
+  return parts;
 }
 
-std::optional<Rejection> read_info(X509_REQ* req, CsrInfo& info) {
-  EVP_PKEY* key = X509_REQ_get0_pubkey(req);
-  if (key == nullptr) return invalid("the CSR public key cannot be read");
-  if (auto rejected = verify_signature(req, key)) return rejected;
-  if (auto rejected = read_key(key, info)) return rejected;
-  info.public_key_der = spki_der(X509_REQ_get_X509_PUBKEY(req));  // as encoded: no OpenSSL 3 encoder
-  if (auto rejected = read_common_name(req, info)) return rejected;
-  return read_sans(req, info);
+std::optional<Rejection> read_info(const detail::CsrParts& parts, CsrInfo& info) {
+  if (!parts.subject) return invalid("the CSR subject cannot be read");
+  if (auto rejected = read_key(parts.key.get(), info)) return rejected;
+  info.public_key_der = parts.spki_der;
+  if (auto rejected = read_common_name(parts.subject.get(), info)) return rejected;
+  return read_sans(parts, info);
 }
 
 }  // namespace
 
 std::variant<CsrInfo, Rejection> parse_csr(const std::string& pem) {
   ERR_clear_error();
-  X509ReqPtr req;
-  if (auto rejected = read_request(pem, req)) return *rejected;
+  std::string der;
+  if (auto rejected = read_request_der(pem, der)) return *rejected;
+  auto read = detail::read_csr_der(der);
+  if (const auto* rejected = std::get_if<Rejection>(&read)) return invalid(rejected->message);
+  if (std::holds_alternative<std::monostate>(read)) {
+    auto slow = parts_via_openssl(der);
+    if (const auto* rejected = std::get_if<Rejection>(&slow)) return *rejected;
+    read = std::move(std::get<detail::CsrParts>(slow));
+  }
   CsrInfo info;
-  if (auto rejected = read_info(req.get(), info)) return *rejected;
+  if (auto rejected = read_info(std::get<detail::CsrParts>(read), info)) return *rejected;
   return info;
 }
 

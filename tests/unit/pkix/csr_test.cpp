@@ -111,6 +111,46 @@ TEST_F(CsrTest, ParsesRsa2048) {
 }
 
 // Weak keys still parse; refusing them is the profile's job (policy_test).
+// The public key we read must be the one openssl reads, byte for byte,
+// for every key type (most take the DER reader, not d2i_X509_REQ).
+TEST_F(CsrTest, PublicKeyIsTheOneOpensslReads) {
+  for (const char* newkey : {"ec -pkeyopt ec_paramgen_curve:P-256", "ec -pkeyopt ec_paramgen_curve:P-384", "rsa:2048",
+                             "rsa:3072", "ed25519"}) {
+    auto pem = make_csr(newkey, "/CN=k.example.com");
+    ASSERT_TRUE(pem) << newkey;
+    const CsrInfo info = expect_info(parse_csr(*pem));
+    ASSERT_TRUE(run("openssl req -in '" + (dir_ / "csr.pem").string() + "' -pubkey -noout | openssl pkey -pubin -outform DER -out '" +
+                    (dir_ / "spki.der").string() + "'"));
+    EXPECT_EQ(info.public_key_der, read(dir_ / "spki.der")) << newkey;
+  }
+}
+
+// RSA-PSS and SHA-1 signatures are left to OpenSSL's own request parser.
+TEST_F(CsrTest, ParsesRequestsSignedWithRsaPssOrSha1) {
+  auto pss = make_csr("rsa:2048", "/CN=pss.example.com", "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32");
+  ASSERT_TRUE(pss);
+  EXPECT_EQ(expect_info(parse_csr(*pss)).key_type, "rsa");
+  auto sha1 = make_csr("ec -pkeyopt ec_paramgen_curve:P-256", "/CN=sha1.example.com", "-sha1");
+  ASSERT_TRUE(sha1);
+  EXPECT_EQ(expect_info(parse_csr(*sha1)).common_name, "sha1.example.com");
+}
+
+TEST_F(CsrTest, RejectsCorruptedRsaAndEd25519Signatures) {
+  for (const char* newkey : {"rsa:2048", "ed25519"}) {
+    auto pem = make_csr(newkey, "/CN=bad.example.com");
+    ASSERT_TRUE(pem);
+    ASSERT_TRUE(run("openssl req -in '" + (dir_ / "csr.pem").string() + "' -outform DER -out '" + (dir_ / "csr.der").string() + "'"));
+    std::string der = read(dir_ / "csr.der");
+    der[der.size() - 5] = static_cast<char>(der[der.size() - 5] ^ 0x01);  // inside the signature
+    std::ofstream(dir_ / "bad.der", std::ios::binary) << der;
+    ASSERT_TRUE(run("openssl base64 -in '" + (dir_ / "bad.der").string() + "' -out '" + (dir_ / "bad.b64").string() + "'"));
+    const std::string bad = "-----BEGIN CERTIFICATE REQUEST-----\n" + read(dir_ / "bad.b64") + "-----END CERTIFICATE REQUEST-----\n";
+    const Rejection r = expect_rejection(parse_csr(bad));
+    EXPECT_EQ(r.code, "invalid_csr") << newkey;
+    EXPECT_EQ(r.message, "CSR signature does not verify") << newkey;
+  }
+}
+
 TEST_F(CsrTest, ParsesRsa1024SoPolicyCanRefuseIt) {
   auto pem = make_csr("rsa:1024", "/CN=weak.example.com");
   if (!pem) GTEST_SKIP() << "this openssl refuses to generate RSA-1024 keys";
