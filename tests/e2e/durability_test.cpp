@@ -108,6 +108,12 @@ TEST_F(Durability, SigkillDuringIssuanceLosesNoAnsweredCertificateAndReusesNoSer
   }
   EXPECT_EQ(sql("SELECT COUNT(*) - COUNT(DISTINCT ca || serial) FROM issuance_ledger"), "0");
   EXPECT_EQ(sql("SELECT COUNT(*) - COUNT(DISTINCT ca || serial) FROM certificates"), "0");
+  // The audit log: one record per issued certificate's request, numbered without gaps.
+  EXPECT_EQ(sql("SELECT COUNT(*) FROM certificates c LEFT JOIN audit_log a ON a.request_id = c.request_id "
+                "AND a.action = 'certificate.issue' WHERE a.seq IS NULL"),
+            "0");
+  EXPECT_EQ(sql("SELECT COUNT(*) - COUNT(DISTINCT request_id) FROM audit_log WHERE action = 'certificate.issue'"), "0");
+  EXPECT_EQ(sql("SELECT MAX(seq) - COUNT(*) FROM audit_log"), "0");
 }
 
 }  // namespace

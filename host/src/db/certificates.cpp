@@ -141,22 +141,41 @@ CertificateColumns::CertificateColumns(CertificateRow r)
   for (const auto& n : names_of(row)) names.push_back(n);
 }
 
-void insert_certificate(soci::session& s, const CertificateColumns& k) {
+bool insert_certificate(soci::session& s, const CertificateColumns& k) {
   const CertificateRow& c = k.row;
   soci::indicator held = c.key_store.empty() ? soci::i_null : soci::i_ok;
   soci::indicator renews = c.renews.empty() ? soci::i_null : soci::i_ok;
-  s << "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, "
-       "not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256, key_store, key_path, "
-       "renews) VALUES (:id, :tenant, :rid, :ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, "
-       ":metadata, :created, :key, :store, :path, :renews)",
-      soci::use(c.id), soci::use(c.tenant_id), soci::use(c.request_id), soci::use(c.ca), soci::use(c.serial),
-      soci::use(c.common_name), soci::use(k.sans), soci::use(c.profile), soci::use(c.status), soci::use(k.not_before),
-      soci::use(k.not_after), soci::use(c.certificate_pem), soci::use(c.chain_pem), soci::use(k.metadata),
-      soci::use(k.created), soci::use(c.key_sha256), soci::use(c.key_store, held), soci::use(c.key_path, held),
-      soci::use(c.renews, renews);
-  for (const auto& name : k.names)
-    s << "INSERT INTO certificate_names (tenant_id, name, certificate_id) VALUES (:t, :n, :c)", soci::use(c.tenant_id),
-        soci::use(name), soci::use(c.id);
+  // ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL 9.5+): a rerun after a
+  // crash finds its row there already (request_id and (ca, serial) are unique).
+  soci::statement insert =
+      (s.prepare << "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, "
+                    "status, not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256, "
+                    "key_store, key_path, renews) VALUES (:id, :tenant, :rid, :ca, :serial, :cn, :sans, :profile, "
+                    ":status, :nb, :na, :pem, :chain, :metadata, :created, :key, :store, :path, :renews) "
+                    "ON CONFLICT DO NOTHING",
+       soci::use(c.id), soci::use(c.tenant_id), soci::use(c.request_id), soci::use(c.ca), soci::use(c.serial),
+       soci::use(c.common_name), soci::use(k.sans), soci::use(c.profile), soci::use(c.status), soci::use(k.not_before),
+       soci::use(k.not_after), soci::use(c.certificate_pem), soci::use(c.chain_pem), soci::use(k.metadata),
+       soci::use(k.created), soci::use(c.key_sha256), soci::use(c.key_store, held), soci::use(c.key_path, held),
+       soci::use(c.renews, renews));
+  insert.execute(true);
+  if (insert.get_affected_rows() == 0) return false;
+  if (k.names.empty()) return true;
+  // All names in one statement.
+  std::string sql = "INSERT INTO certificate_names (tenant_id, name, certificate_id) VALUES ";
+  for (std::size_t i = 0; i < k.names.size(); ++i)
+    sql += (i ? ", " : "") + std::string("(:t") + std::to_string(i) + ", :n" + std::to_string(i) + ", :c" + std::to_string(i) + ")";
+  soci::statement names(s);
+  names.alloc();
+  names.prepare(sql + " ON CONFLICT DO NOTHING");
+  for (std::size_t i = 0; i < k.names.size(); ++i) {
+    names.exchange(soci::use(c.tenant_id, "t" + std::to_string(i)));
+    names.exchange(soci::use(k.names[i], "n" + std::to_string(i)));
+    names.exchange(soci::use(c.id, "c" + std::to_string(i)));
+  }
+  names.define_and_bind();
+  names.execute(true);
+  return true;
 }
 
 Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::string& tenant_id, const std::string& id) {

@@ -36,7 +36,8 @@ struct CertificateColumns {
 };
 
 // Inside a write transaction; also records every name for exact lookups.
-void insert_certificate(soci::session& s, const CertificateColumns& columns);
+// False (and nothing written) when the certificate's row exists already.
+bool insert_certificate(soci::session& s, const CertificateColumns& columns);
 
 Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::string& tenant_id, const std::string& id);
 

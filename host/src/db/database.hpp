@@ -27,7 +27,9 @@ class Database {
   // writers never dead-lock upgrading read locks) and returns once it is
   // durable. Concurrent writes share one commit (db/group_commit.hpp); fn's
   // changes are rolled back alone when it throws, and database errors come
-  // back as Error. fn may call write() again: that runs in the same
+  // back as Error. fn may run twice (its batch is redone when another
+  // write in it fails), so it must start from a clean slate each time. fn
+  // may call write() again: that runs in the same
   // transaction.
   Result<void> write(const std::function<void(soci::session&)>& fn);
 

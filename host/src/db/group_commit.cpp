@@ -57,20 +57,38 @@ void GroupCommitter::loop() {
   }
 }
 
+// Every work of the batch in one transaction. Optimistic first: no
+// savepoints (each costs two statements per work). If a work throws, the
+// transaction is rolled back and the batch runs again with a savepoint
+// around each work, so only the failing ones lose their changes. Works are
+// therefore run again after such a failure; they must not count on having
+// run once only (they read their state from the database, not from earlier
+// runs).
 void GroupCommitter::commit_batch(std::deque<Pending*>& batch) {
   soci::session s(pool_);
+  if (try_batch(s, batch, false)) return;
+  for (Pending* p : batch) p->error.reset();
+  try_batch(s, batch, true);
+}
+
+bool GroupCommitter::try_batch(soci::session& s, std::deque<Pending*>& batch, bool savepoints) {
   try {
     s << begin_;
     tls_batch_session = &s;
     for (Pending* p : batch) {
-      s << "SAVEPOINT work";
+      if (savepoints) s << "SAVEPOINT work";
       try {
         (*p->work)(s);
-        s << "RELEASE SAVEPOINT work";
+        if (savepoints) s << "RELEASE SAVEPOINT work";
       } catch (const std::exception& e) {
         p->error = work_error(e);
       } catch (...) {
         p->error = make_error(ErrorCode::internal, "database: a write failed unexpectedly");
+      }
+      if (p->error && !savepoints) {
+        tls_batch_session = nullptr;
+        s << "ROLLBACK";
+        return false;
       }
       if (p->error) {
         s << "ROLLBACK TO SAVEPOINT work";
@@ -86,6 +104,7 @@ void GroupCommitter::commit_batch(std::deque<Pending*>& batch) {
     for (Pending* p : batch)
       if (!p->error) p->error = work_error(e);
   }
+  return true;
 }
 
 }  // namespace signet::host

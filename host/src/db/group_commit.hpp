@@ -1,8 +1,8 @@
 // Group commit: write transactions of concurrent callers share one COMMIT,
 // so one fsync makes a whole batch durable (the same idea as PostgreSQL's
-// commit_delay or InnoDB's binlog group commit). Each caller's work runs in
-// its own SAVEPOINT: one that throws is rolled back alone, and its caller
-// gets the error, while the rest of the batch commits.
+// commit_delay or InnoDB's binlog group commit). A work that throws is
+// rolled back alone (the batch is redone with a SAVEPOINT per work), and
+// its caller gets the error, while the rest of the batch commits.
 #pragma once
 
 #include <condition_variable>
@@ -28,7 +28,7 @@ class GroupCommitter {
 
   // Runs `work` in the next batch and returns once that batch committed
   // (or failed). Called from inside a batch's work, it runs at once in the
-  // same transaction.
+  // same transaction. `work` may run more than once (see commit_batch).
   Result<void> run(const Work& work);
 
  private:
@@ -40,6 +40,9 @@ class GroupCommitter {
 
   void loop();
   void commit_batch(std::deque<Pending*>& batch);
+  // False when a work failed in an optimistic (savepoint-less) try, which
+  // was then rolled back whole.
+  bool try_batch(soci::session& s, std::deque<Pending*>& batch, bool savepoints);
 
   soci::connection_pool& pool_;
   const std::string begin_;

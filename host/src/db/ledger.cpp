@@ -10,19 +10,15 @@ Result<void> DatabaseLedger::record(const PrecertificateRecord& r) {
   const std::string tbs = base64url(r.tbs_der);  // outside the (shared) transaction
   const long long now = to_unix_ms(Clock::now());
   auto written = db_.write([&](soci::session& s) {
-    // Checked inside the write transaction, so two signers cannot both pass;
-    // the primary key (ca, serial) backs it up on every engine.
-    int existing = 0;
-    s << "SELECT COUNT(*) FROM issuance_ledger WHERE ca = :ca AND serial = :serial", soci::use(r.ca),
-        soci::use(r.serial_hex), soci::into(existing);
-    if (existing) {
-      duplicate = true;
-      return;
-    }
-    s << "INSERT INTO issuance_ledger (ca, serial, tenant_id, request_id, tbs, created_at) VALUES "
-         "(:ca, :serial, :tenant, :rid, :tbs, :now)",
-        soci::use(r.ca), soci::use(r.serial_hex), soci::use(r.tenant), soci::use(r.request_id), soci::use(tbs),
-        soci::use(now);
+    // The primary key (ca, serial) decides, inside the write transaction,
+    // so two signers cannot both pass.
+    soci::statement insert =
+        (s.prepare << "INSERT INTO issuance_ledger (ca, serial, tenant_id, request_id, tbs, created_at) VALUES "
+                      "(:ca, :serial, :tenant, :rid, :tbs, :now) ON CONFLICT DO NOTHING",
+         soci::use(r.ca), soci::use(r.serial_hex), soci::use(r.tenant), soci::use(r.request_id), soci::use(tbs),
+         soci::use(now));
+    insert.execute(true);
+    duplicate = insert.get_affected_rows() == 0;
   });
   if (!written) return written;
   if (duplicate) return make_error(ErrorCode::conflict, "serial " + r.serial_hex + " was already used by CA " + r.ca);

@@ -124,6 +124,7 @@ Result<std::vector<RequestRecord>> RequestRepo::claim_due(const std::string& own
   const char* due =
       "((status IN ('pending', 'waiting') AND next_attempt_at <= :now) OR (status = 'running' AND lease_until < :now2))";
   auto written = db_.write([&](soci::session& s) {
+    claimed.clear();  // a redone batch runs this again
     soci::rowset<soci::row> rows = (s.prepare << "SELECT " << kColumns << " FROM requests WHERE " << due
                                               << " ORDER BY next_attempt_at LIMIT :limit",
                                     soci::use(now_ms), soci::use(now_ms), soci::use(limit));

@@ -51,11 +51,8 @@ class RecordStep final : public Step {
     // Saved with the request's progress; idempotent, as a rerun after a
     // crash may find the row there already.
     auto columns = std::make_shared<const CertificateColumns>(row_of(q, id, info.value()));
-    DeferredWrite insert = [columns, request_id = q.id](soci::session& s) {
-      int existing = 0;
-      s << "SELECT COUNT(*) FROM certificates WHERE request_id = :rid", soci::use(request_id), soci::into(existing);
-      if (existing) return;
-      insert_certificate(s, *columns);
+    DeferredWrite insert = [columns](soci::session& s) {
+      if (!insert_certificate(s, *columns)) return;  // there already: a rerun after a crash
       const CertificateRow& row = columns->row;
       if (!row.renews.empty())
         s << "UPDATE certificates SET renewed_by = :id WHERE tenant_id = :t AND id = :old", soci::use(row.id),
