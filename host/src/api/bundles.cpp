@@ -10,17 +10,12 @@ namespace {
 
 using nlohmann::json;
 
-std::string query_value(const RequestContext& c, const std::string& key) {
-  const auto it = c.query.find(key);
-  return it == c.query.end() ? std::string() : it->second;
-}
-
 // The PKCS#12 password: a header keeps it out of URLs that proxies log;
 // ?password= is accepted as API.md documents it.
 std::string p12_password(const RequestContext& c) {
   const auto header = c.message.find("X-Signet-Bundle-Password");
   if (header != c.message.end()) return std::string(header->value());
-  return query_value(c, "password");
+  return c.query_value("password");
 }
 
 HttpResponseMessage download(http::status status, std::string body, const std::string& type, const std::string& file) {
@@ -47,7 +42,7 @@ std::vector<std::string> ca_chain_of(const CertificateRow& row, const ApiDepende
 }
 
 HttpResponseMessage bundle(RequestContext& context, const ApiDependencies& deps) {
-  const std::string format = query_value(context, "format").empty() ? "json" : query_value(context, "format");
+  const std::string format = context.query_value("format").empty() ? "json" : context.query_value("format");
   if (format != "json" && format != "pem" && format != "zip" && format != "p12")
     return error_response({"invalid_request", "format must be json, pem, zip or p12"}, context.request_id);
   const std::string password = format == "p12" ? p12_password(context) : "";

@@ -8,28 +8,23 @@ namespace {
 
 using nlohmann::json;
 
-std::string query_value(const RequestContext& c, const std::string& key) {
-  const auto it = c.query.find(key);
-  return it == c.query.end() ? std::string() : it->second;
-}
-
 // Filters come from the query string; a malformed one is refused, never ignored.
 std::optional<ApiError> read_filter(const RequestContext& c, CertificateFilter& f) {
-  f.status = query_value(c, "status");
+  f.status = c.query_value("status");
   if (!f.status.empty() && f.status != "active" && f.status != "revoked" && f.status != "expired")
     return ApiError{"invalid_request", "status must be active, revoked or expired"};
-  f.common_name = query_value(c, "common_name");
-  f.name = query_value(c, "san");
-  f.profile = query_value(c, "profile");
-  f.q = query_value(c, "q");
-  f.cursor = query_value(c, "cursor");
+  f.common_name = c.query_value("common_name");
+  f.name = c.query_value("san");
+  f.profile = c.query_value("profile");
+  f.q = c.query_value("q");
+  f.cursor = c.query_value("cursor");
   for (const char* key : {"requester", "business_unit", "ticket"})
-    if (const std::string v = query_value(c, key); !v.empty()) f.metadata.emplace_back(key, v);
-  if (const std::string t = query_value(c, "expiring_before"); !t.empty()) {
+    if (const std::string v = c.query_value(key); !v.empty()) f.metadata.emplace_back(key, v);
+  if (const std::string t = c.query_value("expiring_before"); !t.empty()) {
     f.expiring_before = parse_rfc3339(t);
     if (!f.expiring_before) return ApiError{"invalid_request", "expiring_before must be an RFC 3339 time"};
   }
-  if (const std::string l = query_value(c, "limit"); !l.empty()) {
+  if (const std::string l = c.query_value("limit"); !l.empty()) {
     if (l.size() > 4 || l.find_first_not_of("0123456789") != std::string::npos || std::stoi(l) < 1 || std::stoi(l) > 1000)
       return ApiError{"invalid_request", "limit must be a number from 1 to 1000"};
     f.limit = std::stoi(l);

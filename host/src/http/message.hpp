@@ -30,6 +30,11 @@ struct RequestContext {
     const auto it = params.find(name);
     return it == params.end() ? std::string() : it->second;
   }
+  // A query parameter, "" when absent.
+  std::string query_value(const std::string& name) const {
+    const auto it = query.find(name);
+    return it == query.end() ? std::string() : it->second;
+  }
 };
 
 HttpResponseMessage json_response(http::status status, const nlohmann::json& body);
