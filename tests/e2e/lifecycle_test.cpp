@@ -104,6 +104,7 @@ TEST_F(Lifecycle, ServerMadeKeyIsHandedOutOnceAndNeverStoredInClear) {
   EXPECT_EQ(found.output, "") << "key bytes in clear in " << found.output;
   EXPECT_EQ(run_command("grep -l 'PRIVATE KEY' " + dev + "/signet.db* " + dev + "/secrets.db*").output, "");
   EXPECT_EQ(trimmed(sh("stat -c %a " + dir_->file("dev/secrets.db"))), "600");
+  EXPECT_EQ(trimmed(sh("stat -c %a " + dir_->file("dev/signet.db") + " " + dir_->file("dev/signet.db-wal"))), "600\n600");
   EXPECT_EQ(trimmed(sh("stat -c %a " + dir_->file("dev/store.key"))), "600");
 }
 

@@ -1,6 +1,8 @@
 #include "db/database.hpp"
 
+#include <fcntl.h>
 #include <filesystem>
+#include <unistd.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
@@ -46,6 +48,10 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, std::si
     if (!is_pg) {
       const std::filesystem::path file(url.substr(std::string(kSqlitePrefix).size()));
       if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+      // Token hashes and the audit log live here: 0600, and SQLite gives the
+      // -wal and -shm files the main file's mode.
+      const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+      if (fd >= 0) ::close(fd);
     }
     bool sqlite = false;
     auto pool = make_pool(url, pool_size, sqlite);
