@@ -95,7 +95,7 @@ struct Runner::Checkpoint {
 
 // What submit() waits for: the end of the pool's part of the run.
 struct Runner::Submission {
-  std::promise<std::pair<RequestRecord, bool>> done;  // the request, and whether it is durable
+  std::promise<RequestRecord> done;
 };
 
 bool Runner::save(RequestRecord& q, Checkpoint& checkpoint) {
@@ -189,7 +189,7 @@ Result<RequestRecord> Runner::submit(RequestRecord q, std::chrono::milliseconds 
   auto finished = submission->done.get_future();
   const std::string id = q.id;
   launch(std::move(q), submission);
-  if (finished.wait_until(deadline) == std::future_status::ready) return finished.get().first;
+  if (finished.wait_until(deadline) == std::future_status::ready) return finished.get();
   auto loaded = repo_.load(id);
   if (!loaded) return std::move(loaded).error();
   if (!loaded.value()) return make_error(ErrorCode::unavailable, "the request could not be saved");
@@ -204,7 +204,7 @@ void Runner::launch(RequestRecord q, std::shared_ptr<Submission> submission) {
   boost::asio::post(workers_, [this, q = std::move(q), submission = std::move(submission)]() mutable {
     Checkpoint checkpoint;  // the request is durable already (claimed, or saved by submit())
     RequestRecord after = run_steps(std::move(q), Clock::now() + config_.lease / 2, checkpoint);
-    if (submission) submission->done.set_value({std::move(after), true});
+    if (submission) submission->done.set_value(std::move(after));
     std::lock_guard lock(mutex_);
     in_flight_ -= 1;
     idle_.notify_all();
