@@ -51,6 +51,7 @@ HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps)
   if (input.targets.empty()) {
     json view = certificate_view(row, false);
     view["revoked_with_same_key"] = json::array();
+    view["not_revoked"] = json::array();
     return json_response(http::status::ok, view);
   }
   RequestRecord q;
@@ -72,6 +73,8 @@ HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps)
   for (const auto& id : done.state.value("revoked", json::array()))
     if (id != row.id) others.push_back(id);
   view["revoked_with_same_key"] = others;
+  // Certificates of the same key whose CA refused: named, with why.
+  view["not_revoked"] = done.state.value("not_revoked", json::array());
   return json_response(http::status::ok, view);
 }
 

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "pipeline/revoke_request.hpp"
 #include "pipeline/steps/steps.hpp"
 
@@ -19,26 +21,47 @@ class RevokeAtCaStep final : public Step {
   explicit RevokeAtCaStep(const PluginInstances& instances) : instances_(instances) {}
   std::string name() const override { return "revoke"; }
 
+  // The certificate named in the URL comes first: if it cannot be revoked
+  // the request fails. A certificate that only shares its key is skipped
+  // with its reason (state "not_revoked") when its CA refuses for good, so
+  // the ones already revoked at their CAs are still recorded.
   StepOutcome run(RequestRecord& q) override {
     const RevokeInput in = revoke_input_from(q.input);
     const auto reason = revocation_reason_from(in.reason).value_or(RevocationReason::unspecified);
-    if (!q.state.contains("revoked_at_ca")) q.state["revoked_at_ca"] = json::array();
-    for (const auto& t : in.targets) {
-      if (listed(q.state["revoked_at_ca"], t.id)) continue;  // done before a crash or a wait
-      const PluginInstance* instance = instances_.find(t.ca);
-      auto ca = instances_.ca(t.ca);
-      if (!instance || !ca)
-        return StepOutcome::fail(make_error(ErrorCode::invalid_config, "certificate " + t.id + " was issued by CA " + t.ca +
-                                                                           ", which is not configured on this host"));
-      if (!(instance->capabilities & SIGNET_CAP_CA_REVOKE))
-        return StepOutcome::fail(make_error(ErrorCode::unsupported, "CA " + t.ca + " cannot revoke certificates"));
-      auto outcome = ca->revoke({q.id, q.tenant_id, t.serial, t.certificate_pem, reason, q.ticket, json::object()});
-      if (!outcome) return StepOutcome::fail(plugin_failure(t.ca, std::move(outcome).error()));
-      if (const auto* pending = std::get_if<Pending>(&outcome.value()))
-        return StepOutcome::wait(pending->ticket, pending->retry_after);
+    for (const char* key : {"revoked_at_ca", "not_revoked"})
+      if (!q.state.contains(key)) q.state[key] = json::array();
+    for (std::size_t i = 0; i < in.targets.size(); ++i) {
+      const RevokeTarget& t = in.targets[i];
+      if (listed(q.state["revoked_at_ca"], t.id) || skipped(q.state["not_revoked"], t.id)) continue;  // done before
+      auto revoked = revoke_one(q, t, reason);
+      if (revoked.kind == StepOutcome::Kind::waiting) return revoked;
+      if (revoked.kind == StepOutcome::Kind::failed) {
+        if (i == 0 || revoked.error.retryable()) return revoked;
+        q.state["not_revoked"].push_back({{"id", t.id}, {"error", {{"code", to_string(revoked.error.code)}, {"message", revoked.error.message}}}});
+        continue;
+      }
       q.ticket.clear();
       q.state["revoked_at_ca"].push_back(t.id);
     }
+    return StepOutcome::done();
+  }
+
+ private:
+  static bool skipped(const json& list, const std::string& id) {
+    return std::any_of(list.begin(), list.end(), [&](const json& e) { return e.value("id", "") == id; });
+  }
+
+  StepOutcome revoke_one(RequestRecord& q, const RevokeTarget& t, RevocationReason reason) {
+    const PluginInstance* instance = instances_.find(t.ca);
+    auto ca = instances_.ca(t.ca);
+    if (!instance || !ca)
+      return StepOutcome::fail(make_error(ErrorCode::invalid_config, "certificate " + t.id + " was issued by CA " + t.ca +
+                                                                         ", which is not configured on this host"));
+    if (!(instance->capabilities & SIGNET_CAP_CA_REVOKE))
+      return StepOutcome::fail(make_error(ErrorCode::unsupported, "CA " + t.ca + " cannot revoke certificates"));
+    auto outcome = ca->revoke({q.id, q.tenant_id, t.serial, t.certificate_pem, reason, q.ticket, json::object()});
+    if (!outcome) return StepOutcome::fail(plugin_failure(t.ca, std::move(outcome).error()));
+    if (const auto* pending = std::get_if<Pending>(&outcome.value())) return StepOutcome::wait(pending->ticket, pending->retry_after);
     return StepOutcome::done();
   }
 
@@ -57,14 +80,17 @@ class RecordRevocationStep final : public Step {
   StepOutcome run(RequestRecord& q) override {
     const RevokeInput in = revoke_input_from(q.input);
     const long long now = to_unix_ms(Clock::now());
-    DeferredWrite mark = [in, now, tenant = q.tenant_id](soci::session& s) {
-      for (const auto& t : in.targets)
+    // Only what the CAs revoked; a target they refused for good stays as it is.
+    std::vector<std::string> done_ids;
+    for (const auto& id : q.state.value("revoked_at_ca", json::array())) done_ids.push_back(id.get<std::string>());
+    DeferredWrite mark = [done_ids, reason = in.reason, now, tenant = q.tenant_id](soci::session& s) {
+      for (const auto& id : done_ids)
         s << "UPDATE certificates SET status = 'revoked', revoked_at = :t, revocation_reason = :r "
              "WHERE tenant_id = :tenant AND id = :id AND status <> 'revoked'",
-            soci::use(now), soci::use(in.reason), soci::use(tenant), soci::use(t.id);
+            soci::use(now), soci::use(reason), soci::use(tenant), soci::use(id);
     };
     json ids = json::array();
-    for (const auto& t : in.targets) ids.push_back(t.id);
+    for (const auto& id : done_ids) ids.push_back(id);
     if (!in.targets.empty()) {
       q.certificate_id = in.targets.front().id;
       q.state["serial"] = in.targets.front().serial;
