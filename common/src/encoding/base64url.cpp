@@ -4,22 +4,26 @@
 
 namespace signet::encoding {
 
-std::string base64url(std::string_view data) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+std::string encode_bits(std::string_view data, std::string_view alphabet, int bits_per_symbol) {
+  const std::uint32_t mask = (1u << bits_per_symbol) - 1;
   std::string out;
-  out.reserve((data.size() * 4 + 2) / 3);
+  out.reserve((data.size() * 8 + static_cast<std::size_t>(bits_per_symbol) - 1) / static_cast<std::size_t>(bits_per_symbol));
   std::uint32_t buffer = 0;
   int bits = 0;
   for (unsigned char c : data) {
     buffer = (buffer << 8) | c;
     bits += 8;
-    while (bits >= 6) {
-      out += kAlphabet[(buffer >> (bits - 6)) & 63];
-      bits -= 6;
+    while (bits >= bits_per_symbol) {
+      out += alphabet[(buffer >> (bits - bits_per_symbol)) & mask];
+      bits -= bits_per_symbol;
     }
   }
-  if (bits > 0) out += kAlphabet[(buffer << (6 - bits)) & 63];
+  if (bits > 0) out += alphabet[(buffer << (bits_per_symbol - bits)) & mask];
   return out;
+}
+
+std::string base64url(std::string_view data) {
+  return encode_bits(data, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", 6);
 }
 
 std::string base64url_decode(std::string_view text) {

@@ -21,20 +21,7 @@ std::string new_id(std::string_view prefix) {
   std::string bytes(6, '\0');
   for (int i = 0; i < 6; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<char>((ms >> (8 * (5 - i))) & 0xff);
   bytes += crypto::random_bytes(10);
-  std::string out(prefix);
-  out += '_';
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 5) {
-      out += kAlphabet[(buffer >> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += kAlphabet[(buffer << (5 - bits)) & 31];
-  return out;
+  return std::string(prefix) + "_" + encoding::encode_bits(bytes, kAlphabet, 5);
 }
 
 std::string random_base64url(std::size_t bytes) { return base64url(crypto::random_bytes(bytes)); }
