@@ -18,12 +18,16 @@
 namespace signet::host {
 namespace {
 
+// A token revoked in the database stops working within this long.
+constexpr std::chrono::seconds kTokenCacheTtl{1};
+
 Authenticator bearer_authenticator(Database& db, signet::Logger& log) {
-  return [&db, &log](RequestContext& context) -> std::optional<ApiError> {
+  auto cache = std::make_shared<TokenCache>(kTokenCacheTtl);
+  return [&db, &log, cache](RequestContext& context) -> std::optional<ApiError> {
     const auto header = context.message[http::field::authorization];
     const std::string value(header.data(), header.size());
     if (value.rfind("Bearer ", 0) != 0) return ApiError{"unauthenticated", "missing bearer token"};
-    auto principal = TokenStore(db).authenticate(value.substr(7));
+    auto principal = TokenStore(db, cache.get()).authenticate(value.substr(7));
     if (!principal) {
       if (principal.error().code == ErrorCode::unauthenticated) return ApiError{"unauthenticated", principal.error().message};
       log.error("cannot check a token", {{"request_id", context.request_id}, {"error", principal.error().message}});

@@ -47,6 +47,9 @@ Result<IssuedToken> TokenStore::issue(const TokenSpec& spec) {
 Result<Principal> TokenStore::authenticate(const std::string& token) {
   if (token.rfind(kTokenPrefix, 0) != 0 || token.size() > 128) return invalid_token();
   const std::string hash = sha256_hex(token);
+  const TimePoint now = Clock::now();
+  if (cache_)
+    if (auto known = cache_->find(hash, now)) return std::move(*known);
   try {
     soci::session s(db_.pool());
     Principal p;
@@ -60,10 +63,11 @@ Result<Principal> TokenStore::authenticate(const std::string& token) {
         soci::into(revoked, revoked_ind);
     if (!s.got_data() || !constant_time_equal(stored_hash, hash)) return invalid_token();
     if (revoked_ind == soci::i_ok) return invalid_token();
-    if (expires_ind == soci::i_ok && expires <= to_unix_ms(Clock::now())) return invalid_token();
+    if (expires_ind == soci::i_ok && expires <= to_unix_ms(now)) return invalid_token();
     p.roles = split_roles(roles);
     if (service_ind == soci::i_ok) p.service = service;
     p.auth = "token";
+    if (cache_) cache_->put(hash, p, expires_ind == soci::i_ok ? std::optional(from_unix_ms(expires)) : std::nullopt, now);
     return p;
   } catch (const std::exception& e) {
     return database_error(e);

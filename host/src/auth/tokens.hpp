@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "auth/principal.hpp"
+#include "auth/token_cache.hpp"
 #include "db/database.hpp"
 #include "util/time.hpp"
 
@@ -27,7 +28,8 @@ struct TokenSpec {
 
 class TokenStore {
  public:
-  explicit TokenStore(Database& db) : db_(db) {}
+  // With a cache, authenticate() answers from it when it can.
+  explicit TokenStore(Database& db, TokenCache* cache = nullptr) : db_(db), cache_(cache) {}
 
   Result<IssuedToken> issue(const TokenSpec& spec);
   // Error{unauthenticated} for unknown, expired or revoked tokens, with a
@@ -37,6 +39,7 @@ class TokenStore {
 
  private:
   Database& db_;
+  TokenCache* cache_;
 };
 
 inline constexpr const char* kSuperAdminRole = "pki_super_admin";

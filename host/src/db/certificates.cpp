@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "db/prepared.hpp"
 #include "util/ids.hpp"
 
 namespace signet::host {
@@ -143,38 +144,30 @@ CertificateColumns::CertificateColumns(CertificateRow r)
 
 bool insert_certificate(soci::session& s, const CertificateColumns& k) {
   const CertificateRow& c = k.row;
-  soci::indicator held = c.key_store.empty() ? soci::i_null : soci::i_ok;
-  soci::indicator renews = c.renews.empty() ? soci::i_null : soci::i_ok;
+  const bool held = !c.key_store.empty();
   // ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL 9.5+): a rerun after a
   // crash finds its row there already (request_id and (ca, serial) are unique).
-  soci::statement insert =
-      (s.prepare << "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, "
-                    "status, not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256, "
-                    "key_store, key_path, renews) VALUES (:id, :tenant, :rid, :ca, :serial, :cn, :sans, :profile, "
-                    ":status, :nb, :na, :pem, :chain, :metadata, :created, :key, :store, :path, :renews) "
-                    "ON CONFLICT DO NOTHING",
-       soci::use(c.id), soci::use(c.tenant_id), soci::use(c.request_id), soci::use(c.ca), soci::use(c.serial),
-       soci::use(c.common_name), soci::use(k.sans), soci::use(c.profile), soci::use(c.status), soci::use(k.not_before),
-       soci::use(k.not_after), soci::use(c.certificate_pem), soci::use(c.chain_pem), soci::use(k.metadata),
-       soci::use(k.created), soci::use(c.key_sha256), soci::use(c.key_store, held), soci::use(c.key_path, held),
-       soci::use(c.renews, renews));
-  insert.execute(true);
-  if (insert.get_affected_rows() == 0) return false;
+  const long long inserted = execute(
+      s,
+      "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, "
+      "not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256, key_store, key_path, "
+      "renews) VALUES (:id, :tenant, :rid, :ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, "
+      ":metadata, :created, :key, :store, :path, :renews) ON CONFLICT DO NOTHING",
+      {c.id, c.tenant_id, c.request_id, c.ca, c.serial, c.common_name, k.sans, c.profile, c.status, k.not_before,
+       k.not_after, c.certificate_pem, c.chain_pem, k.metadata, k.created, c.key_sha256,
+       held ? SqlParam(c.key_store) : SqlParam::null_text(), held ? SqlParam(c.key_path) : SqlParam::null_text(),
+       SqlParam::text_or_null(c.renews)});
+  if (inserted == 0) return false;
   if (k.names.empty()) return true;
-  // All names in one statement.
+  // All names in one statement (prepared once per number of names).
   std::string sql = "INSERT INTO certificate_names (tenant_id, name, certificate_id) VALUES ";
-  for (std::size_t i = 0; i < k.names.size(); ++i)
-    sql += (i ? ", " : "") + std::string("(:t") + std::to_string(i) + ", :n" + std::to_string(i) + ", :c" + std::to_string(i) + ")";
-  soci::statement names(s);
-  names.alloc();
-  names.prepare(sql + " ON CONFLICT DO NOTHING");
+  std::vector<SqlParam> params;
   for (std::size_t i = 0; i < k.names.size(); ++i) {
-    names.exchange(soci::use(c.tenant_id, "t" + std::to_string(i)));
-    names.exchange(soci::use(k.names[i], "n" + std::to_string(i)));
-    names.exchange(soci::use(c.id, "c" + std::to_string(i)));
+    const std::string n = std::to_string(i);  // names differ: SQLite binds one value to all uses of a name
+    sql += (i ? ", (:t" : "(:t") + n + ", :n" + n + ", :c" + n + ")";
+    params.insert(params.end(), {c.tenant_id, k.names[i], c.id});
   }
-  names.define_and_bind();
-  names.execute(true);
+  execute(s, sql + " ON CONFLICT DO NOTHING", params);
   return true;
 }
 

@@ -18,19 +18,21 @@ void prepare_sqlite(soci::session& s) {
   s << "PRAGMA busy_timeout=10000";
 }
 
-std::unique_ptr<soci::connection_pool> make_pool(const std::string& url, std::size_t size, bool& sqlite) {
-  auto pool = std::make_unique<soci::connection_pool>(size);
-  sqlite = url.rfind(kSqlitePrefix, 0) == 0;
-  for (std::size_t i = 0; i < size; ++i) {
-    soci::session& s = pool->at(i);
-    if (sqlite) {
-      const std::string path = url.substr(std::string(kSqlitePrefix).size());
-      s.open(*soci::factory_sqlite3(), "db=\"" + path + "\" timeout=10 shared_cache=false");
-      prepare_sqlite(s);
-    } else {
-      s.open(*soci::factory_postgresql(), url);
-    }
+bool is_sqlite_url(const std::string& url) { return url.rfind(kSqlitePrefix, 0) == 0; }
+
+void connect(soci::session& s, const std::string& url) {
+  if (is_sqlite_url(url)) {
+    const std::string path = url.substr(std::string(kSqlitePrefix).size());
+    s.open(*soci::factory_sqlite3(), "db=\"" + path + "\" timeout=10 shared_cache=false");
+    prepare_sqlite(s);
+  } else {
+    s.open(*soci::factory_postgresql(), url);
   }
+}
+
+std::unique_ptr<soci::connection_pool> make_pool(const std::string& url, std::size_t size) {
+  auto pool = std::make_unique<soci::connection_pool>(size);
+  for (std::size_t i = 0; i < size; ++i) connect(pool->at(i), url);
   return pool;
 }
 
@@ -53,17 +55,18 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, std::si
       const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
       if (fd >= 0) ::close(fd);
     }
-    bool sqlite = false;
-    auto pool = make_pool(url, pool_size, sqlite);
-    return std::unique_ptr<Database>(new Database(std::move(pool), sqlite));
+    auto pool = make_pool(url, pool_size);
+    auto writer = std::make_unique<soci::session>();  // the group committer's own connection
+    connect(*writer, url);
+    return std::unique_ptr<Database>(new Database(std::move(pool), std::move(writer), is_sqlite_url(url)));
   } catch (const std::exception& e) {
     return database_error(e);
   }
 }
 
-Database::Database(std::unique_ptr<soci::connection_pool> pool, bool sqlite)
+Database::Database(std::unique_ptr<soci::connection_pool> pool, std::unique_ptr<soci::session> writer, bool sqlite)
     : pool_(std::move(pool)), sqlite_(sqlite),
-      committer_(std::make_unique<GroupCommitter>(*pool_, sqlite ? "BEGIN IMMEDIATE" : "BEGIN")) {}
+      committer_(std::make_unique<GroupCommitter>(std::move(writer), sqlite ? "BEGIN IMMEDIATE" : "BEGIN")) {}
 
 Database::~Database() = default;
 

@@ -39,7 +39,7 @@ class Database {
   Result<void> ping();
 
  private:
-  Database(std::unique_ptr<soci::connection_pool> pool, bool sqlite);
+  Database(std::unique_ptr<soci::connection_pool> pool, std::unique_ptr<soci::session> writer, bool sqlite);
   std::unique_ptr<soci::connection_pool> pool_;
   bool sqlite_;
   std::unique_ptr<GroupCommitter> committer_;

@@ -12,8 +12,9 @@ Error work_error(const std::exception& e) {
 
 }  // namespace
 
-GroupCommitter::GroupCommitter(soci::connection_pool& pool, std::string begin, std::size_t max_batch)
-    : pool_(pool), begin_(std::move(begin)), max_batch_(max_batch), thread_([this] { loop(); }) {}
+GroupCommitter::GroupCommitter(std::unique_ptr<soci::session> session, std::string begin, std::size_t max_batch)
+    : session_(std::move(session)), statements_(*session_), begin_(std::move(begin)), max_batch_(max_batch),
+      thread_([this] { loop(); }) {}
 
 GroupCommitter::~GroupCommitter() {
   {
@@ -29,14 +30,21 @@ Result<void> GroupCommitter::run(const Work& work) {
     work(*tls_batch_session);
     return {};
   }
-  Pending pending{&work, std::nullopt, false};
+  Pending pending{&work, std::nullopt, false, {}};
   std::unique_lock lock(mutex_);
   if (stopping_) return make_error(ErrorCode::unavailable, "database: shutting down");
   queue_.push_back(&pending);
   work_ready_.notify_one();
-  batch_done_.wait(lock, [&] { return pending.done; });
+  pending.released.wait(lock, [&] { return pending.done; });
   if (pending.error) return *pending.error;
   return {};
+}
+
+void GroupCommitter::release(Batch& batch) {
+  for (Pending* p : batch) {
+    p->done = true;
+    p->released.notify_one();
+  }
 }
 
 void GroupCommitter::loop() {
@@ -44,7 +52,7 @@ void GroupCommitter::loop() {
   for (;;) {
     work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, nothing left
-    std::deque<Pending*> batch;
+    Batch batch;
     while (!queue_.empty() && batch.size() < max_batch_) {
       batch.push_back(queue_.front());
       queue_.pop_front();
@@ -52,8 +60,7 @@ void GroupCommitter::loop() {
     lock.unlock();
     commit_batch(batch);
     lock.lock();
-    for (Pending* p : batch) p->done = true;
-    batch_done_.notify_all();
+    release(batch);
   }
 }
 
@@ -64,14 +71,15 @@ void GroupCommitter::loop() {
 // therefore run again after such a failure; they must not count on having
 // run once only (they read their state from the database, not from earlier
 // runs).
-void GroupCommitter::commit_batch(std::deque<Pending*>& batch) {
-  soci::session s(pool_);
+void GroupCommitter::commit_batch(Batch& batch) {
+  soci::session& s = *session_;
+  const StatementCache::Active prepared(statements_);
   if (try_batch(s, batch, false)) return;
   for (Pending* p : batch) p->error.reset();
   try_batch(s, batch, true);
 }
 
-bool GroupCommitter::try_batch(soci::session& s, std::deque<Pending*>& batch, bool savepoints) {
+bool GroupCommitter::try_batch(soci::session& s, Batch& batch, bool savepoints) {
   try {
     s << begin_;
     tls_batch_session = &s;

@@ -8,11 +8,14 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include <soci/soci.h>
 #include <signet/result.hpp>
+
+#include "db/prepared.hpp"
 
 namespace signet::host {
 
@@ -20,8 +23,10 @@ class GroupCommitter {
  public:
   using Work = std::function<void(soci::session&)>;
 
-  // `begin` is the statement that opens a write transaction.
-  GroupCommitter(soci::connection_pool& pool, std::string begin, std::size_t max_batch = 512);
+  // `session` is the committer's own connection, used by no one else, so
+  // its prepared statements stay (db/prepared.hpp); `begin` is the
+  // statement that opens a write transaction.
+  GroupCommitter(std::unique_ptr<soci::session> session, std::string begin, std::size_t max_batch = 512);
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -36,21 +41,25 @@ class GroupCommitter {
     const Work* work;
     std::optional<Error> error;
     bool done = false;
+    std::condition_variable released;  // its own: a batch wakes its callers only
   };
+  using Batch = std::deque<Pending*>;
 
   void loop();
-  void commit_batch(std::deque<Pending*>& batch);
+  void commit_batch(Batch& batch);
   // False when a work failed in an optimistic (savepoint-less) try, which
   // was then rolled back whole.
-  bool try_batch(soci::session& s, std::deque<Pending*>& batch, bool savepoints);
+  bool try_batch(soci::session& s, Batch& batch, bool savepoints);
+  // Under mutex_: hands each caller its outcome.
+  void release(Batch& batch);
 
-  soci::connection_pool& pool_;
+  std::unique_ptr<soci::session> session_;
+  StatementCache statements_;
   const std::string begin_;
   const std::size_t max_batch_;
   std::mutex mutex_;
   std::condition_variable work_ready_;
-  std::condition_variable batch_done_;
-  std::deque<Pending*> queue_;
+  Batch queue_;
   bool stopping_ = false;
   std::thread thread_;
 };

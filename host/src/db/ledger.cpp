@@ -1,5 +1,6 @@
 #include "db/ledger.hpp"
 
+#include "db/prepared.hpp"
 #include "util/ids.hpp"
 #include "util/time.hpp"
 
@@ -12,13 +13,10 @@ Result<void> DatabaseLedger::record(const PrecertificateRecord& r) {
   auto written = db_.write([&](soci::session& s) {
     // The primary key (ca, serial) decides, inside the write transaction,
     // so two signers cannot both pass.
-    soci::statement insert =
-        (s.prepare << "INSERT INTO issuance_ledger (ca, serial, tenant_id, request_id, tbs, created_at) VALUES "
-                      "(:ca, :serial, :tenant, :rid, :tbs, :now) ON CONFLICT DO NOTHING",
-         soci::use(r.ca), soci::use(r.serial_hex), soci::use(r.tenant), soci::use(r.request_id), soci::use(tbs),
-         soci::use(now));
-    insert.execute(true);
-    duplicate = insert.get_affected_rows() == 0;
+    duplicate = execute(s,
+                        "INSERT INTO issuance_ledger (ca, serial, tenant_id, request_id, tbs, created_at) VALUES "
+                        "(:ca, :serial, :tenant, :rid, :tbs, :now) ON CONFLICT DO NOTHING",
+                        {r.ca, r.serial_hex, r.tenant, r.request_id, tbs, now}) == 0;
   });
   if (!written) return written;
   if (duplicate) return make_error(ErrorCode::conflict, "serial " + r.serial_hex + " was already used by CA " + r.ca);

@@ -1,5 +1,7 @@
 #include "pipeline/request_repo.hpp"
 
+#include "db/prepared.hpp"
+
 namespace signet::host {
 namespace {
 
@@ -63,39 +65,37 @@ struct RequestColumns {
         // Plugins may hand back bytes that are not UTF-8; store them replaced rather than never save.
         state(q.state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)),
         next(to_unix_ms(q.next_attempt_at)), lease(to_unix_ms(lease_until)), created(to_unix_ms(q.created_at)),
-        updated(to_unix_ms(q.updated_at)), ticket_ind(q.ticket.empty() ? soci::i_null : soci::i_ok),
-        code_ind(q.error_code.empty() ? soci::i_null : soci::i_ok), message_ind(code_ind),
-        cert_ind(q.certificate_id.empty() ? soci::i_null : soci::i_ok) {}
+        updated(to_unix_ms(q.updated_at)) {}
+  // The message goes with the code: NULL when there is no error.
+  static SqlParam error_message(const RequestRecord& q) {
+    return q.error_code.empty() ? SqlParam::null_text() : SqlParam(q.error_message);
+  }
   std::string status, input, state;
   long long next, lease, created, updated;
-  soci::indicator ticket_ind, code_ind, message_ind, cert_ind;
 };
 
-void insert_request(soci::session& s, const RequestRecord& q, RequestColumns& c) {
-  s << "INSERT INTO requests (id, tenant_id, operation, status, step, step_index, attempts, next_attempt_at, "
-       "lease_owner, lease_until, principal, input, state, created_at, updated_at, ticket, error_code, "
-       "error_message, certificate_id) VALUES (:id, :tenant, :op, :status, :step, :idx, :attempts, :next, :owner, "
-       ":lease, :principal, :input, :state, :created, :updated, :ticket, :code, :message, :cert)",
-      soci::use(q.id), soci::use(q.tenant_id), soci::use(q.operation), soci::use(c.status), soci::use(q.step),
-      soci::use(q.step_index), soci::use(q.attempts), soci::use(c.next), soci::use(q.lease_token), soci::use(c.lease),
-      soci::use(q.principal), soci::use(c.input), soci::use(c.state), soci::use(c.created), soci::use(c.updated),
-      soci::use(q.ticket, c.ticket_ind), soci::use(q.error_code, c.code_ind), soci::use(q.error_message, c.message_ind),
-      soci::use(q.certificate_id, c.cert_ind);
+void insert_request(soci::session& s, const RequestRecord& q, const RequestColumns& c) {
+  execute(s,
+          "INSERT INTO requests (id, tenant_id, operation, status, step, step_index, attempts, next_attempt_at, "
+          "lease_owner, lease_until, principal, input, state, created_at, updated_at, ticket, error_code, "
+          "error_message, certificate_id) VALUES (:id, :tenant, :op, :status, :step, :idx, :attempts, :next, :owner, "
+          ":lease, :principal, :input, :state, :created, :updated, :ticket, :code, :message, :cert)",
+          {q.id, q.tenant_id, q.operation, c.status, q.step, q.step_index, q.attempts, c.next, q.lease_token, c.lease,
+           q.principal, c.input, c.state, c.created, c.updated, SqlParam::text_or_null(q.ticket),
+           SqlParam::text_or_null(q.error_code), c.error_message(q), SqlParam::text_or_null(q.certificate_id)});
 }
 
 // Progress under the claim's lease; false when another claim took it over.
-bool update_request(soci::session& s, const RequestRecord& q, RequestColumns& c) {
-  soci::statement update =
-      (s.prepare << "UPDATE requests SET status = :status, step = :step, step_index = :idx, attempts = :attempts, "
-                    "next_attempt_at = :next, ticket = :ticket, state = :state, error_code = :code, "
-                    "error_message = :message, certificate_id = :cert, updated_at = :updated, lease_until = :lease "
-                    "WHERE id = :id AND lease_owner = :owner",
-       soci::use(c.status), soci::use(q.step), soci::use(q.step_index), soci::use(q.attempts), soci::use(c.next),
-       soci::use(q.ticket, c.ticket_ind), soci::use(c.state), soci::use(q.error_code, c.code_ind),
-       soci::use(q.error_message, c.message_ind), soci::use(q.certificate_id, c.cert_ind), soci::use(c.updated),
-       soci::use(c.lease), soci::use(q.id), soci::use(q.lease_token));
-  update.execute(true);
-  return update.get_affected_rows() == 1;
+bool update_request(soci::session& s, const RequestRecord& q, const RequestColumns& c) {
+  const long long changed = execute(
+      s,
+      "UPDATE requests SET status = :status, step = :step, step_index = :idx, attempts = :attempts, "
+      "next_attempt_at = :next, ticket = :ticket, state = :state, error_code = :code, error_message = :message, "
+      "certificate_id = :cert, updated_at = :updated, lease_until = :lease WHERE id = :id AND lease_owner = :owner",
+      {c.status, q.step, q.step_index, q.attempts, c.next, SqlParam::text_or_null(q.ticket), c.state,
+       SqlParam::text_or_null(q.error_code), c.error_message(q), SqlParam::text_or_null(q.certificate_id), c.updated,
+       c.lease, q.id, q.lease_token});
+  return changed == 1;
 }
 
 }  // namespace

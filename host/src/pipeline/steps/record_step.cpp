@@ -2,6 +2,7 @@
 #include "pipeline/steps/steps.hpp"
 
 #include "db/certificates.hpp"
+#include "db/prepared.hpp"
 #include "pki/certificate_info.hpp"
 
 namespace signet::host {
@@ -55,8 +56,8 @@ class RecordStep final : public Step {
       if (!insert_certificate(s, *columns)) return;  // there already: a rerun after a crash
       const CertificateRow& row = columns->row;
       if (!row.renews.empty())
-        s << "UPDATE certificates SET renewed_by = :id WHERE tenant_id = :t AND id = :old", soci::use(row.id),
-            soci::use(row.tenant_id), soci::use(row.renews);
+        execute(s, "UPDATE certificates SET renewed_by = :id WHERE tenant_id = :t AND id = :old",
+                {row.id, row.tenant_id, row.renews});
     };
     q.certificate_id = id;
     q.state["serial"] = info->serial_hex;
