@@ -114,7 +114,8 @@ Result<SignOutcome> InternalCa::sign(const SignRequest& request) {
   auto current = issuer();
   if (!current) return std::move(current).error();
   const Issuer& is = *current.value();
-  auto csr = pkix::parse_csr(request.csr_pem);
+  const bool checked = request.extensions.value(kSignExtensionCsrVerified, false);
+  auto csr = pkix::parse_csr(request.csr_pem, checked ? pkix::CsrSignature::already_checked : pkix::CsrSignature::check);
   if (const auto* bad = std::get_if<pkix::Rejection>(&csr)) return make_error(ErrorCode::invalid_argument, bad->message);
   auto plan = plan_leaf(config_, is, request, std::get<pkix::CsrInfo>(csr), services_.clock().now());
   if (!plan) return std::move(plan).error();

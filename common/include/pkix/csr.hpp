@@ -26,10 +26,14 @@ struct Rejection {
   std::string message;
 };
 
+// Whether parse_csr checks the request's self-signature. Skip it only for
+// a request whose signature this process has checked before.
+enum class CsrSignature { check, already_checked };
+
 // Parses a PEM "CERTIFICATE REQUEST" and checks its self-signature. Text
 // around the PEM block is ignored. Every failure is a Rejection with code
 // "invalid_csr"; the function never throws on bad input.
-std::variant<CsrInfo, Rejection> parse_csr(const std::string& pem);
+std::variant<CsrInfo, Rejection> parse_csr(const std::string& pem, CsrSignature signature = CsrSignature::check);
 
 // A PEM CSR for `key` with a subject CN (may be empty) and SANs, for keys
 // made on the server. Signed with SHA-256 (pure EdDSA for Ed25519). Returns

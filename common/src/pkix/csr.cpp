@@ -189,13 +189,14 @@ std::optional<Rejection> read_common_name(const X509_NAME* subject, CsrInfo& inf
 // The same parts through OpenSSL's own X509_REQ, for the forms the DER
 // reader leaves to it. Proof of possession (RFC 2986 §3): the request is
 // signed with the private key matching the public key it carries.
-std::variant<detail::CsrParts, Rejection> parts_via_openssl(const std::string& der) {
+std::variant<detail::CsrParts, Rejection> parts_via_openssl(const std::string& der, CsrSignature signature) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   X509ReqPtr req(d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size())));
   if (!req) return invalid("not a PEM certificate request");
   EVP_PKEY* key = X509_REQ_get0_pubkey(req.get());
   if (key == nullptr) return invalid("the CSR public key cannot be read");
-  if (X509_REQ_verify(req.get(), key) != 1) return invalid("CSR signature does not verify");
+  if (signature == CsrSignature::check && X509_REQ_verify(req.get(), key) != 1)
+    return invalid("CSR signature does not verify");
   detail::CsrParts parts;
   parts.subject.reset(X509_NAME_dup(X509_REQ_get_subject_name(req.get())));
   EVP_PKEY_up_ref(key);
@@ -216,14 +217,14 @@ std::optional<Rejection> read_info(const detail::CsrParts& parts, CsrInfo& info)
 
 }  // namespace
 
-std::variant<CsrInfo, Rejection> parse_csr(const std::string& pem) {
+std::variant<CsrInfo, Rejection> parse_csr(const std::string& pem, CsrSignature signature) {
   ERR_clear_error();
   std::string der;
   if (auto rejected = read_request_der(pem, der)) return *rejected;
-  auto read = detail::read_csr_der(der);
+  auto read = detail::read_csr_der(der, signature);
   if (const auto* rejected = std::get_if<Rejection>(&read)) return invalid(rejected->message);
   if (std::holds_alternative<std::monostate>(read)) {
-    auto slow = parts_via_openssl(der);
+    auto slow = parts_via_openssl(der, signature);
     if (const auto* rejected = std::get_if<Rejection>(&slow)) return *rejected;
     read = std::move(std::get<detail::CsrParts>(slow));
   }

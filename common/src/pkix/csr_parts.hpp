@@ -20,11 +20,11 @@ struct CsrParts {
 };
 
 // Reads a CertificationRequest (RFC 2986 §4) with a DER walk and verifies
-// its signature. It builds the public key with EVP_PKEY_fromdata, not
+// its signature (unless `signature` says it was checked before). It builds the public key with EVP_PKEY_fromdata, not
 // through d2i_X509_REQ, whose OpenSSL 3.0 decoder chain costs ~90 µs.
 // std::monostate: a form this reader leaves to OpenSSL (other key or
 // signature algorithms such as RSA-PSS, unusual encodings); the caller
 // then parses with d2i_X509_REQ, so results and messages stay the same.
-std::variant<std::monostate, CsrParts, Rejection> read_csr_der(std::string_view der);
+std::variant<std::monostate, CsrParts, Rejection> read_csr_der(std::string_view der, CsrSignature signature);
 
 }  // namespace signet::pkix::detail

@@ -40,6 +40,11 @@ struct SignRequest {
   nlohmann::json extensions = nlohmann::json::object();  // reserved for minor versions
 };
 
+// SignRequest::extensions key: true when the host has already checked the
+// CSR's self-signature (proof of possession, RFC 2986 §3) in this process,
+// so a CA plugin may skip checking it again. Absent means unchecked.
+inline constexpr const char* kSignExtensionCsrVerified = "csr_verified";
+
 struct IssuedCertificate {
   std::string certificate_pem;
   std::vector<std::string> chain_pem;  // issuing CA first, root excluded

@@ -16,6 +16,9 @@ SignRequest sign_request_of(const RequestRecord& q) {
   r.policy = {in.profile, in.key_usage, in.extended_key_usage, std::chrono::duration_cast<std::chrono::seconds>(in.max_ttl)};
   r.metadata = in.metadata;
   r.ticket = q.ticket;
+  // Every CSR here was checked when its request was accepted
+  // (api/request_bodies.cpp), or made by the host itself (keygen step).
+  r.extensions[kSignExtensionCsrVerified] = true;
   return r;
 }
 
