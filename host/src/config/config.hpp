@@ -39,7 +39,7 @@ struct ServerConfig {
 };
 
 struct RunnerConfig {
-  int workers = 8;  // per pool; handler threads also run local pipeline steps
+  int workers = 32;  // per pool; handler threads also run local pipeline steps
   milliseconds poll_interval{500};
   milliseconds lease{30'000};     // a claimed request is reclaimed after it
   int max_attempts = 10;
