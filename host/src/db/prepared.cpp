@@ -5,6 +5,9 @@ namespace {
 
 thread_local StatementCache* tls_active = nullptr;
 
+// A query binds its first column for query_number; other statements bind none.
+bool returns_rows(const std::string& sql) { return sql.rfind("SELECT", 0) == 0; }
+
 }  // namespace
 
 // A prepared statement and the slots its parameters are bound to: soci
@@ -52,8 +55,7 @@ StatementCache::~StatementCache() = default;
 StatementCache::Entry& StatementCache::entry(const std::string& sql, const std::vector<SqlParam>& params) {
   auto found = entries_.find(sql);
   if (found != entries_.end() && found->second->bind(params)) return *found->second;
-  const bool with_result = sql.rfind("SELECT", 0) == 0;
-  auto made = std::make_shared<Entry>(session_, sql, params, with_result);
+  auto made = std::make_shared<Entry>(session_, sql, params, returns_rows(sql));
   made->bind(params);
   Entry& kept = *made;
   entries_[sql] = std::move(made);
@@ -80,7 +82,7 @@ auto with_entry(soci::session& s, const std::string& sql, const std::vector<SqlP
       throw;
     }
   }
-  StatementCache::Entry once(s, sql, params, sql.rfind("SELECT", 0) == 0);
+  StatementCache::Entry once(s, sql, params, returns_rows(sql));
   once.bind(params);
   return f(once);
 }
