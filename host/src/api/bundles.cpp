@@ -73,7 +73,8 @@ HttpResponseMessage bundle(RequestContext& context, const ApiDependencies& deps)
 }  // namespace
 
 void add_bundle_routes(Router& router, ApiDependencies deps) {
-  router.add(http::verb::get, "/v1/certificates/{id}/bundle", [deps](RequestContext& c) { return bundle(c, deps); });
+  router.add(http::verb::get, "/v1/certificates/{id}/bundle", [deps](RequestContext& c) { return bundle(c, deps); },
+             {.permission = "cert:export"});
 }
 
 }  // namespace signet::host

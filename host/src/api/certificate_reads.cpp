@@ -16,6 +16,7 @@ std::optional<ApiError> read_filter(const RequestContext& c, CertificateFilter& 
   f.common_name = c.query_value("common_name");
   f.name = c.query_value("san");
   f.profile = c.query_value("profile");
+  f.service = c.access == Access::own ? c.principal->service : c.query_value("service");
   f.q = c.query_value("q");
   f.cursor = c.query_value("cursor");
   for (const char* key : {"requester", "business_unit", "ticket"})
@@ -62,13 +63,17 @@ std::variant<CertificateRow, ApiError> certificate_in_tenant(const RequestContex
   if (!tenant) return api_error(tenant.error());
   auto found = find_certificate(deps.db, tenant.value(), context.param("id"));
   if (!found) return api_error(found.error());
-  if (!found.value()) return ApiError{"not_found", "no certificate " + context.param("id")};
+  // A certificate of another service is as absent to an `_own` caller.
+  if (!found.value() || (context.access == Access::own && found.value()->service != context.principal->service))
+    return ApiError{"not_found", "no certificate " + context.param("id")};
   return std::move(*found.value());
 }
 
 void add_certificate_read_routes(Router& router, ApiDependencies deps) {
-  router.add(http::verb::get, "/v1/certificates", [deps](RequestContext& c) { return list(c, deps); });
-  router.add(http::verb::get, "/v1/certificates/{id}", [deps](RequestContext& c) { return get_one(c, deps); });
+  router.add(http::verb::get, "/v1/certificates", [deps](RequestContext& c) { return list(c, deps); },
+             {.permission = "cert:read"});
+  router.add(http::verb::get, "/v1/certificates/{id}", [deps](RequestContext& c) { return get_one(c, deps); },
+             {.permission = "cert:read"});
 }
 
 }  // namespace signet::host

@@ -24,12 +24,13 @@ struct Accepted {
   std::string csr_text;
   json metadata = json::object();
   std::string renews;
+  std::string service;  // the owning application
 };
 
 IssueRequest persisted_input(const Accepted& a, const ProfileConfig& profile) {
   const IssueInput& in = a.in;
   IssueRequest r{in.profile, in.common_name, in.dns, in.ip, in.email, in.uri, in.ttl, profile.max_ttl, a.csr_text,
-                 {}, 0, {}, profile.key_usage, profile.extended_key_usage, a.metadata, a.renews};
+                 {}, 0, {}, profile.key_usage, profile.extended_key_usage, a.metadata, a.renews, a.service};
   if (a.csr_text.empty()) {
     r.key_type = in.key_type;
     r.key_bits = in.key_bits;
@@ -74,6 +75,18 @@ HttpResponseMessage run_request(RequestContext& context, const ApiDependencies& 
   return json_response(http::status::accepted, {{"request_id", done.id}, {"status", "pending"}});
 }
 
+// Whose certificate it is: "service" in the body, or the caller's own. A
+// caller with `_own` access may name only its own service.
+std::optional<ApiError> owner_service(const RequestContext& context, const json& body, std::string& service) {
+  const Principal& p = *context.principal;
+  if (body.contains("service") && !body.at("service").is_string())
+    return ApiError{"invalid_request", "service must be a string"};
+  service = body.value("service", p.service);
+  if (context.access == Access::own && service != p.service)
+    return ApiError{"permission_denied", "the caller may request certificates for its own service " + p.service + " only"};
+  return std::nullopt;
+}
+
 HttpResponseMessage issue(RequestContext& context, const ApiDependencies& deps) {
   if (!deps.runner.has_pipeline("issue"))
     return error_response({"not_configured", "no issue pipeline is configured on this host"}, context.request_id);
@@ -83,6 +96,7 @@ HttpResponseMessage issue(RequestContext& context, const ApiDependencies& deps) 
   if (body.is_discarded()) return error_response({"invalid_json", "the body is not valid JSON"}, context.request_id);
   Accepted accepted;
   if (auto e = read_issue_body(body, accepted.in, accepted.metadata, accepted.csr_text)) return error_response(*e, context.request_id);
+  if (auto e = owner_service(context, body, accepted.service)) return error_response(*e, context.request_id);
   return run_request(context, deps, "issue", tenant.value(), std::move(accepted));
 }
 
@@ -137,6 +151,7 @@ HttpResponseMessage renew(RequestContext& context, const ApiDependencies& deps) 
     *list = strings_of(row.sans, kind);
   a.metadata = row.metadata;
   a.renews = row.id;
+  a.service = row.service;
   // The same lifetime as before unless asked otherwise, within what the
   // profile allows now (the CA's backdating made the old one a bit longer).
   a.in.ttl = std::chrono::duration_cast<std::chrono::milliseconds>(row.not_after - row.not_before);
@@ -160,8 +175,10 @@ HttpResponseMessage renew(RequestContext& context, const ApiDependencies& deps) 
 }  // namespace
 
 void add_certificate_routes(Router& router, ApiDependencies deps) {
-  router.add(http::verb::post, "/v1/certificates", [deps](RequestContext& c) { return issue(c, deps); });
-  router.add(http::verb::post, "/v1/certificates/{id}/renew", [deps](RequestContext& c) { return renew(c, deps); });
+  router.add(http::verb::post, "/v1/certificates", [deps](RequestContext& c) { return issue(c, deps); },
+             {.permission = "cert:request"});
+  router.add(http::verb::post, "/v1/certificates/{id}/renew", [deps](RequestContext& c) { return renew(c, deps); },
+             {.permission = "cert:renew"});
 }
 
 }  // namespace signet::host

@@ -5,7 +5,7 @@ namespace signet::host {
 void add_operations_routes(Router& router, ApiDependencies deps) {
   router.add(http::verb::get, "/health", [](RequestContext&) {
     return json_response(http::status::ok, {{"status", "ok"}});
-  }, {.open = true, .inline_ = true});
+  }, {.permission = {}, .open = true, .inline_ = true});
 
   router.add(http::verb::get, "/ready", [deps](RequestContext&) {
     nlohmann::json checks = nlohmann::json::object();
@@ -21,11 +21,11 @@ void add_operations_routes(Router& router, ApiDependencies deps) {
     for (const auto& instance : deps.instances.all()) record("plugin:" + instance.name, instance.object->health());
     return json_response(ready ? http::status::ok : http::status::service_unavailable,
                          {{"status", ready ? "ready" : "not_ready"}, {"checks", checks}});
-  }, {.open = true});
+  }, {.permission = {}, .open = true});
 
   router.add(http::verb::get, "/metrics", [deps](RequestContext&) {
     return text_response(http::status::ok, deps.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
-  }, {.open = true});
+  }, {.permission = {}, .open = true});
 }
 
 }  // namespace signet::host

@@ -35,9 +35,9 @@ HttpResponseMessage list_cas(RequestContext& context, const ApiDependencies& dep
 }  // namespace
 
 void add_pki_routes(Router& router, ApiDependencies deps) {
-  router.add(http::verb::get, "/pki/cas", [deps](RequestContext& c) { return list_cas(c, deps); }, {.open = true});
+  router.add(http::verb::get, "/pki/cas", [deps](RequestContext& c) { return list_cas(c, deps); }, {.permission = {}, .open = true});
   router.add(http::verb::get, "/pki/{ca}/chain.pem", [deps](RequestContext& c) { return chain_pem(c, deps); },
-             {.open = true});
+             {.permission = {}, .open = true});
 }
 
 }  // namespace signet::host

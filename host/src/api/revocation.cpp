@@ -81,7 +81,8 @@ HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps)
 }  // namespace
 
 void add_revocation_routes(Router& router, ApiDependencies deps) {
-  router.add(http::verb::post, "/v1/certificates/{id}/revoke", [deps](RequestContext& c) { return revoke(c, deps); });
+  router.add(http::verb::post, "/v1/certificates/{id}/revoke", [deps](RequestContext& c) { return revoke(c, deps); },
+             {.permission = "cert:revoke"});
 }
 
 }  // namespace signet::host

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "api/api.hpp"
+#include "auth/authorize.hpp"
 #include "auth/bootstrap.hpp"
 #include "auth/tokens.hpp"
 #include "db/tenants.hpp"
@@ -144,7 +145,9 @@ int serve(const Config& config, const ServeOptions& options) {
   boost::asio::thread_pool pipeline_workers(static_cast<std::size_t>(config.runner.workers));
   Runner runner(*db.value(), build_pipelines(config, instances), config.runner, pipeline_workers,
                 services.logger(), services.metrics());
-  Router router(bearer_authenticator(*db.value(), services.logger()));
+  auto roles = std::make_shared<Roles>(Roles::builtin());
+  for (const auto& role : config.roles) (void)roles->add(role);  // checked when the config was read
+  Router router(bearer_authenticator(*db.value(), services.logger()), role_authorizer(roles));
   const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry(), services.logger()};
   add_operations_routes(router, deps);
   add_certificate_routes(router, deps);

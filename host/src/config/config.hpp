@@ -10,6 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "auth/permissions.hpp"
 #include "config/issues.hpp"
 
 namespace signet::host {
@@ -111,6 +112,7 @@ struct Config {
   std::vector<ProfileConfig> profiles;
   std::map<std::string, PipelineConfig> pipelines;  // issue, renew, revoke
   RunnerConfig runner;
+  std::vector<RoleDefinition> roles;  // rbac.roles: custom roles beside the built-in ones
 
   const InstanceConfig* instance(const std::string& name) const;
   const ProfileConfig* profile(const std::string& name) const;

@@ -229,6 +229,26 @@ void check_pipelines(ConfigIssues& issues, const Config& config) {
   }
 }
 
+// rbac.roles.<name>: {description, permissions: [resource:action, ...]}
+void read_rbac(YamlSection rbac, Config& out) {
+  YamlSection roles = rbac.section("roles");
+  const YAML::Node node = rbac.node("roles");
+  Roles known = Roles::builtin();
+  if (is_map(node)) {
+    for (const auto& entry : node) {
+      const std::string name = entry.first.Scalar();
+      roles.node(name);
+      YamlSection s(entry.second, "rbac.roles." + name, roles.issues());
+      RoleDefinition role{name, s.string("description").value_or(""), s.strings("permissions")};
+      s.finish();
+      if (auto added = known.add(role); !added) roles.error(line_of(entry.first), added.error().message);
+      else out.roles.push_back(std::move(role));
+    }
+  }
+  roles.finish();
+  rbac.finish();
+}
+
 void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   YamlSection top(root, "", issues);
   read_server(top.section("server"), out.server);
@@ -246,6 +266,7 @@ void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   read_plugins(top.section("plugins"), out);
   read_profiles(top.section("profiles"), top.node("profiles"), out);
   read_pipelines(top.section("pipelines"), top.node("pipelines"), out);
+  read_rbac(top.section("rbac"), out);
   top.finish();
   if (out.database_url.empty()) out.database_url = "sqlite://" + out.data_dir + "/signet.db";
   if (out.plugin_dirs.empty()) out.plugin_dirs.push_back(default_plugin_dir());

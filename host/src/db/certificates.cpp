@@ -11,9 +11,11 @@ namespace {
 
 using nlohmann::json;
 
+// from_row() reads these by position; kColumnCount follows them.
 const char* kColumns =
     "id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, not_before, not_after, "
-    "metadata, created_at, revoked_at, revocation_reason, renews, renewed_by, key_sha256, key_store, key_path";
+    "metadata, created_at, revoked_at, revocation_reason, renews, renewed_by, key_sha256, key_store, key_path, service";
+constexpr std::size_t kColumnCount = 21;
 
 std::string text_at(const soci::row& r, std::size_t i) {
   return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();
@@ -41,6 +43,7 @@ CertificateRow from_row(const soci::row& r) {
   c.key_sha256 = text_at(r, 17);
   c.key_store = text_at(r, 18);
   c.key_path = text_at(r, 19);
+  c.service = text_at(r, 20);
   return c;
 }
 
@@ -121,6 +124,7 @@ Query build_query(const std::string& tenant, const CertificateFilter& f, long lo
   add_status(q, f.status, now);
   if (!f.common_name.empty()) q.also("c.common_name = " + q.bind(f.common_name));
   if (!f.profile.empty()) q.also("c.profile = " + q.bind(f.profile));
+  if (!f.service.empty()) q.also("c.service = " + q.bind(f.service));
   if (!f.name.empty())
     q.also("EXISTS (SELECT 1 FROM certificate_names n WHERE n.tenant_id = c.tenant_id AND n.certificate_id = c.id "
            "AND n.name = " + q.bind(lowered(f.name)) + ")");
@@ -151,12 +155,12 @@ bool insert_certificate(soci::session& s, const CertificateColumns& k) {
       s,
       "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, "
       "not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256, key_store, key_path, "
-      "renews) VALUES (:id, :tenant, :rid, :ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, "
-      ":metadata, :created, :key, :store, :path, :renews) ON CONFLICT DO NOTHING",
+      "renews, service) VALUES (:id, :tenant, :rid, :ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, "
+      ":metadata, :created, :key, :store, :path, :renews, :service) ON CONFLICT DO NOTHING",
       {c.id, c.tenant_id, c.request_id, c.ca, c.serial, c.common_name, k.sans, c.profile, c.status, k.not_before,
        k.not_after, c.certificate_pem, c.chain_pem, k.metadata, k.created, c.key_sha256,
        held ? SqlParam(c.key_store) : SqlParam::null_text(), held ? SqlParam(c.key_path) : SqlParam::null_text(),
-       SqlParam::text_or_null(c.renews)});
+       SqlParam::text_or_null(c.renews), SqlParam::text_or_null(c.service)});
   if (inserted == 0) return false;
   if (k.names.empty()) return true;
   // All names in one statement (prepared once per number of names).
@@ -180,8 +184,8 @@ Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::
         soci::use(tenant_id), soci::use(id), soci::into(row);
     if (!s.got_data()) return std::optional<CertificateRow>();
     CertificateRow c = from_row(row);
-    c.certificate_pem = row.get<std::string>(20);
-    c.chain_pem = row.get<std::string>(21);
+    c.certificate_pem = row.get<std::string>(kColumnCount);
+    c.chain_pem = row.get<std::string>(kColumnCount + 1);
     return std::optional<CertificateRow>(std::move(c));
   } catch (const std::exception& e) {
     return database_error(e);

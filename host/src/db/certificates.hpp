@@ -24,6 +24,7 @@ struct CertificateRow {
   // Where the private key is kept when the host made it (a store instance
   // and a path in it); empty when the caller holds the key.
   std::string key_store, key_path;
+  std::string service;  // the application it belongs to; empty when none
 };
 
 // A row as the columns take it, serialised ahead of the write transaction.
@@ -46,6 +47,7 @@ struct CertificateFilter {
   std::string common_name;   // exact
   std::string name;          // exact CN or SAN (the `san` parameter)
   std::string profile;
+  std::string service;       // exact; forced to the caller's own for `_own` access
   std::string q;             // substring of the CN or a SAN
   std::vector<std::pair<std::string, std::string>> metadata;  // exact values
   std::optional<TimePoint> expiring_before;

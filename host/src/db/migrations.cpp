@@ -124,6 +124,13 @@ const std::vector<Migration> kMigrations = {
          // The audit step's idempotence check runs on every request.
          "CREATE INDEX audit_request ON audit_log (request_id, action)",
      }},
+    {5, "certificates belong to services",
+     {
+         "ALTER TABLE certificates ADD COLUMN service VARCHAR(200)",
+         // Partial: certificates without an owning service cost no index entry.
+         "CREATE INDEX certificates_tenant_service ON certificates (tenant_id, service, created_at, id) "
+         "WHERE service IS NOT NULL",
+     }},
 };
 
 void ensure_version_table(soci::session& s) {

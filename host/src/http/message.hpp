@@ -9,6 +9,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <nlohmann/json.hpp>
 
+#include "auth/permissions.hpp"
 #include "auth/principal.hpp"
 
 namespace signet::host {
@@ -25,6 +26,7 @@ struct RequestContext {
   std::map<std::string, std::string> query;    // decoded
   std::map<std::string, std::string> params;   // from the route pattern
   std::optional<Principal> principal;          // set on authenticated routes
+  Access access = Access::none;                // what the route's permission allows the principal
 
   std::string param(const std::string& name) const {
     const auto it = params.find(name);

@@ -1,6 +1,7 @@
 #include "http/router.hpp"
 
 #include <cctype>
+#include <stdexcept>
 
 namespace signet::host {
 namespace {
@@ -58,7 +59,22 @@ void parse_target(std::string_view target, std::string& path, std::map<std::stri
 }
 
 void Router::add(http::verb method, const std::string& pattern, Handler handler, RouteOptions options) {
-  routes_.push_back({method, split_path(pattern), std::move(handler), options});
+  if (!options.open && !valid_grant(options.permission))
+    throw std::logic_error("route " + pattern + " is neither open nor guarded by a permission");
+  routes_.push_back({method, pattern, split_path(pattern), std::move(handler), std::move(options)});
+}
+
+std::vector<Router::RouteInfo> Router::routes() const {
+  std::vector<RouteInfo> out;
+  for (const auto& route : routes_) out.push_back({route.method, route.pattern, route.options.permission});
+  return out;
+}
+
+// Authentication, then authorization: the one gate of every guarded route.
+std::optional<ApiError> Router::admit(const Route& route, RequestContext& context) const {
+  if (route.options.open) return std::nullopt;
+  if (auto denied = authenticate_(context)) return denied;
+  return authorize_(context, route.options.permission);
 }
 
 bool Router::match(const Route& route, const std::vector<std::string>& path,
@@ -99,12 +115,11 @@ HttpResponseMessage Router::route(RequestContext& context) const {
       allowed += (allowed.empty() ? "" : ", ") + std::string(http::to_string(route.method));
       continue;
     }
-    if (!route.options.open)
-      if (auto denied = authenticate_(context)) {
-        auto response = error_response(*denied, context.request_id);
-        if (denied->code == "unauthenticated") response.set(http::field::www_authenticate, "Bearer realm=\"signet\"");
-        return response;
-      }
+    if (auto denied = admit(route, context)) {
+      auto response = error_response(*denied, context.request_id);
+      if (denied->code == "unauthenticated") response.set(http::field::www_authenticate, "Bearer realm=\"signet\"");
+      return response;
+    }
     return route.handler(context);
   }
   if (!allowed.empty()) {

@@ -15,18 +15,34 @@ namespace signet::host {
 using Handler = std::function<HttpResponseMessage(RequestContext&)>;
 // Fills context.principal or returns why not.
 using Authenticator = std::function<std::optional<ApiError>(RequestContext&)>;
+// Sets context.access for the route's permission, or returns why not.
+using Authorizer = std::function<std::optional<ApiError>(RequestContext&, const std::string& permission)>;
 
 struct RouteOptions {
-  bool open = false;     // no authentication
-  bool inline_ = false;  // cheap and never blocking: runs on the I/O thread
+  std::string permission;  // "cert:read"; every route that is not open has one
+  bool open = false;       // no authentication
+  bool inline_ = false;    // cheap and never blocking: runs on the I/O thread
 };
 
+// Every authenticated route is authorized here, before its handler runs:
+// handlers never decide who may call them, only (for Access::own) which
+// objects the caller sees.
 class Router {
  public:
-  explicit Router(Authenticator authenticate) : authenticate_(std::move(authenticate)) {}
+  Router(Authenticator authenticate, Authorizer authorize)
+      : authenticate_(std::move(authenticate)), authorize_(std::move(authorize)) {}
 
-  // pattern: "/v1/requests/{id}".
-  void add(http::verb method, const std::string& pattern, Handler handler, RouteOptions options = {});
+  // pattern: "/v1/requests/{id}". Throws std::logic_error for a route that
+  // is neither open nor guarded by a permission.
+  void add(http::verb method, const std::string& pattern, Handler handler, RouteOptions options);
+
+  // Each route's method, pattern and permission ("" when open), in order.
+  struct RouteInfo {
+    http::verb method;
+    std::string pattern;
+    std::string permission;
+  };
+  std::vector<RouteInfo> routes() const;
 
   // Never throws: any exception becomes a 500 "internal".
   HttpResponseMessage dispatch(RequestContext& context) const noexcept;
@@ -35,6 +51,7 @@ class Router {
  private:
   struct Route {
     http::verb method;
+    std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
     RouteOptions options;
@@ -42,7 +59,10 @@ class Router {
   HttpResponseMessage route(RequestContext& context) const;
   bool match(const Route& route, const std::vector<std::string>& path, std::map<std::string, std::string>& params) const;
 
+  std::optional<ApiError> admit(const Route& route, RequestContext& context) const;
+
   Authenticator authenticate_;
+  Authorizer authorize_;
   std::vector<Route> routes_;
 };
 

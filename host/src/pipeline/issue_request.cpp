@@ -14,7 +14,7 @@ nlohmann::json to_json(const IssueRequest& r) {
           {"sans", {{"dns", r.dns}, {"ip", r.ip}, {"email", r.email}, {"uri", r.uri}}},
           {"ttl_ms", r.ttl.count()}, {"max_ttl_ms", r.max_ttl.count()}, {"csr", r.csr},
           {"key", {{"type", r.key_type}, {"bits", r.key_bits}, {"curve", r.key_curve}}},
-          {"key_usage", r.key_usage}, {"extended_key_usage", r.extended_key_usage}, {"metadata", r.metadata}, {"renews", r.renews}};
+          {"key_usage", r.key_usage}, {"extended_key_usage", r.extended_key_usage}, {"metadata", r.metadata}, {"renews", r.renews}, {"service", r.service}};
 }
 
 IssueRequest issue_request_from(const nlohmann::json& in) {
@@ -36,6 +36,7 @@ IssueRequest issue_request_from(const nlohmann::json& in) {
   r.key_usage = strings_at(in, "key_usage");
   r.extended_key_usage = strings_at(in, "extended_key_usage");
   r.metadata = in.value("metadata", nlohmann::json::object());
+  r.service = in.value("service", "");
   r.renews = in.value("renews", "");
   return r;
 }

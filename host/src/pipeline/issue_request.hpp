@@ -23,6 +23,7 @@ struct IssueRequest {
   std::vector<std::string> key_usage, extended_key_usage;
   nlohmann::json metadata = nlohmann::json::object();
   std::string renews;  // renewals: the certificate this one replaces
+  std::string service;  // the application the certificate belongs to (`_own` permissions); may be empty
 };
 
 nlohmann::json to_json(const IssueRequest& request);

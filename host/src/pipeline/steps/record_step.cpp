@@ -27,6 +27,7 @@ CertificateRow row_of(const RequestRecord& q, const std::string& id, const Certi
   c.profile = in.profile;
   c.status = "active";
   c.metadata = in.metadata;
+  c.service = in.service;
   c.not_before = info.not_before;
   c.not_after = info.not_after;
   c.created_at = Clock::now();

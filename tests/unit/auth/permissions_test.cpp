@@ -1,0 +1,96 @@
+// Roles and their grants (seed 003), and the router's authorize phase:
+// what each role reaches, how `_own` grants narrow it, and that no route
+// can be registered without a permission.
+#include <gtest/gtest.h>
+
+#include "auth/authorize.hpp"
+#include "auth/permissions.hpp"
+
+namespace signet::host {
+namespace {
+
+TEST(Roles, BuiltInRolesGrantWhatSeed003Says) {
+  const Roles roles = Roles::builtin();
+  EXPECT_EQ(roles.all().size(), 6u);
+  EXPECT_EQ(roles.access({"pki_super_admin"}, "tenant:create"), Access::all);
+  EXPECT_EQ(roles.access({"pki_admin"}, "tenant:create"), Access::none);
+  EXPECT_EQ(roles.access({"pki_admin"}, "cert:revoke"), Access::all);
+  EXPECT_EQ(roles.access({"cert_manager"}, "cert:revoke"), Access::all);
+  EXPECT_EQ(roles.access({"cert_manager"}, "audit:read"), Access::none);
+  EXPECT_EQ(roles.access({"service_account"}, "cert:read"), Access::own);
+  EXPECT_EQ(roles.access({"service_account"}, "cert:revoke"), Access::none);
+  EXPECT_EQ(roles.access({"auditor"}, "audit:read"), Access::all);
+  EXPECT_EQ(roles.access({"auditor"}, "cert:export"), Access::none);  // no private keys for auditors
+  EXPECT_EQ(roles.access({"code_signer"}, "cert:request"), Access::none);
+}
+
+TEST(Roles, TheWidestGrantOfSeveralRolesWinsAndUnknownRolesGrantNothing) {
+  const Roles roles = Roles::builtin();
+  EXPECT_EQ(roles.access({"service_account", "cert_manager"}, "cert:read"), Access::all);
+  EXPECT_EQ(roles.access({"no_such_role"}, "cert:read"), Access::none);
+  EXPECT_EQ(roles.access({}, "cert:read"), Access::none);
+}
+
+TEST(Roles, AWildcardCoversOneResourceOnly) {
+  Roles roles;
+  ASSERT_TRUE(roles.add({"releaser", "", {"cert:*", "audit:read_own"}}));
+  EXPECT_EQ(roles.access({"releaser"}, "cert:anything"), Access::all);
+  EXPECT_EQ(roles.access({"releaser"}, "certx:read"), Access::none);  // not a prefix match
+  EXPECT_EQ(roles.access({"releaser"}, "audit:read"), Access::own);
+}
+
+TEST(Roles, MalformedOrDuplicateCustomRolesAreRefused) {
+  Roles roles = Roles::builtin();
+  EXPECT_FALSE(roles.add({"pki_admin", "", {"cert:read"}}));      // built in
+  EXPECT_FALSE(roles.add({"Bad Name", "", {"cert:read"}}));
+  EXPECT_FALSE(roles.add({"ok", "", {"cert"}}));
+  EXPECT_FALSE(roles.add({"ok", "", {"cert:READ"}}));
+  EXPECT_FALSE(roles.add({"ok", "", {":read"}}));
+  EXPECT_TRUE(roles.add({"ok", "", {"cert:read", "ca:*"}}));
+  EXPECT_FALSE(roles.add({"ok", "", {"cert:read"}}));             // twice
+}
+
+struct Call {
+  HttpRequestMessage message;
+  RequestContext context{message, "rid", "127.0.0.1", "/", {}, {}, std::nullopt};
+};
+
+TEST(Authorize, OwnGrantsNeedACallerWithAService) {
+  const Authorizer authorize = role_authorizer(std::make_shared<const Roles>(Roles::builtin()));
+  Call call;
+  call.context.principal = Principal{"tok_1", "ten_1", "default", {"service_account"}, "", "token"};
+  auto denied = authorize(call.context, "cert:read");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->code, "permission_denied");
+
+  call.context.principal->service = "checkout";
+  EXPECT_FALSE(authorize(call.context, "cert:read"));
+  EXPECT_EQ(call.context.access, Access::own);
+
+  denied = authorize(call.context, "cert:revoke");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->code, "permission_denied");
+  EXPECT_NE(denied->message.find("cert:revoke"), std::string::npos);
+}
+
+TEST(Authorize, AdminsReachEveryObjectOfTheirTenant) {
+  const Authorizer authorize = role_authorizer(std::make_shared<const Roles>(Roles::builtin()));
+  Call call;
+  call.context.principal = Principal{"tok_1", "ten_1", "default", {"pki_admin"}, "", "token"};
+  EXPECT_FALSE(authorize(call.context, "cert:export"));
+  EXPECT_EQ(call.context.access, Access::all);
+}
+
+TEST(Router, RefusesARouteThatIsNeitherOpenNorGuarded) {
+  Router router([](RequestContext&) { return std::nullopt; }, [](RequestContext&, const std::string&) { return std::nullopt; });
+  const Handler handler = [](RequestContext&) { return json_response(http::status::ok, {}); };
+  EXPECT_THROW(router.add(http::verb::get, "/v1/x", handler, {}), std::logic_error);
+  EXPECT_THROW(router.add(http::verb::get, "/v1/x", handler, {.permission = "cert"}), std::logic_error);
+  EXPECT_NO_THROW(router.add(http::verb::get, "/v1/x", handler, {.permission = "cert:read"}));
+  EXPECT_NO_THROW(router.add(http::verb::get, "/open", handler, {.permission = {}, .open = true}));
+  ASSERT_EQ(router.routes().size(), 2u);
+  EXPECT_EQ(router.routes()[0].permission, "cert:read");
+}
+
+}  // namespace
+}  // namespace signet::host
