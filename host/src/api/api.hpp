@@ -4,6 +4,7 @@
 
 #include <variant>
 
+#include "auth/permissions.hpp"
 #include "config/config.hpp"
 #include "db/certificates.hpp"
 #include "db/database.hpp"
@@ -21,6 +22,7 @@ struct ApiDependencies {
   const PluginInstances& instances;
   MetricsRegistry& metrics;
   signet::Logger& log;
+  const Roles& roles;
 };
 
 void add_operations_routes(Router& router, ApiDependencies deps);   // /health, /ready, /metrics
@@ -30,6 +32,8 @@ void add_bundle_routes(Router& router, ApiDependencies deps);       // GET /v1/c
 void add_revocation_routes(Router& router, ApiDependencies deps);   // POST /v1/certificates/{id}/revoke
 void add_request_routes(Router& router, ApiDependencies deps);      // /v1/requests
 void add_pki_routes(Router& router, ApiDependencies deps);          // /pki/... (no authentication)
+void add_tenant_routes(Router& router, ApiDependencies deps);       // /v1/tenants
+void add_token_routes(Router& router, ApiDependencies deps);        // /v1/tokens
 
 // The certificate {id} of the acting tenant. Another tenant's certificate
 // is as absent as a missing one: not_found, never forbidden.
@@ -38,5 +42,7 @@ std::variant<CertificateRow, ApiError> certificate_in_tenant(const RequestContex
 // The tenant a call acts in: the caller's own, or for a super admin the one
 // named by ?tenant=slug.
 Result<std::string> acting_tenant(const RequestContext& context, Database& db);
+// The same with the tenant named explicitly (a body's "tenant"); "" is the caller's own.
+Result<std::string> acting_tenant(const RequestContext& context, Database& db, const std::string& named);
 
 }  // namespace signet::host

@@ -1,6 +1,7 @@
 // GET /v1/certificates and GET /v1/certificates/{id}.
 #include "api/api.hpp"
 #include "api/views.hpp"
+#include "api/request_bodies.hpp"
 #include "db/certificates.hpp"
 
 namespace signet::host {
@@ -25,12 +26,7 @@ std::optional<ApiError> read_filter(const RequestContext& c, CertificateFilter& 
     f.expiring_before = parse_rfc3339(t);
     if (!f.expiring_before) return ApiError{"invalid_request", "expiring_before must be an RFC 3339 time"};
   }
-  if (const std::string l = c.query_value("limit"); !l.empty()) {
-    if (l.size() > 4 || l.find_first_not_of("0123456789") != std::string::npos || std::stoi(l) < 1 || std::stoi(l) > 1000)
-      return ApiError{"invalid_request", "limit must be a number from 1 to 1000"};
-    f.limit = std::stoi(l);
-  }
-  return std::nullopt;
+  return read_limit(c.query_value("limit"), f.limit);
 }
 
 HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {

@@ -1,6 +1,9 @@
 #include "api/request_bodies.hpp"
 
+#include <algorithm>
+
 #include "pipeline/revoke_request.hpp"
+#include "util/networks.hpp"
 #include "util/time.hpp"
 
 namespace signet::host {
@@ -8,11 +11,13 @@ namespace {
 
 using nlohmann::json;
 
-std::optional<ApiError> read_strings(const json& j, const char* key, std::vector<std::string>& out) {
+// `where` prefixes the key in messages ("sans.").
+std::optional<ApiError> read_strings(const json& j, const char* key, std::vector<std::string>& out,
+                                     const std::string& where = "sans.") {
   if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
-  if (!j.at(key).is_array()) return ApiError{"invalid_request", std::string("sans.") + key + " must be a list of strings"};
+  if (!j.at(key).is_array()) return ApiError{"invalid_request", where + key + " must be a list of strings"};
   for (const auto& v : j.at(key)) {
-    if (!v.is_string()) return ApiError{"invalid_request", std::string("sans.") + key + " must be a list of strings"};
+    if (!v.is_string()) return ApiError{"invalid_request", where + key + " must be a list of strings"};
     out.push_back(v.get<std::string>());
   }
   return std::nullopt;
@@ -79,6 +84,84 @@ std::optional<ApiError> read_issue_body(const json& body, IssueInput& in, json& 
   return read_key_source(body, in, csr_text);
 }
 
+
+namespace {
+
+constexpr std::chrono::hours kDefaultTokenTtl{24 * 30};
+constexpr std::chrono::hours kMaxTokenTtl{24 * 365};
+constexpr std::size_t kMaxServiceName = 200;
+constexpr std::size_t kMaxDescription = 500;
+
+bool valid_service_name(const std::string& name) {
+  return !name.empty() && name.size() <= kMaxServiceName &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+         });
+}
+
+bool has_own_grants(const Roles& roles, const std::string& role) {
+  const auto& grants = roles.all().at(role).permissions;
+  return std::any_of(grants.begin(), grants.end(), [](const std::string& g) { return g.size() > 4 && g.substr(g.size() - 4) == "_own"; });
+}
+
+std::optional<ApiError> read_token_roles(const nlohmann::json& body, const Roles& roles,
+                                         const std::vector<std::string>& caller_roles, TokenSpec& spec) {
+  const auto shape = ApiError{"invalid_request", "roles must be a non-empty list of role names"};
+  if (!body.contains("roles") || !body.at("roles").is_array() || body.at("roles").empty()) return shape;
+  for (const auto& role : body.at("roles")) {
+    if (!role.is_string()) return shape;
+    const std::string name = role.get<std::string>();
+    if (!roles.exists(name)) return ApiError{"unknown_role", "no role " + name.substr(0, 64)};
+    if (!roles.within(caller_roles, name))
+      return ApiError{"permission_denied", "role " + name + " grants more than the caller holds"};
+    spec.roles.push_back(name);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ApiError> read_token_body(const nlohmann::json& body, const Roles& roles,
+                                        const std::vector<std::string>& caller_roles, TokenSpec& spec) {
+  if (!body.is_object()) return ApiError{"invalid_request", "the body must be a JSON object"};
+  for (const auto& [name, value] : body.items()) {
+    if (name == "roles" || name == "allowed_networks") continue;
+    if (name != "tenant" && name != "ttl" && name != "service" && name != "description")
+      return ApiError{"invalid_request", "a token takes tenant, roles, ttl, service, description and allowed_networks"};
+    if (!value.is_string()) return ApiError{"invalid_request", name + " must be a string"};
+  }
+  if (auto e = read_token_roles(body, roles, caller_roles, spec)) return e;
+  std::chrono::milliseconds ttl = kDefaultTokenTtl;
+  if (body.contains("ttl")) {
+    const auto parsed = parse_duration(body.at("ttl").get<std::string>());
+    if (!parsed || parsed->count() <= 0 || *parsed > kMaxTokenTtl)
+      return ApiError{"invalid_request", "ttl must be a duration up to 365d, such as 24h or 90d"};
+    ttl = *parsed;
+  }
+  spec.expires_at = Clock::now() + ttl;
+  spec.service = body.value("service", "");
+  if (!spec.service.empty() && !valid_service_name(spec.service))
+    return ApiError{"invalid_request", "service must be 1-200 letters, digits, '.', '-' or '_'"};
+  for (const auto& role : spec.roles)
+    if (spec.service.empty() && has_own_grants(roles, role))
+      return ApiError{"invalid_request", "role " + role + " acts on its own service's objects: name the service"};
+  spec.description = body.value("description", "");
+  if (spec.description.size() > kMaxDescription) return ApiError{"invalid_request", "description is over 500 characters"};
+  std::vector<std::string> networks;
+  if (auto e = read_strings(body, "allowed_networks", networks, "")) return e;
+  auto canonical = canonical_networks(networks);
+  if (!canonical) return ApiError{"invalid_request", "allowed_networks: " + canonical.error().message};
+  spec.networks = std::move(canonical).value();
+  return std::nullopt;
+}
+
+std::optional<ApiError> read_limit(const std::string& l, int& limit) {
+  if (l.empty()) return std::nullopt;
+  if (l.size() > 4 || l.find_first_not_of("0123456789") != std::string::npos || std::stoi(l) < 1 || std::stoi(l) > 1000)
+    return ApiError{"invalid_request", "limit must be a number from 1 to 1000"};
+  limit = std::stoi(l);
+  return std::nullopt;
+}
 
 std::optional<ApiError> read_revoke_body(const std::string& text, std::string& reason, bool& all_with_same_key) {
   const json body = json::parse(text.empty() ? "{}" : text, nullptr, false);

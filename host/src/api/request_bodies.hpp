@@ -1,4 +1,4 @@
-// The JSON bodies of the certificate API, read into the host's types.
+// The JSON bodies (and paging parameters) of the API, read into the host's types.
 // Every refusal is an ApiError naming the field; no input throws. Kept
 // apart from the handlers so the fuzz targets (tests/fuzz) reach them.
 #pragma once
@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/permissions.hpp"
+#include "auth/tokens.hpp"
 #include "http/errors.hpp"
 #include "pipeline/policy.hpp"
 
@@ -22,5 +24,15 @@ std::optional<ApiError> read_key_source(const nlohmann::json& body, IssueInput& 
 // POST /v1/certificates/{id}/revoke: {"reason", "all_with_same_key"}; an
 // empty body means reason unspecified.
 std::optional<ApiError> read_revoke_body(const std::string& text, std::string& reason, bool& all_with_same_key);
+
+// POST /v1/tokens: {"roles", "ttl", "service", "description",
+// "allowed_networks"} ("tenant" is the handler's). Roles must exist and be
+// `within` the caller's own (else permission_denied); a role with `_own`
+// grants needs a service.
+std::optional<ApiError> read_token_body(const nlohmann::json& body, const Roles& roles,
+                                        const std::vector<std::string>& caller_roles, TokenSpec& spec);
+
+// ?limit=1..1000 (absent: `limit` stays as given).
+std::optional<ApiError> read_limit(const std::string& text, int& limit);
 
 }  // namespace signet::host

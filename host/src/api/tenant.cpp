@@ -5,15 +5,18 @@
 namespace signet::host {
 
 Result<std::string> acting_tenant(const RequestContext& context, Database& db) {
+  return acting_tenant(context, db, context.query_value("tenant"));
+}
+
+Result<std::string> acting_tenant(const RequestContext& context, Database& db, const std::string& named) {
   const Principal& p = *context.principal;
-  const auto named = context.query.find("tenant");
-  if (named == context.query.end() || named->second == p.tenant) return p.tenant_id;
+  if (named.empty() || named == p.tenant) return p.tenant_id;
   // Only a super admin may act in another tenant; to anyone else the other
   // tenant does not exist.
-  if (!p.has_role(kSuperAdminRole)) return make_error(ErrorCode::not_found, "no tenant " + named->second);
-  auto tenant = find_tenant_by_slug(db, named->second);
+  if (!p.has_role(kSuperAdminRole)) return make_error(ErrorCode::not_found, "no tenant " + named);
+  auto tenant = find_tenant_by_slug(db, named);
   if (!tenant) return std::move(tenant).error();
-  if (!tenant.value()) return make_error(ErrorCode::not_found, "no tenant " + named->second);
+  if (!tenant.value()) return make_error(ErrorCode::not_found, "no tenant " + named);
   return tenant.value()->id;
 }
 

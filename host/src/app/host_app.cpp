@@ -28,7 +28,7 @@ Authenticator bearer_authenticator(Database& db, signet::Logger& log) {
     const auto header = context.message[http::field::authorization];
     const std::string value(header.data(), header.size());
     if (value.rfind("Bearer ", 0) != 0) return ApiError{"unauthenticated", "missing bearer token"};
-    auto principal = TokenStore(db, cache.get()).authenticate(value.substr(7));
+    auto principal = TokenStore(db, cache.get()).authenticate(value.substr(7), context.remote);
     if (!principal) {
       if (principal.error().code == ErrorCode::unauthenticated) return ApiError{"unauthenticated", principal.error().message};
       log.error("cannot check a token", {{"request_id", context.request_id}, {"error", principal.error().message}});
@@ -148,7 +148,7 @@ int serve(const Config& config, const ServeOptions& options) {
   auto roles = std::make_shared<Roles>(Roles::builtin());
   for (const auto& role : config.roles) (void)roles->add(role);  // checked when the config was read
   Router router(bearer_authenticator(*db.value(), services.logger()), role_authorizer(roles));
-  const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry(), services.logger()};
+  const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry(), services.logger(), *roles};
   add_operations_routes(router, deps);
   add_certificate_routes(router, deps);
   add_certificate_read_routes(router, deps);
@@ -156,6 +156,8 @@ int serve(const Config& config, const ServeOptions& options) {
   add_revocation_routes(router, deps);
   add_request_routes(router, deps);
   add_pki_routes(router, deps);
+  add_tenant_routes(router, deps);
+  add_token_routes(router, deps);
 
   auto access_log = services.shared_json_logger()->with_component("access");
   HttpServer server(config.server, tls.value(), router, handlers, *access_log, services.metrics());

@@ -14,7 +14,7 @@ Result<IssuedToken> bootstrap_admin_token(Database& db, const std::string& out_p
   if (!exists) return std::move(exists).error();
   if (exists.value() && !force)
     return make_error(ErrorCode::conflict, "a pki_super_admin token exists already (use --force to add another)");
-  auto issued = tokens.issue({tenant->id, {kSuperAdminRole}, "", "bootstrap", std::nullopt});
+  auto issued = tokens.issue({tenant->id, {kSuperAdminRole}, "", "bootstrap", std::nullopt, {}});
   if (!issued) return issued;
   if (auto written = fsutil::write_file_atomically(out_path, issued->token + "\n", 0600); !written) return std::move(written).error();
   return issued;

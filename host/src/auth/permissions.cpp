@@ -69,6 +69,35 @@ Result<void> Roles::add(RoleDefinition role) {
   return {};
 }
 
+bool Roles::holds(const std::vector<std::string>& names, const std::string& grant) const {
+  for (const auto& name : names) {
+    const auto role = roles_.find(name);
+    if (role == roles_.end()) continue;
+    const auto& grants = role->second.permissions;
+    if (std::find(grants.begin(), grants.end(), grant) != grants.end()) return true;
+  }
+  return false;
+}
+
+bool Roles::within(const std::vector<std::string>& caller, const std::string& name) const {
+  const auto role = roles_.find(name);
+  if (role == roles_.end()) return false;
+  for (const auto& grant : role->second.permissions) {
+    const std::size_t colon = grant.find(':');
+    const std::string action = grant.substr(colon + 1);
+    // A wildcard is covered only by a wildcard: "cert:*" also grants actions added later.
+    if (action == "*") {
+      if (!holds(caller, grant)) return false;
+      continue;
+    }
+    const bool own = ends_with(action, kOwnSuffix);
+    const std::string permission = grant.substr(0, colon + 1) + (own ? action.substr(0, action.size() - kOwnSuffix.size()) : action);
+    const Access needed = own ? Access::own : Access::all;
+    if (access(caller, permission) < needed) return false;
+  }
+  return true;
+}
+
 Access Roles::access(const std::vector<std::string>& names, std::string_view permission) const {
   Access widest = Access::none;
   for (const auto& name : names) {

@@ -37,7 +37,15 @@ class Roles {
   // Unknown roles grant nothing.
   Access access(const std::vector<std::string>& roles, std::string_view permission) const;
 
+  // Whether holders of `caller` roles already have every grant of `role`,
+  // so handing it out (a token, a login role) gives nobody more than the
+  // giver has. False for an unknown role.
+  bool within(const std::vector<std::string>& caller, const std::string& role) const;
+
  private:
+  // Whether one of the roles lists exactly this grant.
+  bool holds(const std::vector<std::string>& roles, const std::string& grant) const;
+
   std::map<std::string, RoleDefinition> roles_;
 };
 

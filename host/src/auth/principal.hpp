@@ -14,6 +14,7 @@ struct Principal {
   std::vector<std::string> roles;
   std::string service;     // for _own permissions; may be empty
   std::string auth;        // "token", "mtls"
+  std::vector<std::string> networks;  // canonical CIDRs the token may be used from; empty: anywhere
 
   bool has_role(const std::string& role) const {
     return std::find(roles.begin(), roles.end(), role) != roles.end();

@@ -24,6 +24,15 @@ struct TokenSpec {
   std::string service;
   std::string description;
   std::optional<TimePoint> expires_at;
+  std::vector<std::string> networks;  // canonical CIDRs (util/networks.hpp); empty: anywhere
+};
+
+// A token as listed: everything but the secret.
+struct TokenInfo {
+  std::string id, tenant_id, service, description;
+  std::vector<std::string> roles, networks;
+  TimePoint created_at{};
+  std::optional<TimePoint> expires_at, revoked_at;
 };
 
 class TokenStore {
@@ -31,10 +40,17 @@ class TokenStore {
   // With a cache, authenticate() answers from it when it can.
   explicit TokenStore(Database& db, TokenCache* cache = nullptr) : db_(db), cache_(cache) {}
 
-  Result<IssuedToken> issue(const TokenSpec& spec);
-  // Error{unauthenticated} for unknown, expired or revoked tokens, with a
-  // message that does not say which.
-  Result<Principal> authenticate(const std::string& token);
+  // `also` runs in the same transaction (the audit record), with the new id.
+  using Also = std::function<void(soci::session&, const std::string& id)>;
+  Result<IssuedToken> issue(const TokenSpec& spec, const Also& also = {});
+  // Error{unauthenticated} for unknown, expired or revoked tokens, and for
+  // a token used from outside its networks, with a message that does not
+  // say which. `remote` is the peer's address.
+  Result<Principal> authenticate(const std::string& token, const std::string& remote);
+  // The tenant's tokens, newest first, `limit` from after `cursor` (an id).
+  Result<std::vector<TokenInfo>> list(const std::string& tenant_id, int limit, const std::string& cursor);
+  // False when the tenant has no such token; revoking twice is fine.
+  Result<bool> revoke(const std::string& tenant_id, const std::string& id, const Also& also = {});
   Result<bool> super_admin_exists();
 
  private:

@@ -131,6 +131,11 @@ const std::vector<Migration> kMigrations = {
          "CREATE INDEX certificates_tenant_service ON certificates (tenant_id, service, created_at, id) "
          "WHERE service IS NOT NULL",
      }},
+    {6, "tokens bound to source networks",
+     {
+         "ALTER TABLE tokens ADD COLUMN allowed_networks TEXT",  // comma-separated canonical CIDRs
+         "CREATE INDEX tokens_tenant ON tokens (tenant_id, id)",
+     }},
 };
 
 void ensure_version_table(soci::session& s) {

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace signet::host {
 
@@ -11,6 +12,10 @@ namespace signet::host {
 char ascii_lower(char c);
 std::string ascii_lowercase(std::string_view text);
 bool equals_ignoring_ascii_case(std::string_view a, std::string_view b);
+
+// "a,b,c" <-> {"a", "b", "c"}; splitting drops empty items.
+std::string join(const std::vector<std::string>& items, char separator);
+std::vector<std::string> split(std::string_view text, char separator);
 
 // RFC 1035 §2.3.1 preferred name syntax as relaxed by RFC 1123 §2.1; labels
 // of 1-63 LDH characters, 253 in all. Expects lower case. An all-numeric

@@ -94,3 +94,27 @@ TEST(Router, RefusesARouteThatIsNeitherOpenNorGuarded) {
 
 }  // namespace
 }  // namespace signet::host
+
+namespace signet::host {
+namespace {
+
+TEST(Roles, NobodyHandsOutMoreThanTheyHold) {
+  Roles roles = Roles::builtin();
+  ASSERT_TRUE(roles.add({"reader", "", {"cert:read"}}));
+  ASSERT_TRUE(roles.add({"cert_all", "", {"cert:*"}}));
+  EXPECT_TRUE(roles.within({"pki_super_admin"}, "pki_admin"));
+  EXPECT_TRUE(roles.within({"pki_super_admin"}, "pki_super_admin"));
+  EXPECT_FALSE(roles.within({"pki_admin"}, "pki_super_admin"));  // tenant:* is not the admin's to give
+  EXPECT_TRUE(roles.within({"pki_admin"}, "pki_admin"));
+  EXPECT_TRUE(roles.within({"pki_admin"}, "service_account"));
+  EXPECT_TRUE(roles.within({"pki_admin"}, "cert_manager"));
+  EXPECT_TRUE(roles.within({"cert_manager"}, "reader"));
+  EXPECT_TRUE(roles.within({"cert_manager"}, "service_account"));  // every _own grant is covered by a full one
+  EXPECT_FALSE(roles.within({"cert_manager"}, "cert_all"));  // a wildcard needs a wildcard
+  EXPECT_TRUE(roles.within({"pki_admin"}, "cert_all"));
+  EXPECT_FALSE(roles.within({"service_account"}, "reader"));  // own is less than all
+  EXPECT_FALSE(roles.within({"pki_super_admin"}, "no_such_role"));
+}
+
+}  // namespace
+}  // namespace signet::host

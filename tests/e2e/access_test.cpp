@@ -1,0 +1,177 @@
+// Identity and access through the real binary: tenants, tokens with roles,
+// services and source networks, and what each caller may see and do.
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "e2e_helpers.hpp"
+
+namespace signet::test {
+namespace {
+
+using nlohmann::json;
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+class Access : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    host_ = new SignetProcess({"serve", "--dev", "--data-dir", dir_->file("dev"), "--listen", "127.0.0.1:0"},
+                              dir_->file("dev.log"));
+    ASSERT_TRUE(host_->started()) << host_->log();
+    admin_ = trimmed(read_file(dir_->file("dev/admin-token")));
+  }
+  static void TearDownTestSuite() {
+    delete host_;
+    delete dir_;
+  }
+
+  struct Answer {
+    int status = 0;
+    json body;
+  };
+  static Answer call(const std::string& method, const std::string& path, const std::string& token,
+                     const json& body = nullptr) {
+    auto r = http(method, host_->url() + path, body.is_null() ? "" : body.dump(), token, dir_->file("dev/ca.pem"));
+    EXPECT_TRUE(r) << (r ? "" : r.error().message);
+    if (!r) return {};
+    return {r.value().status, r.value().body.empty() ? json() : json_of(r.value())};
+  }
+  static std::string error_code(const Answer& a) { return a.body.value("error", json::object()).value("code", ""); }
+
+  static std::string token(const json& spec) {
+    const Answer made = call("POST", "/v1/tokens", admin_, spec);
+    EXPECT_EQ(made.status, 201) << made.body;
+    return made.body.value("token", "");
+  }
+  static std::string issue(const std::string& token_value, const std::string& name, int expected = 201) {
+    const Answer a = call("POST", "/v1/certificates", token_value,
+                          {{"common_name", name}, {"sans", {{"dns", {name}}}}, {"key", {{"type", "ecdsa"}}}});
+    EXPECT_EQ(a.status, expected) << a.body;
+    return a.body.value("id", "");
+  }
+
+  static TempDir* dir_;
+  static SignetProcess* host_;
+  static std::string admin_;
+};
+TempDir* Access::dir_ = nullptr;
+SignetProcess* Access::host_ = nullptr;
+std::string Access::admin_;
+
+TEST_F(Access, SuperAdminsManageTenants) {
+  EXPECT_EQ(call("POST", "/v1/tenants", admin_, {{"slug", "shop"}, {"name", "Shop"}}).status, 201);
+  const Answer again = call("POST", "/v1/tenants", admin_, {{"slug", "shop"}, {"name", "Shop"}});
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(error_code(again), "conflict");
+  for (const char* bad : {"Shop", "-shop", "sh op", "../etc", ""})
+    EXPECT_EQ(error_code(call("POST", "/v1/tenants", admin_, {{"slug", bad}})), "invalid_request") << bad;
+  const Answer list = call("GET", "/v1/tenants", admin_);
+  ASSERT_EQ(list.status, 200);
+  std::vector<std::string> slugs;
+  for (const auto& t : list.body["items"]) slugs.push_back(t["slug"]);
+  EXPECT_NE(std::find(slugs.begin(), slugs.end(), "shop"), slugs.end());
+  EXPECT_NE(std::find(slugs.begin(), slugs.end(), "default"), slugs.end());
+
+  const std::string tenant_admin = token({{"tenant", "shop"}, {"roles", {"pki_admin"}}, {"ttl", "1h"}});
+  const Answer refused = call("POST", "/v1/tenants", tenant_admin, {{"slug", "other"}});
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_EQ(error_code(refused), "permission_denied");
+  EXPECT_NE(refused.body.dump().find("tenant:create"), std::string::npos);
+}
+
+TEST_F(Access, ServiceAccountsSeeOnlyTheirOwnServicesCertificates) {
+  ASSERT_EQ(call("POST", "/v1/tenants", admin_, {{"slug", "pay"}, {"name", "Payments"}}).status, 201);
+  const std::string checkout = token({{"tenant", "pay"}, {"roles", {"service_account"}}, {"service", "checkout"}});
+  const std::string billing = token({{"tenant", "pay"}, {"roles", {"service_account"}}, {"service", "billing"}});
+  const std::string own = issue(checkout, "checkout.test");
+  ASSERT_FALSE(own.empty());
+
+  EXPECT_EQ(call("GET", "/v1/certificates/" + own, checkout).status, 200);
+  EXPECT_EQ(call("GET", "/v1/certificates/" + own + "/bundle", checkout).status, 200);
+  EXPECT_EQ(call("GET", "/v1/certificates/" + own, billing).status, 404);
+  EXPECT_EQ(call("GET", "/v1/certificates/" + own + "/bundle", billing).status, 404);
+  EXPECT_EQ(call("POST", "/v1/certificates/" + own + "/renew", billing).status, 404);
+  EXPECT_EQ(call("GET", "/v1/certificates", billing).body["items"].size(), 0u);
+  EXPECT_EQ(call("GET", "/v1/certificates?service=checkout", billing).body["items"].size(), 0u);
+  const Answer mine = call("GET", "/v1/certificates", checkout);
+  ASSERT_EQ(mine.body["items"].size(), 1u);
+  EXPECT_EQ(mine.body["items"][0]["id"], own);
+
+  // Renewal keeps the owner; revocation and naming another service are not a service's to do.
+  const Answer renewed = call("POST", "/v1/certificates/" + own + "/renew", checkout);
+  EXPECT_EQ(renewed.status, 201) << renewed.body;
+  EXPECT_EQ(call("GET", "/v1/certificates/" + renewed.body.value("id", "x"), checkout).status, 200);
+  EXPECT_EQ(error_code(call("POST", "/v1/certificates/" + own + "/revoke", checkout, json::object())), "permission_denied");
+  const Answer other = call("POST", "/v1/certificates", checkout,
+                            {{"common_name", "x.test"}, {"service", "billing"}, {"key", {{"type", "ecdsa"}}}});
+  EXPECT_EQ(other.status, 403);
+  EXPECT_EQ(error_code(call("POST", "/v1/tokens", checkout, {{"roles", {"service_account"}}, {"service", "x"}})),
+            "permission_denied");
+
+  // Another tenant's certificate does not exist, even for its super admin acting at home.
+  EXPECT_EQ(call("GET", "/v1/certificates/" + own, admin_).status, 404);
+  EXPECT_EQ(call("GET", "/v1/certificates/" + own + "?tenant=pay", admin_).status, 200);
+}
+
+TEST_F(Access, TokensAreShownOnceBoundedAndRevocable) {
+  const Answer made = call("POST", "/v1/tokens", admin_,
+                           {{"roles", {"auditor"}}, {"ttl", "2h"}, {"description", "quarterly review"}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string secret = made.body.value("token", "");
+  const std::string id = made.body.value("id", "");
+  EXPECT_EQ(secret.rfind("sgt_", 0), 0u);
+
+  const Answer listed = call("GET", "/v1/tokens", admin_);
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body.dump().find(secret), std::string::npos);  // never shown again
+  bool found = false;
+  for (const auto& t : listed.body["items"]) found = found || (t["id"] == id && !t.contains("token"));
+  EXPECT_TRUE(found);
+
+  // An auditor reads certificates but never receives a private key.
+  const std::string cert = issue(admin_, "audited.test");
+  EXPECT_EQ(call("GET", "/v1/certificates/" + cert, secret).status, 200);
+  EXPECT_EQ(error_code(call("GET", "/v1/certificates/" + cert + "/bundle", secret)), "permission_denied");
+  EXPECT_EQ(error_code(call("POST", "/v1/certificates", secret, json::object())), "permission_denied");
+
+  EXPECT_EQ(call("DELETE", "/v1/tokens/" + id, admin_).status, 204);
+  EXPECT_EQ(call("DELETE", "/v1/tokens/" + id, admin_).status, 204);  // twice is fine
+  EXPECT_EQ(call("DELETE", "/v1/tokens/tok_nope", admin_).status, 404);
+  int status = 200;  // a host may answer from its one-second token cache
+  for (int i = 0; i < 30 && status != 401; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = call("GET", "/v1/certificates/" + cert, secret).status;
+  }
+  EXPECT_EQ(status, 401);
+}
+
+TEST_F(Access, TokensCannotGrantMoreThanTheirCreatorHolds) {
+  ASSERT_EQ(call("POST", "/v1/tenants", admin_, {{"slug", "ops"}, {"name", "Ops"}}).status, 201);
+  const std::string ops_admin = token({{"tenant", "ops"}, {"roles", {"pki_admin"}}});
+  EXPECT_EQ(error_code(call("POST", "/v1/tokens", ops_admin, {{"roles", {"pki_super_admin"}}})), "permission_denied");
+  EXPECT_EQ(call("POST", "/v1/tokens", ops_admin, {{"roles", {"cert_manager"}}}).status, 201);
+  EXPECT_EQ(error_code(call("POST", "/v1/tokens", ops_admin, {{"roles", {"service_account"}}})), "invalid_request");
+  EXPECT_EQ(error_code(call("POST", "/v1/tokens", ops_admin, {{"roles", {"no_such_role"}}})), "unknown_role");
+  EXPECT_EQ(error_code(call("POST", "/v1/tokens", ops_admin, {{"roles", json::array()}})), "invalid_request");
+  EXPECT_EQ(error_code(call("POST", "/v1/tokens", ops_admin, {{"roles", {"auditor"}}, {"ttl", "9999d"}})), "invalid_request");
+  // A tenant admin cannot reach into another tenant: to it, the tenant does not exist.
+  EXPECT_EQ(call("POST", "/v1/tokens", ops_admin, {{"tenant", "pay"}, {"roles", {"auditor"}}}).status, 404);
+  EXPECT_EQ(call("GET", "/v1/tokens?tenant=default", ops_admin).status, 404);
+}
+
+TEST_F(Access, TokensBoundToNetworksWorkOnlyFromThere) {
+  const std::string elsewhere = token({{"roles", {"auditor"}}, {"allowed_networks", {"10.0.0.0/8"}}});
+  const std::string here = token({{"roles", {"auditor"}}, {"allowed_networks", {"127.0.0.0/8", "::1"}}});
+  EXPECT_EQ(call("GET", "/v1/certificates", elsewhere).status, 401);
+  EXPECT_EQ(call("GET", "/v1/certificates", here).status, 200);
+  EXPECT_EQ(error_code(call("POST", "/v1/tokens", admin_, {{"roles", {"auditor"}}, {"allowed_networks", {"10.0.0.1/8"}}})),
+            "invalid_request");
+}
+
+}  // namespace
+}  // namespace signet::test
