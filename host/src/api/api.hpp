@@ -39,6 +39,9 @@ void add_token_routes(Router& router, ApiDependencies deps);        // /v1/token
 // is as absent as a missing one: not_found, never forbidden.
 std::variant<CertificateRow, ApiError> certificate_in_tenant(const RequestContext& context, const ApiDependencies& deps);
 
+// Who called and from where, kept in a request's state for its audit record.
+nlohmann::json caller_state(const RequestContext& context);
+
 // The tenant a call acts in: the caller's own, or for a super admin the one
 // named by ?tenant=slug.
 Result<std::string> acting_tenant(const RequestContext& context, Database& db);

@@ -66,7 +66,7 @@ HttpResponseMessage run_request(RequestContext& context, const ApiDependencies& 
   q.operation = operation;
   q.principal = context.principal->id;
   q.input = to_json(persisted_input(accepted, *profile));
-  q.state = {{"certificate_id", new_id("crt")}, {"policy_epoch", policy_epoch()}};
+  q.state = {{"certificate_id", new_id("crt")}, {"policy_epoch", policy_epoch()}, {"caller", caller_state(context)}};
   auto ran = deps.runner.submit(std::move(q), deps.config.runner.sync_wait);
   if (!ran) return error_response(api_error(ran.error()), context.request_id);
   const RequestRecord& done = ran.value();

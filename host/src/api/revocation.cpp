@@ -60,6 +60,7 @@ HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps)
   q.operation = "revoke";
   q.principal = context.principal->id;
   q.input = to_json(input);
+  q.state = {{"caller", caller_state(context)}};
   auto ran = deps.runner.submit(std::move(q), deps.config.runner.sync_wait);
   if (!ran) return error_response(api_error(ran.error()), context.request_id);
   const RequestRecord& done = ran.value();

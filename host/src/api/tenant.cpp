@@ -4,6 +4,10 @@
 
 namespace signet::host {
 
+nlohmann::json caller_state(const RequestContext& context) {
+  return {{"auth", context.principal ? context.principal->auth : ""}, {"source", context.remote}};
+}
+
 Result<std::string> acting_tenant(const RequestContext& context, Database& db) {
   return acting_tenant(context, db, context.query_value("tenant"));
 }

@@ -35,7 +35,8 @@ HttpResponseMessage create(RequestContext& context, const ApiDependencies& deps)
   if (name.empty() || name.size() > kMaxTenantName)
     return error_response({"invalid_request", "name must be 1-200 characters"}, context.request_id);
   auto created = create_tenant(deps.db, slug, name, [&](soci::session& s, const Tenant& t) {
-    append_audit(s, {t.id, context.principal->id, "tenant.create", t.id, "success", context.request_id, {{"slug", slug}}});
+    append_audit(s, {t.id, context.principal->id, context.principal->auth, context.remote, "tenant.create", t.id, "success",
+                     context.request_id, {{"slug", slug}}});
   });
   if (!created) return error_response(api_error(created.error()), context.request_id);
   return json_response(http::status::created, tenant_view(created.value()));

@@ -33,7 +33,7 @@ HttpResponseMessage create(RequestContext& context, const ApiDependencies& deps)
   if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
   spec.tenant_id = tenant.value();
   auto issued = TokenStore(deps.db).issue(spec, [&](soci::session& s, const std::string& id) {
-    append_audit(s, {spec.tenant_id, caller.id, "token.create", id, "success", context.request_id,
+    append_audit(s, {spec.tenant_id, caller.id, caller.auth, context.remote, "token.create", id, "success", context.request_id,
                      {{"roles", spec.roles}, {"service", spec.service}}});
   });
   if (!issued) return error_response(api_error(issued.error()), context.request_id);
@@ -62,7 +62,8 @@ HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps)
   if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
   const std::string id = context.param("id");
   auto revoked = TokenStore(deps.db).revoke(tenant.value(), id, [&](soci::session& s, const std::string&) {
-    append_audit(s, {tenant.value(), context.principal->id, "token.revoke", id, "success", context.request_id, json::object()});
+    append_audit(s, {tenant.value(), context.principal->id, context.principal->auth, context.remote, "token.revoke", id,
+                     "success", context.request_id, json::object()});
   });
   if (!revoked) return error_response(api_error(revoked.error()), context.request_id);
   if (!revoked.value()) return error_response({"not_found", "no token " + id.substr(0, 64)}, context.request_id);

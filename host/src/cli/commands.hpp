@@ -34,5 +34,6 @@ int command_plugins(int argc, char** argv);
 int command_token(int argc, char** argv);
 int command_ca(int argc, char** argv);
 int command_cert(int argc, char** argv);  // talks to a running host
+int command_audit(int argc, char** argv);
 
 }  // namespace signet::host

@@ -18,6 +18,8 @@ constexpr const char* kUsage = R"(usage: signet <command> [options]
                                       print the plugins found, with kind and versions
   token bootstrap (--config FILE | --data-dir D) --out FILE [--force]
                                       write the first pki_super_admin token
+  audit verify (--config FILE | --data-dir D)
+                                      recompute the audit log's hash chain; name the first broken record
   ca init (--config FILE | --data-dir D) [--ca NAME]
                                       create the root and issuing CA of each managed CA
   ca import (--config FILE | --data-dir D) --ca NAME --chain FILE --key FILE
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
   if (command == "token") return command_token(argc, argv);
   if (command == "ca") return command_ca(argc, argv);
   if (command == "cert") return command_cert(argc, argv);
+  if (command == "audit") return command_audit(argc, argv);
   if (command == "version") {
     std::cout << "signet 0.1.0 (SDK " << SIGNET_SDK_MAJOR << "." << SIGNET_SDK_MINOR << ", build key "
               << SIGNET_BUILD_KEY << ")\n";

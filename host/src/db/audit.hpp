@@ -1,4 +1,4 @@
-// Appends to the audit log. (Issue 4 chains the records by hash.)
+// Appends to the audit log, chained by hash (db/audit_chain.hpp).
 #pragma once
 
 #include <string>
@@ -11,7 +11,9 @@ namespace signet::host {
 
 struct AuditRecord {
   std::string tenant_id;
-  std::string principal;
+  std::string principal;   // a token id, a certificate identity, "" when unauthenticated
+  std::string auth;        // "token", "mtls", "approle", "" when unauthenticated
+  std::string source;      // the caller's address
   std::string action;      // "certificate.issue"
   std::string object;      // "crt_..."
   std::string outcome;     // "success", "failure", "denied"

@@ -2,7 +2,10 @@
 // SQLite and PostgreSQL. Never edit a released migration; add a new one.
 // Times are BIGINT milliseconds since the Unix epoch; every table holding
 // tenant data has tenant_id.
+#include <map>
 #include <vector>
+
+#include "db/audit_chain.hpp"
 
 #include "db/database.hpp"
 #include "util/time.hpp"
@@ -136,6 +139,20 @@ const std::vector<Migration> kMigrations = {
          "ALTER TABLE tokens ADD COLUMN allowed_networks TEXT",  // comma-separated canonical CIDRs
          "CREATE INDEX tokens_tenant ON tokens (tenant_id, id)",
      }},
+    {7, "audit hash chain",
+     {
+         "ALTER TABLE audit_log ADD COLUMN auth VARCHAR(16)",
+         "ALTER TABLE audit_log ADD COLUMN source VARCHAR(64)",
+         "ALTER TABLE audit_log ADD COLUMN prev_hash VARCHAR(64)",
+         "ALTER TABLE audit_log ADD COLUMN hash VARCHAR(64)",
+         "CREATE INDEX audit_tenant_seq ON audit_log (tenant_id, seq)",
+     }},
+};
+
+// Steps that SQL alone cannot do, run after a migration's statements in
+// the same transaction.
+const std::map<int, void (*)(soci::session&)> kMigrationCode = {
+    {7, &chain_existing_audit},  // hashes need SHA-256
 };
 
 void ensure_version_table(soci::session& s) {
@@ -165,6 +182,7 @@ Result<void> Database::migrate() {
         s << "SELECT COUNT(*) FROM schema_migrations WHERE version = :v", soci::use(m.version), soci::into(done);
         if (done) return;
         for (const char* sql : m.statements) s << sql;
+        if (const auto code = kMigrationCode.find(m.version); code != kMigrationCode.end()) code->second(s);
         const long long now = to_unix_ms(Clock::now());
         const std::string name = m.name;
         s << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",

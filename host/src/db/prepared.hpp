@@ -44,6 +44,9 @@ class SqlParam {
   long long number_ = 0;
 };
 
+// What a statement's first result column is bound to.
+enum class ResultKind { none, number, text };
+
 // A connection's prepared statements, keyed by their SQL text.
 class StatementCache {
  public:
@@ -58,7 +61,7 @@ class StatementCache {
   class Active;
 
   struct Entry;
-  Entry& entry(const std::string& sql, const std::vector<SqlParam>& params);
+  Entry& entry(const std::string& sql, const std::vector<SqlParam>& params, ResultKind kind);
   void forget(const std::string& sql);
 
  private:
@@ -85,5 +88,7 @@ long long execute(soci::session& s, const std::string& sql, const std::vector<Sq
 // The first column of the first row as a number (COUNT, MAX …); nullopt when
 // there is no row or the value is NULL.
 std::optional<long long> query_number(soci::session& s, const std::string& sql, const std::vector<SqlParam>& params);
+// The same for a text column.
+std::optional<std::string> query_text(soci::session& s, const std::string& sql, const std::vector<SqlParam>& params);
 
 }  // namespace signet::host

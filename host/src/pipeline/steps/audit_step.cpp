@@ -16,7 +16,9 @@ class AuditStep final : public Step {
       detail["reason"] = q.state.value("reason", "");
       detail["certificates"] = q.state.value("revoked", nlohmann::json::array());
     }
-    AuditRecord record{q.tenant_id, q.principal, "certificate." + q.operation, q.certificate_id, "success", q.id, detail};
+    const nlohmann::json caller = q.state.value("caller", nlohmann::json::object());
+    AuditRecord record{q.tenant_id, q.principal, caller.value("auth", ""), caller.value("source", ""),
+                       "certificate." + q.operation, q.certificate_id, "success", q.id, detail};
     // Written with the request's final save: the outcome and its record
     // become durable together or not at all.
     return StepOutcome::done_with([record](soci::session& s) { append_audit(s, record); });

@@ -1,0 +1,79 @@
+#include "db/audit_chain.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "util/ids.hpp"
+
+namespace signet::host {
+namespace {
+
+constexpr const char* kSelectAll =
+    "SELECT seq, tenant_id, time, principal, auth, source, action, object, outcome, request_id, detail, "
+    "prev_hash, hash FROM audit_log ORDER BY seq";
+
+std::string text_at(const soci::row& r, std::size_t i) {
+  return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();
+}
+
+StoredAudit stored_of(const soci::row& r) {
+  return {r.get<long long>(0), r.get<std::string>(1), r.get<long long>(2), r.get<std::string>(3), text_at(r, 4),
+          text_at(r, 5),       r.get<std::string>(6), text_at(r, 7),        r.get<std::string>(8), text_at(r, 9),
+          r.get<std::string>(10), text_at(r, 11), text_at(r, 12)};
+}
+
+}  // namespace
+
+std::string audit_record_hash(const StoredAudit& r) {
+  const nlohmann::json canonical = {
+      {"seq", r.seq},         {"tenant", r.tenant_id},   {"time", r.time},       {"principal", r.principal},
+      {"auth", r.auth},       {"source", r.source},      {"action", r.action},   {"object", r.object},
+      {"outcome", r.outcome}, {"request_id", r.request_id}, {"detail", r.detail}, {"prev_hash", r.prev_hash}};
+  return sha256_hex(canonical.dump());
+}
+
+Result<ChainReport> verify_audit_chain(Database& db) {
+  try {
+    soci::session s(db.pool());
+    soci::rowset<soci::row> rows = (s.prepare << kSelectAll);
+    ChainReport report;
+    std::string expected_prev(kAuditGenesis);
+    long long expected_seq = 1;
+    for (const auto& row : rows) {
+      const StoredAudit r = stored_of(row);
+      auto broken = [&](std::string problem) {
+        report.broken_seq = r.seq;
+        report.problem = std::move(problem);
+      };
+      if (r.seq != expected_seq) broken("records " + std::to_string(expected_seq) + " to " + std::to_string(r.seq - 1) + " are missing");
+      else if (r.prev_hash != expected_prev) broken("it does not follow the record before it (one was deleted, inserted or moved)");
+      else if (audit_record_hash(r) != r.hash) broken("its content does not match its hash (it was modified)");
+      if (report.broken_seq) return report;
+      report.records += 1;
+      report.head_seq = r.seq;
+      report.head_hash = r.hash;
+      expected_prev = r.hash;
+      expected_seq = r.seq + 1;
+    }
+    return report;
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+void chain_existing_audit(soci::session& s) {
+  std::vector<StoredAudit> records;
+  {
+    soci::rowset<soci::row> rows = (s.prepare << kSelectAll);
+    for (const auto& row : rows) records.push_back(stored_of(row));
+  }
+  std::string prev(kAuditGenesis);
+  for (auto& r : records) {
+    r.prev_hash = prev;
+    r.hash = audit_record_hash(r);
+    s << "UPDATE audit_log SET prev_hash = :p, hash = :h WHERE seq = :s", soci::use(r.prev_hash), soci::use(r.hash),
+        soci::use(r.seq);
+    prev = r.hash;
+  }
+}
+
+}  // namespace signet::host

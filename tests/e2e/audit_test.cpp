@@ -1,0 +1,100 @@
+// The audit log's hash chain, checked by `signet audit verify` on a real
+// database file that the sqlite3 CLI then tampers with.
+#include <gtest/gtest.h>
+
+#include "e2e_helpers.hpp"
+
+namespace signet::test {
+namespace {
+
+using nlohmann::json;
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+class AuditChain : public ::testing::Test {
+ protected:
+  // One host run that leaves a few records behind, then stops.
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    SignetProcess host({"serve", "--dev", "--data-dir", dir_->file("dev"), "--listen", "127.0.0.1:0"},
+                       dir_->file("dev.log"));
+    ASSERT_TRUE(host.started()) << host.log();
+    const std::string admin = trimmed(read_file(dir_->file("dev/admin-token")));
+    const std::string ca = dir_->file("dev/ca.pem");
+    std::string first;
+    for (const char* name : {"a.test", "b.test", "c.test"}) {
+      auto r = http("POST", host.url() + "/v1/certificates",
+                    json{{"common_name", name}, {"key", {{"type", "ecdsa"}}}}.dump(), admin, ca);
+      ASSERT_TRUE(r && r.value().status == 201) << (r ? r.value().body : r.error().message);
+      if (first.empty()) first = json_of(r.value()).value("id", "");
+    }
+    auto revoked = http("POST", host.url() + "/v1/certificates/" + first + "/revoke",
+                        json{{"reason", "superseded"}}.dump(), admin, ca);
+    ASSERT_TRUE(revoked && revoked.value().status == 200);
+    auto token = http("POST", host.url() + "/v1/tokens", json{{"roles", {"auditor"}}}.dump(), admin, ca);
+    ASSERT_TRUE(token && token.value().status == 201);
+    ASSERT_EQ(host.stop(), 0);
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  // A copy of the data directory with `sql` applied by the sqlite3 CLI.
+  static std::string tampered(const std::string& name, const std::string& sql) {
+    const std::string copy = dir_->file(name);
+    const auto copied = run_command("cp -r " + dir_->file("dev") + " " + copy);
+    EXPECT_EQ(copied.status, 0) << copied.output;
+    const auto changed = run_command("sqlite3 " + copy + "/signet.db \"" + sql + "\"");
+    EXPECT_EQ(changed.status, 0) << changed.output;
+    return copy;
+  }
+
+  static TempDir* dir_;
+};
+TempDir* AuditChain::dir_ = nullptr;
+
+TEST_F(AuditChain, AnUntouchedLogVerifies) {
+  const SignetRun run = run_signet(*dir_, "audit verify --data-dir " + dir_->file("dev"));
+  EXPECT_EQ(run.status, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("audit log intact: 5 records"), std::string::npos) << run.out;
+  // Every record carries who, how and from where.
+  const auto rows = run_command("sqlite3 " + dir_->file("dev/signet.db") +
+                                " \"SELECT action, auth, source FROM audit_log ORDER BY seq\"");
+  EXPECT_EQ(rows.output, "certificate.issue|token|127.0.0.1\ncertificate.issue|token|127.0.0.1\n"
+                         "certificate.issue|token|127.0.0.1\ncertificate.revoke|token|127.0.0.1\n"
+                         "token.create|token|127.0.0.1\n");
+}
+
+TEST_F(AuditChain, AModifiedRecordIsNamed) {
+  const std::string copy = tampered("modified", "UPDATE audit_log SET outcome = 'failure' WHERE seq = 3");
+  const SignetRun run = run_signet(*dir_, "audit verify --data-dir " + copy);
+  EXPECT_EQ(run.status, 1) << run.out << run.err;
+  EXPECT_NE(run.out.find("broken at record 3: its content does not match its hash"), std::string::npos) << run.out;
+}
+
+TEST_F(AuditChain, ADeletedRecordIsNamed) {
+  const std::string copy = tampered("deleted", "DELETE FROM audit_log WHERE seq = 2");
+  const SignetRun run = run_signet(*dir_, "audit verify --data-dir " + copy);
+  EXPECT_EQ(run.status, 1) << run.out << run.err;
+  EXPECT_NE(run.out.find("broken at record 3: records 2 to 2 are missing"), std::string::npos) << run.out;
+
+  // Closing the gap by renumbering does not hide it.
+  const std::string renumbered =
+      tampered("renumbered", "DELETE FROM audit_log WHERE seq = 2; UPDATE audit_log SET seq = seq - 1 WHERE seq > 2");
+  const SignetRun again = run_signet(*dir_, "audit verify --data-dir " + renumbered);
+  EXPECT_EQ(again.status, 1) << again.out << again.err;
+  EXPECT_NE(again.out.find("broken at record 2: it does not follow the record before it"), std::string::npos) << again.out;
+}
+
+TEST_F(AuditChain, ReorderedRecordsAreNamed) {
+  const std::string copy = tampered("reordered",
+      "UPDATE audit_log SET seq = -1 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; "
+      "UPDATE audit_log SET seq = 3 WHERE seq = -1");
+  const SignetRun run = run_signet(*dir_, "audit verify --data-dir " + copy);
+  EXPECT_EQ(run.status, 1) << run.out << run.err;
+  EXPECT_NE(run.out.find("broken at record 2"), std::string::npos) << run.out;
+}
+
+}  // namespace
+}  // namespace signet::test
