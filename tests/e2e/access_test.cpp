@@ -173,5 +173,48 @@ TEST_F(Access, TokensBoundToNetworksWorkOnlyFromThere) {
             "invalid_request");
 }
 
+TEST_F(Access, ActionsAndRefusalsAreAuditedForTheirTenantsAuditors) {
+  const Answer auditor_made = call("POST", "/v1/tokens", admin_, {{"roles", {"auditor"}}});
+  ASSERT_EQ(auditor_made.status, 201);
+  const std::string auditor = auditor_made.body.value("token", "");
+  const std::string cert = issue(admin_, "audit-trail.test");
+  ASSERT_EQ(call("GET", "/v1/certificates/" + cert + "/bundle", auditor).status, 403);
+
+  const Answer denied = call("GET", "/v1/audit?action=cert:export&outcome=denied&principal=" +
+                                        auditor_made.body.value("id", ""), auditor);
+  ASSERT_EQ(denied.status, 200) << denied.body;
+  ASSERT_EQ(denied.body["items"].size(), 1u) << denied.body;
+  const json& refusal = denied.body["items"][0];
+  EXPECT_EQ(refusal["principal"], auditor_made.body["id"]);
+  EXPECT_EQ(refusal["auth"], "token");
+  EXPECT_EQ(refusal["source"], "127.0.0.1");
+  EXPECT_EQ(refusal["object"], cert);
+  EXPECT_EQ(refusal["detail"]["code"], "permission_denied");
+  EXPECT_EQ(refusal["detail"]["status"], 403);
+  EXPECT_EQ(refusal["hash"].get<std::string>().size(), 64u);
+
+  const Answer issued = call("GET", "/v1/audit?action=certificate.issue&object=" + cert, auditor);
+  ASSERT_EQ(issued.body["items"].size(), 1u);
+  EXPECT_EQ(issued.body["items"][0]["outcome"], "success");
+
+  // Pages follow each other; the chain links each record to the one before it in the whole log.
+  const Answer first = call("GET", "/v1/audit?limit=1", auditor);
+  ASSERT_TRUE(first.body["next_cursor"].is_string());
+  const Answer second = call("GET", "/v1/audit?limit=1&cursor=" + first.body["next_cursor"].get<std::string>(), auditor);
+  ASSERT_EQ(second.body["items"].size(), 1u);
+  EXPECT_GT(second.body["items"][0]["seq"], first.body["items"][0]["seq"]);
+
+  // Another tenant's auditor sees none of it; others may not read the log at all.
+  ASSERT_EQ(call("POST", "/v1/tenants", admin_, {{"slug", "audited-elsewhere"}}).status, 201);
+  const std::string other = token({{"tenant", "audited-elsewhere"}, {"roles", {"auditor"}}});
+  const Answer theirs = call("GET", "/v1/audit", other);
+  ASSERT_EQ(theirs.status, 200);
+  for (const auto& item : theirs.body["items"]) EXPECT_NE(item["object"], cert);
+  const std::string manager = token({{"roles", {"cert_manager"}}});
+  EXPECT_EQ(error_code(call("GET", "/v1/audit", manager)), "permission_denied");
+  EXPECT_EQ(error_code(call("GET", "/v1/audit?since=yesterday", auditor)), "invalid_request");
+  EXPECT_EQ(error_code(call("GET", "/v1/audit?cursor=1;DROP", auditor)), "invalid_request");
+}
+
 }  // namespace
 }  // namespace signet::test

@@ -34,10 +34,14 @@ void add_request_routes(Router& router, ApiDependencies deps);      // /v1/reque
 void add_pki_routes(Router& router, ApiDependencies deps);          // /pki/... (no authentication)
 void add_tenant_routes(Router& router, ApiDependencies deps);       // /v1/tenants
 void add_token_routes(Router& router, ApiDependencies deps);        // /v1/tokens
+void add_audit_routes(Router& router, ApiDependencies deps);        // GET /v1/audit
 
 // The certificate {id} of the acting tenant. Another tenant's certificate
 // is as absent as a missing one: not_found, never forbidden.
 std::variant<CertificateRow, ApiError> certificate_in_tenant(const RequestContext& context, const ApiDependencies& deps);
+
+// Writes an audit record for each refusal of a guarded route.
+RefusalObserver audit_refusals(Database& db, signet::Logger& log);
 
 // Who called and from where, kept in a request's state for its audit record.
 nlohmann::json caller_state(const RequestContext& context);

@@ -147,7 +147,8 @@ int serve(const Config& config, const ServeOptions& options) {
                 services.logger(), services.metrics());
   auto roles = std::make_shared<Roles>(Roles::builtin());
   for (const auto& role : config.roles) (void)roles->add(role);  // checked when the config was read
-  Router router(bearer_authenticator(*db.value(), services.logger()), role_authorizer(roles));
+  Router router(bearer_authenticator(*db.value(), services.logger()), role_authorizer(roles),
+                audit_refusals(*db.value(), services.logger()));
   const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry(), services.logger(), *roles};
   add_operations_routes(router, deps);
   add_certificate_routes(router, deps);
@@ -158,6 +159,7 @@ int serve(const Config& config, const ServeOptions& options) {
   add_pki_routes(router, deps);
   add_tenant_routes(router, deps);
   add_token_routes(router, deps);
+  add_audit_routes(router, deps);
 
   auto access_log = services.shared_json_logger()->with_component("access");
   HttpServer server(config.server, tls.value(), router, handlers, *access_log, services.metrics());

@@ -1,6 +1,8 @@
 #include "db/audit.hpp"
 
-#include "db/audit_chain.hpp"
+#include <algorithm>
+
+#include "db/filter_query.hpp"
 #include "db/prepared.hpp"
 #include "util/time.hpp"
 
@@ -8,6 +10,32 @@ namespace signet::host {
 
 Result<void> append_audit(Database& db, const AuditRecord& r) {
   return db.write([&](soci::session& s) { append_audit(s, r); });
+}
+
+Result<AuditPage> list_audit(Database& db, const std::string& tenant_id, const AuditFilter& f) {
+  FilterQuery q;
+  q.also("tenant_id = " + q.bind(tenant_id));
+  q.also("seq > " + q.bind(f.after_seq));
+  if (f.since) q.also("time >= " + q.bind(static_cast<long long>(to_unix_ms(*f.since))));
+  if (f.until) q.also("time < " + q.bind(static_cast<long long>(to_unix_ms(*f.until))));
+  for (auto [column, value] : {std::pair{"action", &f.action}, {"principal", &f.principal}, {"outcome", &f.outcome},
+                               {"object", &f.object}, {"request_id", &f.request_id}})
+    if (!value->empty()) q.also(std::string(column) + " = " + q.bind(*value));
+  const int limit = std::clamp(f.limit, 1, 1000);
+  try {
+    soci::session s(db.pool());
+    AuditPage page;
+    q.run(s, std::string(kAuditColumns) + " FROM audit_log WHERE " + q.where() + " ORDER BY seq LIMIT " +
+                 std::to_string(limit + 1),
+          [&](const soci::row& row) { page.items.push_back(stored_audit_of(row)); });
+    if (page.items.size() > static_cast<std::size_t>(limit)) {
+      page.items.pop_back();
+      page.next_after = page.items.back().seq;
+    }
+    return page;
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
 }
 
 void append_audit(soci::session& s, const AuditRecord& r) {

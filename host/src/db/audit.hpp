@@ -5,7 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "db/audit_chain.hpp"
 #include "db/database.hpp"
+#include "util/time.hpp"
 
 namespace signet::host {
 
@@ -20,6 +22,21 @@ struct AuditRecord {
   std::string request_id;
   nlohmann::json detail = nlohmann::json::object();  // never secrets
 };
+
+struct AuditFilter {
+  std::optional<TimePoint> since, until;  // by record time
+  std::string action, principal, outcome, object, request_id;  // exact
+  int limit = 100;
+  long long after_seq = 0;  // the cursor: the last seq of the previous page
+};
+
+struct AuditPage {
+  std::vector<StoredAudit> items;  // oldest first
+  std::optional<long long> next_after;  // set when there may be more
+};
+
+// One tenant's records matching the filter.
+Result<AuditPage> list_audit(Database& db, const std::string& tenant_id, const AuditFilter& filter);
 
 // Idempotent per (request_id, action): a pipeline step that runs again after
 // a crash does not write a second record.

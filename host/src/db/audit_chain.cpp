@@ -7,21 +7,19 @@
 namespace signet::host {
 namespace {
 
-constexpr const char* kSelectAll =
-    "SELECT seq, tenant_id, time, principal, auth, source, action, object, outcome, request_id, detail, "
-    "prev_hash, hash FROM audit_log ORDER BY seq";
+const std::string kSelectAll = std::string(kAuditColumns) + " FROM audit_log ORDER BY seq";
 
 std::string text_at(const soci::row& r, std::size_t i) {
   return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();
 }
 
-StoredAudit stored_of(const soci::row& r) {
+}  // namespace
+
+StoredAudit stored_audit_of(const soci::row& r) {
   return {r.get<long long>(0), r.get<std::string>(1), r.get<long long>(2), r.get<std::string>(3), text_at(r, 4),
           text_at(r, 5),       r.get<std::string>(6), text_at(r, 7),        r.get<std::string>(8), text_at(r, 9),
           r.get<std::string>(10), text_at(r, 11), text_at(r, 12)};
 }
-
-}  // namespace
 
 std::string audit_record_hash(const StoredAudit& r) {
   const nlohmann::json canonical = {
@@ -39,7 +37,7 @@ Result<ChainReport> verify_audit_chain(Database& db) {
     std::string expected_prev(kAuditGenesis);
     long long expected_seq = 1;
     for (const auto& row : rows) {
-      const StoredAudit r = stored_of(row);
+      const StoredAudit r = stored_audit_of(row);
       auto broken = [&](std::string problem) {
         report.broken_seq = r.seq;
         report.problem = std::move(problem);
@@ -64,7 +62,7 @@ void chain_existing_audit(soci::session& s) {
   std::vector<StoredAudit> records;
   {
     soci::rowset<soci::row> rows = (s.prepare << kSelectAll);
-    for (const auto& row : rows) records.push_back(stored_of(row));
+    for (const auto& row : rows) records.push_back(stored_audit_of(row));
   }
   std::string prev(kAuditGenesis);
   for (auto& r : records) {

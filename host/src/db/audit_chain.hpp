@@ -27,6 +27,11 @@ struct StoredAudit {
   std::string prev_hash, hash;
 };
 
+// "SELECT <every column>" and the reader of such a row.
+inline constexpr const char* kAuditColumns =
+    "SELECT seq, tenant_id, time, principal, auth, source, action, object, outcome, request_id, detail, prev_hash, hash";
+StoredAudit stored_audit_of(const soci::row& row);
+
 // SHA-256 (hex) of the record's canonical form: every column but `hash`,
 // as a JSON object with sorted keys.
 std::string audit_record_hash(const StoredAudit& record);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "db/filter_query.hpp"
 #include "db/prepared.hpp"
 #include "util/ids.hpp"
 
@@ -91,36 +92,15 @@ bool read_cursor(const std::string& cursor, long long& created, std::string& id)
   return !id.empty();
 }
 
-// A WHERE clause and the values of its placeholders (:p0, :p1, ...), bound
-// as text or numbers in order.
-struct Query {
-  std::string where;
-  std::vector<std::string> texts;
-  std::vector<long long> numbers;
-  std::vector<bool> is_text;
-
-  std::string bind(const std::string& value) {
-    texts.push_back(value);
-    is_text.push_back(true);
-    return ":p" + std::to_string(is_text.size() - 1);
-  }
-  std::string bind(long long value) {
-    numbers.push_back(value);
-    is_text.push_back(false);
-    return ":p" + std::to_string(is_text.size() - 1);
-  }
-  void also(const std::string& clause) { where += " AND " + clause; }
-};
-
-void add_status(Query& q, const std::string& status, long long now) {
+void add_status(FilterQuery& q, const std::string& status, long long now) {
   if (status == "expired") q.also("c.status = 'active' AND c.not_after < " + q.bind(now));
   else if (status == "active") q.also("c.status = 'active' AND c.not_after >= " + q.bind(now));
   else if (!status.empty()) q.also("c.status = " + q.bind(status));
 }
 
-Query build_query(const std::string& tenant, const CertificateFilter& f, long long now) {
-  Query q;
-  q.where = "c.tenant_id = " + q.bind(tenant);
+FilterQuery build_query(const std::string& tenant, const CertificateFilter& f, long long now) {
+  FilterQuery q;
+  q.also("c.tenant_id = " + q.bind(tenant));
   add_status(q, f.status, now);
   if (!f.common_name.empty()) q.also("c.common_name = " + q.bind(f.common_name));
   if (!f.profile.empty()) q.also("c.profile = " + q.bind(f.profile));
@@ -194,7 +174,7 @@ Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::
 
 Result<CertificatePage> list_certificates(Database& db, const std::string& tenant_id, const CertificateFilter& f,
                                           TimePoint now) {
-  Query q = build_query(tenant_id, f, to_unix_ms(now));
+  FilterQuery q = build_query(tenant_id, f, to_unix_ms(now));
   if (!f.cursor.empty()) {
     long long created = 0;
     std::string id;
@@ -205,23 +185,10 @@ Result<CertificatePage> list_certificates(Database& db, const std::string& tenan
   const int limit = std::clamp(f.limit, 1, 1000);
   try {
     soci::session s(db.pool());
-    const std::string sql = std::string("SELECT ") + kColumns + " FROM certificates c WHERE " + q.where +
+    const std::string sql = std::string("SELECT ") + kColumns + " FROM certificates c WHERE " + q.where() +
                             " ORDER BY c.created_at DESC, c.id DESC LIMIT " + std::to_string(limit + 1);
-    soci::statement st(s);
-    st.alloc();
-    st.prepare(sql);
-    std::size_t ti = 0, ni = 0;
-    for (std::size_t i = 0; i < q.is_text.size(); ++i) {
-      const std::string name = "p" + std::to_string(i);
-      if (q.is_text[i]) st.exchange(soci::use(q.texts[ti++], name));
-      else st.exchange(soci::use(q.numbers[ni++], name));
-    }
-    soci::row row;
-    st.exchange(soci::into(row));
-    st.define_and_bind();
-    st.execute(false);
     CertificatePage page;
-    while (st.fetch()) page.items.push_back(from_row(row));
+    q.run(s, sql, [&](const soci::row& row) { page.items.push_back(from_row(row)); });
     if (page.items.size() > static_cast<std::size_t>(limit)) {
       page.items.pop_back();
       page.next_cursor = cursor_of(page.items.back());

@@ -70,6 +70,15 @@ std::vector<Router::RouteInfo> Router::routes() const {
   return out;
 }
 
+HttpResponseMessage Router::run(const Route& route, RequestContext& context) const {
+  if (auto denied = admit(route, context)) {
+    auto response = error_response(*denied, context.request_id);
+    if (denied->code == "unauthenticated") response.set(http::field::www_authenticate, "Bearer realm=\"signet\"");
+    return response;
+  }
+  return route.handler(context);
+}
+
 // Authentication, then authorization: the one gate of every guarded route.
 std::optional<ApiError> Router::admit(const Route& route, RequestContext& context) const {
   if (route.options.open) return std::nullopt;
@@ -115,12 +124,10 @@ HttpResponseMessage Router::route(RequestContext& context) const {
       allowed += (allowed.empty() ? "" : ", ") + std::string(http::to_string(route.method));
       continue;
     }
-    if (auto denied = admit(route, context)) {
-      auto response = error_response(*denied, context.request_id);
-      if (denied->code == "unauthenticated") response.set(http::field::www_authenticate, "Bearer realm=\"signet\"");
-      return response;
-    }
-    return route.handler(context);
+    auto response = run(route, context);
+    if (on_refusal_ && !route.options.open && response.result_int() >= 400)
+      on_refusal_(context, route.options.permission, response);
+    return response;
   }
   if (!allowed.empty()) {
     auto response = error_response({"method_not_allowed", "method " + std::string(context.message.method_string()) +

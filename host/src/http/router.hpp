@@ -17,6 +17,9 @@ using Handler = std::function<HttpResponseMessage(RequestContext&)>;
 using Authenticator = std::function<std::optional<ApiError>(RequestContext&)>;
 // Sets context.access for the route's permission, or returns why not.
 using Authorizer = std::function<std::optional<ApiError>(RequestContext&, const std::string& permission)>;
+// Told of every 4xx/5xx answer of a guarded route (the audit log's refusals).
+using RefusalObserver =
+    std::function<void(const RequestContext&, const std::string& permission, const HttpResponseMessage&)>;
 
 struct RouteOptions {
   std::string permission;  // "cert:read"; every route that is not open has one
@@ -29,8 +32,8 @@ struct RouteOptions {
 // objects the caller sees.
 class Router {
  public:
-  Router(Authenticator authenticate, Authorizer authorize)
-      : authenticate_(std::move(authenticate)), authorize_(std::move(authorize)) {}
+  Router(Authenticator authenticate, Authorizer authorize, RefusalObserver on_refusal = {})
+      : authenticate_(std::move(authenticate)), authorize_(std::move(authorize)), on_refusal_(std::move(on_refusal)) {}
 
   // pattern: "/v1/requests/{id}". Throws std::logic_error for a route that
   // is neither open nor guarded by a permission.
@@ -60,9 +63,11 @@ class Router {
   bool match(const Route& route, const std::vector<std::string>& path, std::map<std::string, std::string>& params) const;
 
   std::optional<ApiError> admit(const Route& route, RequestContext& context) const;
+  HttpResponseMessage run(const Route& route, RequestContext& context) const;
 
   Authenticator authenticate_;
   Authorizer authorize_;
+  RefusalObserver on_refusal_;
   std::vector<Route> routes_;
 };
 

@@ -1,0 +1,67 @@
+// GET /v1/audit: a tenant's audit records, oldest first, for auditors.
+#include "api/api.hpp"
+#include "api/request_bodies.hpp"
+#include "db/audit.hpp"
+
+namespace signet::host {
+namespace {
+
+using nlohmann::json;
+
+json audit_view(const StoredAudit& r) {
+  auto or_null = [](const std::string& text) { return text.empty() ? json(nullptr) : json(text); };
+  return {{"seq", r.seq},
+          {"time", to_rfc3339(from_unix_ms(r.time))},
+          {"principal", or_null(r.principal)},
+          {"auth", or_null(r.auth)},
+          {"source", or_null(r.source)},
+          {"action", r.action},
+          {"object", or_null(r.object)},
+          {"outcome", r.outcome},
+          {"request_id", or_null(r.request_id)},
+          {"detail", json::parse(r.detail, nullptr, false)},
+          {"prev_hash", r.prev_hash},
+          {"hash", r.hash}};
+}
+
+std::optional<ApiError> read_audit_filter(const RequestContext& c, AuditFilter& f) {
+  for (auto [name, time] : {std::pair{"since", &f.since}, {"until", &f.until}})
+    if (const std::string t = c.query_value(name); !t.empty()) {
+      *time = parse_rfc3339(t);
+      if (!*time) return ApiError{"invalid_request", std::string(name) + " must be an RFC 3339 time"};
+    }
+  f.action = c.query_value("action");
+  f.principal = c.query_value("principal");
+  f.outcome = c.query_value("outcome");
+  f.object = c.query_value("object");
+  f.request_id = c.query_value("request_id");
+  if (const std::string cursor = c.query_value("cursor"); !cursor.empty()) {
+    if (cursor.size() > 18 || cursor.find_first_not_of("0123456789") != std::string::npos)
+      return ApiError{"invalid_request", "the cursor is not one this API gave out"};
+    f.after_seq = std::stoll(cursor);
+  }
+  return read_limit(c.query_value("limit"), f.limit);
+}
+
+HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
+  auto tenant = acting_tenant(context, deps.db);
+  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  AuditFilter filter;
+  if (auto bad = read_audit_filter(context, filter)) return error_response(*bad, context.request_id);
+  auto page = list_audit(deps.db, tenant.value(), filter);
+  if (!page) return error_response(api_error(page.error()), context.request_id);
+  json items = json::array();
+  for (const auto& r : page.value().items) items.push_back(audit_view(r));
+  const auto& next = page.value().next_after;
+  return json_response(http::status::ok,
+                       {{"items", std::move(items)}, {"next_cursor", next ? json(std::to_string(*next)) : json(nullptr)}});
+}
+
+}  // namespace
+
+void add_audit_routes(Router& router, ApiDependencies deps) {
+  router.add(http::verb::get, "/v1/audit", [deps](RequestContext& c) { return list(c, deps); },
+             {.permission = "audit:read"});
+}
+
+}  // namespace signet::host
