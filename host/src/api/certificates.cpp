@@ -12,6 +12,7 @@
 #include <pkix/keys.hpp>
 #include <pkix/pem.hpp>
 #include "util/ids.hpp"
+#include "util/text.hpp"
 
 namespace signet::host {
 namespace {
@@ -50,12 +51,25 @@ HttpResponseMessage issued_response(const RequestRecord& done, const ApiDependen
   return json_response(http::status::created, view);
 }
 
+// A spiffe:// URI SAN makes a certificate an identity (auth/client_certs.hpp):
+// it may name only the tenant and service the certificate belongs to.
+std::optional<ApiError> check_spiffe_ids(const RequestContext& context, const IssueInput& in, const std::string& service) {
+  const std::string named = context.query_value("tenant");
+  const std::string own = "spiffe://" + (named.empty() ? context.principal->tenant : named) + "/" + service;
+  for (const auto& uri : in.uri)
+    if (ascii_lowercase(uri).rfind("spiffe://", 0) == 0 && (service.empty() || uri != own))
+      return ApiError{"permission_denied", "URI SAN " + uri.substr(0, 200) + " would be the identity of another service; " +
+                                               (service.empty() ? "name the certificate's service" : "only " + own + " is allowed")};
+  return std::nullopt;
+}
+
 HttpResponseMessage run_request(RequestContext& context, const ApiDependencies& deps, const std::string& operation,
                                 const std::string& tenant, Accepted accepted) {
   const ProfileConfig* profile = deps.config.profile(accepted.in.profile);
   if (!profile) return error_response({"unknown_profile", "no profile " + accepted.in.profile}, context.request_id);
   if (auto rejected = check_policy(*profile, accepted.in))
     return error_response({rejected->code, rejected->message}, context.request_id);
+  if (auto e = check_spiffe_ids(context, accepted.in, accepted.service)) return error_response(*e, context.request_id);
   if (accepted.csr_text.empty() && !deps.runner.makes_keys(operation))
     return error_response({"not_configured", "the " + operation +
                                                  " pipeline has no store to keep a key made here; send a csr"},

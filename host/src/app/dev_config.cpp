@@ -64,6 +64,7 @@ ProfileConfig dev_profile() {
   p.default_ttl = std::chrono::hours(24 * 30);
   p.dns_suffixes = {"localhost", ".test", ".internal", ".example.com", ".example.org"};
   p.allow_ip = true;
+  p.allow_uri = true;  // spiffe:// identities of applications
   p.key_usage = {"digital_signature", "key_encipherment"};
   p.extended_key_usage = {"server_auth", "client_auth"};
   p.auto_renew = true;
@@ -79,6 +80,9 @@ Config dev_config(const std::string& data_dir, const std::string& listen) {
   c.database_url = "sqlite://" + data_dir + "/signet.db";
   c.server.listen = listen;
   c.server.tls.mode = TlsConfig::Mode::automatic;
+  // Applications present certificates of the dev CA: spiffe://<tenant>/<service>.
+  c.server.tls.client_auth.mode = ClientAuthConfig::Mode::optional;
+  c.server.tls.client_auth.trust_ca = "internal";
   c.plugin_dirs = {default_plugin_dir()};
   c.profiles.push_back(dev_profile());
   add_dev_ca(c);

@@ -5,7 +5,10 @@
 #include <filesystem>
 #include <iostream>
 
+#include <fsutil/files.hpp>
+
 #include "api/api.hpp"
+#include "auth/authenticate.hpp"
 #include "auth/authorize.hpp"
 #include "auth/bootstrap.hpp"
 #include "auth/tokens.hpp"
@@ -19,24 +22,24 @@
 namespace signet::host {
 namespace {
 
-// A token revoked in the database stops working within this long.
-constexpr std::chrono::seconds kTokenCacheTtl{1};
+std::vector<std::string> ca_names(const Config& config) {
+  std::vector<std::string> names;
+  for (const auto& i : config.instances)
+    if (i.kind == PluginKind::ca) names.push_back(i.name);
+  return names;
+}
 
-Authenticator bearer_authenticator(Database& db, signet::Logger& log) {
-  auto cache = std::make_shared<TokenCache>(kTokenCacheTtl);
-  return [&db, &log, cache](RequestContext& context) -> std::optional<ApiError> {
-    const auto header = context.message[http::field::authorization];
-    const std::string value(header.data(), header.size());
-    if (value.rfind("Bearer ", 0) != 0) return ApiError{"unauthenticated", "missing bearer token"};
-    auto principal = TokenStore(db, cache.get()).authenticate(value.substr(7), context.remote);
-    if (!principal) {
-      if (principal.error().code == ErrorCode::unauthenticated) return ApiError{"unauthenticated", principal.error().message};
-      log.error("cannot check a token", {{"request_id", context.request_id}, {"error", principal.error().message}});
-      return ApiError{"unavailable", "cannot check credentials now; try again"};
-    }
-    context.principal = principal.value();
-    return std::nullopt;
-  };
+// The anchors of client certificates: a CA instance's chain or a PEM file.
+Result<std::vector<std::string>> client_anchors(const ClientAuthConfig& c, const PluginInstances& instances) {
+  if (c.mode == ClientAuthConfig::Mode::off) return std::vector<std::string>{};
+  if (!c.trust_file.empty()) {
+    auto text = fsutil::read_file(c.trust_file);
+    if (!text) return make_error(ErrorCode::invalid_config, "server.tls.client_auth.trust_file: " + text.error().message);
+    return std::vector<std::string>{text.value()};
+  }
+  auto chain = instances.ca(c.trust_ca)->chain();
+  if (!chain) return make_error(chain.error().code, "server.tls.client_auth.trust_ca " + c.trust_ca + ": " + chain.error().message);
+  return chain.value();
 }
 
 // Dev mode: the first super-admin token, written once to a 0600 file and
@@ -136,7 +139,9 @@ int serve(const Config& config, const ServeOptions& options) {
       return refuse(written.error().message);
   if (auto prepared = prepare_tls(config, instances, tenant.value().id, services.logger()); !prepared)
     return refuse(prepared.error().message);
-  auto tls = make_server_tls(config.server.tls, config.data_dir);
+  auto anchors = client_anchors(config.server.tls.client_auth, instances);
+  if (!anchors) return refuse(anchors.error().message);
+  auto tls = make_server_tls(config.server.tls, config.data_dir, anchors.value());
   if (!tls) return refuse(tls.error().message);
 
   // Two pools: HTTP handlers may wait for a pipeline, so pipelines never
@@ -147,7 +152,8 @@ int serve(const Config& config, const ServeOptions& options) {
                 services.logger(), services.metrics());
   auto roles = std::make_shared<Roles>(Roles::builtin());
   for (const auto& role : config.roles) (void)roles->add(role);  // checked when the config was read
-  Router router(bearer_authenticator(*db.value(), services.logger()), role_authorizer(roles),
+  Router router(request_authenticator(*db.value(), services.logger(), config.server.tls.client_auth, ca_names(config)),
+                role_authorizer(roles),
                 audit_refusals(*db.value(), services.logger()));
   const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry(), services.logger(), *roles};
   add_operations_routes(router, deps);

@@ -17,11 +17,26 @@ namespace signet::host {
 
 using std::chrono::milliseconds;
 
+// Client certificates as identities (mTLS): who may present one, and how
+// it maps to a principal.
+struct ClientAuthConfig {
+  enum class Mode { off, optional, required };  // required: no request without a valid one
+  enum class Identity { uri, cn };              // spiffe://<tenant>/<service> URI SAN, or the CN as service
+  Mode mode = Mode::off;
+  std::string trust_ca;    // a CA instance whose chain anchors client certificates
+  std::string trust_file;  // or a PEM file of anchors
+  Identity identity = Identity::uri;
+  std::string tenant = "default";  // the tenant of CN identities
+  std::vector<std::string> roles = {"service_account"};
+  int line = 0;
+};
+
 struct TlsConfig {
   enum class Mode { files, automatic, disabled };
   Mode mode = Mode::automatic;
   std::string cert_file;
   std::string key_file;
+  ClientAuthConfig client_auth;
 };
 
 struct LimitsConfig {

@@ -19,12 +19,37 @@ const std::set<std::string> kKeyUsages = {"digital_signature", "content_commitme
 const std::set<std::string> kExtKeyUsages = {"server_auth", "client_auth", "code_signing",
                                              "email_protection", "time_stamping", "ocsp_signing"};
 
+void read_client_auth(YamlSection s, ClientAuthConfig& out) {
+  out.line = s.line();
+  if (auto v = s.string("mode")) {
+    if (*v == "off") out.mode = ClientAuthConfig::Mode::off;
+    else if (*v == "optional") out.mode = ClientAuthConfig::Mode::optional;
+    else if (*v == "required") out.mode = ClientAuthConfig::Mode::required;
+    else s.error(line_of(s.node("mode")), "server.tls.client_auth.mode must be off, optional or required");
+  }
+  out.trust_ca = s.string("trust_ca").value_or("");
+  out.trust_file = s.string("trust_file").value_or("");
+  if (auto v = s.string("identity")) {
+    if (*v == "uri") out.identity = ClientAuthConfig::Identity::uri;
+    else if (*v == "cn") out.identity = ClientAuthConfig::Identity::cn;
+    else s.error(line_of(s.node("identity")), "server.tls.client_auth.identity must be uri or cn");
+  }
+  if (auto v = s.string("tenant")) out.tenant = *v;
+  if (s.has("roles")) out.roles = s.strings("roles");
+  s.finish();
+  if (out.mode != ClientAuthConfig::Mode::off && out.trust_ca.empty() == out.trust_file.empty())
+    s.error(out.line, "server.tls.client_auth needs one of trust_ca (a CA instance) or trust_file");
+}
+
 void read_tls(YamlSection tls, TlsConfig& out) {
   const auto automatic = tls.boolean("auto");
   const auto enabled = tls.boolean("enabled");
   const auto cert = tls.string("cert");
   const auto key = tls.string("key");
+  read_client_auth(tls.section("client_auth"), out.client_auth);
   tls.finish();
+  if (enabled == false && out.client_auth.mode != ClientAuthConfig::Mode::off)
+    tls.error(tls.line(), "server.tls.client_auth needs TLS (enabled: false turns it off)");
   if (enabled == false) {
     out.mode = TlsConfig::Mode::disabled;
   } else if (cert || key) {
@@ -249,6 +274,16 @@ void read_rbac(YamlSection rbac, Config& out) {
   rbac.finish();
 }
 
+void check_client_auth(ConfigIssues& issues, const Config& config) {
+  const ClientAuthConfig& c = config.server.tls.client_auth;
+  if (c.mode == ClientAuthConfig::Mode::off) return;
+  if (!c.trust_ca.empty()) check_slot(issues, config, c.line, "server.tls.client_auth.trust_ca", c.trust_ca, PluginKind::ca);
+  Roles roles = Roles::builtin();
+  for (const auto& role : config.roles) (void)roles.add(role);
+  for (const auto& role : c.roles)
+    if (!roles.exists(role)) issues.add(c.line, "server.tls.client_auth.roles names unknown role \"" + role + "\"");
+}
+
 void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   YamlSection top(root, "", issues);
   read_server(top.section("server"), out.server);
@@ -271,6 +306,7 @@ void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   if (out.database_url.empty()) out.database_url = "sqlite://" + out.data_dir + "/signet.db";
   if (out.plugin_dirs.empty()) out.plugin_dirs.push_back(default_plugin_dir());
   check_pipelines(issues, out);
+  check_client_auth(issues, out);
 }
 
 }  // namespace

@@ -18,6 +18,13 @@ namespace http = boost::beast::http;
 using HttpRequestMessage = http::request<http::string_body>;
 using HttpResponseMessage = http::response<http::string_body>;
 
+// The certificate a TLS client presented, and OpenSSL's verdict on its
+// chain (X509_V_OK or the first error).
+struct PeerCertificate {
+  std::string der;
+  long verify_result = 0;
+};
+
 struct RequestContext {
   const HttpRequestMessage& message;
   std::string request_id;
@@ -27,6 +34,7 @@ struct RequestContext {
   std::map<std::string, std::string> params;   // from the route pattern
   std::optional<Principal> principal;          // set on authenticated routes
   Access access = Access::none;                // what the route's permission allows the principal
+  const PeerCertificate* peer = nullptr;       // the connection's client certificate, if any
 
   std::string param(const std::string& name) const {
     const auto it = params.find(name);

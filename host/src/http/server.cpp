@@ -62,6 +62,19 @@ std::string error_code_for(const beast::error_code& ec) {
   return "bad_request";
 }
 
+// What the client showed in the handshake (renegotiation is off, so it stays).
+std::optional<PeerCertificate> peer_certificate(SSL* ssl) {
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (!cert) return std::nullopt;
+  PeerCertificate peer{{}, SSL_get_verify_result(ssl)};
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(cert, &der);
+  if (length > 0) peer.der.assign(reinterpret_cast<char*>(der), static_cast<std::size_t>(length));
+  OPENSSL_free(der);
+  X509_free(cert);
+  return peer;
+}
+
 }  // namespace
 
 template <class Stream>
@@ -75,6 +88,7 @@ class Session {
       if constexpr (!std::is_same_v<Stream, beast::tcp_stream>) {
         beast::get_lowest_layer(stream_).expires_after(server_.config_.limits.read_timeout);
         co_await stream_.async_handshake(asio::ssl::stream_base::server, use_awaitable);
+        peer_ = peer_certificate(stream_.native_handle());
       }
       while (co_await serve_one()) {}
       co_await shutdown();
@@ -113,6 +127,7 @@ class Session {
     const HttpRequestMessage request = parser.release();
     const auto started = std::chrono::steady_clock::now();
     RequestContext context{request, request_id, remote_, {}, {}, {}, {}};
+    context.peer = peer_ ? &*peer_ : nullptr;
     parse_target(std::string_view(request.target().data(), request.target().size()), context.path, context.query);
     const Router& router = server_.router_;
     HttpResponseMessage response;
@@ -165,6 +180,7 @@ class Session {
   HttpServer& server_;
   Stream stream_;
   std::string remote_;
+  std::optional<PeerCertificate> peer_;
   beast::flat_buffer buffer_;
   bool first_ = true;
 };

@@ -58,8 +58,13 @@ std::string der_of(const std::string& pem) {
 // d2i_X509 would also decode the public key, which OpenSSL 3.0 does through
 // a decoder chain costing ~90 µs per certificate.
 Result<CertificateInfo> read_certificate(const std::string& pem) {
-  const Error unreadable = make_error(ErrorCode::internal, "the CA returned no readable PEM certificate");
-  const std::string der = der_of(pem);
+  auto info = read_certificate_der(der_of(pem));
+  if (!info) return make_error(ErrorCode::internal, "the CA returned no readable PEM certificate");
+  return info;
+}
+
+Result<CertificateInfo> read_certificate_der(std::string_view der) {
+  const Error unreadable = make_error(ErrorCode::invalid_argument, "not a readable DER certificate");
   std::string_view in(der), certificate, tbs, validity;
   if (!pkix::der_take(in, 0x30, &certificate) || !pkix::der_take(certificate, 0x30, &tbs)) return unreadable;
   pkix::der_take(tbs, 0xa0);  // [0] EXPLICIT version, absent in v1

@@ -19,5 +19,6 @@ struct CertificateInfo {
 };
 
 Result<CertificateInfo> read_certificate(const std::string& pem);
+Result<CertificateInfo> read_certificate_der(std::string_view der);
 
 }  // namespace signet::host

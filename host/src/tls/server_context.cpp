@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <openssl/ssl.h>
 
+#include <pkix/pem.hpp>
+
 #include "tls/self_signed.hpp"
 
 namespace signet::host {
@@ -27,9 +29,35 @@ Result<void> ensure_automatic_certificate(const std::string& data_dir, std::stri
   return {};
 }
 
+// https://docs.openssl.org/3.0/man3/SSL_CTX_set_verify/: with a callback
+// that always accepts, the chain is still verified and its first error kept
+// for SSL_get_verify_result().
+int accept_for_later_verdict(int, X509_STORE_CTX*) { return 1; }
+
+Result<void> ask_for_client_certificates(SSL_CTX* ctx, const std::vector<std::string>& anchors) {
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
+  for (const auto& pem : anchors) {
+    auto certs = pkix::read_certificates_pem(pem);
+    if (!certs) return make_error(ErrorCode::invalid_config, "server.tls.client_auth: " + certs.error().message);
+    for (const auto& cert : certs.value()) {
+      X509_STORE_add_cert(store, cert.get());
+      sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(cert.get())));
+    }
+  }
+  SSL_CTX_set_client_CA_list(ctx, names);  // takes ownership
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_for_later_verdict);
+  // Session resumption with peer verification needs a context id.
+  static const unsigned char kSessionContext[] = "signet";
+  SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof(kSessionContext) - 1);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);  // the peer's certificate stays the one first shown
+  return {};
+}
+
 }  // namespace
 
-Result<std::shared_ptr<ssl::context>> make_server_tls(const TlsConfig& tls, const std::string& data_dir) {
+Result<std::shared_ptr<ssl::context>> make_server_tls(const TlsConfig& tls, const std::string& data_dir,
+                                                      const std::vector<std::string>& client_anchors) {
   if (tls.mode == TlsConfig::Mode::disabled) return std::shared_ptr<ssl::context>();
   std::string cert = tls.cert_file, key = tls.key_file;
   if (tls.mode == TlsConfig::Mode::automatic)
@@ -43,6 +71,8 @@ Result<std::shared_ptr<ssl::context>> make_server_tls(const TlsConfig& tls, cons
   if (ec) return make_error(ErrorCode::invalid_config, "server.tls.cert " + cert + ": " + ec.message());
   context->use_private_key_file(key, ssl::context::pem, ec);
   if (ec) return make_error(ErrorCode::invalid_config, "server.tls.key " + key + ": " + ec.message());
+  if (tls.client_auth.mode != ClientAuthConfig::Mode::off)
+    if (auto asked = ask_for_client_certificates(context->native_handle(), client_anchors); !asked) return std::move(asked).error();
   return context;
 }
 
