@@ -18,10 +18,11 @@ using nlohmann::json;
 const std::map<std::string, std::map<std::string, std::string>> kExpectedGrants = {
     {"pki_super_admin", {{"cert:request", "all"}, {"cert:read", "all"}, {"cert:export", "all"}, {"cert:renew", "all"},
                          {"cert:revoke", "all"}, {"tenant:create", "all"}, {"tenant:read", "all"},
-                         {"token:create", "all"}, {"token:read", "all"}, {"token:revoke", "all"}, {"audit:read", "all"}}},
+                         {"token:create", "all"}, {"token:read", "all"}, {"token:revoke", "all"}, {"audit:read", "all"},
+                         {"approle:create", "all"}, {"approle:read", "all"}, {"approle:delete", "all"}}},
     {"pki_admin", {{"cert:request", "all"}, {"cert:read", "all"}, {"cert:export", "all"}, {"cert:renew", "all"},
                    {"cert:revoke", "all"}, {"token:create", "all"}, {"token:read", "all"}, {"token:revoke", "all"},
-                   {"audit:read", "all"}}},
+                   {"audit:read", "all"}, {"approle:create", "all"}, {"approle:read", "all"}, {"approle:delete", "all"}}},
     {"cert_manager", {{"cert:request", "all"}, {"cert:read", "all"}, {"cert:export", "all"}, {"cert:renew", "all"},
                       {"cert:revoke", "all"}}},
     {"service_account", {{"cert:request", "own"}, {"cert:read", "own"}, {"cert:export", "own"}, {"cert:renew", "own"}}},
@@ -82,6 +83,13 @@ class AccessMatrix : public ::testing::Test {
     EXPECT_EQ(status, 201) << body;
     return body.value("token", "");
   }
+  static std::string approle_in(const std::string& slug) {
+    static int made = 0;
+    const auto [status, body] = call("POST", "/v1/auth/approles", *admin_,
+                                     {{"tenant", slug}, {"name", "target" + std::to_string(++made)}, {"roles", {"auditor"}}});
+    EXPECT_EQ(status, 201) << body;
+    return body.value("role_id", "");
+  }
   static std::string token_id_in(const std::string& slug) {
     const auto [status, body] = call("POST", "/v1/tokens", *admin_, {{"tenant", slug}, {"roles", {"auditor"}}});
     EXPECT_EQ(status, 201) << body;
@@ -130,6 +138,10 @@ TEST_F(AccessMatrix, EveryRouteRoleServiceAndTenant) {
       {"POST", "/v1/tokens", "token:create", Kind::collection, 201, 201},
       {"DELETE", "/v1/tokens/{id}", "token:revoke", Kind::object, 204, 204},
       {"GET", "/v1/audit", "audit:read", Kind::collection, 200, 200},
+      {"POST", "/v1/auth/approles", "approle:create", Kind::collection, 201, 201},
+      {"GET", "/v1/auth/approles", "approle:read", Kind::collection, 200, 200},
+      {"POST", "/v1/auth/approles/{id}/secret-id", "approle:create", Kind::object, 201, 201},
+      {"DELETE", "/v1/auth/approles/{id}", "approle:delete", Kind::object, 204, 204},
   };
   int checked = 0, counter = 0;
   for (const auto& route : routes) {
@@ -137,6 +149,8 @@ TEST_F(AccessMatrix, EveryRouteRoleServiceAndTenant) {
     Targets targets;
     if (route.path.find("/v1/tokens/") == 0) {
       targets = {token_id_in("alpha"), token_id_in("alpha"), token_id_in("beta")};
+    } else if (route.path.find("/v1/auth/approles/") == 0) {
+      targets = {approle_in("alpha"), approle_in("alpha"), approle_in("beta")};
     } else if (route.path.find("{id}") != std::string::npos) {
       const bool request = route.path.find("/v1/requests/") == 0;
       auto pick = [&](const std::string& slug, const std::string& service) {
@@ -160,6 +174,8 @@ TEST_F(AccessMatrix, EveryRouteRoleServiceAndTenant) {
               body = {{"common_name", "n.test"}, {"service", other_service ? "other" : "svc"}, {"key", {{"type", "ecdsa"}}}};
             if (route.path == "/v1/tenants" && route.method == "POST") body = {{"slug", "t" + std::to_string(++counter)}};
             if (route.path == "/v1/tokens" && route.method == "POST") body = {{"roles", {"auditor"}}};
+            if (route.path == "/v1/auth/approles" && route.method == "POST")
+              body = {{"name", "r" + std::to_string(++counter)}, {"roles", {"auditor"}}};
           }
           const auto [status, answer] = call(route.method, path, token, body);
           EXPECT_EQ(status, expected_status(route, role, other_service, other_tenant))

@@ -1,5 +1,6 @@
 // Identity and access through the real binary: tenants, tokens with roles,
 // services and source networks, and what each caller may see and do.
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -214,6 +215,60 @@ TEST_F(Access, ActionsAndRefusalsAreAuditedForTheirTenantsAuditors) {
   EXPECT_EQ(error_code(call("GET", "/v1/audit", manager)), "permission_denied");
   EXPECT_EQ(error_code(call("GET", "/v1/audit?since=yesterday", auditor)), "invalid_request");
   EXPECT_EQ(error_code(call("GET", "/v1/audit?cursor=1;DROP", auditor)), "invalid_request");
+}
+
+TEST_F(Access, ServicesLogInWithRoleIdAndSecretId) {
+  const Answer made = call("POST", "/v1/auth/approles", admin_,
+                           {{"name", "checkout-prod"}, {"roles", {"service_account"}}, {"service", "checkout"},
+                            {"token_ttl", "1h"}, {"secret_id_num_uses", 2}});
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string role_id = made.body.value("role_id", "");
+  EXPECT_EQ(call("POST", "/v1/auth/approles", admin_, {{"name", "checkout-prod"}, {"roles", {"auditor"}}}).status, 409);
+  const Answer secret = call("POST", "/v1/auth/approles/" + role_id + "/secret-id", admin_, json::object());
+  ASSERT_EQ(secret.status, 201) << secret.body;
+  const std::string secret_id = secret.body.value("secret_id", "");
+
+  for (int use = 0; use < 2; ++use) {
+    const Answer login = call("POST", "/v1/auth/login", "", {{"role_id", role_id}, {"secret_id", secret_id}});
+    ASSERT_EQ(login.status, 200) << login.body;
+    EXPECT_EQ(login.body["service"], "checkout");
+    const std::string token_value = login.body.value("token", "");
+    EXPECT_EQ(call("GET", "/v1/certificates", token_value).status, 200);
+    EXPECT_EQ(error_code(call("GET", "/v1/audit", token_value)), "permission_denied");  // only what the role grants
+  }
+  auto refused = [&](const json& body) {
+    const Answer a = call("POST", "/v1/auth/login", "", body);
+    EXPECT_EQ(a.status, 401) << a.body;
+    return error_code(a);
+  };
+  EXPECT_EQ(refused({{"role_id", role_id}, {"secret_id", secret_id}}), "unauthenticated");  // used up
+  EXPECT_EQ(refused({{"role_id", role_id}, {"secret_id", "sgs_wrong"}}), "unauthenticated");
+  EXPECT_EQ(refused({{"role_id", "rol_nope"}, {"secret_id", secret_id}}), "unauthenticated");
+  EXPECT_EQ(call("POST", "/v1/auth/login", "", {{"role_id", role_id}}).status, 400);
+
+  // Short-lived secret ids expire; a deleted role logs nobody in.
+  const Answer brief = call("POST", "/v1/auth/approles", admin_,
+                            {{"name", "brief"}, {"roles", {"auditor"}}, {"secret_id_ttl", "1s"}});
+  ASSERT_EQ(brief.status, 201) << brief.body;
+  const std::string brief_id = brief.body.value("role_id", "");
+  const std::string brief_secret = call("POST", "/v1/auth/approles/" + brief_id + "/secret-id", admin_, json::object())
+                                       .body.value("secret_id", "");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(refused({{"role_id", brief_id}, {"secret_id", brief_secret}}), "unauthenticated");
+  const std::string fresh = call("POST", "/v1/auth/approles/" + role_id + "/secret-id", admin_, json::object())
+                                .body.value("secret_id", "");
+  EXPECT_EQ(call("DELETE", "/v1/auth/approles/" + role_id, admin_).status, 204);
+  EXPECT_EQ(refused({{"role_id", role_id}, {"secret_id", fresh}}), "unauthenticated");
+
+  // The log says why each attempt failed, without the secret.
+  const Answer logins = call("GET", "/v1/audit?action=auth.login&outcome=denied", admin_);
+  std::set<std::string> reasons;
+  for (const auto& item : logins.body["items"]) reasons.insert(item["detail"].value("reason", ""));
+  // (An unknown role_id belongs to no tenant: its record is in the log, not in a tenant's listing.)
+  for (const char* why : {"the secret_id is used up", "the secret_id is not one of this role's", "the secret_id expired",
+                          "the login role was deleted"})
+    EXPECT_TRUE(reasons.count(why)) << why << " in " << logins.body;
+  EXPECT_EQ(logins.body.dump().find(secret_id), std::string::npos);
 }
 
 }  // namespace

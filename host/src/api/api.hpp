@@ -35,6 +35,7 @@ void add_pki_routes(Router& router, ApiDependencies deps);          // /pki/... 
 void add_tenant_routes(Router& router, ApiDependencies deps);       // /v1/tenants
 void add_token_routes(Router& router, ApiDependencies deps);        // /v1/tokens
 void add_audit_routes(Router& router, ApiDependencies deps);        // GET /v1/audit
+void add_approle_routes(Router& router, ApiDependencies deps);      // /v1/auth/approles, POST /v1/auth/login
 
 // The certificate {id} of the acting tenant. Another tenant's certificate
 // is as absent as a missing one: not_found, never forbidden.

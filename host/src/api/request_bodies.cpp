@@ -1,6 +1,7 @@
 #include "api/request_bodies.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "pipeline/revoke_request.hpp"
 #include "util/networks.hpp"
@@ -152,6 +153,52 @@ std::optional<ApiError> read_token_body(const nlohmann::json& body, const Roles&
   auto canonical = canonical_networks(networks);
   if (!canonical) return ApiError{"invalid_request", "allowed_networks: " + canonical.error().message};
   spec.networks = std::move(canonical).value();
+  return std::nullopt;
+}
+
+namespace {
+
+// A duration field: absent gives `fallback`; else within (0, max].
+std::optional<ApiError> read_ttl(const nlohmann::json& body, const char* key, std::chrono::milliseconds fallback,
+                                 std::chrono::milliseconds max, const char* limit, std::chrono::milliseconds& out) {
+  out = fallback;
+  if (!body.contains(key)) return std::nullopt;
+  const auto parsed = body.at(key).is_string() ? parse_duration(body.at(key).get<std::string>()) : std::nullopt;
+  if (!parsed || parsed->count() <= 0 || *parsed > max)
+    return ApiError{"invalid_request", std::string(key) + " must be a duration up to " + limit};
+  out = *parsed;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ApiError> read_approle_body(const nlohmann::json& body, const Roles& roles,
+                                          const std::vector<std::string>& caller_roles, AppRole& role) {
+  if (!body.is_object()) return ApiError{"invalid_request", "the body must be a JSON object"};
+  static const std::set<std::string> kFields = {"tenant", "name", "roles", "service", "token_ttl", "secret_id_ttl",
+                                                "secret_id_num_uses"};
+  for (const auto& [name, value] : body.items())
+    if (!kFields.count(name))
+      return ApiError{"invalid_request", "a login role takes name, roles, service, token_ttl, secret_id_ttl and secret_id_num_uses"};
+  role.name = body.value("name", nlohmann::json()).is_string() ? body.at("name").get<std::string>() : "";
+  if (!valid_service_name(role.name) || role.name.size() > 100)
+    return ApiError{"invalid_request", "name must be 1-100 letters, digits, '.', '-' or '_'"};
+  TokenSpec spec;
+  if (auto e = read_token_roles(body, roles, caller_roles, spec)) return e;
+  role.roles = spec.roles;
+  if (body.contains("service") && !body.at("service").is_string()) return ApiError{"invalid_request", "service must be a string"};
+  role.service = body.value("service", "");
+  if (!role.service.empty() && !valid_service_name(role.service))
+    return ApiError{"invalid_request", "service must be 1-200 letters, digits, '.', '-' or '_'"};
+  for (const auto& r : role.roles)
+    if (role.service.empty() && has_own_grants(roles, r))
+      return ApiError{"invalid_request", "role " + r + " acts on its own service's objects: name the service"};
+  if (auto e = read_ttl(body, "token_ttl", std::chrono::hours(1), std::chrono::hours(24), "24h", role.token_ttl)) return e;
+  if (auto e = read_ttl(body, "secret_id_ttl", std::chrono::hours(24), kMaxTokenTtl, "365d", role.secret_id_ttl)) return e;
+  const nlohmann::json uses = body.value("secret_id_num_uses", nlohmann::json(0));
+  if (!uses.is_number_integer() || uses.get<long long>() < 0 || uses.get<long long>() > 1'000'000)
+    return ApiError{"invalid_request", "secret_id_num_uses must be a number from 0 (unlimited) to 1000000"};
+  role.secret_id_uses = uses.get<int>();
   return std::nullopt;
 }
 

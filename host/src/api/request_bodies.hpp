@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "auth/permissions.hpp"
+#include "auth/approles.hpp"
 #include "auth/tokens.hpp"
 #include "http/errors.hpp"
 #include "pipeline/policy.hpp"
@@ -31,6 +32,12 @@ std::optional<ApiError> read_revoke_body(const std::string& text, std::string& r
 // grants needs a service.
 std::optional<ApiError> read_token_body(const nlohmann::json& body, const Roles& roles,
                                         const std::vector<std::string>& caller_roles, TokenSpec& spec);
+
+// POST /v1/auth/approles: {"name", "roles", "service", "token_ttl",
+// "secret_id_ttl", "secret_id_num_uses"} ("tenant" is the handler's), with
+// the same rules for roles and service as a token.
+std::optional<ApiError> read_approle_body(const nlohmann::json& body, const Roles& roles,
+                                          const std::vector<std::string>& caller_roles, AppRole& role);
 
 // ?limit=1..1000 (absent: `limit` stays as given).
 std::optional<ApiError> read_limit(const std::string& text, int& limit);

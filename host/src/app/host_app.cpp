@@ -166,6 +166,7 @@ int serve(const Config& config, const ServeOptions& options) {
   add_tenant_routes(router, deps);
   add_token_routes(router, deps);
   add_audit_routes(router, deps);
+  add_approle_routes(router, deps);
 
   auto access_log = services.shared_json_logger()->with_component("access");
   HttpServer server(config.server, tls.value(), router, handlers, *access_log, services.metrics());

@@ -147,6 +147,28 @@ const std::vector<Migration> kMigrations = {
          "ALTER TABLE audit_log ADD COLUMN hash VARCHAR(64)",
          "CREATE INDEX audit_tenant_seq ON audit_log (tenant_id, seq)",
      }},
+    {8, "role login (AppRole)",
+     {
+         R"(CREATE TABLE approles (
+              id VARCHAR(40) PRIMARY KEY,
+              tenant_id VARCHAR(40) NOT NULL REFERENCES tenants(id),
+              name VARCHAR(100) NOT NULL,
+              roles TEXT NOT NULL,
+              service VARCHAR(200),
+              token_ttl_ms BIGINT NOT NULL,
+              secret_id_ttl_ms BIGINT NOT NULL,
+              secret_id_uses INTEGER NOT NULL,
+              created_at BIGINT NOT NULL,
+              deleted_at BIGINT,
+              UNIQUE (tenant_id, name)))",
+         R"(CREATE TABLE approle_secrets (
+              id VARCHAR(40) PRIMARY KEY,
+              approle_id VARCHAR(40) NOT NULL REFERENCES approles(id),
+              secret_hash VARCHAR(64) NOT NULL UNIQUE,
+              expires_at BIGINT NOT NULL,
+              uses_left INTEGER,
+              created_at BIGINT NOT NULL))",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in
