@@ -22,6 +22,13 @@
 namespace signet::host {
 namespace {
 
+RateLimits rate_limits(const ServerConfig& server) {
+  auto limiter = [](const RateLimitConfig& c) {
+    return c.rate > 0 ? std::make_shared<RateLimiter>(c.rate, c.burst) : nullptr;
+  };
+  return {limiter(server.per_source), limiter(server.per_principal)};
+}
+
 std::vector<std::string> ca_names(const Config& config) {
   std::vector<std::string> names;
   for (const auto& i : config.instances)
@@ -154,7 +161,7 @@ int serve(const Config& config, const ServeOptions& options) {
   for (const auto& role : config.roles) (void)roles->add(role);  // checked when the config was read
   Router router(request_authenticator(*db.value(), services.logger(), config.server.tls.client_auth, ca_names(config)),
                 role_authorizer(roles),
-                audit_refusals(*db.value(), services.logger()));
+                audit_refusals(*db.value(), services.logger()), rate_limits(config.server));
   const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry(), services.logger(), *roles};
   add_operations_routes(router, deps);
   add_certificate_routes(router, deps);

@@ -47,10 +47,18 @@ struct LimitsConfig {
   std::uint64_t max_connections = 4096;
 };
 
+// Requests a second and burst; rate 0 turns the limit off.
+struct RateLimitConfig {
+  int rate = 0;
+  int burst = 0;
+};
+
 struct ServerConfig {
   std::string listen = "127.0.0.1:8443";
   TlsConfig tls;
   LimitsConfig limits;
+  RateLimitConfig per_source{1000, 2000};    // before authentication, by address
+  RateLimitConfig per_principal{500, 1000};  // after it, by token or certificate identity
   int io_threads = 1;
 };
 

@@ -74,10 +74,24 @@ void read_limits(YamlSection limits, LimitsConfig& out) {
   limits.finish();
 }
 
+void read_rate_limit(YamlSection s, RateLimitConfig& out) {
+  if (auto v = s.integer("rate", 0, 1'000'000)) out.rate = static_cast<int>(*v);
+  if (auto v = s.integer("burst", 1, 1'000'000)) out.burst = static_cast<int>(*v);
+  if (out.burst < out.rate) out.burst = out.rate;  // a burst below one second's rate would cut the rate
+  s.finish();
+}
+
+void read_rate_limits(YamlSection s, ServerConfig& out) {
+  read_rate_limit(s.section("per_source"), out.per_source);
+  read_rate_limit(s.section("per_principal"), out.per_principal);
+  s.finish();
+}
+
 void read_server(YamlSection server, ServerConfig& out) {
   if (auto v = server.string("listen")) out.listen = *v;
   if (auto v = server.integer("io_threads", 1, 64)) out.io_threads = static_cast<int>(*v);
   read_tls(server.section("tls"), out.tls);
+  read_rate_limits(server.section("rate_limits"), out);
   read_limits(server.section("limits"), out.limits);
   server.finish();
 }

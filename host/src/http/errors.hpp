@@ -2,6 +2,8 @@
 // HTTP statuses (docs/api.md lists every code).
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 #include <signet/result.hpp>
@@ -13,6 +15,7 @@ namespace signet::host {
 struct ApiError {
   std::string code;     // "san_not_allowed", "unauthenticated", ...
   std::string message;  // for humans; never holds secrets
+  std::optional<std::chrono::seconds> retry_after = std::nullopt;  // sent as Retry-After
 };
 
 http::status status_for(const std::string& code);

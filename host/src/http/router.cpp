@@ -74,6 +74,7 @@ HttpResponseMessage Router::run(const Route& route, RequestContext& context) con
   if (auto denied = admit(route, context)) {
     auto response = error_response(*denied, context.request_id);
     if (denied->code == "unauthenticated") response.set(http::field::www_authenticate, "Bearer realm=\"signet\"");
+    if (denied->retry_after) response.set(http::field::retry_after, std::to_string(denied->retry_after->count()));
     return response;
   }
   return route.handler(context);
@@ -81,8 +82,15 @@ HttpResponseMessage Router::run(const Route& route, RequestContext& context) con
 
 // Authentication, then authorization: the one gate of every guarded route.
 std::optional<ApiError> Router::admit(const Route& route, RequestContext& context) const {
-  if (route.options.open) return std::nullopt;
+  const bool guarded = !route.options.open;
+  if (limits_.per_source && (guarded || route.options.limit_source))
+    if (auto wait = limits_.per_source->take(context.remote))
+      return ApiError{"rate_limited", "too many requests from " + context.remote + "; slow down", wait};
+  if (!guarded) return std::nullopt;
   if (auto denied = authenticate_(context)) return denied;
+  if (limits_.per_principal)
+    if (auto wait = limits_.per_principal->take(context.principal->id))
+      return ApiError{"rate_limited", "too many requests from this principal; slow down", wait};
   return authorize_(context, route.options.permission);
 }
 

@@ -9,6 +9,7 @@
 
 #include "http/errors.hpp"
 #include "http/message.hpp"
+#include "http/rate_limiter.hpp"
 
 namespace signet::host {
 
@@ -22,9 +23,16 @@ using RefusalObserver =
     std::function<void(const RequestContext&, const std::string& permission, const HttpResponseMessage&)>;
 
 struct RouteOptions {
-  std::string permission;  // "cert:read"; every route that is not open has one
-  bool open = false;       // no authentication
-  bool inline_ = false;    // cheap and never blocking: runs on the I/O thread
+  std::string permission;     // "cert:read"; every route that is not open has one
+  bool open = false;          // no authentication
+  bool inline_ = false;       // cheap and never blocking: runs on the I/O thread
+  bool limit_source = false;  // an open route that still counts against its caller's address (login)
+};
+
+// Requests a second per source address (before authentication) and per
+// principal (after it); a null limiter is no limit.
+struct RateLimits {
+  std::shared_ptr<RateLimiter> per_source, per_principal;
 };
 
 // Every authenticated route is authorized here, before its handler runs:
@@ -32,8 +40,9 @@ struct RouteOptions {
 // objects the caller sees.
 class Router {
  public:
-  Router(Authenticator authenticate, Authorizer authorize, RefusalObserver on_refusal = {})
-      : authenticate_(std::move(authenticate)), authorize_(std::move(authorize)), on_refusal_(std::move(on_refusal)) {}
+  Router(Authenticator authenticate, Authorizer authorize, RefusalObserver on_refusal = {}, RateLimits limits = {})
+      : authenticate_(std::move(authenticate)), authorize_(std::move(authorize)), on_refusal_(std::move(on_refusal)),
+        limits_(std::move(limits)) {}
 
   // pattern: "/v1/requests/{id}". Throws std::logic_error for a route that
   // is neither open nor guarded by a permission.
@@ -68,6 +77,7 @@ class Router {
   Authenticator authenticate_;
   Authorizer authorize_;
   RefusalObserver on_refusal_;
+  RateLimits limits_;
   std::vector<Route> routes_;
 };
 

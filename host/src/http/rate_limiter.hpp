@@ -1,0 +1,37 @@
+// Token buckets by key (a source address, a principal): `rate` requests a
+// second on average, `burst` at once. In memory, per host: several hosts
+// behind a balancer each allow the rate.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace signet::host {
+
+class RateLimiter {
+ public:
+  using Clock = std::chrono::steady_clock;
+  RateLimiter(double rate, double burst, std::size_t max_keys = 100'000)
+      : rate_(rate), burst_(burst), max_keys_(max_keys) {}
+
+  // Takes one request from key's bucket; when it is empty, how long until
+  // it holds one again (whole seconds, at least 1).
+  std::optional<std::chrono::seconds> take(const std::string& key, Clock::time_point now = Clock::now());
+
+ private:
+  struct Bucket {
+    double tokens;
+    Clock::time_point at;
+  };
+  void forget_full_buckets(Clock::time_point now);  // under mutex_
+
+  const double rate_, burst_;
+  const std::size_t max_keys_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
+}  // namespace signet::host
