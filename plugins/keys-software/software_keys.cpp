@@ -103,7 +103,7 @@ Result<SoftwareKeys::SharedKey> SoftwareKeys::load(const std::string& key_id) {
     if (auto found = loaded_.find(key_id); found != loaded_.end()) return found->second;
   }
   // Decrypting (PBKDF2) is slow on purpose; do it outside the lock.
-  auto pem = fsutil::read_file(path_of(key_id));
+  auto pem = fsutil::read_private_file(path_of(key_id));
   if (!pem) {
     if (pem.error().code == ErrorCode::not_found) return make_error(ErrorCode::not_found, "no key " + key_id);
     return std::move(pem).error();

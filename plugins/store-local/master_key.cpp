@@ -55,10 +55,7 @@ Result<std::unique_ptr<envelope::KeyEncryptionKey>> from_file(const std::string&
       return problem(pointer + "/file", written.error().message);
     if (::stat(path.c_str(), &st) != 0) return problem(pointer + "/file", "cannot read back " + path);
   }
-  // Like ssh with its keys: a master key others can read is refused.
-  if ((st.st_mode & 077) != 0)
-    return problem(pointer + "/file", "master key file " + path + " is readable by group or others; chmod 600 it");
-  auto text = fsutil::read_file(path);
+  auto text = fsutil::read_private_file(path);  // refuses a key others can read
   if (!text) return problem(pointer + "/file", text.error().message);
   auto key = decode_key(text.value());
   if (!key) return problem(pointer + "/file", "master key file " + path + " " + kKeyFormat);

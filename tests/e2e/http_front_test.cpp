@@ -212,6 +212,10 @@ TEST_F(HttpFront, OnlyTls12And13AreOffered) {
   EXPECT_EQ(run_command(connect + "-tls1_3").status, 0);
   EXPECT_NE(run_command(connect + "-tls1_1 -cipher DEFAULT@SECLEVEL=0").status, 0);
   EXPECT_NE(run_command(connect + "-tls1 -cipher DEFAULT@SECLEVEL=0").status, 0);
+  // TLS 1.2 without forward secrecy or with CBC is refused; ECDHE with AES-GCM is offered.
+  EXPECT_NE(run_command(connect + "-tls1_2 -cipher AES128-SHA:AES256-GCM-SHA384").status, 0);
+  EXPECT_NE(run_command(connect + "-tls1_2 -cipher ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA").status, 0);
+  EXPECT_EQ(run_command(connect + "-tls1_2 -cipher ECDHE+AESGCM").status, 0);
   const auto verified = run_command(connect + "-tls1_3 -verify_return_error");
   EXPECT_NE(verified.output.find("Verify return code: 0 (ok)"), std::string::npos) << verified.output;
 }

@@ -17,6 +17,11 @@ Result<void> write_file_atomically(const std::string& path, const std::string& d
 // The whole file; Error{not_found} when it does not exist.
 Result<std::string> read_file(const std::string& path);
 
+// The whole of a file holding a key or a secret. Like ssh with its keys,
+// refuses (Error{invalid_config}) a file that group or others may read or
+// write; Error{not_found} when it does not exist.
+Result<std::string> read_private_file(const std::string& path);
+
 // Creates `dir` and its parents with `mode` (the leaf is chmod'ed to it).
 Result<void> make_private_directory(const std::string& dir, mode_t mode = 0700);
 

@@ -1,6 +1,7 @@
 #include <fsutil/files.hpp>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -101,5 +102,24 @@ Result<void> make_private_directory(const std::string& dir, mode_t mode) {
   return {};
 }
 
+
+}  // namespace signet::fsutil
+
+namespace signet::fsutil {
+
+Result<std::string> read_private_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return make_error(ErrorCode::not_found, "no file " + path);
+    return io_failure("cannot stat", path);
+  }
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return make_error(ErrorCode::invalid_config,
+                      path + " holds a key but group or others may read it (mode " + mode + "); chmod 600 it");
+  }
+  return read_file(path);
+}
 
 }  // namespace signet::fsutil

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <openssl/ssl.h>
 
+#include <fsutil/files.hpp>
 #include <pkix/pem.hpp>
 
 #include "tls/self_signed.hpp"
@@ -66,9 +67,16 @@ Result<std::shared_ptr<ssl::context>> make_server_tls(const TlsConfig& tls, cons
   context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
   SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  // TLS 1.2: forward-secret AEAD suites only (Mozilla's "intermediate"
+  // without DHE); TLS 1.3 suites are all of that kind already.
+  SSL_CTX_set_cipher_list(context->native_handle(),
+                          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+                          "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
   boost::system::error_code ec;
   context->use_certificate_chain_file(cert, ec);
   if (ec) return make_error(ErrorCode::invalid_config, "server.tls.cert " + cert + ": " + ec.message());
+  if (auto kept = fsutil::read_private_file(key); !kept)
+    return make_error(ErrorCode::invalid_config, "server.tls.key: " + kept.error().message);
   context->use_private_key_file(key, ssl::context::pem, ec);
   if (ec) return make_error(ErrorCode::invalid_config, "server.tls.key " + key + ": " + ec.message());
   if (tls.client_auth.mode != ClientAuthConfig::Mode::off)
