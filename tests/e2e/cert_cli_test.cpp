@@ -67,3 +67,40 @@ TEST_F(CertCli, RefusalsNameTheProblemAndExitNonZero) {
 
 }  // namespace
 }  // namespace signet::test
+
+namespace signet::test {
+namespace {
+
+class TokenCli : public CertCli {
+ protected:
+  CommandResult token_cli(const std::string& args, const std::string& token = "$(cat dev/admin-token)") {
+    return run_command("cd " + dir_.path() + " && SIGNET_ADDR=" + host_->url() + " SIGNET_TOKEN=" + token +
+                       " SIGNET_CACERT=dev/ca.pem " + binary_path() + " token " + args);
+  }
+};
+
+TEST_F(TokenCli, CreatesListsAndRevokesTokens) {
+  const auto made = token_cli("create --role auditor --ttl 2h --network 127.0.0.0/8 --description 'for the review'");
+  ASSERT_EQ(made.status, 0) << made.output;
+  std::string secret;  // stdout carries the secret alone; the rest went to stderr
+  for (const auto& line : lines_of(made.output))
+    if (line.rfind("sgt_", 0) == 0) secret = line;
+  ASSERT_FALSE(secret.empty()) << made.output;
+  // The new token works, with the role it was given.
+  const auto as_auditor = token_cli("list", secret);
+  EXPECT_NE(as_auditor.status, 0);  // an auditor may not list tokens
+  const auto listed = token_cli("list");
+  ASSERT_EQ(listed.status, 0) << listed.output;
+  EXPECT_TRUE(contains(listed.output, "  auditor  service=-  expires=")) << listed.output;
+  EXPECT_FALSE(contains(listed.output, secret));
+  const std::string id = listed.output.substr(0, listed.output.find(' '));
+  ASSERT_EQ(id.rfind("tok_", 0), 0u) << listed.output;
+  const auto revoked = token_cli("revoke " + id);
+  EXPECT_EQ(revoked.status, 0) << revoked.output;
+  EXPECT_TRUE(contains(token_cli("list").output, "revoked"));
+  EXPECT_EQ(token_cli("create").status, 2);  // no role
+  EXPECT_EQ(token_cli("create --role pki_god").status, 1);
+}
+
+}  // namespace
+}  // namespace signet::test

@@ -102,7 +102,7 @@ int command_plugins(int argc, char** argv) {
   return refused ? 1 : 0;
 }
 
-int command_token(int argc, char** argv) {
+int command_token_bootstrap(int argc, char** argv) {
   Args args(argc, argv, 2, {"force"});
   if (!args.only({"config", "data-dir", "out", "force"}) || args.positional() != std::vector<std::string>{"bootstrap"})
     return usage(args.error().empty() ? "usage: signet token bootstrap (--config F | --data-dir D) --out FILE" : args.error());

@@ -35,5 +35,6 @@ int command_token(int argc, char** argv);
 int command_ca(int argc, char** argv);
 int command_cert(int argc, char** argv);  // talks to a running host
 int command_audit(int argc, char** argv);
+int command_token_bootstrap(int argc, char** argv);  // offline: the first super-admin token
 
 }  // namespace signet::host
