@@ -217,6 +217,26 @@ TEST_F(Access, ActionsAndRefusalsAreAuditedForTheirTenantsAuditors) {
   EXPECT_EQ(error_code(call("GET", "/v1/audit?cursor=1;DROP", auditor)), "invalid_request");
 }
 
+TEST_F(Access, TraversalAndSqlInIdsAndFiltersFindNothing) {
+  const std::string cert = issue(admin_, "innocent.test");
+  for (const char* path : {"/v1/certificates/..%2F..%2Fetc%2Fpasswd", "/v1/certificates/%2e%2e", "/v1/certificates/..",
+                           "/v1/certificates/crt_x'%20OR%20'1'%3D'1", "/v1/requests/..%2Fcertificates",
+                           "/v1/certificates/" "%00"})
+    EXPECT_EQ(call("GET", path, admin_).status, 404) << path;
+  for (const char* query : {"q=%27%20OR%201%3D1%20--", "common_name=x%27%20OR%20%271%27%3D%271", "san=%25",
+                            "profile=default%27--", "service=%27%20OR%20service%20IS%20NULL--"}) {
+    const Answer a = call("GET", std::string("/v1/certificates?") + query, admin_);
+    EXPECT_EQ(a.status, 200) << query;
+    EXPECT_EQ(a.body["items"].size(), 0u) << query << " " << a.body;
+  }
+  for (const char* query : {"status=active%27--", "cursor=%27%20OR%201%3D1", "limit=1%20OR%201", "expiring_before=now()"})
+    EXPECT_EQ(error_code(call("GET", std::string("/v1/certificates?") + query, admin_)), "invalid_request") << query;
+  EXPECT_EQ(call("GET", "/v1/audit?action=%27%20OR%201%3D1--", admin_).body["items"].size(), 0u);
+  EXPECT_EQ(call("DELETE", "/v1/tokens/%27%20OR%201%3D1--", admin_).status, 404);
+  EXPECT_EQ(call("GET", "/v1/certificates/" + cert, admin_).status, 200);  // and everything still stands
+  EXPECT_EQ(call("GET", "/v1/tokens", admin_).status, 200);
+}
+
 TEST_F(Access, ServicesLogInWithRoleIdAndSecretId) {
   const Answer made = call("POST", "/v1/auth/approles", admin_,
                            {{"name", "checkout-prod"}, {"roles", {"service_account"}}, {"service", "checkout"},

@@ -98,3 +98,39 @@ TEST_F(AuditChain, ReorderedRecordsAreNamed) {
 
 }  // namespace
 }  // namespace signet::test
+
+namespace signet::test {
+namespace {
+
+// With the audit log unwritable (a trigger refuses every insert), actions
+// fail instead of happening unrecorded.
+TEST(AuditRequired, NoActionHappensWhoseRecordCannotBeWritten) {
+  TempDir dir;
+  const std::vector<std::string> serve = {"serve", "--dev", "--data-dir", dir.file("dev"), "--listen", "127.0.0.1:0"};
+  { SignetProcess first(serve, dir.file("first.log")); ASSERT_TRUE(first.started()) << first.log(); }
+  const auto broken = run_command("sqlite3 " + dir.file("dev/signet.db") +
+                                  " \"CREATE TRIGGER audit_down BEFORE INSERT ON audit_log "
+                                  "BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END;\"");
+  ASSERT_EQ(broken.status, 0) << broken.output;
+  SignetProcess host(serve, dir.file("host.log"));
+  ASSERT_TRUE(host.started()) << host.log();
+  std::string admin = read_file(dir.file("dev/admin-token"));
+  admin.pop_back();
+  const std::string ca = dir.file("dev/ca.pem");
+
+  auto issued = http("POST", host.url() + "/v1/certificates",
+                     json{{"common_name", "unrecorded.test"}, {"key", {{"type", "ecdsa"}}}}.dump(), admin, ca);
+  ASSERT_TRUE(issued);
+  EXPECT_EQ(issued.value().status, 503) << issued.value().body;
+  EXPECT_EQ(issued.value().body.find("BEGIN CERTIFICATE"), std::string::npos);
+  auto token = http("POST", host.url() + "/v1/tokens", json{{"roles", {"auditor"}}}.dump(), admin, ca);
+  ASSERT_TRUE(token);
+  EXPECT_EQ(token.value().status, 503) << token.value().body;
+  ASSERT_EQ(host.stop(), 0);
+  const auto counts = run_command("sqlite3 " + dir.file("dev/signet.db") +
+                                  " \"SELECT (SELECT COUNT(*) FROM certificates) || ' ' || (SELECT COUNT(*) FROM tokens)\"");
+  EXPECT_EQ(counts.output, "0 1\n");  // no certificate, only the admin token
+}
+
+}  // namespace
+}  // namespace signet::test
