@@ -1,5 +1,7 @@
 // The audit log's hash chain, checked by `signet audit verify` on a real
 // database file that the sqlite3 CLI then tampers with.
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "e2e_helpers.hpp"
@@ -130,6 +132,48 @@ TEST(AuditRequired, NoActionHappensWhoseRecordCannotBeWritten) {
   const auto counts = run_command("sqlite3 " + dir.file("dev/signet.db") +
                                   " \"SELECT (SELECT COUNT(*) FROM certificates) || ' ' || (SELECT COUNT(*) FROM tokens)\"");
   EXPECT_EQ(counts.output, "0 1\n");  // no certificate, only the admin token
+}
+
+}  // namespace
+}  // namespace signet::test
+
+namespace signet::test {
+namespace {
+
+// audit.export_file: every record once, in order, across restarts and a torn last line.
+TEST(AuditExport, WritesEachRecordOnceAsAJsonLineAndResumes) {
+  TempDir dir;
+  const std::string out = dir.file("audit.jsonl");
+  const std::string file = dir.write("host.yaml", host_config(dir, "audit: {export_file: " + out + ", export_interval: 50ms}\n"));
+  const std::string admin = bootstrap_token(dir, file);
+  ASSERT_FALSE(admin.empty());
+  auto make_tokens = [&](int n) {
+    SignetProcess host({"serve", "--config", file}, dir.file("host.log"));
+    ASSERT_TRUE(host.started()) << host.log();
+    for (int i = 0; i < n; ++i)
+      ASSERT_EQ(http("POST", host.url() + "/v1/tokens", json{{"roles", {"auditor"}}}.dump(), admin, dir.file("data/ca.pem")).value().status, 201);
+    ASSERT_EQ(host.stop(), 0);
+  };
+  make_tokens(3);
+  auto lines = lines_of(read_file(out));
+  ASSERT_EQ(lines.size(), 3u);
+  // A crash in the middle of a line leaves a torn line; the next start drops it.
+  run_command("printf '{\"seq\": 9' >> " + out);
+  make_tokens(2);
+  lines = lines_of(read_file(out));
+  ASSERT_EQ(lines.size(), 5u) << read_file(out);
+  std::string prev(64, '0');
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const json record = json::parse(lines[i]);
+    EXPECT_EQ(record["seq"], static_cast<int>(i + 1));
+    EXPECT_EQ(record["action"], "token.create");
+    EXPECT_EQ(record["prev_hash"], prev);
+    prev = record["hash"].get<std::string>();
+  }
+  EXPECT_EQ(std::filesystem::status(out).permissions(), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  // The exported head is the database's head.
+  const SignetRun verified = run_signet(dir, "audit verify --config " + file);
+  EXPECT_NE(verified.out.find("hash " + prev), std::string::npos) << verified.out;
 }
 
 }  // namespace

@@ -8,22 +8,6 @@ namespace {
 
 using nlohmann::json;
 
-json audit_view(const StoredAudit& r) {
-  auto or_null = [](const std::string& text) { return text.empty() ? json(nullptr) : json(text); };
-  return {{"seq", r.seq},
-          {"time", to_rfc3339(from_unix_ms(r.time))},
-          {"principal", or_null(r.principal)},
-          {"auth", or_null(r.auth)},
-          {"source", or_null(r.source)},
-          {"action", r.action},
-          {"object", or_null(r.object)},
-          {"outcome", r.outcome},
-          {"request_id", or_null(r.request_id)},
-          {"detail", json::parse(r.detail, nullptr, false)},
-          {"prev_hash", r.prev_hash},
-          {"hash", r.hash}};
-}
-
 std::optional<ApiError> read_audit_filter(const RequestContext& c, AuditFilter& f) {
   for (auto [name, time] : {std::pair{"since", &f.since}, {"until", &f.until}})
     if (const std::string t = c.query_value(name); !t.empty()) {
@@ -51,7 +35,7 @@ HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
   auto page = list_audit(deps.db, tenant.value(), filter);
   if (!page) return error_response(api_error(page.error()), context.request_id);
   json items = json::array();
-  for (const auto& r : page.value().items) items.push_back(audit_view(r));
+  for (const auto& r : page.value().items) items.push_back(audit_json(r));
   const auto& next = page.value().next_after;
   return json_response(http::status::ok,
                        {{"items", std::move(items)}, {"next_cursor", next ? json(std::to_string(*next)) : json(nullptr)}});

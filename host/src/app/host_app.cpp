@@ -15,6 +15,7 @@
 #include "db/tenants.hpp"
 #include "http/server.hpp"
 #include "pipeline/build_pipelines.hpp"
+#include "services/audit_export.hpp"
 #include "services/host_services.hpp"
 #include "tls/ca_issued.hpp"
 #include "tls/server_context.hpp"
@@ -178,6 +179,11 @@ int serve(const Config& config, const ServeOptions& options) {
   auto access_log = services.shared_json_logger()->with_component("access");
   HttpServer server(config.server, tls.value(), router, handlers, *access_log, services.metrics());
   if (auto listening = server.listen(); !listening) return refuse(listening.error().message);
+  std::optional<AuditExport> audit_export;
+  if (!config.audit_export_file.empty()) {
+    audit_export.emplace(*db.value(), config.audit_export_file, config.audit_export_interval, services.logger());
+    if (auto exporting = audit_export->start(); !exporting) return refuse(exporting.error().message);
+  }
   runner.start();
   server.start();
   services.logger().info("signet is serving", {{"url", server.url()}, {"data_dir", config.data_dir}});
@@ -190,6 +196,7 @@ int serve(const Config& config, const ServeOptions& options) {
   handlers.join();
   runner.stop();
   pipeline_workers.join();
+  if (audit_export) audit_export->stop();
   return 0;
 }
 

@@ -136,6 +136,8 @@ struct Config {
   std::map<std::string, PipelineConfig> pipelines;  // issue, renew, revoke
   RunnerConfig runner;
   std::vector<RoleDefinition> roles;  // rbac.roles: custom roles beside the built-in ones
+  std::string audit_export_file;      // audit.export_file: JSON lines for log shippers; "" for none
+  milliseconds audit_export_interval{500};
 
   const InstanceConfig* instance(const std::string& name) const;
   const ProfileConfig* profile(const std::string& name) const;

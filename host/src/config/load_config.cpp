@@ -316,6 +316,10 @@ void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   read_profiles(top.section("profiles"), top.node("profiles"), out);
   read_pipelines(top.section("pipelines"), top.node("pipelines"), out);
   read_rbac(top.section("rbac"), out);
+  YamlSection audit = top.section("audit");
+  if (auto v = audit.string("export_file")) out.audit_export_file = *v;
+  if (auto v = audit.duration("export_interval")) out.audit_export_interval = *v;
+  audit.finish();
   top.finish();
   if (out.database_url.empty()) out.database_url = "sqlite://" + out.data_dir + "/signet.db";
   if (out.plugin_dirs.empty()) out.plugin_dirs.push_back(default_plugin_dir());

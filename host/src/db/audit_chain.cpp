@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/ids.hpp"
+#include "util/time.hpp"
 
 namespace signet::host {
 namespace {
@@ -27,6 +28,38 @@ std::string audit_record_hash(const StoredAudit& r) {
       {"auth", r.auth},       {"source", r.source},      {"action", r.action},   {"object", r.object},
       {"outcome", r.outcome}, {"request_id", r.request_id}, {"detail", r.detail}, {"prev_hash", r.prev_hash}};
   return sha256_hex(canonical.dump());
+}
+
+nlohmann::json audit_json(const StoredAudit& r) {
+  using nlohmann::json;
+  auto or_null = [](const std::string& text) { return text.empty() ? json(nullptr) : json(text); };
+  return {{"seq", r.seq},
+          {"time", to_rfc3339(from_unix_ms(r.time))},
+          {"tenant_id", or_null(r.tenant_id)},
+          {"principal", or_null(r.principal)},
+          {"auth", or_null(r.auth)},
+          {"source", or_null(r.source)},
+          {"action", r.action},
+          {"object", or_null(r.object)},
+          {"outcome", r.outcome},
+          {"request_id", or_null(r.request_id)},
+          {"detail", json::parse(r.detail, nullptr, false)},
+          {"prev_hash", r.prev_hash},
+          {"hash", r.hash}};
+}
+
+Result<std::vector<StoredAudit>> audit_records_after(Database& db, long long after_seq, int limit) {
+  try {
+    soci::session s(db.pool());
+    soci::rowset<soci::row> rows =
+        (s.prepare << std::string(kAuditColumns) + " FROM audit_log WHERE seq > :after ORDER BY seq LIMIT :n",
+         soci::use(after_seq), soci::use(limit));
+    std::vector<StoredAudit> out;
+    for (const auto& row : rows) out.push_back(stored_audit_of(row));
+    return out;
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
 }
 
 Result<ChainReport> verify_audit_chain(Database& db) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "db/database.hpp"
 
 namespace signet::host {
@@ -31,6 +33,12 @@ struct StoredAudit {
 inline constexpr const char* kAuditColumns =
     "SELECT seq, tenant_id, time, principal, auth, source, action, object, outcome, request_id, detail, prev_hash, hash";
 StoredAudit stored_audit_of(const soci::row& row);
+
+// A record as the API and the JSON-lines export show it.
+nlohmann::json audit_json(const StoredAudit& record);
+
+// The records after `after_seq`, every tenant's, oldest first.
+Result<std::vector<StoredAudit>> audit_records_after(Database& db, long long after_seq, int limit);
 
 // SHA-256 (hex) of the record's canonical form: every column but `hash`,
 // as a JSON object with sorted keys.
