@@ -1,5 +1,6 @@
 // The JSON bodies of POST /v1/certificates and …/revoke, then the profile
-// policy over what was accepted, and the persisted form's round trip.
+// policy over what was accepted, and the persisted form's round trip; the
+// bodies of POST /v1/tokens and /v1/auth/approles (roles, TTLs, networks).
 #include <cstdint>
 #include <string>
 
@@ -29,6 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const auto body = nlohmann::json::parse(text, nullptr, false);
   if (body.is_discarded()) return 0;
+  static const Roles roles = Roles::builtin();
+  TokenSpec spec;
+  (void)read_token_body(body, roles, {"pki_admin"}, spec);
+  AppRole approle;
+  (void)read_approle_body(body, roles, {"pki_admin"}, approle);
   IssueInput in;
   nlohmann::json metadata;
   std::string csr;
@@ -37,7 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (check_policy(profile, in)) return 0;
   // What policy accepted must survive the trip through requests.input.
   IssueRequest accepted{in.profile, in.common_name, in.dns, in.ip, in.email, in.uri, in.ttl, profile.max_ttl, csr,
-                        in.key_type, in.key_bits, in.key_curve, {}, {}, metadata, {}};
+                        in.key_type, in.key_bits, in.key_curve, {}, {}, metadata, {}, {}};
   const IssueRequest back = issue_request_from(nlohmann::json::parse(to_json(accepted).dump()));
   if (back.dns != accepted.dns || back.ip != accepted.ip || back.ttl != accepted.ttl || back.key_type != accepted.key_type)
     __builtin_trap();
