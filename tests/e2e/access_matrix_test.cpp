@@ -49,24 +49,20 @@ struct Route {
 class AccessMatrix : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    host_ = new SignetProcess({"serve", "--dev", "--data-dir", dir_->file("dev"), "--listen", "127.0.0.1:0"},
-                              dir_->file("dev.log"));
+    host_ = new DevHost();
     ASSERT_TRUE(host_->started()) << host_->log();
-    std::string admin = read_file(dir_->file("dev/admin-token"));
-    admin.pop_back();
-    admin_ = new std::string(admin);
+    admin_ = new std::string(host_->admin_token());
+    const std::string& admin = *admin_;
     for (const char* slug : {"alpha", "beta"}) ASSERT_EQ(call("POST", "/v1/tenants", admin, {{"slug", slug}}).first, 201);
   }
   static void TearDownTestSuite() {
     delete host_;
-    delete dir_;
     delete admin_;
   }
 
   static std::pair<int, json> call(const std::string& method, const std::string& path, const std::string& token,
                                    const json& body = nullptr) {
-    auto r = http(method, host_->url() + path, body.is_null() ? "" : body.dump(), token, dir_->file("dev/ca.pem"));
+    auto r = http(method, host_->url() + path, body.is_null() ? "" : body.dump(), token, host_->ca_file());
     if (!r) return {-1, json()};
     return {r.value().status, r.value().body.empty() ? json() : json::parse(r.value().body, nullptr, false)};
   }
@@ -96,12 +92,10 @@ class AccessMatrix : public ::testing::Test {
     return body.value("id", "");
   }
 
-  static TempDir* dir_;
-  static SignetProcess* host_;
+  static DevHost* host_;
   static std::string* admin_;
 };
-TempDir* AccessMatrix::dir_ = nullptr;
-SignetProcess* AccessMatrix::host_ = nullptr;
+DevHost* AccessMatrix::host_ = nullptr;
 std::string* AccessMatrix::admin_ = nullptr;
 
 // The status a call should get: permission first (403), then tenant (404),

@@ -12,23 +12,15 @@ namespace {
 
 using nlohmann::json;
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
-
 class Access : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    host_ = new SignetProcess({"serve", "--dev", "--data-dir", dir_->file("dev"), "--listen", "127.0.0.1:0"},
-                              dir_->file("dev.log"));
+    host_ = new DevHost();
     ASSERT_TRUE(host_->started()) << host_->log();
-    admin_ = trimmed(read_file(dir_->file("dev/admin-token")));
+    admin_ = host_->admin_token();
   }
   static void TearDownTestSuite() {
     delete host_;
-    delete dir_;
   }
 
   struct Answer {
@@ -37,7 +29,7 @@ class Access : public ::testing::Test {
   };
   static Answer call(const std::string& method, const std::string& path, const std::string& token,
                      const json& body = nullptr) {
-    auto r = http(method, host_->url() + path, body.is_null() ? "" : body.dump(), token, dir_->file("dev/ca.pem"));
+    auto r = http(method, host_->url() + path, body.is_null() ? "" : body.dump(), token, host_->ca_file());
     EXPECT_TRUE(r) << (r ? "" : r.error().message);
     if (!r) return {};
     return {r.value().status, r.value().body.empty() ? json() : json_of(r.value())};
@@ -56,12 +48,10 @@ class Access : public ::testing::Test {
     return a.body.value("id", "");
   }
 
-  static TempDir* dir_;
-  static SignetProcess* host_;
+  static DevHost* host_;
   static std::string admin_;
 };
-TempDir* Access::dir_ = nullptr;
-SignetProcess* Access::host_ = nullptr;
+DevHost* Access::host_ = nullptr;
 std::string Access::admin_;
 
 TEST_F(Access, SuperAdminsManageTenants) {

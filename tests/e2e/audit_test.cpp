@@ -11,11 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
-
 class AuditChain : public ::testing::Test {
  protected:
   // One host run that leaves a few records behind, then stops.

@@ -15,11 +15,6 @@ struct Answered {
   std::string id, serial, key;
 };
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
-
 class Durability : public ::testing::Test {
  protected:
   std::unique_ptr<SignetProcess> start() {

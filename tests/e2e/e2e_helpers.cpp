@@ -71,6 +71,18 @@ std::string bootstrap_token(const TempDir& dir, const std::string& config_file) 
   return token;
 }
 
+std::string trimmed(std::string text) {
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  return text;
+}
+
+DevHost::DevHost()
+    : process_(std::make_unique<SignetProcess>(
+          std::vector<std::string>{"serve", "--dev", "--data-dir", dir_.file("dev"), "--listen", "127.0.0.1:0"},
+          dir_.file("dev.log"))) {
+  if (process_->started()) admin_ = trimmed(read_file(dir_.file("dev/admin-token")));
+}
+
 nlohmann::json json_of(const signet::HttpResponse& response) {
   return nlohmann::json::parse(response.body, nullptr, false);
 }

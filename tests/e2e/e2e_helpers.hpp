@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -31,5 +32,26 @@ RawExchange raw_exchange(int port, const std::string& data, std::chrono::millise
 std::string bootstrap_token(const TempDir& dir, const std::string& config_file);
 
 nlohmann::json json_of(const signet::HttpResponse& response);
+
+std::string trimmed(std::string text);  // without trailing newlines
+
+// A host in dev mode on a free loopback port, with its admin token: the
+// fixture of suites that share one host.
+class DevHost {
+ public:
+  DevHost();
+  bool started() const { return process_->started(); }
+  std::string log() const { return process_->log(); }
+  const std::string& url() const { return process_->url(); }
+  const std::string& admin_token() const { return admin_; }
+  std::string ca_file() const { return dir_.file("dev/ca.pem"); }
+  const TempDir& dir() const { return dir_; }
+  SignetProcess& process() { return *process_; }
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<SignetProcess> process_;
+  std::string admin_;
+};
 
 }  // namespace signet::test

@@ -7,11 +7,6 @@
 namespace signet::test {
 namespace {
 
-std::string trimmed(std::string s) {
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
-
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // One host for the suite: starting it creates a CA, which is the slow part.

@@ -15,23 +15,18 @@ using nlohmann::json;
 class Mtls : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new TempDir();
-    host_ = new SignetProcess({"serve", "--dev", "--data-dir", dir_->file("dev"), "--listen", "127.0.0.1:0"},
-                              dir_->file("dev.log"));
+    host_ = new DevHost();
     ASSERT_TRUE(host_->started()) << host_->log();
-    std::string admin = read_file(dir_->file("dev/admin-token"));
-    admin.pop_back();
-    admin_ = new std::string(admin);
+    admin_ = new std::string(host_->admin_token());
     ASSERT_EQ(admin_call("POST", "/v1/tenants", {{"slug", "beta"}}).first, 201);
   }
   static void TearDownTestSuite() {
     delete host_;
-    delete dir_;
     delete admin_;
   }
 
   static std::pair<int, json> admin_call(const std::string& method, const std::string& path, const json& body = nullptr) {
-    auto r = http(method, host_->url() + path, body.is_null() ? "" : body.dump(), *admin_, dir_->file("dev/ca.pem"));
+    auto r = http(method, host_->url() + path, body.is_null() ? "" : body.dump(), *admin_, host_->ca_file());
     if (!r) return {-1, json()};
     return {r.value().status, json::parse(r.value().body, nullptr, false)};
   }
@@ -44,16 +39,16 @@ class Mtls : public ::testing::Test {
                        {"key", {{"type", "ecdsa"}}}};
     const auto [status, issued] = admin_call("POST", "/v1/certificates?tenant=" + tenant, body);
     EXPECT_EQ(status, 201) << issued;
-    dir_->write(name + ".crt", issued.value("certificate", ""));
-    dir_->write(name + ".key", issued.value("private_key", ""));
+    host_->dir().write(name + ".crt", issued.value("certificate", ""));
+    host_->dir().write(name + ".key", issued.value("private_key", ""));
     return issued.value("id", "");
   }
 
   // One request with curl and a client certificate (or none).
   static std::pair<int, json> as(const std::string& name, const std::string& method, const std::string& path,
                                  const json& body = nullptr) {
-    std::string command = "curl -s -w '\\n%{http_code}' --cacert " + dir_->file("dev/ca.pem") + " -X " + method;
-    if (!name.empty()) command += " --cert " + dir_->file(name + ".crt") + " --key " + dir_->file(name + ".key");
+    std::string command = "curl -s -w '\\n%{http_code}' --cacert " + host_->ca_file() + " -X " + method;
+    if (!name.empty()) command += " --cert " + host_->dir().file(name + ".crt") + " --key " + host_->dir().file(name + ".key");
     if (!body.is_null()) command += " -H 'Content-Type: application/json' --data-binary '" + body.dump() + "'";
     const auto result = run_command(command + " '" + host_->url() + path + "'");
     const std::size_t newline = result.output.rfind('\n');
@@ -63,12 +58,10 @@ class Mtls : public ::testing::Test {
   static std::string code_of(const json& answer) { return answer.value("error", json::object()).value("code", ""); }
   static std::string message_of(const json& answer) { return answer.value("error", json::object()).value("message", ""); }
 
-  static TempDir* dir_;
-  static SignetProcess* host_;
+  static DevHost* host_;
   static std::string* admin_;
 };
-TempDir* Mtls::dir_ = nullptr;
-SignetProcess* Mtls::host_ = nullptr;
+DevHost* Mtls::host_ = nullptr;
 std::string* Mtls::admin_ = nullptr;
 
 TEST_F(Mtls, AnApplicationFetchesAndRenewsOnlyItsOwnCertificates) {
@@ -109,8 +102,8 @@ TEST_F(Mtls, AnApplicationFetchesAndRenewsOnlyItsOwnCertificates) {
 TEST_F(Mtls, UntrustedRevokedAndMissingCertificatesAreRefused) {
   // A self-signed certificate with a plausible identity.
   const auto made = run_command("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=rogue"
-                                " -addext subjectAltName=URI:spiffe://default/checkout -keyout " + dir_->file("rogue.key") +
-                                " -out " + dir_->file("rogue.crt") + " 2>&1");
+                                " -addext subjectAltName=URI:spiffe://default/checkout -keyout " + host_->dir().file("rogue.key") +
+                                " -out " + host_->dir().file("rogue.crt") + " 2>&1");
   ASSERT_EQ(made.status, 0) << made.output;
   const auto [rogue_status, rogue] = as("rogue", "GET", "/v1/certificates");
   EXPECT_EQ(rogue_status, 401);
