@@ -32,8 +32,10 @@ class Mtls : public ::testing::Test {
   }
 
   // A certificate for `service` in `tenant`, issued by an admin; its cert and key go to <name>.crt/.key.
-  static std::string enrol(const std::string& name, const std::string& tenant, const std::string& service) {
+  static std::string enrol(const std::string& name, const std::string& tenant, const std::string& service,
+                           const std::string& ttl = "24h") {
     const json body = {{"common_name", service + ".test"},
+                       {"ttl", ttl},
                        {"sans", {{"dns", {service + ".test"}}, {"uri", {"spiffe://" + tenant + "/" + service}}}},
                        {"service", service},
                        {"key", {{"type", "ecdsa"}}}};
@@ -123,6 +125,33 @@ TEST_F(Mtls, UntrustedRevokedAndMissingCertificatesAreRefused) {
   }
   EXPECT_EQ(after.first, 401);
   EXPECT_EQ(message_of(after.second), "the client certificate is revoked");
+}
+
+// GnuTLS as a second, independent TLS client: the same identity, the same answers.
+TEST_F(Mtls, GnuTlsClientsAuthenticateTheSameWay) {
+  const std::string own = enrol("gnutls", "default", "gnutls");
+  const std::string other = enrol("gnutls-other", "default", "gnutls-other");
+  auto get = [&](const std::string& id) {
+    const std::string request = "GET /v1/certificates/" + id + " HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nConnection: close\\r\\n\\r\\n";
+    return run_command("printf '" + request + "' | timeout 10 gnutls-cli --x509cafile " + host_->ca_file() +
+                       " --x509certfile " + host_->dir().file("gnutls.crt") + " --x509keyfile " +
+                       host_->dir().file("gnutls.key") + " -p " + std::to_string(host_->process().port()) +
+                       " 127.0.0.1 2>&1").output;
+  };
+  EXPECT_NE(get(own).find("HTTP/1.1 200 OK"), std::string::npos);
+  EXPECT_NE(get(other).find("HTTP/1.1 404 Not Found"), std::string::npos);
+}
+
+TEST_F(Mtls, AnExpiredCertificateIsRefusedWithTheReason) {
+  const std::string id = enrol("brief", "default", "brief", "10s");  // the dev profile's shortest lifetime
+  ASSERT_EQ(as("brief", "GET", "/v1/certificates/" + id).first, 200);
+  std::pair<int, json> after{200, json()};
+  for (int i = 0; i < 40 && after.first != 401; ++i) {  // bounded: the certificate ends within ~10 s
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    after = as("brief", "GET", "/v1/certificates/" + id);
+  }
+  EXPECT_EQ(after.first, 401);
+  EXPECT_EQ(message_of(after.second), "the client certificate is not accepted: certificate has expired");
 }
 
 }  // namespace
