@@ -23,6 +23,8 @@ struct ApiDependencies {
   MetricsRegistry& metrics;
   signet::Logger& log;
   const Roles& roles;
+  // Tenants limited to some profiles (tenants.<slug>.profiles), by tenant id.
+  const std::map<std::string, std::vector<std::string>>& tenant_profiles;
 };
 
 void add_operations_routes(Router& router, ApiDependencies deps);   // /health, /ready, /metrics

@@ -63,14 +63,22 @@ std::optional<ApiError> check_spiffe_ids(const RequestContext& context, const Is
   return std::nullopt;
 }
 
+// A tenant with a list of profiles (tenants.<slug>.profiles) sees no other.
+bool profile_allowed(const ApiDependencies& deps, const std::string& tenant_id, const std::string& profile) {
+  const auto limited = deps.tenant_profiles.find(tenant_id);
+  if (limited == deps.tenant_profiles.end()) return true;
+  return std::find(limited->second.begin(), limited->second.end(), profile) != limited->second.end();
+}
+
 HttpResponseMessage run_request(RequestContext& context, const ApiDependencies& deps, const std::string& operation,
                                 const std::string& tenant, Accepted accepted) {
   const ProfileConfig* profile = deps.config.profile(accepted.in.profile);
-  if (!profile) return error_response({"unknown_profile", "no profile " + accepted.in.profile}, context.request_id);
+  if (!profile || !profile_allowed(deps, tenant, accepted.in.profile))
+    return error_response({"unknown_profile", "no profile " + accepted.in.profile}, context.request_id);
   if (auto rejected = check_policy(*profile, accepted.in))
     return error_response({rejected->code, rejected->message}, context.request_id);
   if (auto e = check_spiffe_ids(context, accepted.in, accepted.service)) return error_response(*e, context.request_id);
-  if (accepted.csr_text.empty() && !deps.runner.makes_keys(operation))
+  if (accepted.csr_text.empty() && !deps.runner.makes_keys(operation, tenant))
     return error_response({"not_configured", "the " + operation +
                                                  " pipeline has no store to keep a key made here; send a csr"},
                           context.request_id);
@@ -102,10 +110,10 @@ std::optional<ApiError> owner_service(const RequestContext& context, const json&
 }
 
 HttpResponseMessage issue(RequestContext& context, const ApiDependencies& deps) {
-  if (!deps.runner.has_pipeline("issue"))
-    return error_response({"not_configured", "no issue pipeline is configured on this host"}, context.request_id);
   auto tenant = acting_tenant(context, deps.db);
   if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  if (!deps.runner.has_pipeline("issue", tenant.value()))
+    return error_response({"not_configured", "no issue pipeline is configured on this host"}, context.request_id);
   const json body = json::parse(context.message.body(), nullptr, false);
   if (body.is_discarded()) return error_response({"invalid_json", "the body is not valid JSON"}, context.request_id);
   Accepted accepted;
@@ -144,11 +152,11 @@ void same_key_kind(const CertificateRow& old, IssueInput& in) {
 }
 
 HttpResponseMessage renew(RequestContext& context, const ApiDependencies& deps) {
-  if (!deps.runner.has_pipeline("renew"))
-    return error_response({"not_configured", "no renew pipeline is configured on this host"}, context.request_id);
   auto old = certificate_in_tenant(context, deps);
   if (const auto* e = std::get_if<ApiError>(&old)) return error_response(*e, context.request_id);
   const CertificateRow& row = std::get<CertificateRow>(old);
+  if (!deps.runner.has_pipeline("renew", row.tenant_id))
+    return error_response({"not_configured", "no renew pipeline is configured on this host"}, context.request_id);
   if (row.status == "revoked")
     return error_response({"conflict", "certificate " + row.id + " is revoked; issue a new one instead"}, context.request_id);
   const std::string text = context.message.body().empty() ? "{}" : context.message.body();

@@ -132,6 +132,15 @@ int serve(const Config& config, const ServeOptions& options) {
   if (auto migrated = db.value()->migrate(); !migrated) return refuse(migrated.error().message);
   auto tenant = ensure_tenant(*db.value(), "default", "Default");
   if (!tenant) return refuse(tenant.error().message);
+  // Tenants the configuration names exist from the start; some have profiles or pipelines of their own.
+  std::map<std::string, std::string> tenant_ids;
+  std::map<std::string, std::vector<std::string>> tenant_profiles;
+  for (const auto& t : config.tenants) {
+    auto made = ensure_tenant(*db.value(), t.slug, t.slug);
+    if (!made) return refuse("tenant " + t.slug + ": " + made.error().message);
+    tenant_ids[t.slug] = made->id;
+    if (!t.profiles.empty()) tenant_profiles[made->id] = t.profiles;
+  }
   DatabaseLedger ledger(*db.value());
   HostServicesImpl services(parse_log_level(config.log_level).value_or(LogLevel::info));
   services.set_ledger(&ledger);
@@ -156,14 +165,14 @@ int serve(const Config& config, const ServeOptions& options) {
   // queue behind the handlers that wait for them.
   boost::asio::thread_pool handlers(static_cast<std::size_t>(config.runner.workers));
   boost::asio::thread_pool pipeline_workers(static_cast<std::size_t>(config.runner.workers));
-  Runner runner(*db.value(), build_pipelines(config, instances), config.runner, pipeline_workers,
+  Runner runner(*db.value(), build_pipelines(config, instances, tenant_ids), config.runner, pipeline_workers,
                 services.logger(), services.metrics());
   auto roles = std::make_shared<Roles>(Roles::builtin());
   for (const auto& role : config.roles) (void)roles->add(role);  // checked when the config was read
   Router router(request_authenticator(*db.value(), services.logger(), config.server.tls.client_auth, ca_names(config)),
                 role_authorizer(roles),
                 audit_refusals(*db.value(), services.logger()), rate_limits(config.server));
-  const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry(), services.logger(), *roles};
+  const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry(), services.logger(), *roles, tenant_profiles};
   add_operations_routes(router, deps);
   add_certificate_routes(router, deps);
   add_certificate_read_routes(router, deps);

@@ -124,6 +124,14 @@ struct PipelineConfig {
   int line = 0;
 };
 
+// tenants.<slug>: what one tenant uses instead of the shared defaults.
+struct TenantConfig {
+  std::string slug;
+  std::vector<std::string> profiles;                 // the profiles it may use; empty: all
+  std::map<std::string, PipelineConfig> pipelines;  // its own issue/renew/revoke pipelines (its issuing CA)
+  int line = 0;
+};
+
 struct Config {
   std::string file;
   ServerConfig server;
@@ -136,6 +144,7 @@ struct Config {
   std::map<std::string, PipelineConfig> pipelines;  // issue, renew, revoke
   RunnerConfig runner;
   std::vector<RoleDefinition> roles;  // rbac.roles: custom roles beside the built-in ones
+  std::vector<TenantConfig> tenants;  // created at start-up when absent
   std::string audit_export_file;      // audit.export_file: JSON lines for log shippers; "" for none
   milliseconds audit_export_interval{500};
 

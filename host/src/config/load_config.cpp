@@ -224,7 +224,7 @@ void read_profiles(YamlSection profiles, const YAML::Node& node, Config& out) {
   }
 }
 
-void read_pipelines(YamlSection pipelines, const YAML::Node& node, Config& out) {
+void read_pipelines(YamlSection pipelines, const YAML::Node& node, std::map<std::string, PipelineConfig>& out) {
   if (!is_map(node)) return;
   for (const auto& entry : node) {
     const std::string op = entry.first.Scalar();
@@ -233,7 +233,7 @@ void read_pipelines(YamlSection pipelines, const YAML::Node& node, Config& out) 
       continue;
     }
     pipelines.node(op);
-    YamlSection s(entry.second, "pipelines." + op, pipelines.issues());
+    YamlSection s(entry.second, pipelines.qualified(op), pipelines.issues());
     PipelineConfig p;
     p.line = s.line();
     p.validate = s.strings("validate");
@@ -241,7 +241,7 @@ void read_pipelines(YamlSection pipelines, const YAML::Node& node, Config& out) 
     if (op != "revoke") p.store = s.string("store").value_or("");
     p.notify = s.strings("notify");
     s.finish();
-    out.pipelines[op] = std::move(p);
+    out[op] = std::move(p);
   }
 }
 
@@ -257,14 +257,38 @@ void check_slot(ConfigIssues& issues, const Config& config, int line, const std:
   }
 }
 
-void check_pipelines(ConfigIssues& issues, const Config& config) {
-  for (const auto& [op, p] : config.pipelines) {
-    const std::string where = "pipelines." + op;
+void check_pipelines(ConfigIssues& issues, const Config& config, const std::map<std::string, PipelineConfig>& pipelines,
+                     const std::string& prefix) {
+  for (const auto& [op, p] : pipelines) {
+    const std::string where = prefix + "pipelines." + op;
     for (const auto& v : p.validate)
       if (!kBuiltinValidators.count(v)) issues.add(p.line, where + ".validate names unknown check \"" + v + "\"");
     if (!p.sign.empty()) check_slot(issues, config, p.line, where + ".sign", p.sign, PluginKind::ca);
     if (!p.store.empty()) check_slot(issues, config, p.line, where + ".store", p.store, PluginKind::store);
     for (const auto& n : p.notify) check_slot(issues, config, p.line, where + ".notify", n, PluginKind::notifier);
+  }
+}
+
+void read_tenants(YamlSection tenants, const YAML::Node& node, Config& out) {
+  if (!is_map(node)) return;
+  for (const auto& entry : node) {
+    TenantConfig t;
+    t.slug = entry.first.Scalar();
+    t.line = line_of(entry.first);
+    tenants.node(t.slug);
+    YamlSection s(entry.second, "tenants." + t.slug, tenants.issues());
+    t.profiles = s.strings("profiles");
+    read_pipelines(s.section("pipelines"), s.node("pipelines"), t.pipelines);
+    s.finish();
+    out.tenants.push_back(std::move(t));
+  }
+}
+
+void check_tenants(ConfigIssues& issues, const Config& config) {
+  for (const auto& t : config.tenants) {
+    for (const auto& name : t.profiles)
+      if (!config.profile(name)) issues.add(t.line, "tenants." + t.slug + ".profiles names unknown profile \"" + name + "\"");
+    check_pipelines(issues, config, t.pipelines, "tenants." + t.slug + ".");
   }
 }
 
@@ -314,7 +338,8 @@ void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   read_runner(top.section("runner"), out.runner);
   read_plugins(top.section("plugins"), out);
   read_profiles(top.section("profiles"), top.node("profiles"), out);
-  read_pipelines(top.section("pipelines"), top.node("pipelines"), out);
+  read_pipelines(top.section("pipelines"), top.node("pipelines"), out.pipelines);
+  read_tenants(top.section("tenants"), top.node("tenants"), out);
   read_rbac(top.section("rbac"), out);
   YamlSection audit = top.section("audit");
   if (auto v = audit.string("export_file")) out.audit_export_file = *v;
@@ -323,7 +348,8 @@ void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   top.finish();
   if (out.database_url.empty()) out.database_url = "sqlite://" + out.data_dir + "/signet.db";
   if (out.plugin_dirs.empty()) out.plugin_dirs.push_back(default_plugin_dir());
-  check_pipelines(issues, out);
+  check_pipelines(issues, out, out.pipelines, "");
+  check_tenants(issues, out);
   check_client_auth(issues, out);
 }
 

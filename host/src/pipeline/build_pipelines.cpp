@@ -25,28 +25,39 @@ std::shared_ptr<const Pipeline> build_issue_like(const std::string& op, const Pi
 
 // Revocation always goes to the CA instance that issued the certificate;
 // the configured pipeline adds its notifiers.
-std::shared_ptr<const Pipeline> build_revoke(const Config& config, const PluginInstances& instances) {
+std::shared_ptr<const Pipeline> build_revoke(const std::map<std::string, PipelineConfig>& pipelines,
+                                             const PluginInstances& instances) {
   std::vector<std::shared_ptr<Step>> steps{make_revoke_step(instances), make_record_revocation_step()};
-  if (const auto found = config.pipelines.find("revoke"); found != config.pipelines.end())
+  if (const auto found = pipelines.find("revoke"); found != pipelines.end())
     for (const auto& n : found->second.notify) steps.push_back(make_notify_step(n, instances.notifier(n)));
   steps.push_back(make_audit_step());
   return std::make_shared<const Pipeline>("revoke", std::move(steps));
 }
 
-}  // namespace
-
-Pipelines build_pipelines(const Config& config, const PluginInstances& instances) {
-  Pipelines out;
-  auto gate = std::make_shared<KeygenGate>(config.runner.keygen_concurrency, config.runner.keygen_queue);
+// One set of pipelines, under keys "<op><suffix>".
+void add_pipelines(Pipelines& out, const std::map<std::string, PipelineConfig>& pipelines, const std::string& suffix,
+                   const Config& config, const PluginInstances& instances, const std::shared_ptr<KeygenGate>& gate) {
   // Renewal shares the phases of issuance; without a pipeline of its own it
   // runs the issue pipeline's steps.
   for (const char* op : {"issue", "renew"}) {
-    auto found = config.pipelines.find(op);
-    if (found == config.pipelines.end()) found = config.pipelines.find("issue");
-    if (found != config.pipelines.end()) out[op] = build_issue_like(op, found->second, config, instances, gate);
+    auto found = pipelines.find(op);
+    if (found == pipelines.end()) found = pipelines.find("issue");
+    if (found != pipelines.end()) out[op + suffix] = build_issue_like(op, found->second, config, instances, gate);
   }
   // Any certificate the host recorded can be revoked, pipeline or not.
-  out["revoke"] = build_revoke(config, instances);
+  out["revoke" + suffix] = build_revoke(pipelines, instances);
+}
+
+}  // namespace
+
+Pipelines build_pipelines(const Config& config, const PluginInstances& instances,
+                          const std::map<std::string, std::string>& tenant_ids) {
+  Pipelines out;
+  auto gate = std::make_shared<KeygenGate>(config.runner.keygen_concurrency, config.runner.keygen_queue);
+  add_pipelines(out, config.pipelines, "", config, instances, gate);
+  for (const auto& t : config.tenants)
+    if (!t.pipelines.empty() && tenant_ids.count(t.slug))
+      add_pipelines(out, t.pipelines, tenant_pipeline_suffix(tenant_ids.at(t.slug)), config, instances, gate);
   return out;
 }
 

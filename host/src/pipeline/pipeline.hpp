@@ -32,6 +32,8 @@ class Pipeline {
   std::vector<std::shared_ptr<Step>> steps_;
 };
 
+// By operation ("issue"), and by "<operation>@<tenant id>" for a tenant's own.
 using Pipelines = std::map<std::string, std::shared_ptr<const Pipeline>>;
+inline std::string tenant_pipeline_suffix(const std::string& tenant_id) { return "@" + tenant_id; }
 
 }  // namespace signet::host

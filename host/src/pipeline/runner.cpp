@@ -14,6 +14,12 @@ Runner::Runner(Database& db, Pipelines pipelines, RunnerConfig config, boost::as
 
 Runner::~Runner() { stop(); }
 
+const Pipeline* Runner::pipeline(const std::string& operation, const std::string& tenant_id) const {
+  auto found = pipelines_.find(operation + tenant_pipeline_suffix(tenant_id));
+  if (found == pipelines_.end()) found = pipelines_.find(operation);
+  return found == pipelines_.end() ? nullptr : found->second.get();
+}
+
 void Runner::start() { poller_ = std::thread([this] { poll_loop(); }); }
 
 void Runner::stop() {
@@ -117,13 +123,13 @@ RequestRecord Runner::advance(RequestRecord q, TimePoint deadline) {
 }
 
 RequestRecord Runner::run_steps(RequestRecord q, TimePoint deadline, Checkpoint& checkpoint, bool until_external) {
-  const auto found = pipelines_.find(q.operation);
-  if (found == pipelines_.end()) {
+  const Pipeline* found = pipeline(q.operation, q.tenant_id);
+  if (!found) {
     fail_final(q, make_error(ErrorCode::unsupported, "no pipeline is configured for " + q.operation));
     (void)save(q, checkpoint);
     return q;
   }
-  const Pipeline& p = *found->second;
+  const Pipeline& p = *found;
   if (auto index = p.index_of(q.step)) {
     q.step_index = static_cast<int>(*index);
   } else if (q.status == RequestStatus::running) {
@@ -167,12 +173,12 @@ RequestRecord Runner::run_steps(RequestRecord q, TimePoint deadline, Checkpoint&
 }
 
 Result<RequestRecord> Runner::submit(RequestRecord q, std::chrono::milliseconds budget) {
-  const auto found = pipelines_.find(q.operation);
-  if (found == pipelines_.end() || found->second->size() == 0)
+  const Pipeline* found = pipeline(q.operation, q.tenant_id);
+  if (!found || found->size() == 0)
     return make_error(ErrorCode::unsupported, "no pipeline is configured for " + q.operation);
   q.status = RequestStatus::running;
   q.step_index = 0;
-  q.step = found->second->at(0).name();
+  q.step = found->at(0).name();
   q.created_at = q.updated_at = q.next_attempt_at = Clock::now();
   q.lease_token = repo_.new_lease_token(owner_);
   const TimePoint deadline = Clock::now() + budget;

@@ -45,11 +45,15 @@ class Runner {
   int run_due_once();
 
   const std::string& owner() const { return owner_; }
-  bool has_pipeline(const std::string& operation) const { return pipelines_.count(operation) > 0; }
+  // The tenant's own pipeline for the operation, else the shared one; null when neither.
+  const Pipeline* pipeline(const std::string& operation, const std::string& tenant_id) const;
+  bool has_pipeline(const std::string& operation, const std::string& tenant_id) const {
+    return pipeline(operation, tenant_id) != nullptr;
+  }
   // Whether the operation's pipeline can make keys (it has a store to keep them).
-  bool makes_keys(const std::string& operation) const {
-    const auto found = pipelines_.find(operation);
-    return found != pipelines_.end() && found->second->index_of("keygen").has_value();
+  bool makes_keys(const std::string& operation, const std::string& tenant_id) const {
+    const Pipeline* p = pipeline(operation, tenant_id);
+    return p && p->index_of("keygen").has_value();
   }
 
  private:
