@@ -141,6 +141,17 @@ TEST_F(Access, TokensAreShownOnceBoundedAndRevocable) {
   EXPECT_EQ(status, 401);
 }
 
+TEST_F(Access, AnExpiredTokenIsRefused) {
+  const std::string brief = token({{"roles", {"auditor"}}, {"ttl", "1s"}});
+  EXPECT_EQ(call("GET", "/v1/certificates", brief).status, 200);
+  int status = 200;
+  for (int i = 0; i < 30 && status != 401; ++i) {  // bounded: the token ends after a second
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = call("GET", "/v1/certificates", brief).status;
+  }
+  EXPECT_EQ(status, 401);
+}
+
 TEST_F(Access, TokensCannotGrantMoreThanTheirCreatorHolds) {
   ASSERT_EQ(call("POST", "/v1/tenants", admin_, {{"slug", "ops"}, {"name", "Ops"}}).status, 201);
   const std::string ops_admin = token({{"tenant", "ops"}, {"roles", {"pki_admin"}}});

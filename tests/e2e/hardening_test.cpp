@@ -86,8 +86,12 @@ TEST(Hardening, SecretsNeverReachTheLogTheDatabaseOrAnErrorBody) {
     EXPECT_EQ(answers.find(secret), std::string::npos) << "in an answer: " << secret;
   }
   for (const auto& entry : fs::recursive_directory_iterator(dir.file("dev"))) {
-    if (!entry.is_regular_file()) continue;
     const auto mode = fs::status(entry.path()).permissions();
+    if (entry.is_directory()) {
+      EXPECT_EQ(mode & (fs::perms::group_all | fs::perms::others_all), fs::perms::none) << entry.path();
+      continue;
+    }
+    if (!entry.is_regular_file()) continue;
     // Certificates are public: the trust anchor, the CA chain, the TLS certificate.
     const std::string name = entry.path().filename().string();
     if (name == "ca.pem" || name == "chain.pem" || name == "server.crt") continue;

@@ -22,7 +22,7 @@ Result<std::string> read_file(const std::string& path);
 // write; Error{not_found} when it does not exist.
 Result<std::string> read_private_file(const std::string& path);
 
-// Creates `dir` and its parents with `mode` (the leaf is chmod'ed to it).
+// Creates `dir` and its missing parents with `mode` (the leaf is chmod'ed to it).
 Result<void> make_private_directory(const std::string& dir, mode_t mode = 0700);
 
 }  // namespace signet::fsutil

@@ -95,9 +95,12 @@ Result<std::string> read_file(const std::string& path) {
 }
 
 Result<void> make_private_directory(const std::string& dir, mode_t mode) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return make_error(ErrorCode::internal, "cannot create " + dir + ": " + ec.message());
+  // Every directory made here gets `mode`, parents included; existing ones keep theirs.
+  std::filesystem::path made;
+  for (const auto& part : std::filesystem::path(dir)) {
+    made /= part;
+    if (::mkdir(made.c_str(), mode) != 0 && errno != EEXIST) return io_failure("cannot create", made.string());
+  }
   if (::chmod(dir.c_str(), mode) != 0) return io_failure("cannot set the mode of", dir);
   return {};
 }
