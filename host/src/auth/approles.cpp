@@ -15,7 +15,7 @@ AppRole role_of(const soci::row& r) {
   return {r.get<std::string>(0),
           r.get<std::string>(1),
           r.get<std::string>(2),
-          r.get_indicator(3) == soci::i_ok ? r.get<std::string>(3) : "",
+          text_at(r, 3),
           split(r.get<std::string>(4), ','),
           std::chrono::milliseconds(r.get<long long>(5)),
           std::chrono::milliseconds(r.get<long long>(6)),

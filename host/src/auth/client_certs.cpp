@@ -54,18 +54,17 @@ Result<Principal> ClientCertificates::authenticate(const PeerCertificate& peer) 
   auto is_revoked = revoked(info->serial_hex);
   if (!is_revoked) return std::move(is_revoked).error();
   if (is_revoked.value()) return refused("is revoked");
-  auto principal = identify(peer);
+  auto principal = identify(peer, info->common_name);
   if (!principal) return principal;
   cache_.put(fingerprint, principal.value(), info->not_after, now);
   return principal;
 }
 
-Result<Principal> ClientCertificates::identify(const PeerCertificate& peer) {
+Result<Principal> ClientCertificates::identify(const PeerCertificate& peer, const std::string& common_name) {
   std::string tenant_slug, service;
   if (config_.identity == ClientAuthConfig::Identity::cn) {
-    auto info = read_certificate_der(peer.der);
     tenant_slug = config_.tenant;
-    service = info ? info->common_name : "";
+    service = common_name;
     if (!valid_part(service)) return refused("has no common name usable as a service name");
   } else {
     const auto ids = spiffe_ids(peer.der);

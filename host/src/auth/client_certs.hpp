@@ -26,7 +26,7 @@ class ClientCertificates {
   Result<Principal> authenticate(const PeerCertificate& peer);
 
  private:
-  Result<Principal> identify(const PeerCertificate& peer);
+  Result<Principal> identify(const PeerCertificate& peer, const std::string& common_name);
   Result<bool> revoked(const std::string& serial_hex);
 
   Database& db_;

@@ -17,10 +17,6 @@ std::optional<TimePoint> time_at(const soci::row& r, std::size_t i) {
   return from_unix_ms(r.get<long long>(i));
 }
 
-std::string text_at(const soci::row& r, std::size_t i) {
-  return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();
-}
-
 }  // namespace
 
 Result<IssuedToken> TokenStore::issue(const TokenSpec& spec, const Also& also) {

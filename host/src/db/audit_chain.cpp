@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "db/prepared.hpp"
 #include "util/ids.hpp"
 #include "util/time.hpp"
 
@@ -9,10 +10,6 @@ namespace signet::host {
 namespace {
 
 const std::string kSelectAll = std::string(kAuditColumns) + " FROM audit_log ORDER BY seq";
-
-std::string text_at(const soci::row& r, std::size_t i) {
-  return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();
-}
 
 }  // namespace
 

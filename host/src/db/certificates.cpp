@@ -18,10 +18,6 @@ const char* kColumns =
     "metadata, created_at, revoked_at, revocation_reason, renews, renewed_by, key_sha256, key_store, key_path, service";
 constexpr std::size_t kColumnCount = 21;
 
-std::string text_at(const soci::row& r, std::size_t i) {
-  return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();
-}
-
 CertificateRow from_row(const soci::row& r) {
   CertificateRow c;
   c.id = r.get<std::string>(0);

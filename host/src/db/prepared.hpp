@@ -91,4 +91,9 @@ std::optional<long long> query_number(soci::session& s, const std::string& sql, 
 // The same for a text column.
 std::optional<std::string> query_text(soci::session& s, const std::string& sql, const std::vector<SqlParam>& params);
 
+// Column i of a row as text, "" when NULL.
+inline std::string text_at(const soci::row& r, std::size_t i) {
+  return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();
+}
+
 }  // namespace signet::host
