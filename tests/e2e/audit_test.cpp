@@ -173,3 +173,44 @@ TEST(AuditExport, WritesEachRecordOnceAsAJsonLineAndResumes) {
 
 }  // namespace
 }  // namespace signet::test
+
+namespace signet::test {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Refusals that never reach a handler are in the log too: a request the
+// server cannot read, one that is too large, a path no route serves.
+TEST(AuditRefusals, RequestsRefusedBeforeAnyRouteAreRecorded) {
+  TempDir dir;
+  std::string config = host_config(dir, "", false);
+  config.replace(config.find("  tls:"), 0, "  limits: {max_body: 1KiB}\n");
+  const std::string file = dir.write("host.yaml", config);
+  SignetProcess host({"serve", "--config", file}, dir.file("host.log"));
+  ASSERT_TRUE(host.started()) << host.log();
+
+  const auto garbage = raw_exchange(host.port(), "NOT HTTP AT ALL\r\n\r\n", milliseconds(5000));
+  EXPECT_EQ(garbage.received.rfind("HTTP/1.1 400", 0), 0u) << garbage.received;
+  const auto large = raw_exchange(host.port(),
+                                  "POST /v1/certificates HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" +
+                                      std::string(5000, 'x'),
+                                  milliseconds(5000));
+  EXPECT_EQ(large.received.rfind("HTTP/1.1 413", 0), 0u) << large.received;
+  const auto unrouted = http("GET", host.url() + "/v1/admin");
+  ASSERT_TRUE(unrouted);
+  EXPECT_EQ(unrouted.value().status, 404);
+  ASSERT_EQ(host.stop(), 0);
+
+  const auto rows = run_command("sqlite3 -separator ' ' " + dir.file("data/signet.db") +
+                                " \"SELECT action, outcome, source, json_extract(detail, '$.status'),"
+                                " json_extract(detail, '$.code'), json_extract(detail, '$.path')"
+                                " FROM audit_log ORDER BY seq\"");
+  EXPECT_EQ(rows.output,
+            "http:unreadable refused 127.0.0.1 400 bad_request \n"
+            "http:unreadable refused 127.0.0.1 413 body_too_large /v1/certificates\n"
+            "http:route refused 127.0.0.1 404 not_found /v1/admin\n");
+  EXPECT_EQ(run_signet(dir, "audit verify --config " + file).status, 0);
+}
+
+}  // namespace
+}  // namespace signet::test

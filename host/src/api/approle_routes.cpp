@@ -105,7 +105,7 @@ void add_approle_routes(Router& router, ApiDependencies deps) {
              {.permission = "approle:create"});
   // Open: the secret_id is the credential. Every attempt is audited.
   router.add(http::verb::post, "/v1/auth/login", [deps](RequestContext& c) { return login(c, deps); },
-             {.permission = {}, .open = true, .inline_ = false, .limit_source = true});
+             {.permission = "auth:login", .open = true, .inline_ = false, .limit_source = true});
 }
 
 }  // namespace signet::host

@@ -1,4 +1,4 @@
-// Every refusal of a guarded route goes into the audit log: who (if
+// Every refusal goes into the audit log (see RefusalObserver): who (if
 // known), from where, what they tried and why it was refused.
 #include "api/api.hpp"
 #include "db/audit.hpp"
@@ -14,7 +14,7 @@ const char* outcome_of(unsigned status) {
 }  // namespace
 
 RefusalObserver audit_refusals(Database& db, signet::Logger& log) {
-  return [&db, &log](const RequestContext& context, const std::string& permission, const HttpResponseMessage& response) {
+  return [&db, &log](const RequestContext& context, const std::string& action, const HttpResponseMessage& response) {
     const nlohmann::json body = nlohmann::json::parse(response.body(), nullptr, false);
     const std::string code = body.is_object() ? body.value("error", nlohmann::json::object()).value("code", "") : "";
     const Principal* p = context.principal ? &*context.principal : nullptr;
@@ -22,7 +22,7 @@ RefusalObserver audit_refusals(Database& db, signet::Logger& log) {
                        p ? p->id : "",
                        p ? p->auth : "",
                        context.remote,
-                       permission,
+                       action,
                        context.param("id"),
                        outcome_of(response.result_int()),
                        context.request_id,

@@ -2,21 +2,14 @@
 #include "api/api.hpp"
 #include "db/audit.hpp"
 #include "db/tenants.hpp"
+#include "util/text.hpp"
 
 namespace signet::host {
 namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kMaxSlug = 63;
 constexpr std::size_t kMaxTenantName = 200;
-
-// Lower-case letters, digits and inner dashes: it appears in URLs, SPIFFE
-// ids (spiffe://<tenant>/<service>) and file names.
-bool valid_slug(const std::string& slug) {
-  if (slug.empty() || slug.size() > kMaxSlug || slug.front() == '-' || slug.back() == '-') return false;
-  return std::all_of(slug.begin(), slug.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
-}
 
 json tenant_view(const Tenant& t) {
   return {{"id", t.id}, {"slug", t.slug}, {"name", t.name}, {"created_at", to_rfc3339(t.created_at)}};

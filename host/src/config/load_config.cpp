@@ -6,6 +6,7 @@
 
 #include "config/config.hpp"
 #include "config/yaml_section.hpp"
+#include "util/text.hpp"
 
 namespace signet::host {
 namespace {
@@ -286,6 +287,8 @@ void read_tenants(YamlSection tenants, const YAML::Node& node, Config& out) {
 
 void check_tenants(ConfigIssues& issues, const Config& config) {
   for (const auto& t : config.tenants) {
+    if (!valid_slug(t.slug))
+      issues.add(t.line, "tenants: \"" + t.slug + "\" is no tenant slug (1-63 lower-case letters, digits or inner dashes)");
     for (const auto& name : t.profiles)
       if (!config.profile(name)) issues.add(t.line, "tenants." + t.slug + ".profiles names unknown profile \"" + name + "\"");
     check_pipelines(issues, config, t.pipelines, "tenants." + t.slug + ".");

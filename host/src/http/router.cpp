@@ -71,27 +71,49 @@ std::vector<Router::RouteInfo> Router::routes() const {
 }
 
 HttpResponseMessage Router::run(const Route& route, RequestContext& context) const {
-  if (auto denied = admit(route, context)) {
-    auto response = error_response(*denied, context.request_id);
-    if (denied->code == "unauthenticated") response.set(http::field::www_authenticate, "Bearer realm=\"signet\"");
-    if (denied->retry_after) response.set(http::field::retry_after, std::to_string(denied->retry_after->count()));
-    return response;
-  }
-  return route.handler(context);
+  if (auto refusal = admit(route, context)) return refuse(*refusal, context, route.options.permission);
+  auto response = route.handler(context);
+  // An open route's handler records its own outcomes (login audits every attempt).
+  if (on_refusal_ && !route.options.open && response.result_int() >= 400)
+    on_refusal_(context, route.options.permission, response);
+  return response;
+}
+
+HttpResponseMessage Router::refuse(const Refusal& refusal, RequestContext& context, const std::string& action) const {
+  auto response = error_response(refusal.error, context.request_id);
+  if (refusal.error.code == "unauthenticated") response.set(http::field::www_authenticate, "Bearer realm=\"signet\"");
+  if (refusal.error.retry_after) response.set(http::field::retry_after, std::to_string(refusal.error.retry_after->count()));
+  if (on_refusal_ && refusal.recorded) on_refusal_(context, action, response);
+  return response;
 }
 
 // Authentication, then authorization: the one gate of every guarded route.
-std::optional<ApiError> Router::admit(const Route& route, RequestContext& context) const {
+std::optional<Router::Refusal> Router::admit(const Route& route, RequestContext& context) const {
   const bool guarded = !route.options.open;
-  if (limits_.per_source && (guarded || route.options.limit_source))
-    if (auto wait = limits_.per_source->take(context.remote))
-      return ApiError{"rate_limited", "too many requests from " + context.remote + "; slow down", wait};
+  if (guarded || route.options.limit_source)
+    if (auto refusal = throttle(limits_.per_source, context.remote, context.remote)) return refusal;
   if (!guarded) return std::nullopt;
-  if (auto denied = authenticate_(context)) return denied;
-  if (limits_.per_principal)
-    if (auto wait = limits_.per_principal->take(context.principal->id))
-      return ApiError{"rate_limited", "too many requests from this principal; slow down", wait};
-  return authorize_(context, route.options.permission);
+  if (auto denied = authenticate_(context)) return Refusal{*denied};
+  if (auto refusal = throttle(limits_.per_principal, context.principal->id, "this principal")) return refusal;
+  if (auto denied = authorize_(context, route.options.permission)) return Refusal{*denied};
+  return std::nullopt;
+}
+
+// A flood is one audit record, not one per request: only the first 429 of
+// a run is recorded (the metrics count them all).
+std::optional<Router::Refusal> Router::throttle(const std::shared_ptr<RateLimiter>& limiter, const std::string& key,
+                                                const std::string& who) const {
+  if (!limiter) return std::nullopt;
+  const auto throttled = limiter->take(key);
+  if (!throttled) return std::nullopt;
+  return Refusal{{"rate_limited", "too many requests from " + who + "; slow down", throttled->retry_after},
+                 throttled->in_a_row == 1};
+}
+
+HttpResponseMessage Router::refuse_unreadable(RequestContext& context, const ApiError& error) const {
+  if (auto refusal = throttle(limits_.per_source, context.remote, context.remote))
+    return refuse(*refusal, context, "http:unreadable");
+  return refuse(Refusal{error}, context, "http:unreadable");
 }
 
 bool Router::match(const Route& route, const std::vector<std::string>& path,
@@ -132,19 +154,21 @@ HttpResponseMessage Router::route(RequestContext& context) const {
       allowed += (allowed.empty() ? "" : ", ") + std::string(http::to_string(route.method));
       continue;
     }
-    auto response = run(route, context);
-    if (on_refusal_ && !route.options.open && response.result_int() >= 400)
-      on_refusal_(context, route.options.permission, response);
-    return response;
+    return run(route, context);
   }
-  if (!allowed.empty()) {
-    auto response = error_response({"method_not_allowed", "method " + std::string(context.message.method_string()) +
-                                                              " is not allowed on " + context.path},
-                                   context.request_id);
-    response.set(http::field::allow, allowed);
-    return response;
-  }
-  return error_response({"not_found", "no route for " + context.path}, context.request_id);
+  return no_route(context, allowed);
+}
+
+// Probing for routes is refused, rate limited and audited like any other refusal.
+HttpResponseMessage Router::no_route(RequestContext& context, const std::string& allowed) const {
+  if (auto refusal = throttle(limits_.per_source, context.remote, context.remote))
+    return refuse(*refusal, context, "http:route");
+  if (allowed.empty()) return refuse({{"not_found", "no route for " + context.path}}, context, "http:route");
+  auto response = refuse({{"method_not_allowed", "method " + std::string(context.message.method_string()) +
+                                                     " is not allowed on " + context.path}},
+                         context, "http:route");
+  response.set(http::field::allow, allowed);
+  return response;
 }
 
 }  // namespace signet::host

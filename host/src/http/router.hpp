@@ -18,12 +18,16 @@ using Handler = std::function<HttpResponseMessage(RequestContext&)>;
 using Authenticator = std::function<std::optional<ApiError>(RequestContext&)>;
 // Sets context.access for the route's permission, or returns why not.
 using Authorizer = std::function<std::optional<ApiError>(RequestContext&, const std::string& permission)>;
-// Told of every 4xx/5xx answer of a guarded route (the audit log's refusals).
+// Told of every refusal the audit log records: each 4xx/5xx answer of a
+// guarded route, a request the router could not route or the server could
+// not read, and the first of a run of 429s (`action` names what was tried).
 using RefusalObserver =
-    std::function<void(const RequestContext&, const std::string& permission, const HttpResponseMessage&)>;
+    std::function<void(const RequestContext&, const std::string& action, const HttpResponseMessage&)>;
 
 struct RouteOptions {
-  std::string permission;     // "cert:read"; every route that is not open has one
+  // "cert:read"; every route that is not open has one. On an open route it
+  // may name the action its refusals are audited as ("auth:login").
+  std::string permission;
   bool open = false;          // no authentication
   bool inline_ = false;       // cheap and never blocking: runs on the I/O thread
   bool limit_source = false;  // an open route that still counts against its caller's address (login)
@@ -59,6 +63,9 @@ class Router {
   // Never throws: any exception becomes a 500 "internal".
   HttpResponseMessage dispatch(RequestContext& context) const noexcept;
   bool runs_inline(const RequestContext& context) const;
+  // The answer to a request the server could not read (malformed, too
+  // large); audited like any refusal. Blocks on the audit write.
+  HttpResponseMessage refuse_unreadable(RequestContext& context, const ApiError& error) const;
 
  private:
   struct Route {
@@ -68,11 +75,20 @@ class Router {
     Handler handler;
     RouteOptions options;
   };
+  // A request turned away before any handler ran.
+  struct Refusal {
+    ApiError error;
+    bool recorded = true;  // false for the second and later 429s in a row
+  };
   HttpResponseMessage route(RequestContext& context) const;
+  HttpResponseMessage no_route(RequestContext& context, const std::string& allowed) const;
   bool match(const Route& route, const std::vector<std::string>& path, std::map<std::string, std::string>& params) const;
 
-  std::optional<ApiError> admit(const Route& route, RequestContext& context) const;
+  std::optional<Refusal> admit(const Route& route, RequestContext& context) const;
+  std::optional<Refusal> throttle(const std::shared_ptr<RateLimiter>& limiter, const std::string& key,
+                                  const std::string& who) const;
   HttpResponseMessage run(const Route& route, RequestContext& context) const;
+  HttpResponseMessage refuse(const Refusal& refusal, RequestContext& context, const std::string& action) const;
 
   Authenticator authenticate_;
   Authorizer authorize_;

@@ -118,9 +118,7 @@ class Session {
     const std::string request_id = new_id("rid");
     if (ec == beast::error::timeout || ec == http::error::end_of_stream) co_return false;
     if (ec) {
-      // Built before the co_await: GCC 12 mishandles temporaries inside co_await expressions.
-      const ApiError error{error_code_for(ec), "malformed or oversize request: " + ec.message()};
-      HttpResponseMessage refusal = error_response(error, request_id);
+      HttpResponseMessage refusal = co_await refuse_unreadable(parser, ec, request_id);
       co_await write(refusal, request_id, false);
       co_return false;
     }
@@ -141,6 +139,22 @@ class Session {
     log_access(request, context, response, started);
     co_await write(response, request_id, keep_alive);
     co_return keep_alive;
+  }
+
+  // The answer to a request that could not be read, audited on the worker
+  // pool (the audit write blocks). What was read of it (method, path) goes
+  // into the record: the start line is parsed before any limit applies.
+  asio::awaitable<HttpResponseMessage> refuse_unreadable(http::request_parser<http::string_body>& parser,
+                                                         const beast::error_code& ec, const std::string& request_id) {
+    const HttpRequestMessage partial = parser.release();
+    const ApiError error{error_code_for(ec), "malformed or oversize request: " + ec.message()};
+    RequestContext context{partial, request_id, remote_, {}, {}, {}, {}};
+    context.peer = peer_ ? &*peer_ : nullptr;
+    if (!partial.target().empty())
+      parse_target(std::string_view(partial.target().data(), partial.target().size()), context.path, context.query);
+    const Router& router = server_.router_;
+    auto refuse = [&router, &context, &error] { return router.refuse_unreadable(context, error); };
+    co_return co_await run_on(server_.workers_, std::move(refuse));
   }
 
   asio::awaitable<void> write(HttpResponseMessage& response, const std::string& request_id, bool keep_alive) {

@@ -69,4 +69,10 @@ bool valid_dns_name(const std::string& name) {
   return !std::all_of(tld.begin(), tld.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+bool valid_slug(std::string_view slug) {
+  // The syntax of one DNS label, so a slug can name a host too.
+  if (slug.empty() || slug.size() > kMaxDnsLabel || slug.front() == '-' || slug.back() == '-') return false;
+  return std::all_of(slug.begin(), slug.end(), ldh_char);
+}
+
 }  // namespace signet::host

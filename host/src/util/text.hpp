@@ -22,4 +22,8 @@ std::vector<std::string> split(std::string_view text, char separator);
 // last label is refused (RFC 3696 §2), so "10.0.0.5" is no DNS name.
 bool valid_dns_name(const std::string& lowercase_name);
 
+// A tenant slug: 1-63 lower-case letters, digits and inner dashes. It
+// appears in URLs, SPIFFE ids (spiffe://<tenant>/<service>) and file names.
+bool valid_slug(std::string_view slug);
+
 }  // namespace signet::host

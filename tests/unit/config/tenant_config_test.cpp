@@ -36,5 +36,14 @@ tenants:
   EXPECT_NE(all.find("extra"), std::string::npos) << all;
 }
 
+// The same syntax as POST /v1/tenants: a slug goes into URLs and SPIFFE ids.
+TEST(TenantsConfig, SlugsFollowTheApiSyntax) {
+  const auto bad = load_config_text("tenants:\n  Payments: {}\n  -shop: {}\n  a/b: {}\n  ok-1: {}\n", "test.yaml");
+  ASSERT_EQ(bad.issues.size(), 3u);
+  EXPECT_NE(bad.issues[0].to_string().find("\"Payments\" is no tenant slug"), std::string::npos) << bad.issues[0].to_string();
+  EXPECT_NE(bad.issues[1].to_string().find("\"-shop\""), std::string::npos);
+  EXPECT_NE(bad.issues[2].to_string().find("test.yaml:4"), std::string::npos) << bad.issues[2].to_string();
+}
+
 }  // namespace
 }  // namespace signet::host

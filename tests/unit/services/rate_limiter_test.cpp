@@ -14,10 +14,14 @@ TEST(RateLimiter, AllowsABurstThenTheRateAndSaysHowLongToWait) {
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(limiter.take("a", t0)) << i;
   const auto wait = limiter.take("a", t0);
   ASSERT_TRUE(wait);
-  EXPECT_EQ(wait->count(), 1);
+  EXPECT_EQ(wait->retry_after.count(), 1);
+  EXPECT_EQ(wait->in_a_row, 1u);
   EXPECT_FALSE(limiter.take("b", t0));                       // another key has its own bucket
   EXPECT_FALSE(limiter.take("a", t0 + milliseconds(500)));  // 2/s: one more after half a second
-  EXPECT_TRUE(limiter.take("a", t0 + milliseconds(600)));
+  const auto again = limiter.take("a", t0 + milliseconds(600));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->in_a_row, 1u);  // a request got through in between: a new run of refusals
+  EXPECT_EQ(limiter.take("a", t0 + milliseconds(601))->in_a_row, 2u);
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(limiter.take("a", t0 + milliseconds(10'000))) << i;  // refilled to the burst only
   EXPECT_TRUE(limiter.take("a", t0 + milliseconds(10'000)));
 }
