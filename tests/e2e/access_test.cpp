@@ -218,6 +218,25 @@ TEST_F(Access, ActionsAndRefusalsAreAuditedForTheirTenantsAuditors) {
   EXPECT_EQ(error_code(call("GET", "/v1/audit?cursor=1;DROP", auditor)), "invalid_request");
 }
 
+TEST_F(Access, RefusalsOfUnknownCallersAreListedForSuperAdminsOnly) {
+  EXPECT_EQ(call("GET", "/v1/certificates", "sgt_not-a-real-token").status, 401);
+  EXPECT_EQ(call("GET", "/v1/no-such-route", "").status, 404);
+  const Answer host_records = call("GET", "/v1/audit?tenant=_none&outcome=denied&action=cert:read", admin_);
+  ASSERT_EQ(host_records.status, 200) << host_records.body;
+  ASSERT_FALSE(host_records.body["items"].empty());
+  const json& refusal = host_records.body["items"].back();
+  EXPECT_TRUE(refusal["principal"].is_null()) << refusal;
+  EXPECT_EQ(refusal["detail"]["code"], "unauthenticated");
+  EXPECT_EQ(refusal["detail"]["path"], "/v1/certificates");
+  const Answer probes = call("GET", "/v1/audit?tenant=_none&action=http:route", admin_);
+  ASSERT_FALSE(probes.body["items"].empty());
+  EXPECT_EQ(probes.body["items"].back()["detail"]["path"], "/v1/no-such-route");
+  // Not in the tenant's own listing, and not for a tenant's auditor.
+  EXPECT_TRUE(call("GET", "/v1/audit?action=http:route", admin_).body["items"].empty());
+  const std::string auditor = token({{"roles", {"auditor"}}});
+  EXPECT_EQ(error_code(call("GET", "/v1/audit?tenant=_none", auditor)), "not_found");
+}
+
 TEST_F(Access, TraversalAndSqlInIdsAndFiltersFindNothing) {
   const std::string cert = issue(admin_, "innocent.test");
   for (const char* path : {"/v1/certificates/..%2F..%2Fetc%2Fpasswd", "/v1/certificates/%2e%2e", "/v1/certificates/..",

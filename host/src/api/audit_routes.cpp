@@ -1,6 +1,7 @@
 // GET /v1/audit: a tenant's audit records, oldest first, for auditors.
 #include "api/api.hpp"
 #include "api/request_bodies.hpp"
+#include "auth/tokens.hpp"
 #include "db/audit.hpp"
 
 namespace signet::host {
@@ -27,8 +28,20 @@ std::optional<ApiError> read_audit_filter(const RequestContext& c, AuditFilter& 
   return read_limit(c.query_value("limit"), f.limit);
 }
 
+// Refusals of callers no tenant could be told from (no token, a bad one,
+// a probe for routes) belong to the host; a super admin names them with
+// ?tenant=_none (no slug has an underscore).
+constexpr const char* kNoTenant = "_none";
+
+Result<std::string> audit_tenant(const RequestContext& context, Database& db) {
+  if (context.query_value("tenant") != kNoTenant) return acting_tenant(context, db);
+  if (!context.principal->has_role(kSuperAdminRole))
+    return make_error(ErrorCode::not_found, std::string("no tenant ") + kNoTenant);
+  return std::string();
+}
+
 HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
-  auto tenant = acting_tenant(context, deps.db);
+  auto tenant = audit_tenant(context, deps.db);
   if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
   AuditFilter filter;
   if (auto bad = read_audit_filter(context, filter)) return error_response(*bad, context.request_id);
