@@ -204,4 +204,24 @@ bool add_all(X509* cert, const Extensions& extensions) {
   return true;
 }
 
+Result<std::shared_ptr<const Extensions>> UrlExtensionCache::get(const StatusUrls& host) {
+  const Urls urls{configured_.crl.empty() ? host.crl : configured_.crl,
+                  configured_.ocsp.empty() ? host.ocsp : configured_.ocsp,
+                  configured_.ca_issuers.empty() ? host.ca_issuers : configured_.ca_issuers};
+  const std::string key = urls.crl + '\n' + urls.ocsp + '\n' + urls.ca_issuers;
+  std::lock_guard lock(mutex_);
+  if (auto it = made_.find(key); it != made_.end()) return it->second;
+  auto made = url_extensions(urls);
+  if (!made) return std::move(made).error();
+  if (made_.size() >= kMaxEntries) made_.clear();
+  auto shared = std::make_shared<const Extensions>(std::move(made).value());
+  made_.emplace(key, shared);
+  return shared;
+}
+
+bool add_ocsp_no_check(X509* cert) {
+  OpenSslPtr<ASN1_NULL, ASN1_NULL_free> null(ASN1_NULL_new());
+  return null && X509_add1_ext_i2d(cert, NID_id_pkix_OCSP_noCheck, null.get(), 0, X509V3_ADD_DEFAULT) == 1;
+}
+
 }  // namespace signet::ca_internal

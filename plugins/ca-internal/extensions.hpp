@@ -2,6 +2,9 @@
 // construction. Each returns false with the OpenSSL error queue set.
 #pragma once
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -26,10 +29,28 @@ pkix::Asn1OctetStringPtr subject_key_id_of(const X509* cert);  // null when abse
 bool add_authority_key_id(X509* cert, const X509* issuer);
 bool add_name_constraints(X509* cert, const NameConstraints& constraints);
 
-// The CRL distribution point and AIA extensions depend only on the CA's
-// URLs: made once, copied into every certificate.
+// The CRL distribution point and AIA extensions depend only on the URLs:
+// made once per set of URLs, copied into every certificate.
 using Extensions = std::vector<pkix::X509ExtensionPtr>;
 Result<Extensions> url_extensions(const Urls& urls);
 bool add_all(X509* cert, const Extensions& extensions);
+
+// The URL extensions of each set of URLs seen (the host's, per CRL shard),
+// made on first use. The configured URLs win over the host's, field by field.
+class UrlExtensionCache {
+ public:
+  explicit UrlExtensionCache(Urls configured) : configured_(std::move(configured)) {}
+  Result<std::shared_ptr<const Extensions>> get(const StatusUrls& host_urls);
+
+ private:
+  static constexpr std::size_t kMaxEntries = 256;  // shards x URL sets; beyond it, start over
+  Urls configured_;
+  std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<const Extensions>> made_;
+};
+
+// id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): a responder certificate is
+// not checked for revocation.
+bool add_ocsp_no_check(X509* cert);
 
 }  // namespace signet::ca_internal

@@ -11,10 +11,6 @@
 namespace signet::ca_internal {
 namespace {
 
-// Collisions of 128 random bits mean a broken random source; a few draws
-// tell that apart from bad luck.
-constexpr int kSerialAttempts = 3;
-
 Error not_initialised(const CaConfig& c) {
   return make_error(ErrorCode::unavailable,
                     "CA " + c.instance + " has no certificate yet; run `signet ca init` or set bootstrap: true");
@@ -28,10 +24,8 @@ std::string joined(const std::vector<std::string>& problems) {
 
 }  // namespace
 
-InternalCa::InternalCa(CaConfig config, std::shared_ptr<KeyProvider> keys, Extensions url_extensions,
-                       HostServices& services)
-    : config_(std::move(config)), keys_(std::move(keys)), url_extensions_(std::move(url_extensions)),
-      services_(services) {
+InternalCa::InternalCa(CaConfig config, std::shared_ptr<KeyProvider> keys, HostServices& services)
+    : config_(std::move(config)), keys_(std::move(keys)), url_extensions_(config_.urls), services_(services) {
   if (auto loaded = load_issuer(config_, *keys_)) issuer_ = std::move(loaded).value();
 }
 
@@ -98,12 +92,16 @@ Result<std::vector<std::string>> InternalCa::import_ca(const CaImport& request) 
   return imported.value()->chain_pem;
 }
 
-// Lints, records serial and TBS in the ledger, and only then signs.
-Result<std::string> InternalCa::record_and_sign(X509* tbs, const Issuer& issuer, const SignRequest& request) {
+Result<std::string> InternalCa::lint_record_sign(X509* tbs, const Issuer& issuer, const LeafPlan& plan,
+                                                 const std::string& request_id, const std::string& tenant) {
+  if (auto problems = lint_leaf(tbs, issuer.certificate.get(), plan); !problems.empty()) {
+    services_.logger().error("refused a certificate that fails lint", {{"request_id", request_id}, {"problems", problems}});
+    return make_error(ErrorCode::rejected, "the certificate would be malformed: " + joined(problems));
+  }
   auto der = tbs_der(tbs);
   if (!der) return std::move(der).error();
-  const PrecertificateRecord record{config_.instance, pkix::serial_hex(X509_get0_serialNumber(tbs)), request.request_id,
-                                    request.tenant, der.value()};
+  const PrecertificateRecord record{config_.instance, pkix::serial_hex(X509_get0_serialNumber(tbs)), request_id, tenant,
+                                    der.value()};
   if (auto recorded = services_.ledger().record(record); !recorded) return std::move(recorded).error();
   auto signed_der = sign_tbs(*keys_, issuer.key_id, issuer.algorithm, der.value());
   if (!signed_der) return std::move(signed_der).error();
@@ -119,15 +117,13 @@ Result<SignOutcome> InternalCa::sign(const SignRequest& request) {
   if (const auto* bad = std::get_if<pkix::Rejection>(&csr)) return make_error(ErrorCode::invalid_argument, bad->message);
   auto plan = plan_leaf(config_, is, request, std::get<pkix::CsrInfo>(csr), services_.clock().now());
   if (!plan) return std::move(plan).error();
+  auto urls = url_extensions_.get(request.status_urls);
+  if (!urls) return make_error(ErrorCode::invalid_argument, "the status URLs are not usable: " + urls.error().message);
   for (int attempt = 1;; ++attempt) {
     plan.value().basics.serial = random_serial(services_.random());
-    auto tbs = build_leaf(plan.value(), is, url_extensions_);
+    auto tbs = build_leaf(plan.value(), is, *urls.value());
     if (!tbs) return std::move(tbs).error();
-    if (auto problems = lint_leaf(tbs.value().get(), is.certificate.get(), plan.value()); !problems.empty()) {
-      services_.logger().error("refused a certificate that fails lint", {{"request_id", request.request_id}, {"problems", problems}});
-      return make_error(ErrorCode::rejected, "the certificate would be malformed: " + joined(problems));
-    }
-    auto pem = record_and_sign(tbs.value().get(), is, request);
+    auto pem = lint_record_sign(tbs.value().get(), is, plan.value(), request.request_id, request.tenant);
     if (pem) return SignOutcome(IssuedCertificate{pem.value(), {is.chain_pem.begin(), is.chain_pem.end() - 1}});
     if (pem.error().code != ErrorCode::conflict || attempt == kSerialAttempts) return std::move(pem).error();
     services_.logger().warn("serial collision; drawing another", {{"ca", config_.instance}, {"serial", pkix::to_hex(plan.value().basics.serial)}});

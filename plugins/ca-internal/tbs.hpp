@@ -25,6 +25,9 @@ struct TbsBasics {
 // 128 random bits, never zero: positive once encoded (RFC 5280 §4.1.2.2 allows
 // up to 20 octets; the CA/B Forum asks for at least 64 bits of entropy).
 std::string random_serial(SecureRandom& random);
+// Collisions of 128 random bits mean a broken random source; a few draws
+// tell that apart from bad luck.
+inline constexpr int kSerialAttempts = 3;
 
 // Version 3, serial, signature algorithm, issuer (the subject itself when
 // `issuer` is null), validity, subject and key; extensions come after.

@@ -23,6 +23,13 @@ std::string der_tlv(std::uint8_t tag, const std::string& content);
 // RSA-PSS is not offered for certificates.
 Result<void> set_signature_algorithm(X509_ALGOR* algor, SignatureAlgorithm algorithm);
 
+// The AlgorithmIdentifier DER of `algorithm`.
+Result<std::string> algorithm_identifier_der(SignatureAlgorithm algorithm);
+
+// SEQUENCE { tbs, signatureAlgorithm, signatureValue BIT STRING }: the shape
+// of a Certificate, a CertificateList and a BasicOCSPResponse's start.
+std::string signed_der(std::string_view tbs_der, std::string_view algorithm_der, std::string_view signature);
+
 // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
 Result<std::string> certificate_der(const std::string& tbs_der, SignatureAlgorithm algorithm,
                                     const std::string& signature);

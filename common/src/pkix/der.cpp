@@ -5,18 +5,11 @@
 
 #include <openssl/objects.h>
 
+#include <pkix/der_writer.hpp>
+
 namespace signet::pkix {
 namespace {
 
-constexpr std::uint8_t kSequence = 0x30;
-constexpr std::uint8_t kBitString = 0x03;
-
-std::string der_length(std::size_t length) {
-  if (length < 0x80) return std::string(1, static_cast<char>(length));
-  std::string octets;
-  for (; length > 0; length >>= 8) octets.insert(octets.begin(), static_cast<char>(length & 0xff));
-  return std::string(1, static_cast<char>(0x80 | octets.size())) + octets;
-}
 
 int signature_nid(SignatureAlgorithm algorithm) {
   switch (algorithm) {
@@ -36,9 +29,7 @@ bool is_rsa(SignatureAlgorithm algorithm) {
 
 }  // namespace
 
-std::string der_tlv(std::uint8_t tag, const std::string& content) {
-  return std::string(1, static_cast<char>(tag)) + der_length(content.size()) + content;
-}
+std::string der_tlv(std::uint8_t tag, const std::string& content) { return der_wrap(tag, content); }
 
 Result<void> set_signature_algorithm(X509_ALGOR* algor, SignatureAlgorithm algorithm) {
   const int nid = signature_nid(algorithm);
@@ -51,8 +42,7 @@ Result<void> set_signature_algorithm(X509_ALGOR* algor, SignatureAlgorithm algor
   return {};
 }
 
-Result<std::string> certificate_der(const std::string& tbs_der, SignatureAlgorithm algorithm,
-                                    const std::string& signature) {
+Result<std::string> algorithm_identifier_der(SignatureAlgorithm algorithm) {
   OpenSslPtr<X509_ALGOR, X509_ALGOR_free> algor(X509_ALGOR_new());
   if (!algor) return make_error(ErrorCode::internal, "out of memory");
   if (auto set = set_signature_algorithm(algor.get(), algorithm); !set) return std::move(set).error();
@@ -60,10 +50,29 @@ Result<std::string> certificate_der(const std::string& tbs_der, SignatureAlgorit
   const int length = i2d_X509_ALGOR(algor.get(), &encoded);
   if (length <= 0) return make_error(ErrorCode::internal, "cannot encode the signature algorithm");
   OpenSslString owned(encoded);
-  const std::string algorithm_der(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(length));
+  return std::string(reinterpret_cast<const char*>(encoded), static_cast<std::size_t>(length));
+}
+
+std::string signed_der(std::string_view tbs_der, std::string_view algorithm_der, std::string_view signature) {
   // A BIT STRING of whole octets: the leading "unused bits" octet is zero.
-  const std::string signature_bits = der_tlv(kBitString, std::string(1, '\0') + signature);
-  return der_tlv(kSequence, tbs_der + algorithm_der + signature_bits);
+  const std::size_t bits = 1 + signature.size();
+  const std::size_t content = tbs_der.size() + algorithm_der.size() + der_tlv_size(bits);
+  std::string out;
+  out.reserve(der_tlv_size(content));
+  der_put_header(out, der::kSequence, content);
+  out.append(tbs_der);
+  out.append(algorithm_der);
+  der_put_header(out, der::kBitString, bits);
+  out += '\0';
+  out.append(signature);
+  return out;
+}
+
+Result<std::string> certificate_der(const std::string& tbs_der, SignatureAlgorithm algorithm,
+                                    const std::string& signature) {
+  auto algorithm_der = algorithm_identifier_der(algorithm);
+  if (!algorithm_der) return std::move(algorithm_der).error();
+  return signed_der(tbs_der, algorithm_der.value(), signature);
 }
 
 std::string to_hex(std::string_view bytes) {

@@ -1,7 +1,10 @@
 // Kind `ca`: turns a CSR and a profile into a certificate, now or later.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -26,6 +29,14 @@ struct IssuancePolicy {
   std::chrono::seconds max_ttl{0};
 };
 
+// Where relying parties learn a certificate's status (RFC 5280 §4.2.1.13,
+// §4.2.2.1). An empty string: no such URL.
+struct StatusUrls {
+  std::string crl;         // CRL distribution point
+  std::string ocsp;        // AIA id-ad-ocsp
+  std::string ca_issuers;  // AIA id-ad-caIssuers: the issuing CA's certificate
+};
+
 struct SignRequest {
   std::string request_id;  // stable across retries: the idempotency key
   std::string tenant;
@@ -38,6 +49,10 @@ struct SignRequest {
   // Empty on the first attempt; afterwards the ticket of the last Pending.
   std::string ticket;
   nlohmann::json extensions = nlohmann::json::object();  // reserved for minor versions
+  // The URLs the host serves this CA's CRL, OCSP and certificate at, for
+  // the certificate's CRL distribution point and AIA. Empty for a CA that
+  // announces SIGNET_CAP_CA_PUBLISHES_STATUS (it links its own).
+  StatusUrls status_urls;
 };
 
 // SignRequest::extensions key: true when the host has already checked the
@@ -78,6 +93,39 @@ struct RevokeRequest {
 
 struct Revoked {};
 
+// One revokedCertificates entry (RFC 5280 §5.1.2.6, §5.3). Compact on
+// purpose: a CRL may hold millions.
+struct CrlEntry {
+  std::array<std::uint8_t, 20> serial{};  // big-endian magnitude, in the first serial_size octets
+  std::uint8_t serial_size = 0;
+  RevocationReason reason = RevocationReason::unspecified;
+  std::int64_t revoked_at = 0;       // Unix seconds
+  std::int64_t invalidity_date = 0;  // Unix seconds; 0: none (§5.3.2)
+};
+
+// A CRL for the CA to sign: the host keeps the revocations and the
+// numbering, the CA its key and the encoding.
+struct CrlRequest {
+  std::uint64_t number = 0;                 // cRLNumber (§5.2.3), increasing across full and delta CRLs
+  std::optional<std::uint64_t> delta_base;  // set: a delta CRL against this full CRL number (§5.2.4)
+  std::chrono::system_clock::time_point this_update, next_update;
+  std::vector<CrlEntry> entries;
+  // Set: this CRL covers only the certificates naming this URL as their
+  // distribution point (a shard): a critical issuingDistributionPoint (§5.2.5).
+  std::string distribution_point;
+  std::string freshest_crl;  // set on a full CRL: where its delta CRLs are (§5.2.6)
+  nlohmann::json extensions = nlohmann::json::object();
+};
+
+// A delegated OCSP responder certificate (RFC 6960 §4.2.2.2) for a key the
+// host made: extended key usage id-kp-OCSPSigning, id-pkix-ocsp-nocheck
+// (§4.2.2.2.1), issued directly by this CA.
+struct OcspSignerRequest {
+  std::string public_key_der;  // SubjectPublicKeyInfo
+  std::string common_name;
+  std::chrono::system_clock::time_point not_after;
+};
+
 struct CaInit {
   bool on_start = false;
 };
@@ -102,12 +150,20 @@ class SIGNET_SDK_API CertificateAuthority : public Plugin {
   virtual Result<RevokeOutcome> revoke(const RevokeRequest&) {  // SIGNET_CAP_CA_REVOKE
     return make_error(ErrorCode::unsupported, "revocation is not supported");
   }
-  virtual Result<std::string> crl_der() {  // SIGNET_CAP_CA_CRL
+  // SIGNET_CAP_CA_CRL: the signed CertificateList, DER.
+  virtual Result<std::string> sign_crl(const CrlRequest& request) {
+    (void)request;
     return make_error(ErrorCode::unsupported, "CRLs are not supported");
   }
-  virtual Result<std::string> ocsp(const std::string& der_request) {  // SIGNET_CAP_CA_OCSP
-    (void)der_request;
+  // SIGNET_CAP_CA_OCSP: the responder certificate, PEM.
+  virtual Result<std::string> certify_ocsp_signer(const OcspSignerRequest& request) {
+    (void)request;
     return make_error(ErrorCode::unsupported, "OCSP is not supported");
+  }
+  // SIGNET_CAP_CA_PUBLISHES_STATUS: the CA (a remote one) serves its own
+  // CRL and OCSP at these URLs; the host links to them instead.
+  virtual Result<StatusUrls> published_status() {
+    return make_error(ErrorCode::unsupported, "this CA does not publish its own status");
   }
   // SIGNET_CAP_CA_MANAGE: creates the CA's keys and certificates when they
   // do not exist yet, and returns the chain either way. The host calls it at

@@ -26,14 +26,16 @@ enum signet_plugin_kind : std::uint32_t {
 // Capability bits, per kind. Bits are never reused.
 enum : std::uint64_t {
   SIGNET_CAP_CA_REVOKE = 1u << 0,
-  SIGNET_CAP_CA_CRL = 1u << 1,
-  SIGNET_CAP_CA_OCSP = 1u << 2,
+  SIGNET_CAP_CA_CRL = 1u << 1,   // sign_crl(): the host publishes the CA's CRLs
+  SIGNET_CAP_CA_OCSP = 1u << 2,  // certify_ocsp_signer(): the host answers OCSP for the CA
   SIGNET_CAP_CA_PENDING = 1u << 3,  // may answer sign/revoke with a ticket
   SIGNET_CAP_CA_MANAGE = 1u << 4,   // initialize() and import_ca()
   // sign() works inside this process and records every certificate in the
   // host's issuance ledger before signing it: the host may call it before
   // the request itself is saved, and save both in one commit afterwards.
   SIGNET_CAP_CA_LOCAL = 1u << 5,
+  // published_status(): the CA serves its own CRL and OCSP (a remote CA).
+  SIGNET_CAP_CA_PUBLISHES_STATUS = 1u << 6,
   SIGNET_CAP_KEYS_WRAP = 1u << 0,
   SIGNET_CAP_KEYS_RSA = 1u << 1,
   SIGNET_CAP_KEYS_EC = 1u << 2,
@@ -92,6 +94,7 @@ inline constexpr CapabilityName capability_names[] = {
     {SIGNET_KIND_CA, SIGNET_CAP_CA_PENDING, "pending"},
     {SIGNET_KIND_CA, SIGNET_CAP_CA_MANAGE, "manage"},
     {SIGNET_KIND_CA, SIGNET_CAP_CA_LOCAL, "local"},
+    {SIGNET_KIND_CA, SIGNET_CAP_CA_PUBLISHES_STATUS, "publishes_status"},
     {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_WRAP, "wrap"},
     {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_RSA, "rsa"},
     {SIGNET_KIND_KEYS, SIGNET_CAP_KEYS_EC, "ec"},

@@ -46,8 +46,11 @@ class GuardedCa final : public GuardedBase<CertificateAuthority> {
   Result<SignOutcome> sign(const SignRequest& r) override { return guard([&] { return inner_->sign(r); }); }
   Result<std::vector<std::string>> chain() override { return guard([&] { return inner_->chain(); }); }
   Result<RevokeOutcome> revoke(const RevokeRequest& r) override { return guard([&] { return inner_->revoke(r); }); }
-  Result<std::string> crl_der() override { return guard([&] { return inner_->crl_der(); }); }
-  Result<std::string> ocsp(const std::string& d) override { return guard([&] { return inner_->ocsp(d); }); }
+  Result<std::string> sign_crl(const CrlRequest& r) override { return guard([&] { return inner_->sign_crl(r); }); }
+  Result<std::string> certify_ocsp_signer(const OcspSignerRequest& r) override {
+    return guard([&] { return inner_->certify_ocsp_signer(r); });
+  }
+  Result<StatusUrls> published_status() override { return guard([&] { return inner_->published_status(); }); }
   Result<std::vector<std::string>> initialize(const CaInit& r) override { return guard([&] { return inner_->initialize(r); }); }
   Result<std::vector<std::string>> import_ca(const CaImport& r) override { return guard([&] { return inner_->import_ca(r); }); }
 };
