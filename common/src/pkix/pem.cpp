@@ -12,15 +12,19 @@ std::string certificate_pem(const X509* certificate) {
   return std::string(data, static_cast<std::size_t>(length));
 }
 
-std::string certificate_pem_from_der(const std::string& der) {
+std::string pem_encode(const std::string& label, const std::string& der) {
   std::string base64(4 * ((der.size() + 2) / 3) + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(base64.data()),
                                 reinterpret_cast<const unsigned char*>(der.data()), static_cast<int>(der.size()));
   base64.resize(static_cast<std::size_t>(n));
-  std::string pem = "-----BEGIN CERTIFICATE-----\n";
-  for (std::size_t i = 0; i < base64.size(); i += 64) pem += base64.substr(i, 64) + "\n";  // RFC 7468 §2: 64 per line
-  return pem + "-----END CERTIFICATE-----\n";
+  std::string pem;
+  pem.reserve(base64.size() + base64.size() / 64 + 2 * label.size() + 40);
+  pem += "-----BEGIN " + label + "-----\n";
+  for (std::size_t i = 0; i < base64.size(); i += 64) pem.append(base64, i, 64) += '\n';  // RFC 7468 §2: 64 per line
+  return pem + "-----END " + label + "-----\n";
 }
+
+std::string certificate_pem_from_der(const std::string& der) { return pem_encode("CERTIFICATE", der); }
 
 Result<X509Ptr> certificate_from_der(const std::string& der) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());

@@ -10,6 +10,7 @@
 #include "db/database.hpp"
 #include "http/router.hpp"
 #include "pipeline/runner.hpp"
+#include "pki/crl_publisher.hpp"
 #include "plugins/instances.hpp"
 #include "services/metrics.hpp"
 
@@ -33,7 +34,13 @@ void add_certificate_read_routes(Router& router, ApiDependencies deps);  // GET 
 void add_bundle_routes(Router& router, ApiDependencies deps);       // GET /v1/certificates/{id}/bundle
 void add_revocation_routes(Router& router, ApiDependencies deps);   // POST /v1/certificates/{id}/revoke
 void add_request_routes(Router& router, ApiDependencies deps);      // /v1/requests
-void add_pki_routes(Router& router, ApiDependencies deps);          // /pki/... (no authentication)
+// /pki/... (no authentication), on the HTTPS and the plain-HTTP listener.
+struct PkiDependencies {
+  const PluginInstances& instances;
+  const CrlPublisher& crls;
+  const RevocationConfig& revocation;
+};
+void add_pki_routes(Router& router, PkiDependencies deps);
 void add_tenant_routes(Router& router, ApiDependencies deps);       // /v1/tenants
 void add_token_routes(Router& router, ApiDependencies deps);        // /v1/tokens
 void add_audit_routes(Router& router, ApiDependencies deps);        // GET /v1/audit

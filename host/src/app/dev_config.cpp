@@ -73,12 +73,23 @@ ProfileConfig dev_profile() {
 
 }  // namespace
 
+// The HTTPS port + 1 (a free port when the HTTPS one is picked freely).
+std::string next_port(const std::string& listen) {
+  const std::size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return listen;
+  const std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5) return listen;
+  const int value = std::stoi(port);
+  return listen.substr(0, colon + 1) + std::to_string(value == 0 ? 0 : value + 1);
+}
+
 Config dev_config(const std::string& data_dir, const std::string& listen) {
   Config c;
   c.file = "(dev mode)";
   c.data_dir = data_dir;
   c.database_url = "sqlite://" + data_dir + "/signet.db";
   c.server.listen = listen;
+  c.revocation.listen = next_port(listen);  // --pki-listen overrides it
   c.server.tls.mode = TlsConfig::Mode::automatic;
   // Applications present certificates of the dev CA: spiffe://<tenant>/<service>.
   c.server.tls.client_auth.mode = ClientAuthConfig::Mode::optional;

@@ -116,7 +116,8 @@ int refuse(const std::string& message) {
   return 1;
 }
 
-int serve(const Config& config, const ServeOptions& options) {
+int serve(const Config& given, const ServeOptions& options) {
+  Config config = given;  // revocation.base_url may come from the listener's bound port
   // Block the stop signals in every thread; the main thread waits for them.
   const sigset_t stop = stop_signals();
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
@@ -165,6 +166,23 @@ int serve(const Config& config, const ServeOptions& options) {
   // queue behind the handlers that wait for them.
   boost::asio::thread_pool handlers(static_cast<std::size_t>(config.runner.workers));
   boost::asio::thread_pool pipeline_workers(static_cast<std::size_t>(config.runner.workers));
+  auto access_log = services.shared_json_logger()->with_component("access");
+  // The plain-HTTP revocation listener binds before the pipelines are built:
+  // without a base_url, certificates link to its address.
+  // Only open routes there: nobody authenticates on it.
+  const auto nobody = [](RequestContext&) { return std::optional<ApiError>(ApiError{"unauthenticated", "no authentication here"}); };
+  const auto nothing = [](RequestContext&, const std::string&) { return std::optional<ApiError>(ApiError{"permission_denied", "nothing is granted here"}); };
+  Router pki_router(nobody, nothing, audit_refusals(*db.value(), services.logger()));
+  std::optional<HttpServer> pki_server;
+  if (!config.revocation.listen.empty()) {
+    ServerConfig pki_config = config.server;
+    pki_config.listen = config.revocation.listen;
+    pki_server.emplace(pki_config, nullptr, pki_router, handlers, *access_log, services.metrics());
+    if (auto listening = pki_server->listen(); !listening) return refuse(listening.error().message);
+    if (config.revocation.base_url.empty()) config.revocation.base_url = pki_server->url();
+  }
+  CrlPublisher crls(*db.value(), instances, config.revocation, services.logger());
+  if (auto publishing = crls.start(); !publishing) return refuse(publishing.error().message);
   Runner runner(*db.value(), build_pipelines(config, instances, tenant_ids), config.runner, pipeline_workers,
                 services.logger(), services.metrics());
   auto roles = std::make_shared<Roles>(Roles::builtin());
@@ -179,13 +197,14 @@ int serve(const Config& config, const ServeOptions& options) {
   add_bundle_routes(router, deps);
   add_revocation_routes(router, deps);
   add_request_routes(router, deps);
-  add_pki_routes(router, deps);
+  const PkiDependencies pki{instances, crls, config.revocation};
+  add_pki_routes(router, pki);
+  add_pki_routes(pki_router, pki);
   add_tenant_routes(router, deps);
   add_token_routes(router, deps);
   add_audit_routes(router, deps);
   add_approle_routes(router, deps);
 
-  auto access_log = services.shared_json_logger()->with_component("access");
   HttpServer server(config.server, tls.value(), router, handlers, *access_log, services.metrics());
   if (auto listening = server.listen(); !listening) return refuse(listening.error().message);
   std::optional<AuditExport> audit_export;
@@ -195,13 +214,17 @@ int serve(const Config& config, const ServeOptions& options) {
   }
   runner.start();
   server.start();
+  if (pki_server) pki_server->start();
   services.logger().info("signet is serving", {{"url", server.url()}, {"data_dir", config.data_dir}});
+  if (pki_server) std::cout << "signet: revocation status on " << pki_server->url() << std::endl;
   std::cout << "signet: listening on " << server.url() << std::endl;
 
   int signal = 0;
   sigwait(&stop, &signal);
   services.logger().info("signet is stopping");
   server.stop();
+  if (pki_server) pki_server->stop();
+  crls.stop();
   handlers.join();
   runner.stop();
   pipeline_workers.join();

@@ -46,11 +46,12 @@ OfflineConfig offline_config(const Args& args, const std::string& command) {
 
 int command_serve(int argc, char** argv) {
   Args args(argc, argv, 2, {"dev"});
-  if (!args.only({"dev", "config", "data-dir", "listen", "database"})) return usage(args.error());
+  if (!args.only({"dev", "config", "data-dir", "listen", "pki-listen", "database"})) return usage(args.error());
   if (args.has("dev")) {
     const std::string dir = std::filesystem::absolute(args.flag("data-dir").value_or("./signet-dev")).lexically_normal().string();
     Config config = dev_config(dir, args.flag("listen").value_or("127.0.0.1:8443"));
     if (auto db = args.flag("database")) config.database_url = *db;
+    if (auto pki = args.flag("pki-listen")) config.revocation.listen = *pki;
     std::filesystem::create_directories(dir);
     ::chmod(dir.c_str(), 0700);
     const std::string token_file = dir + "/admin-token";

@@ -77,6 +77,21 @@ struct RunnerConfig {
   int keygen_queue = 2;
 };
 
+// Revocation status publishing (docs/revocation.md): CRLs now, OCSP next.
+struct RevocationConfig {
+  std::string listen;    // a plain-HTTP listener for /pki/...; "" for none
+  std::string base_url;  // what certificates link to; default http://<listen>
+  milliseconds poll_interval{100};               // how often new revocations are looked for
+  milliseconds crl_validity{7LL * 24 * 3600 * 1000};        // nextUpdate - thisUpdate
+  milliseconds crl_refresh_before{3LL * 24 * 3600 * 1000};  // re-signed when nextUpdate is this close
+  milliseconds crl_debounce{200};                // a burst of revocations makes one CRL
+  milliseconds crl_expired_grace{0};             // expired certificates stay listed this long
+  int crl_shards = 1;                            // > 1: certificates spread over shard CRLs
+  bool delta_crls = false;
+  milliseconds delta_validity{24LL * 3600 * 1000};
+  int line = 0;
+};
+
 enum class PluginKind { ca, store, notifier, keys };
 const char* to_string(PluginKind kind);
 
@@ -143,6 +158,7 @@ struct Config {
   std::vector<ProfileConfig> profiles;
   std::map<std::string, PipelineConfig> pipelines;  // issue, renew, revoke
   RunnerConfig runner;
+  RevocationConfig revocation;
   std::vector<RoleDefinition> roles;  // rbac.roles: custom roles beside the built-in ones
   std::vector<TenantConfig> tenants;  // created at start-up when absent
   std::string audit_export_file;      // audit.export_file: JSON lines for log shippers; "" for none

@@ -112,6 +112,30 @@ void read_runner(YamlSection runner, RunnerConfig& out) {
   runner.finish();
 }
 
+void read_revocation(YamlSection r, RevocationConfig& out) {
+  out.line = r.line();
+  if (auto v = r.string("listen")) out.listen = *v;
+  if (auto v = r.string("base_url")) out.base_url = *v;
+  if (auto v = r.duration("poll_interval")) out.poll_interval = *v;
+  YamlSection crl = r.section("crl");
+  if (auto v = crl.duration("validity")) out.crl_validity = *v;
+  if (auto v = crl.duration("refresh_before")) out.crl_refresh_before = *v;
+  if (auto v = crl.duration("debounce")) out.crl_debounce = *v;
+  if (auto v = crl.duration("expired_grace")) out.crl_expired_grace = *v;
+  if (auto v = crl.integer("shards", 1, 4096)) out.crl_shards = static_cast<int>(*v);
+  if (auto v = crl.boolean("delta")) out.delta_crls = *v;
+  if (auto v = crl.duration("delta_validity")) out.delta_validity = *v;
+  if (out.crl_refresh_before >= out.crl_validity)
+    crl.error(crl.line(), "revocation.crl.refresh_before must be shorter than revocation.crl.validity");
+  if (out.delta_crls && out.delta_validity > out.crl_validity)
+    crl.error(crl.line(), "revocation.crl.delta_validity must not be longer than revocation.crl.validity");
+  crl.finish();
+  while (!out.base_url.empty() && out.base_url.back() == '/') out.base_url.pop_back();
+  if (!out.base_url.empty() && out.base_url.rfind("http://", 0) != 0 && out.base_url.rfind("https://", 0) != 0)
+    r.error(r.line(), "revocation.base_url must be an http:// (or https://) URL");
+  r.finish();
+}
+
 void read_instance(YamlSection entry, const std::string& name, PluginKind kind, Config& out) {
   InstanceConfig instance;
   instance.name = name;
@@ -339,6 +363,7 @@ void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
     else top.error(line_of(top.node("log_level")), "log_level must be debug, info, warn or error");
   }
   read_runner(top.section("runner"), out.runner);
+  read_revocation(top.section("revocation"), out.revocation);
   read_plugins(top.section("plugins"), out);
   read_profiles(top.section("profiles"), top.node("profiles"), out);
   read_pipelines(top.section("pipelines"), top.node("pipelines"), out.pipelines);

@@ -131,12 +131,12 @@ bool insert_certificate(soci::session& s, const CertificateColumns& k) {
       s,
       "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, "
       "not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256, key_store, key_path, "
-      "renews, service) VALUES (:id, :tenant, :rid, :ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, "
-      ":metadata, :created, :key, :store, :path, :renews, :service) ON CONFLICT DO NOTHING",
+      "renews, service, crl_shard) VALUES (:id, :tenant, :rid, :ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, "
+      ":chain, :metadata, :created, :key, :store, :path, :renews, :service, :shard) ON CONFLICT DO NOTHING",
       {c.id, c.tenant_id, c.request_id, c.ca, c.serial, c.common_name, k.sans, c.profile, c.status, k.not_before,
        k.not_after, c.certificate_pem, c.chain_pem, k.metadata, k.created, c.key_sha256,
        held ? SqlParam(c.key_store) : SqlParam::null_text(), held ? SqlParam(c.key_path) : SqlParam::null_text(),
-       SqlParam::text_or_null(c.renews), SqlParam::text_or_null(c.service)});
+       SqlParam::text_or_null(c.renews), SqlParam::text_or_null(c.service), c.crl_shard});
   if (inserted == 0) return false;
   if (k.names.empty()) return true;
   // All names in one statement (prepared once per number of names).

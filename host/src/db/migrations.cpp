@@ -169,6 +169,47 @@ const std::vector<Migration> kMigrations = {
               uses_left INTEGER,
               created_at BIGINT NOT NULL))",
      }},
+    {9, "revocation lists",
+     {
+         // The CRL a certificate names (0: /pki/<ca>/crl; k > 0: shard k).
+         "ALTER TABLE certificates ADD COLUMN crl_shard INTEGER NOT NULL DEFAULT 0",
+         // Every revocation once, numbered: CRLs and OCSP are made from it,
+         // and `seq` tells every host what is new.
+         R"(CREATE TABLE revocations (
+              seq BIGINT PRIMARY KEY,
+              ca VARCHAR(64) NOT NULL,
+              serial VARCHAR(64) NOT NULL,
+              certificate_id VARCHAR(40) NOT NULL,
+              revoked_at BIGINT NOT NULL,
+              reason INTEGER NOT NULL,
+              invalidity_date BIGINT,
+              not_after BIGINT NOT NULL,
+              crl_shard INTEGER NOT NULL,
+              UNIQUE (ca, serial)))",
+         "CREATE INDEX revocations_scope ON revocations (ca, crl_shard, seq)",
+         // The CRL last published per CA, shard and kind (0 full, 1 delta), base64url DER.
+         R"(CREATE TABLE crls (
+              ca VARCHAR(64) NOT NULL,
+              shard INTEGER NOT NULL,
+              delta INTEGER NOT NULL,
+              number BIGINT NOT NULL,
+              this_update BIGINT NOT NULL,
+              next_update BIGINT NOT NULL,
+              last_seq BIGINT NOT NULL,
+              der TEXT NOT NULL,
+              PRIMARY KEY (ca, shard, delta)))",
+         // cRLNumber is one increasing sequence per CA (RFC 5280 §5.2.3, §5.2.4).
+         "CREATE TABLE crl_numbers (ca VARCHAR(64) PRIMARY KEY, last_number BIGINT NOT NULL)",
+         // Revocations recorded before this migration.
+         R"(INSERT INTO revocations (seq, ca, serial, certificate_id, revoked_at, reason, invalidity_date, not_after, crl_shard)
+            SELECT ROW_NUMBER() OVER (ORDER BY revoked_at, id), ca, serial, id, revoked_at,
+                   CASE revocation_reason WHEN 'key_compromise' THEN 1 WHEN 'ca_compromise' THEN 2
+                     WHEN 'affiliation_changed' THEN 3 WHEN 'superseded' THEN 4 WHEN 'cessation_of_operation' THEN 5
+                     WHEN 'certificate_hold' THEN 6 WHEN 'privilege_withdrawn' THEN 9 WHEN 'aa_compromise' THEN 10
+                     ELSE 0 END,
+                   NULL, not_after, 0
+            FROM certificates WHERE status = 'revoked')",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in

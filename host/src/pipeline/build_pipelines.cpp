@@ -15,7 +15,9 @@ std::shared_ptr<const Pipeline> build_issue_like(const std::string& op, const Pi
   // takes CSRs only.
   if (!p.store.empty()) steps.push_back(make_keygen_step(p.store, instances.store(p.store), gate));
   const PluginInstance* ca = instances.find(p.sign);
-  steps.push_back(make_sign_step(p.sign, instances.ca(p.sign), ca && (ca->capabilities & SIGNET_CAP_CA_LOCAL)));
+  const bool host_publishes = ca && (ca->capabilities & SIGNET_CAP_CA_CRL) && !(ca->capabilities & SIGNET_CAP_CA_PUBLISHES_STATUS);
+  steps.push_back(make_sign_step(p.sign, instances.ca(p.sign), ca && (ca->capabilities & SIGNET_CAP_CA_LOCAL),
+                                 host_publishes ? &config.revocation : nullptr));
   if (!p.store.empty()) steps.push_back(make_store_step(p.store, instances.store(p.store)));
   steps.push_back(make_record_step());
   for (const auto& n : p.notify) steps.push_back(make_notify_step(n, instances.notifier(n)));

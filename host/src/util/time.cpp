@@ -95,4 +95,14 @@ std::int64_t to_unix_ms(TimePoint t) {
 
 TimePoint from_unix_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 
+std::string to_http_date(TimePoint t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[40];
+  // %a and %b are locale-dependent; the C locale the host runs in gives the English names.
+  const std::size_t n = std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buffer, n);
+}
+
 }  // namespace signet::host

@@ -22,6 +22,8 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text);
 
 // Milliseconds since the Unix epoch: how the database keeps times.
 std::int64_t to_unix_ms(TimePoint t);
+// RFC 9110 §5.6.7 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"): Last-Modified, Expires.
+std::string to_http_date(TimePoint t);
 TimePoint from_unix_ms(std::int64_t ms);
 
 }  // namespace signet::host

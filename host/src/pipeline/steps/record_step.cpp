@@ -37,6 +37,7 @@ CertificateRow row_of(const RequestRecord& q, const std::string& id, const Certi
   c.key_store = q.state.value("key_store", "");
   c.key_path = q.state.value("key_path", "");
   c.renews = in.renews;
+  c.crl_shard = q.state.value("crl_shard", 0);
   return c;
 }
 

@@ -83,11 +83,19 @@ class RecordRevocationStep final : public Step {
     // Only what the CAs revoked; a target they refused for good stays as it is.
     std::vector<std::string> done_ids;
     for (const auto& id : q.state.value("revoked_at_ca", json::array())) done_ids.push_back(id.get<std::string>());
-    DeferredWrite mark = [done_ids, reason = in.reason, now, tenant = q.tenant_id](soci::session& s) {
-      for (const auto& id : done_ids)
+    const int code = static_cast<int>(revocation_reason_from(in.reason).value_or(RevocationReason::unspecified));
+    DeferredWrite mark = [done_ids, reason = in.reason, code, now, tenant = q.tenant_id](soci::session& s) {
+      for (const auto& id : done_ids) {
+        // The numbered revocation first (CRLs and OCSP are made from it),
+        // while the certificate still reads as not revoked.
+        s << "INSERT INTO revocations (seq, ca, serial, certificate_id, revoked_at, reason, not_after, crl_shard) "
+             "SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM revocations), ca, serial, id, :t, :code, not_after, crl_shard "
+             "FROM certificates WHERE tenant_id = :tenant AND id = :id AND status <> 'revoked'",
+            soci::use(now), soci::use(code), soci::use(tenant), soci::use(id);
         s << "UPDATE certificates SET status = 'revoked', revoked_at = :t, revocation_reason = :r "
              "WHERE tenant_id = :tenant AND id = :id AND status <> 'revoked'",
             soci::use(now), soci::use(reason), soci::use(tenant), soci::use(id);
+      }
     };
     json ids = json::array();
     for (const auto& id : done_ids) ids.push_back(id);

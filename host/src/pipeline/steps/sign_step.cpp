@@ -1,5 +1,6 @@
 #include "pipeline/issue_request.hpp"
 #include "pipeline/steps/steps.hpp"
+#include "pki/status_urls.hpp"
 
 namespace signet::host {
 namespace {
@@ -24,13 +25,20 @@ SignRequest sign_request_of(const RequestRecord& q) {
 
 class SignStep final : public Step {
  public:
-  SignStep(std::string instance, std::shared_ptr<CertificateAuthority> ca, bool local)
-      : instance_(std::move(instance)), ca_(std::move(ca)), local_(local) {}
+  SignStep(std::string instance, std::shared_ptr<CertificateAuthority> ca, bool local, const RevocationConfig* revocation)
+      : instance_(std::move(instance)), ca_(std::move(ca)), local_(local), revocation_(revocation) {}
   std::string name() const override { return "sign:" + instance_; }
   bool checkpoint_before() const override { return !local_; }
 
   StepOutcome run(RequestRecord& q) override {
-    auto outcome = ca_->sign(sign_request_of(q));
+    SignRequest request = sign_request_of(q);
+    if (revocation_) {
+      // The CRL shard is chosen once per request: a retry links the same one.
+      const int shard = crl_shard_for(*revocation_, q.id);
+      request.status_urls = status_urls_for(*revocation_, instance_, shard);
+      q.state["crl_shard"] = shard;
+    }
+    auto outcome = ca_->sign(request);
     if (!outcome) return StepOutcome::fail(plugin_failure(instance_, std::move(outcome).error()));
     if (const auto* pending = std::get_if<Pending>(&outcome.value()))
       return StepOutcome::wait(pending->ticket, pending->retry_after);
@@ -45,12 +53,14 @@ class SignStep final : public Step {
   std::string instance_;
   std::shared_ptr<CertificateAuthority> ca_;
   bool local_;
+  const RevocationConfig* revocation_;  // null: the CA links its own status URLs
 };
 
 }  // namespace
 
-std::shared_ptr<Step> make_sign_step(std::string instance, std::shared_ptr<CertificateAuthority> ca, bool local) {
-  return std::make_shared<SignStep>(std::move(instance), std::move(ca), local);
+std::shared_ptr<Step> make_sign_step(std::string instance, std::shared_ptr<CertificateAuthority> ca, bool local,
+                                     const RevocationConfig* revocation) {
+  return std::make_shared<SignStep>(std::move(instance), std::move(ca), local, revocation);
 }
 
 }  // namespace signet::host
