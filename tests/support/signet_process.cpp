@@ -90,6 +90,14 @@ SignetProcess::~SignetProcess() {
   if (pid_ > 0) kill_hard();
 }
 
+std::string SignetProcess::status_url() const {
+  const std::string marker = "revocation status on ";
+  const std::string text = log();
+  const auto at = text.find(marker);
+  if (at == std::string::npos) return "";
+  return text.substr(at + marker.size(), text.find('\n', at) - at - marker.size());
+}
+
 int SignetProcess::port() const { return std::stoi(url_.substr(url_.rfind(':') + 1)); }
 
 void SignetProcess::kill_hard() {

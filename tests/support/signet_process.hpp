@@ -37,6 +37,8 @@ class SignetProcess {
 
   bool started() const { return !url_.empty(); }
   const std::string& url() const { return url_; }
+  // The plain-HTTP revocation listener ("" when the host has none).
+  std::string status_url() const;
   int port() const;
   void kill_hard();      // SIGKILL
   int stop();            // SIGTERM, then the exit status
