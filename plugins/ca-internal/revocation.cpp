@@ -2,6 +2,7 @@
 // issuing CA's key, and the certificate of the delegated OCSP responder.
 #include <pkix/crl.hpp>
 #include <pkix/der.hpp>
+#include <pkix/keys.hpp>
 #include <pkix/pem.hpp>
 
 #include "internal_ca.hpp"
@@ -26,15 +27,8 @@ std::string key_identifier(const X509* cert) {
 
 // "rsa", "ecdsa" or "ed25519" for an SPKI; empty when it is none of them.
 std::string key_type_of(const std::string& spki) {
-  const auto* p = reinterpret_cast<const unsigned char*>(spki.data());
-  pkix::EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(spki.size())));
-  if (!key) return "";
-  switch (EVP_PKEY_get_base_id(key.get())) {
-    case EVP_PKEY_RSA: return "rsa";
-    case EVP_PKEY_EC: return "ecdsa";
-    case EVP_PKEY_ED25519: return "ed25519";
-    default: return "";
-  }
+  auto key = pkix::public_key_from_der(spki);
+  return key ? pkix::key_type_name(key.value().get()) : "";
 }
 
 }  // namespace
