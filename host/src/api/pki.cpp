@@ -3,9 +3,8 @@
 // listener and on the plain-HTTP revocation listener: relying parties fetch
 // revocation status over plain HTTP (fetching it over HTTPS would need
 // revocation status first).
-#include <pkix/pem.hpp>
-
 #include "api/api.hpp"
+#include "pki/certificate_info.hpp"
 #include "pki/status_urls.hpp"
 
 namespace signet::host {
@@ -35,14 +34,8 @@ HttpResponseMessage ca_certificate(RequestContext& context, const PkiDependencie
   if (!ca) return error_response({"not_found", "no CA " + context.param("ca")}, context.request_id);
   auto chain = ca->chain();
   if (!chain) return error_response(api_error(chain.error()), context.request_id);
-  auto issuing = chain.value().empty() ? Result<pkix::X509Ptr>(make_error(ErrorCode::not_found, "empty chain"))
-                                       : pkix::read_certificate_pem(chain.value().front());
-  if (!issuing) return error_response(api_error(issuing.error()), context.request_id);
-  unsigned char* der = nullptr;
-  const int length = i2d_X509(issuing.value().get(), &der);
-  if (length <= 0) return error_response({"internal", "cannot encode the CA certificate"}, context.request_id);
-  std::string body(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
-  OPENSSL_free(der);
+  std::string body = chain.value().empty() ? "" : certificate_der_of(chain.value().front());
+  if (body.empty()) return error_response({"internal", "the CA's chain holds no certificate"}, context.request_id);
   auto response = text_response(http::status::ok, std::move(body), "application/pkix-cert");
   response.set(http::field::cache_control, "public, max-age=300");
   return response;

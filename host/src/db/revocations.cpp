@@ -83,9 +83,11 @@ Result<std::vector<CrlEntry>> crl_entries(Database& db, const CrlScope& scope, l
         e.invalidity_date = invalidity[i] / 1000;
         out.push_back(e);
       }
-      for (auto* v : {&revoked, &invalidity}) v->resize(kBatch);
+      // fetch() shrank them to the rows it got.
       serials.resize(kBatch);
+      revoked.resize(kBatch);
       reasons.resize(kBatch);
+      invalidity.resize(kBatch);
     }
     return out;
   } catch (const std::exception& e) {

@@ -37,8 +37,10 @@ pkix::OpenSslPtr<T, Free> decoded(std::string_view tlv) {
   return pkix::OpenSslPtr<T, Free>(D2i(nullptr, &p, static_cast<long>(tlv.size())));
 }
 
+}  // namespace
+
 // The DER inside the first CERTIFICATE block of `pem`.
-std::string der_of(const std::string& pem) {
+std::string certificate_der_of(const std::string& pem) {
   pkix::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   char* name = nullptr;
   char* header = nullptr;
@@ -52,13 +54,11 @@ std::string der_of(const std::string& pem) {
   return out;
 }
 
-}  // namespace
-
 // The TBSCertificate fields are read straight from the DER (RFC 5280 §4.1):
 // d2i_X509 would also decode the public key, which OpenSSL 3.0 does through
 // a decoder chain costing ~90 µs per certificate.
 Result<CertificateInfo> read_certificate(const std::string& pem) {
-  auto info = read_certificate_der(der_of(pem));
+  auto info = read_certificate_der(certificate_der_of(pem));
   if (!info) return make_error(ErrorCode::internal, "the CA returned no readable PEM certificate");
   return info;
 }

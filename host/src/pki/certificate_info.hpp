@@ -20,5 +20,7 @@ struct CertificateInfo {
 
 Result<CertificateInfo> read_certificate(const std::string& pem);
 Result<CertificateInfo> read_certificate_der(std::string_view der);
+// The DER inside the first CERTIFICATE block of `pem`, without decoding it; "" when there is none.
+std::string certificate_der_of(const std::string& pem);
 
 }  // namespace signet::host
