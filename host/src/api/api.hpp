@@ -11,6 +11,7 @@
 #include "http/router.hpp"
 #include "pipeline/runner.hpp"
 #include "pki/crl_publisher.hpp"
+#include "pki/ocsp_responder.hpp"
 #include "plugins/instances.hpp"
 #include "services/metrics.hpp"
 
@@ -38,9 +39,11 @@ void add_request_routes(Router& router, ApiDependencies deps);      // /v1/reque
 struct PkiDependencies {
   const PluginInstances& instances;
   const CrlPublisher& crls;
+  OcspResponder& ocsp;
   const RevocationConfig& revocation;
 };
 void add_pki_routes(Router& router, PkiDependencies deps);
+void add_ocsp_routes(Router& router, PkiDependencies deps);  // /pki/{ca}/ocsp (RFC 6960 Appendix A)
 void add_tenant_routes(Router& router, ApiDependencies deps);       // /v1/tenants
 void add_token_routes(Router& router, ApiDependencies deps);        // /v1/tokens
 void add_audit_routes(Router& router, ApiDependencies deps);        // GET /v1/audit

@@ -95,8 +95,9 @@ HttpResponseMessage list_cas(RequestContext& context, const PkiDependencies& dep
         item["crl_url"] = urls.value().crl.empty() ? json(nullptr) : json(urls.value().crl);
         item["ocsp_url"] = urls.value().ocsp.empty() ? json(nullptr) : json(urls.value().ocsp);
       }
-    } else if (deps.crls.publishes(i.name)) {
-      item["crl_url"] = base + crl_path(i.name, 0, false);
+    } else {
+      if (deps.crls.publishes(i.name)) item["crl_url"] = base + crl_path(i.name, 0, false);
+      if (deps.ocsp.answers_for(i.name)) item["ocsp_url"] = base + "/pki/" + i.name + "/ocsp";
     }
     items.push_back(std::move(item));
   }
@@ -108,6 +109,7 @@ HttpResponseMessage list_cas(RequestContext& context, const PkiDependencies& dep
 
 void add_pki_routes(Router& router, PkiDependencies deps) {
   const RouteOptions open{.permission = {}, .open = true};
+  add_ocsp_routes(router, deps);
   router.add(http::verb::get, "/pki/cas", [deps](RequestContext& c) { return list_cas(c, deps); }, open);
   router.add(http::verb::get, "/pki/{ca}/chain.pem", [deps](RequestContext& c) { return chain_pem(c, deps); }, open);
   router.add(http::verb::get, "/pki/{ca}/ca.crt", [deps](RequestContext& c) { return ca_certificate(c, deps); }, open);

@@ -183,6 +183,8 @@ int serve(const Config& given, const ServeOptions& options) {
   }
   CrlPublisher crls(*db.value(), instances, config.revocation, services.logger());
   if (auto publishing = crls.start(); !publishing) return refuse(publishing.error().message);
+  OcspResponder ocsp(*db.value(), instances, config.revocation, services.logger());
+  if (auto answering = ocsp.start(); !answering) return refuse(answering.error().message);
   Runner runner(*db.value(), build_pipelines(config, instances, tenant_ids), config.runner, pipeline_workers,
                 services.logger(), services.metrics());
   auto roles = std::make_shared<Roles>(Roles::builtin());
@@ -197,7 +199,7 @@ int serve(const Config& given, const ServeOptions& options) {
   add_bundle_routes(router, deps);
   add_revocation_routes(router, deps);
   add_request_routes(router, deps);
-  const PkiDependencies pki{instances, crls, config.revocation};
+  const PkiDependencies pki{instances, crls, ocsp, config.revocation};
   add_pki_routes(router, pki);
   add_pki_routes(pki_router, pki);
   add_tenant_routes(router, deps);
@@ -225,6 +227,7 @@ int serve(const Config& given, const ServeOptions& options) {
   server.stop();
   if (pki_server) pki_server->stop();
   crls.stop();
+  ocsp.stop();
   handlers.join();
   runner.stop();
   pipeline_workers.join();

@@ -77,7 +77,7 @@ struct RunnerConfig {
   int keygen_queue = 2;
 };
 
-// Revocation status publishing (docs/revocation.md): CRLs now, OCSP next.
+// Revocation status publishing (docs/revocation.md): CRLs and OCSP.
 struct RevocationConfig {
   std::string listen;    // a plain-HTTP listener for /pki/...; "" for none
   std::string base_url;  // what certificates link to; default http://<listen>
@@ -89,6 +89,15 @@ struct RevocationConfig {
   int crl_shards = 1;                            // > 1: certificates spread over shard CRLs
   bool delta_crls = false;
   milliseconds delta_validity{24LL * 3600 * 1000};
+  // OCSP (RFC 6960): answers and the delegated responder that signs them.
+  std::string ocsp_keys;                        // keys instance for responder keys; "" = the only one
+  std::string ocsp_signer_key = "ecdsa-p256";   // ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096
+  milliseconds ocsp_validity{4LL * 3600 * 1000};         // nextUpdate - thisUpdate of an answer
+  milliseconds ocsp_refresh_before{3600LL * 1000};       // cached answers re-signed this long before nextUpdate
+  milliseconds ocsp_max_age{60LL * 1000};                // HTTP Cache-Control max-age (never past nextUpdate)
+  milliseconds ocsp_signer_validity{30LL * 24 * 3600 * 1000};
+  milliseconds ocsp_signer_renew_before{10LL * 24 * 3600 * 1000};
+  std::size_t ocsp_cache_entries = 100000;      // signed answers kept in memory
   int line = 0;
 };
 

@@ -112,6 +112,29 @@ void read_runner(YamlSection runner, RunnerConfig& out) {
   runner.finish();
 }
 
+void read_ocsp(YamlSection o, RevocationConfig& out) {
+  if (auto v = o.string("keys")) out.ocsp_keys = *v;
+  if (auto v = o.string("signer_key")) {
+    static const std::set<std::string> kKinds = {"ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096"};
+    if (kKinds.count(*v)) out.ocsp_signer_key = *v;
+    else o.error(o.line(), "revocation.ocsp.signer_key must be one of ecdsa-p256, ecdsa-p384, rsa-2048, rsa-3072, rsa-4096");
+  }
+  if (auto v = o.duration("validity")) out.ocsp_validity = *v;
+  if (auto v = o.duration("refresh_before")) out.ocsp_refresh_before = *v;
+  if (auto v = o.duration("max_age")) out.ocsp_max_age = *v;
+  if (auto v = o.duration("signer_validity")) out.ocsp_signer_validity = *v;
+  if (auto v = o.duration("signer_renew_before")) out.ocsp_signer_renew_before = *v;
+  if (auto v = o.integer("cache_entries", 0, 10'000'000)) out.ocsp_cache_entries = static_cast<std::size_t>(*v);
+  if (out.ocsp_refresh_before >= out.ocsp_validity)
+    o.error(o.line(), "revocation.ocsp.refresh_before must be shorter than revocation.ocsp.validity");
+  if (out.ocsp_signer_renew_before >= out.ocsp_signer_validity)
+    o.error(o.line(), "revocation.ocsp.signer_renew_before must be shorter than revocation.ocsp.signer_validity");
+  if (out.ocsp_validity >= out.ocsp_signer_renew_before)
+    o.error(o.line(), "revocation.ocsp.validity must be shorter than revocation.ocsp.signer_renew_before, "
+                      "or answers would outlive their signer");
+  o.finish();
+}
+
 void read_revocation(YamlSection r, RevocationConfig& out) {
   out.line = r.line();
   if (auto v = r.string("listen")) out.listen = *v;
@@ -130,6 +153,7 @@ void read_revocation(YamlSection r, RevocationConfig& out) {
   if (out.delta_crls && out.delta_validity > out.crl_validity)
     crl.error(crl.line(), "revocation.crl.delta_validity must not be longer than revocation.crl.validity");
   crl.finish();
+  read_ocsp(r.section("ocsp"), out);
   while (!out.base_url.empty() && out.base_url.back() == '/') out.base_url.pop_back();
   if (!out.base_url.empty() && out.base_url.rfind("http://", 0) != 0 && out.base_url.rfind("https://", 0) != 0)
     r.error(r.line(), "revocation.base_url must be an http:// (or https://) URL");

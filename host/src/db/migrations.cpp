@@ -210,6 +210,18 @@ const std::vector<Migration> kMigrations = {
                    NULL, not_after, 0
             FROM certificates WHERE status = 'revoked')",
      }},
+    {10, "ocsp signers",
+     {
+         // The delegated OCSP responder of each CA (RFC 6960 §4.2.2.2): its
+         // key stays in a keys instance, only the key's id is kept here.
+         R"(CREATE TABLE ocsp_signers (
+              ca VARCHAR(64) PRIMARY KEY,
+              keys_instance VARCHAR(64) NOT NULL,
+              key_id TEXT NOT NULL,
+              certificate_pem TEXT NOT NULL,
+              not_after BIGINT NOT NULL,
+              created_at BIGINT NOT NULL))",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in

@@ -118,12 +118,20 @@ HttpResponseMessage Router::refuse_unreadable(RequestContext& context, const Api
 
 bool Router::match(const Route& route, const std::vector<std::string>& path,
                    std::map<std::string, std::string>& out) const {
-  if (route.segments.size() != path.size()) return false;
+  const bool glob = !route.segments.empty() && route.segments.back().rfind("{*", 0) == 0;
+  if (glob ? path.size() < route.segments.size() : route.segments.size() != path.size()) return false;
   std::map<std::string, std::string> params;
-  for (std::size_t i = 0; i < path.size(); ++i) {
+  for (std::size_t i = 0; i < route.segments.size(); ++i) {
     const std::string& s = route.segments[i];
-    if (s.size() > 2 && s.front() == '{' && s.back() == '}') params[s.substr(1, s.size() - 2)] = path[i];
-    else if (s != path[i]) return false;
+    if (glob && i + 1 == route.segments.size()) {
+      std::string rest = path[i];
+      for (std::size_t j = i + 1; j < path.size(); ++j) rest += "/" + path[j];
+      params[s.substr(2, s.size() - 3)] = std::move(rest);
+    } else if (s.size() > 2 && s.front() == '{' && s.back() == '}') {
+      params[s.substr(1, s.size() - 2)] = path[i];
+    } else if (s != path[i]) {
+      return false;
+    }
   }
   out = std::move(params);
   return true;

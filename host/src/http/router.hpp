@@ -48,7 +48,8 @@ class Router {
       : authenticate_(std::move(authenticate)), authorize_(std::move(authorize)), on_refusal_(std::move(on_refusal)),
         limits_(std::move(limits)) {}
 
-  // pattern: "/v1/requests/{id}". Throws std::logic_error for a route that
+  // pattern: "/v1/requests/{id}"; a last segment "{*rest}" takes the rest
+  // of the path, one segment or more, slashes included. Throws std::logic_error for a route that
   // is neither open nor guarded by a permission.
   void add(http::verb method, const std::string& pattern, Handler handler, RouteOptions options);
 

@@ -16,7 +16,7 @@ std::shared_ptr<const Pipeline> build_issue_like(const std::string& op, const Pi
   if (!p.store.empty()) steps.push_back(make_keygen_step(p.store, instances.store(p.store), gate));
   const PluginInstance* ca = instances.find(p.sign);
   const bool host_publishes = ca && (ca->capabilities & SIGNET_CAP_CA_CRL) && !(ca->capabilities & SIGNET_CAP_CA_PUBLISHES_STATUS);
-  steps.push_back(make_sign_step(p.sign, instances.ca(p.sign), ca && (ca->capabilities & SIGNET_CAP_CA_LOCAL),
+  steps.push_back(make_sign_step(p.sign, instances.ca(p.sign), ca ? ca->capabilities : 0,
                                  host_publishes ? &config.revocation : nullptr));
   if (!p.store.empty()) steps.push_back(make_store_step(p.store, instances.store(p.store)));
   steps.push_back(make_record_step());

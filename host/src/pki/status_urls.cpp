@@ -6,9 +6,9 @@ std::string crl_path(const std::string& ca, int shard, bool delta) {
   return "/pki/" + ca + (delta ? "/delta-crl" : "/crl") + (shard == 0 ? "" : "/" + std::to_string(shard));
 }
 
-StatusUrls status_urls_for(const RevocationConfig& config, const std::string& ca, int shard) {
+StatusUrls status_urls_for(const RevocationConfig& config, const std::string& ca, int shard, bool ocsp) {
   if (config.base_url.empty()) return {};
-  return {config.base_url + crl_path(ca, shard, false), config.base_url + "/pki/" + ca + "/ocsp",
+  return {config.base_url + crl_path(ca, shard, false), ocsp ? config.base_url + "/pki/" + ca + "/ocsp" : "",
           config.base_url + "/pki/" + ca + "/ca.crt"};
 }
 

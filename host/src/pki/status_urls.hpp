@@ -14,9 +14,10 @@ namespace signet::host {
 // their delta CRLs /delta-crl and /delta-crl/k.
 std::string crl_path(const std::string& ca, int shard, bool delta);
 
-// What a certificate of `ca` in CRL shard `shard` links to; all empty
+// What a certificate of `ca` in CRL shard `shard` links to (the OCSP
+// responder only when `ocsp`: the host answers OCSP for the CA); all empty
 // without a revocation.base_url (the host would not know its public name).
-StatusUrls status_urls_for(const RevocationConfig& config, const std::string& ca, int shard);
+StatusUrls status_urls_for(const RevocationConfig& config, const std::string& ca, int shard, bool ocsp);
 
 // The shard a new certificate goes to: 0 without sharding, otherwise 1..N
 // picked from the request id (stable across retries of the request).

@@ -25,8 +25,13 @@ SignRequest sign_request_of(const RequestRecord& q) {
 
 class SignStep final : public Step {
  public:
-  SignStep(std::string instance, std::shared_ptr<CertificateAuthority> ca, bool local, const RevocationConfig* revocation)
-      : instance_(std::move(instance)), ca_(std::move(ca)), local_(local), revocation_(revocation) {}
+  SignStep(std::string instance, std::shared_ptr<CertificateAuthority> ca, std::uint64_t capabilities,
+           const RevocationConfig* revocation)
+      : instance_(std::move(instance)),
+        ca_(std::move(ca)),
+        local_(capabilities & SIGNET_CAP_CA_LOCAL),
+        ocsp_(capabilities & SIGNET_CAP_CA_OCSP),
+        revocation_(revocation) {}
   std::string name() const override { return "sign:" + instance_; }
   bool checkpoint_before() const override { return !local_; }
 
@@ -35,7 +40,7 @@ class SignStep final : public Step {
     if (revocation_) {
       // The CRL shard is chosen once per request: a retry links the same one.
       const int shard = crl_shard_for(*revocation_, q.id);
-      request.status_urls = status_urls_for(*revocation_, instance_, shard);
+      request.status_urls = status_urls_for(*revocation_, instance_, shard, ocsp_);
       q.state["crl_shard"] = shard;
     }
     auto outcome = ca_->sign(request);
@@ -53,14 +58,15 @@ class SignStep final : public Step {
   std::string instance_;
   std::shared_ptr<CertificateAuthority> ca_;
   bool local_;
+  bool ocsp_;  // the host answers OCSP for this CA
   const RevocationConfig* revocation_;  // null: the CA links its own status URLs
 };
 
 }  // namespace
 
-std::shared_ptr<Step> make_sign_step(std::string instance, std::shared_ptr<CertificateAuthority> ca, bool local,
-                                     const RevocationConfig* revocation) {
-  return std::make_shared<SignStep>(std::move(instance), std::move(ca), local, revocation);
+std::shared_ptr<Step> make_sign_step(std::string instance, std::shared_ptr<CertificateAuthority> ca,
+                                     std::uint64_t capabilities, const RevocationConfig* revocation) {
+  return std::make_shared<SignStep>(std::move(instance), std::move(ca), capabilities, revocation);
 }
 
 }  // namespace signet::host

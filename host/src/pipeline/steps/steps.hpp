@@ -20,11 +20,12 @@ std::shared_ptr<Step> make_profile_policy_step(const Config& config);
 std::shared_ptr<Step> make_keygen_step(std::string instance, std::shared_ptr<SecretStore> store,
                                        std::shared_ptr<KeygenGate> gate);
 // sign: asks a ca instance; a Pending answer becomes a waiting request.
-// `local`: the CA announced SIGNET_CAP_CA_LOCAL, so no checkpoint is needed first.
-// `revocation`: the host publishes this CA's CRL and OCSP; certificates link
+// `capabilities`: the CA's; with SIGNET_CAP_CA_LOCAL no checkpoint is needed
+// first, with SIGNET_CAP_CA_OCSP certificates link to the host's responder.
+// `revocation`: the host publishes this CA's CRL (and OCSP); certificates link
 // to the host's URLs and get a CRL shard. Null when the CA publishes its own.
-std::shared_ptr<Step> make_sign_step(std::string instance, std::shared_ptr<CertificateAuthority> ca, bool local,
-                                     const RevocationConfig* revocation);
+std::shared_ptr<Step> make_sign_step(std::string instance, std::shared_ptr<CertificateAuthority> ca,
+                                     std::uint64_t capabilities, const RevocationConfig* revocation);
 // store: adds the certificate and chain to the bundle of a key made here.
 std::shared_ptr<Step> make_store_step(std::string instance, std::shared_ptr<SecretStore> store);
 // record: writes the certificate's metadata row.

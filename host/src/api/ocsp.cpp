@@ -1,0 +1,96 @@
+// OCSP over HTTP (RFC 6960 Appendix A, RFC 5019 §5 and §6): POST with the
+// DER request as the body, or GET with it base64-encoded in the path. Every
+// answer is an OCSPResponse with HTTP 200, errors included; successful
+// answers carry the caching headers RFC 5019 §6.2 describes.
+#include <algorithm>
+
+#include <encoding/base64url.hpp>
+
+#include "api/api.hpp"
+
+namespace signet::host {
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The DER in a GET path: the URL-encoding of the base64 of the request.
+// Clients differ in what they percent-encode and in padding; the URL-safe
+// alphabet is accepted too. "" when it is not base64.
+std::string request_in_path(std::string_view target, std::string_view prefix) {
+  target = target.substr(0, target.find('?'));
+  if (target.size() <= prefix.size()) return "";
+  std::string text;
+  for (std::size_t i = prefix.size(); i < target.size(); ++i) {
+    char c = target[i];
+    if (c == '%' && i + 2 < target.size() && hex_digit(target[i + 1]) >= 0 && hex_digit(target[i + 2]) >= 0) {
+      c = static_cast<char>(hex_digit(target[i + 1]) * 16 + hex_digit(target[i + 2]));
+      i += 2;
+    }
+    if (c == '=') continue;
+    text += c == '+' ? '-' : c == '/' ? '_' : c;
+  }
+  if (text.size() > 2 * kOcspMaxRequest) return "";
+  return encoding::base64url_decode(text);
+}
+
+HttpResponseMessage ocsp_http_response(const OcspAnswer& answer, const RequestContext& context,
+                                       const RevocationConfig& config) {
+  const OcspResponseBytes& r = *answer.response;
+  HttpResponseMessage response{http::status::ok, 11};
+  response.set(http::field::content_type, "application/ocsp-response");
+  if (!r.successful || !answer.cacheable) {
+    response.set(http::field::cache_control, "no-store");
+    response.body() = r.der;
+    return response;
+  }
+  const auto left = std::chrono::duration_cast<std::chrono::seconds>(r.next_update - Clock::now());
+  const auto max_age = std::clamp(left, std::chrono::seconds(0),
+                                  std::chrono::duration_cast<std::chrono::seconds>(config.ocsp_max_age));
+  response.set(http::field::cache_control,
+               "max-age=" + std::to_string(max_age.count()) + ", public, no-transform, must-revalidate");
+  response.set(http::field::etag, r.etag);
+  response.set(http::field::last_modified, to_http_date(r.this_update));
+  response.set(http::field::expires, to_http_date(r.next_update));
+  if (context.message.method() == http::verb::get && context.message[http::field::if_none_match] == r.etag)
+    response.result(http::status::not_modified);
+  else
+    response.body() = r.der;
+  return response;
+}
+
+// A CA that publishes its own status: the client is sent to its responder
+// (307 keeps the method and body of a POST).
+std::optional<HttpResponseMessage> answered_elsewhere(const RequestContext& context, const PkiDependencies& deps) {
+  const PluginInstance* instance = deps.instances.find(context.param("ca"));
+  if (!instance || !(instance->capabilities & SIGNET_CAP_CA_PUBLISHES_STATUS)) return std::nullopt;
+  auto urls = deps.instances.ca(instance->name)->published_status();
+  if (!urls || urls.value().ocsp.empty()) return std::nullopt;
+  HttpResponseMessage response{http::status::temporary_redirect, 11};
+  response.set(http::field::location, urls.value().ocsp);
+  return response;
+}
+
+HttpResponseMessage ocsp(RequestContext& context, const PkiDependencies& deps, std::string_view request) {
+  if (auto elsewhere = answered_elsewhere(context, deps)) return std::move(*elsewhere);
+  const OcspAnswer answer = deps.ocsp.answer(context.param("ca"), request);
+  return ocsp_http_response(answer, context, deps.revocation);
+}
+
+}  // namespace
+
+void add_ocsp_routes(Router& router, PkiDependencies deps) {
+  const RouteOptions open{.permission = {}, .open = true};
+  router.add(http::verb::post, "/pki/{ca}/ocsp",
+             [deps](RequestContext& c) { return ocsp(c, deps, c.message.body()); }, open);
+  router.add(http::verb::get, "/pki/{ca}/ocsp/{*request}", [deps](RequestContext& c) {
+    const std::string der = request_in_path(std::string_view(c.message.target().data(), c.message.target().size()), "/pki/" + c.param("ca") + "/ocsp/");
+    return ocsp(c, deps, der);
+  }, open);
+}
+
+}  // namespace signet::host

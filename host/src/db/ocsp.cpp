@@ -1,0 +1,76 @@
+#include "db/ocsp.hpp"
+
+namespace signet::host {
+
+Result<CertificateStatus> certificate_status(Database& db, const std::string& ca, const std::string& serial_hex) {
+  try {
+    soci::session s(db.pool());
+    std::string status;
+    long long revoked_at = 0;
+    int reason = 0;
+    soci::indicator status_ind = soci::i_null, revoked_ind = soci::i_null, reason_ind = soci::i_null;
+    // The numbered revocation list is the truth for CRLs; OCSP says the same.
+    s << "SELECT c.status, r.revoked_at, r.reason FROM certificates c "
+         "LEFT JOIN revocations r ON r.ca = c.ca AND r.serial = c.serial "
+         "WHERE c.ca = :ca AND c.serial = :serial",
+        soci::use(ca), soci::use(serial_hex), soci::into(status, status_ind), soci::into(revoked_at, revoked_ind),
+        soci::into(reason, reason_ind);
+    CertificateStatus out;
+    if (!s.got_data()) return out;
+    if (revoked_ind == soci::i_ok) {
+      out.kind = CertificateStatus::Kind::revoked;
+      out.revoked_at = from_unix_ms(revoked_at);
+      out.reason = reason_ind == soci::i_ok ? reason : 0;
+    } else {
+      out.kind = CertificateStatus::Kind::good;
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+Result<std::vector<RevokedSerial>> revocations_after(Database& db, long long after_seq, int limit) {
+  try {
+    soci::session s(db.pool());
+    soci::rowset<soci::row> rows =
+        (s.prepare << "SELECT seq, ca, serial FROM revocations WHERE seq > :after ORDER BY seq LIMIT :limit",
+         soci::use(after_seq), soci::use(limit));
+    std::vector<RevokedSerial> out;
+    for (const auto& row : rows) out.push_back({row.get<long long>(0), row.get<std::string>(1), row.get<std::string>(2)});
+    return out;
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+Result<std::optional<StoredOcspSigner>> load_ocsp_signer(Database& db, const std::string& ca) {
+  try {
+    soci::session s(db.pool());
+    StoredOcspSigner out;
+    long long not_after = 0, created_at = 0;
+    s << "SELECT keys_instance, key_id, certificate_pem, not_after, created_at FROM ocsp_signers WHERE ca = :ca",
+        soci::use(ca), soci::into(out.keys_instance), soci::into(out.key_id), soci::into(out.certificate_pem),
+        soci::into(not_after), soci::into(created_at);
+    if (!s.got_data()) return std::optional<StoredOcspSigner>{};
+    out.ca = ca;
+    out.not_after = from_unix_ms(not_after);
+    out.created_at = from_unix_ms(created_at);
+    return std::optional<StoredOcspSigner>{std::move(out)};
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+Result<void> save_ocsp_signer(Database& db, const StoredOcspSigner& signer) {
+  const long long not_after = to_unix_ms(signer.not_after), created_at = to_unix_ms(signer.created_at);
+  return db.write([&](soci::session& s) {
+    s << "DELETE FROM ocsp_signers WHERE ca = :ca", soci::use(signer.ca);
+    s << "INSERT INTO ocsp_signers (ca, keys_instance, key_id, certificate_pem, not_after, created_at) "
+         "VALUES (:ca, :keys, :key_id, :pem, :not_after, :created_at)",
+        soci::use(signer.ca), soci::use(signer.keys_instance), soci::use(signer.key_id),
+        soci::use(signer.certificate_pem), soci::use(not_after), soci::use(created_at);
+  });
+}
+
+}  // namespace signet::host
