@@ -56,7 +56,7 @@ Result<std::string> InternalCa::certify_ocsp_signer(const OcspSignerRequest& req
   if (plan.key_type.empty()) return make_error(ErrorCode::invalid_argument, "the responder key is not an RSA, EC or Ed25519 key");
   const TimePoint now = services_.clock().now();
   plan.basics.common_name = request.common_name;
-  plan.basics.not_before = now - config_.backdate;
+  plan.basics.not_before = std::max(now - config_.backdate, pkix::time_point_of(X509_get0_notBefore(is.certificate.get())));
   plan.basics.not_after = std::min(request.not_after, pkix::time_point_of(X509_get0_notAfter(is.certificate.get())));
   plan.basics.public_key_der = request.public_key_der;
   plan.basics.algorithm = is.algorithm;
