@@ -9,6 +9,7 @@
 #include "db/certificates.hpp"
 #include "db/database.hpp"
 #include "http/router.hpp"
+#include "http/status_server.hpp"
 #include "pipeline/runner.hpp"
 #include "pki/crl_publisher.hpp"
 #include "pki/ocsp_responder.hpp"
@@ -44,6 +45,8 @@ struct PkiDependencies {
 };
 void add_pki_routes(Router& router, PkiDependencies deps);
 void add_ocsp_routes(Router& router, PkiDependencies deps);  // /pki/{ca}/ocsp (RFC 6960 Appendix A)
+// Cached OCSP answers on the revocation listener's I/O threads.
+FastPath ocsp_fast_path(const OcspResponder& responder);
 void add_tenant_routes(Router& router, ApiDependencies deps);       // /v1/tenants
 void add_token_routes(Router& router, ApiDependencies deps);        // /v1/tokens
 void add_audit_routes(Router& router, ApiDependencies deps);        // GET /v1/audit

@@ -2,8 +2,6 @@
 // DER request as the body, or GET with it base64-encoded in the path. Every
 // answer is an OCSPResponse with HTTP 200, errors included; successful
 // answers carry the caching headers RFC 5019 §6.2 describes.
-#include <algorithm>
-
 #include <encoding/base64url.hpp>
 
 #include "api/api.hpp"
@@ -38,8 +36,7 @@ std::string request_in_path(std::string_view target, std::string_view prefix) {
   return encoding::base64url_decode(text);
 }
 
-HttpResponseMessage ocsp_http_response(const OcspAnswer& answer, const RequestContext& context,
-                                       const RevocationConfig& config) {
+HttpResponseMessage ocsp_http_response(const OcspAnswer& answer, const RequestContext& context, const OcspResponder& ocsp) {
   const OcspResponseBytes& r = *answer.response;
   HttpResponseMessage response{http::status::ok, 11};
   response.set(http::field::content_type, "application/ocsp-response");
@@ -48,11 +45,7 @@ HttpResponseMessage ocsp_http_response(const OcspAnswer& answer, const RequestCo
     response.body() = r.der;
     return response;
   }
-  const auto left = std::chrono::duration_cast<std::chrono::seconds>(r.next_update - Clock::now());
-  const auto max_age = std::clamp(left, std::chrono::seconds(0),
-                                  std::chrono::duration_cast<std::chrono::seconds>(config.ocsp_max_age));
-  response.set(http::field::cache_control,
-               "max-age=" + std::to_string(max_age.count()) + ", public, no-transform, must-revalidate");
+  response.set(http::field::cache_control, ocsp.cache_control());
   response.set(http::field::etag, r.etag);
   response.set(http::field::last_modified, to_http_date(r.this_update));
   response.set(http::field::expires, to_http_date(r.next_update));
@@ -78,10 +71,36 @@ std::optional<HttpResponseMessage> answered_elsewhere(const RequestContext& cont
 HttpResponseMessage ocsp(RequestContext& context, const PkiDependencies& deps, std::string_view request) {
   if (auto elsewhere = answered_elsewhere(context, deps)) return std::move(*elsewhere);
   const OcspAnswer answer = deps.ocsp.answer(context.param("ca"), request);
-  return ocsp_http_response(answer, context, deps.revocation);
+  return ocsp_http_response(answer, context, deps.ocsp);
+}
+
+// "/pki/<ca>/ocsp" (tail empty) or "/pki/<ca>/ocsp/<tail>": the CA; "" for other paths.
+std::string_view ocsp_ca(std::string_view target, std::string_view& tail) {
+  constexpr std::string_view kPki = "/pki/", kOcsp = "/ocsp";
+  if (target.substr(0, kPki.size()) != kPki || target.find('?') != std::string_view::npos) return {};
+  const std::size_t slash = target.find('/', kPki.size());
+  if (slash == std::string_view::npos || target.substr(slash, kOcsp.size()) != kOcsp) return {};
+  tail = target.substr(slash + kOcsp.size());
+  if (!tail.empty() && tail.front() != '/') return {};
+  return target.substr(kPki.size(), slash - kPki.size());
 }
 
 }  // namespace
+
+FastPath ocsp_fast_path(const OcspResponder& responder) {
+  return [&responder](const RequestHead& head, std::string_view body) -> std::optional<FastAnswer> {
+    if (!head.if_none_match.empty()) return std::nullopt;  // a 304 is the Router's
+    std::string_view tail;
+    const std::string_view ca = ocsp_ca(head.target, tail);
+    if (ca.empty()) return std::nullopt;
+    std::string from_path;
+    if (head.method == "GET" && tail.size() > 1) from_path = request_in_path(head.target, head.target.substr(0, head.target.size() - tail.size() + 1));
+    else if (head.method != "POST" || !tail.empty()) return std::nullopt;
+    auto cached = responder.cached_answer(ca, from_path.empty() ? body : std::string_view(from_path));
+    if (!cached) return std::nullopt;
+    return FastAnswer{cached->http_head, cached->der, cached};
+  };
+}
 
 void add_ocsp_routes(Router& router, PkiDependencies deps) {
   const RouteOptions open{.permission = {}, .open = true};

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include <fsutil/files.hpp>
 
@@ -173,11 +174,13 @@ int serve(const Config& given, const ServeOptions& options) {
   const auto nobody = [](RequestContext&) { return std::optional<ApiError>(ApiError{"unauthenticated", "no authentication here"}); };
   const auto nothing = [](RequestContext&, const std::string&) { return std::optional<ApiError>(ApiError{"permission_denied", "nothing is granted here"}); };
   Router pki_router(nobody, nothing, audit_refusals(*db.value(), services.logger()));
-  std::optional<HttpServer> pki_server;
+  std::optional<StatusServer> pki_server;
   if (!config.revocation.listen.empty()) {
     ServerConfig pki_config = config.server;
     pki_config.listen = config.revocation.listen;
-    pki_server.emplace(pki_config, nullptr, pki_router, handlers, *access_log, services.metrics());
+    pki_config.io_threads = config.revocation.io_threads > 0 ? config.revocation.io_threads
+                                                              : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    pki_server.emplace(pki_config, pki_router, handlers, *access_log, services.metrics());
     if (auto listening = pki_server->listen(); !listening) return refuse(listening.error().message);
     if (config.revocation.base_url.empty()) config.revocation.base_url = pki_server->url();
   }
@@ -216,7 +219,7 @@ int serve(const Config& given, const ServeOptions& options) {
   }
   runner.start();
   server.start();
-  if (pki_server) pki_server->start();
+  if (pki_server) pki_server->start(ocsp_fast_path(ocsp));
   services.logger().info("signet is serving", {{"url", server.url()}, {"data_dir", config.data_dir}});
   if (pki_server) std::cout << "signet: revocation status on " << pki_server->url() << std::endl;
   std::cout << "signet: listening on " << server.url() << std::endl;

@@ -82,6 +82,7 @@ struct RevocationConfig {
   std::string listen;    // a plain-HTTP listener for /pki/...; "" for none
   std::string base_url;  // what certificates link to; default http://<listen>
   milliseconds poll_interval{100};               // how often new revocations are looked for
+  int io_threads = 0;                            // the listener's I/O threads; 0: one per core
   milliseconds crl_validity{7LL * 24 * 3600 * 1000};        // nextUpdate - thisUpdate
   milliseconds crl_refresh_before{3LL * 24 * 3600 * 1000};  // re-signed when nextUpdate is this close
   milliseconds crl_debounce{200};                // a burst of revocations makes one CRL

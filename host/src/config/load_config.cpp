@@ -140,6 +140,7 @@ void read_revocation(YamlSection r, RevocationConfig& out) {
   if (auto v = r.string("listen")) out.listen = *v;
   if (auto v = r.string("base_url")) out.base_url = *v;
   if (auto v = r.duration("poll_interval")) out.poll_interval = *v;
+  if (auto v = r.integer("io_threads", 0, 64)) out.io_threads = static_cast<int>(*v);
   YamlSection crl = r.section("crl");
   if (auto v = crl.duration("validity")) out.crl_validity = *v;
   if (auto v = crl.duration("refresh_before")) out.crl_refresh_before = *v;

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "http/access_log.hpp"
 #include "util/ids.hpp"
 
 namespace signet::host {
@@ -179,16 +180,7 @@ class Session {
   void log_access(const HttpRequestMessage& request, const RequestContext& context,
                   const HttpResponseMessage& response, std::chrono::steady_clock::time_point started) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    // The query string is left out on purpose: it may carry a password (?format=p12&password=).
-    server_.access_log_.info("http", {{"request_id", context.request_id}, {"remote", remote_},
-                                      {"method", std::string(request.method_string())}, {"path", context.path},
-                                      {"status", response.result_int()}, {"bytes", response.body().size()},
-                                      {"duration_ms", seconds * 1000},
-                                      {"principal", context.principal ? context.principal->id : ""}});
-    server_.metrics_.counter_add("signet_http_requests_total", "HTTP requests answered",
-                                 {{"method", std::string(http::to_string(request.method()))},
-                                  {"code", std::to_string(response.result_int())}}, 1);
-    server_.metrics_.histogram_observe("signet_http_request_seconds", "Time to answer an HTTP request", {}, seconds);
+    record_access(server_.access_log_, server_.metrics_, request, context, response, seconds);
   }
 
   HttpServer& server_;
@@ -199,9 +191,6 @@ class Session {
   bool first_ = true;
 };
 
-// Raises the soft descriptor limit to the hard one and keeps room for the
-// database, plugins and log files: more connections than that would only
-// make accept() fail.
 std::uint64_t connection_capacity() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;

@@ -60,6 +60,11 @@ class HttpServer {
   std::vector<std::thread> threads_;
 };
 
+// Raises the soft descriptor limit to the hard one and keeps room for the
+// database, plugins and log files: more connections than that would only
+// make accept() fail.
+std::uint64_t connection_capacity();
+
 // "127.0.0.1:8443", "[::1]:0", "localhost:8443" → host and port.
 bool split_host_port(const std::string& listen, std::string& host, unsigned short& port);
 

@@ -46,7 +46,7 @@ OcspAnswer error_answer(OcspResponseStatus status) {
   }
 }
 
-std::string cache_key(const std::string& ca, std::string_view cert_id) {
+std::string cache_key(std::string_view ca, std::string_view cert_id) {
   std::string key;
   key.reserve(ca.size() + 1 + cert_id.size());
   key += ca;
@@ -149,7 +149,25 @@ std::shared_ptr<const OcspSigner> OcspResponder::signer_of(const std::string& ca
   return authorities_.at(ca).signer;
 }
 
-std::shared_ptr<const OcspResponseBytes> OcspResponder::cached_answer(const std::string& ca, std::string_view request) const {
+std::string OcspResponder::cache_control() const {
+  using std::chrono::duration_cast;
+  using std::chrono::seconds;
+  const auto max_age = std::min(duration_cast<seconds>(config_.ocsp_max_age), duration_cast<seconds>(config_.ocsp_refresh_before));
+  return "max-age=" + std::to_string(max_age.count()) + ", public, no-transform, must-revalidate";
+}
+
+// RFC 5019 §6.2: what an HTTP cache needs to keep the answer and revalidate it.
+std::string OcspResponder::http_head_of(const OcspResponseBytes& r) const {
+  std::string head = "HTTP/1.1 200 OK\r\nServer: signet\r\nContent-Type: application/ocsp-response\r\n";
+  head += "Content-Length: " + std::to_string(r.der.size()) + "\r\n";
+  head += "Cache-Control: " + cache_control() + "\r\n";
+  head += "ETag: " + r.etag + "\r\n";
+  head += "Last-Modified: " + to_http_date(r.this_update) + "\r\n";
+  head += "Expires: " + to_http_date(r.next_update) + "\r\n";
+  return head;
+}
+
+std::shared_ptr<const OcspResponseBytes> OcspResponder::cached_answer(std::string_view ca, std::string_view request) const {
   auto parsed = pkix::parse_ocsp_request(request);
   const auto* r = std::get_if<pkix::OcspRequest>(&parsed);
   if (!r || r->certificates.size() != 1 || !r->nonce_extension.empty()) return nullptr;
@@ -238,6 +256,7 @@ Result<std::shared_ptr<const OcspResponseBytes>> OcspResponder::sign(const std::
         pkix::der_take(body, pkix::der::kInteger, &serial))
       out->serial_hex = pkix::ocsp_serial_hex(serial);
   }
+  out->http_head = http_head_of(*out);
   return std::shared_ptr<const OcspResponseBytes>(std::move(out));
 }
 

@@ -35,6 +35,9 @@ struct OcspResponseBytes {
   std::string etag;                    // successful only: "\"<hash>\""
   // For re-signing: the CertID answered and its certificate's serial.
   std::string cert_id, serial_hex;
+  // Successful only: the HTTP/1.1 status line and headers of this answer
+  // as a cached one (RFC 5019 §6.2), without the empty line.
+  std::string http_head;
 };
 
 struct OcspAnswer {
@@ -55,13 +58,16 @@ class OcspResponder {
   void stop();
 
   bool answers_for(const std::string& ca) const { return authorities_.count(ca) > 0; }
+  // Cache-Control of a cached answer: max-age no longer than
+  // revocation.ocsp.max_age, nor than the time before it is re-signed.
+  std::string cache_control() const;
 
   // The answer to an OCSPRequest (DER) for CA `ca`. Never fails: what cannot
   // be answered gets an OCSP error status.
   OcspAnswer answer(const std::string& ca, std::string_view request);
   // The answer when it is in memory already; null when answering needs the
   // database or a signature. Cheap and never blocking.
-  std::shared_ptr<const OcspResponseBytes> cached_answer(const std::string& ca, std::string_view request) const;
+  std::shared_ptr<const OcspResponseBytes> cached_answer(std::string_view ca, std::string_view request) const;
 
   // One round of what the thread does: signer renewals, new revocations,
   // answers nearing their nextUpdate.
@@ -82,6 +88,7 @@ class OcspResponder {
                                                         std::string_view nonce, TimePoint now);
   Result<std::shared_ptr<const OcspResponseBytes>> sign_one(const std::string& ca, std::string_view cert_id,
                                                             const std::string& serial_hex);
+  std::string http_head_of(const OcspResponseBytes& response) const;
   void remember(const std::string& ca, std::shared_ptr<const OcspResponseBytes> response, long long seen_before);
   std::shared_ptr<const OcspSigner> signer_of(const std::string& ca) const;
   Result<void> load_authority(const std::string& ca);
