@@ -125,6 +125,7 @@ void CrlPublisher::keep_current(const CrlScope& scope, TimePoint now) {
 Result<void> CrlPublisher::publish(const CrlScope& scope, bool delta) {
   auto ca = instances_.ca(scope.ca);
   if (!ca) return make_error(ErrorCode::not_found, "no CA " + scope.ca);
+  const auto started = std::chrono::steady_clock::now();
   auto up_to = latest_revocation_seq(db_);
   if (!up_to) return std::move(up_to).error();
   CrlRequest request;
@@ -156,12 +157,15 @@ Result<void> CrlPublisher::publish(const CrlScope& scope, bool delta) {
   auto published = std::make_shared<PublishedCrl>(PublishedCrl{request.number, request.this_update, request.next_update,
                                                                up_to.value(), std::move(der).value(), ""});
   published->pem = pkix::pem_encode("X509 CRL", published->der);
+  const std::size_t bytes = published->der.size();
   {
     std::lock_guard lock(mutex_);
     published_[{scope, delta}] = std::move(published);
   }
   log_.info(delta ? "published a delta CRL" : "published a CRL",
-            {{"ca", scope.ca}, {"shard", scope.shard}, {"number", request.number}, {"entries", listed}});
+            {{"ca", scope.ca}, {"shard", scope.shard}, {"number", request.number}, {"entries", listed},
+             {"bytes", bytes},
+             {"duration_ms", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count()}});
   return {};
 }
 

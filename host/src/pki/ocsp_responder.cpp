@@ -1,7 +1,7 @@
 #include "pki/ocsp_responder.hpp"
 
 #include <algorithm>
-#include <set>
+#include <unordered_map>
 
 #include <pkix/der.hpp>
 #include <pkix/der_writer.hpp>
@@ -309,44 +309,43 @@ void OcspResponder::renew_signers(TimePoint now) {
 // now; revoked certificates nobody has asked about yet get one pre-signed.
 void OcspResponder::resign_revoked() {
   auto latest = latest_revocation_seq(db_);
-  {
-    std::shared_lock lock(mutex_);
-    if (!latest || latest.value() <= seen_seq_) return;
-  }
-  std::set<std::pair<std::string, std::string>> revoked;  // (ca, serial)
   long long last = 0;
-  {
-    std::shared_lock lock(mutex_);
-    last = seen_seq_;
-  }
-  for (int round = 0; round < 100 && last < latest.value(); ++round) {
-    auto batch = revocations_after(db_, last, kRevocationBatch);
-    if (!batch || batch.value().empty()) break;
-    for (const auto& r : batch.value())
-      if (answers_for(r.ca)) revoked.emplace(r.ca, r.serial);
-    last = batch.value().back().seq;
-  }
-  std::vector<std::pair<std::string, std::shared_ptr<const OcspResponseBytes>>> stale;
-  std::set<std::pair<std::string, std::string>> cached;
+  // The answers kept now, by "<ca>\n<serial>": a revocation makes them stale.
+  std::unordered_multimap<std::string, std::shared_ptr<const OcspResponseBytes>> cached;
   {
     std::unique_lock lock(mutex_);
-    seen_seq_ = last;
-    for (const auto& [key, response] : cache_) {
-      std::pair<std::string, std::string> id{key.substr(0, key.find('\n')), response->serial_hex};
-      if (!revoked.count(id)) continue;
-      stale.emplace_back(id.first, response);
-      cached.insert(std::move(id));
-    }
+    if (!latest || latest.value() <= seen_seq_) return;
+    last = seen_seq_;
+    // From here on, an answer made from an older view is not kept (remember()).
+    seen_seq_ = latest.value();
+    for (const auto& [key, response] : cache_) cached.emplace(key.substr(0, key.find('\n') + 1) + response->serial_hex, response);
   }
+  std::vector<std::pair<std::string, std::shared_ptr<const OcspResponseBytes>>> stale;
   std::size_t presigned = 0;
-  for (const auto& [ca, serial] : revoked) {
-    if (cached.count({ca, serial})) continue;
-    if (presigned++ == kPresignPerRound) break;
-    const Authority& a = authorities_.at(ca);
-    auto placeholder = std::make_shared<OcspResponseBytes>();
-    placeholder->cert_id = sha1_cert_id(a.name_hash[0], a.key_hash[0], serial);
-    placeholder->serial_hex = serial;
-    if (!placeholder->cert_id.empty()) stale.emplace_back(ca, std::move(placeholder));
+  while (last < latest.value()) {
+    auto batch = revocations_after(db_, last, kRevocationBatch);
+    if (!batch) {
+      // Which answers went stale is unknown: none is kept.
+      log_.error("cannot read new revocations; dropping cached OCSP answers", {{"error", batch.error().message}});
+      std::unique_lock lock(mutex_);
+      cache_.clear();
+      return;
+    }
+    if (batch.value().empty()) break;
+    last = batch.value().back().seq;
+    for (const auto& r : batch.value()) {
+      if (!answers_for(r.ca)) continue;
+      const auto [first, end] = cached.equal_range(r.ca + "\n" + r.serial);
+      for (auto it = first; it != end; ++it) stale.emplace_back(r.ca, it->second);
+      if (first != end || presigned == kPresignPerRound) continue;
+      ++presigned;
+      const Authority& a = authorities_.at(r.ca);
+      auto placeholder = std::make_shared<OcspResponseBytes>();
+      placeholder->cert_id = sha1_cert_id(a.name_hash[0], a.key_hash[0], r.serial);
+      placeholder->serial_hex = r.serial;
+      if (!placeholder->cert_id.empty()) stale.emplace_back(r.ca, std::move(placeholder));
+    }
+    if (cached.empty() && presigned == kPresignPerRound) break;  // nothing more to do with the rest
   }
   resign(stale);
 }
