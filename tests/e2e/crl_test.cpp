@@ -75,7 +75,8 @@ TEST_F(Crl, ARevokedCertificateFailsCrlCheckAndAGoodOneStillPasses) {
   EXPECT_NE(openssl_verify(bad_file, fetch_crl("before.pem")).find(": OK"), std::string::npos);
 
   auto revoked = http("POST", host_->url() + "/v1/certificates/" + bad.value("id", "") + "/revoke",
-                      R"({"reason": "key_compromise"})", host_->admin_token(), host_->ca_file());
+                      R"({"reason": "key_compromise", "invalidity_date": "2026-01-02T03:04:05Z"})", host_->admin_token(),
+                      host_->ca_file());
   ASSERT_TRUE(revoked && revoked.value().status == 200) << (revoked ? revoked.value().body : "");
   // Published after a short debounce; the wait is bounded, its length is measured in bench/.
   std::string crl, listed;
@@ -86,6 +87,8 @@ TEST_F(Crl, ARevokedCertificateFailsCrlCheckAndAGoodOneStillPasses) {
     listed = run_command("openssl crl -noout -text -in " + crl).output;
   }
   EXPECT_NE(listed.find("Key Compromise"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("Invalidity Date"), std::string::npos) << listed;
+  EXPECT_NE(listed.find("Jan  2 03:04:05 2026 GMT"), std::string::npos) << listed;
   EXPECT_NE(listed.find("X509v3 CRL Number"), std::string::npos);
   EXPECT_NE(listed.find("X509v3 Authority Key Identifier"), std::string::npos);
   const std::string bad_result = openssl_verify(bad_file, crl);

@@ -234,6 +234,12 @@ TEST_F(Lifecycle, RevocationIsIdempotentAndCanCoverEveryCertificateOfAKey) {
   EXPECT_EQ(post("/v1/certificates/" + a + "/revoke", {{"reason", "bogus"}}, 400)["error"]["code"], "invalid_reason");
   EXPECT_EQ(post("/v1/certificates/" + a + "/revoke", {{"reason", "superseded"}, {"all_with_same_key", true}}, 400)["error"]["code"],
             "invalid_request");
+  EXPECT_EQ(post("/v1/certificates/" + a + "/revoke", {{"invalidity_date", "2100-01-01T00:00:00Z"}}, 400)["error"]["code"],
+            "invalid_request");  // not in the future
+  EXPECT_EQ(post("/v1/certificates/" + a + "/revoke", {{"invalidity_date", "2999-01-01T00:00:00Z"}}, 400)["error"]["code"],
+            "invalid_request");  // past what a time point holds
+  EXPECT_EQ(post("/v1/certificates/" + a + "/revoke", {{"invalidity_date", "yesterday"}}, 400)["error"]["code"],
+            "invalid_request");
   EXPECT_EQ(get("/v1/certificates/" + a).value("status", ""), "active") << "a refused revocation changes nothing";
 
   const json first = post("/v1/certificates/" + a + "/revoke", {{"reason", "key_compromise"}, {"all_with_same_key", true}}, 200);

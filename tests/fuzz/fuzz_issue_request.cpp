@@ -24,9 +24,8 @@ signet::host::ProfileConfig fuzz_profile() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace signet::host;
   const std::string text(reinterpret_cast<const char*>(data), size);
-  std::string reason;
-  bool all = false;
-  (void)read_revoke_body(text, reason, all);
+  RevokeBody revoke;
+  (void)read_revoke_body(text, revoke);
 
   const auto body = nlohmann::json::parse(text, nullptr, false);
   if (body.is_discarded()) return 0;

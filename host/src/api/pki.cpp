@@ -74,7 +74,7 @@ HttpResponseMessage crl(RequestContext& context, const PkiDependencies& deps, bo
     response.result(http::status::not_modified);
   } else {
     response.set(http::field::content_type, pem ? "application/x-pem-file" : "application/pkix-crl");
-    response.body() = pem ? published->pem : published->der;
+    response.body() = pem ? published->pem() : published->der;
   }
   response.set(http::field::etag, etag);
   response.set(http::field::last_modified, to_http_date(published->this_update));

@@ -210,17 +210,25 @@ std::optional<ApiError> read_limit(const std::string& l, int& limit) {
   return std::nullopt;
 }
 
-std::optional<ApiError> read_revoke_body(const std::string& text, std::string& reason, bool& all_with_same_key) {
+std::optional<ApiError> read_revoke_body(const std::string& text, RevokeBody& out) {
   const json body = json::parse(text.empty() ? "{}" : text, nullptr, false);
   if (body.is_discarded() || !body.is_object()) return ApiError{"invalid_json", "the body must be a JSON object"};
   for (const auto& [name, value] : body.items()) {
-    if (name == "reason" && value.is_string()) reason = value.get<std::string>();
-    else if (name == "all_with_same_key" && value.is_boolean()) all_with_same_key = value.get<bool>();
-    else return ApiError{"invalid_request", "a revocation takes reason (a string) and all_with_same_key (a boolean)"};
+    if (name == "reason" && value.is_string()) out.reason = value.get<std::string>();
+    else if (name == "all_with_same_key" && value.is_boolean()) out.all_with_same_key = value.get<bool>();
+    else if (name == "invalidity_date" && value.is_string()) out.invalidity_date = parse_rfc3339(value.get<std::string>());
+    else
+      return ApiError{"invalid_request", "a revocation takes reason (a string), all_with_same_key (a boolean) and "
+                                         "invalidity_date (an RFC 3339 time)"};
+    if (name == "invalidity_date" && !out.invalidity_date)
+      return ApiError{"invalid_request", "invalidity_date must be an RFC 3339 time, such as 2026-01-31T12:00:00Z"};
   }
+  if (out.invalidity_date && *out.invalidity_date > Clock::now())
+    return ApiError{"invalid_request", "invalidity_date must not be in the future"};
+  const std::string& reason = out.reason;
   if (!revocation_reason_from(reason))
     return ApiError{"invalid_reason", "unknown revocation reason \"" + reason + "\"; use one of " + reason_list()};
-  if (all_with_same_key && reason != "key_compromise")
+  if (out.all_with_same_key && reason != "key_compromise")
     return ApiError{"invalid_request", "all_with_same_key applies to the key_compromise reason only"};
   return std::nullopt;
 }

@@ -13,6 +13,7 @@
 #include "auth/tokens.hpp"
 #include "http/errors.hpp"
 #include "pipeline/policy.hpp"
+#include "util/time.hpp"
 
 namespace signet::host {
 
@@ -22,9 +23,16 @@ std::optional<ApiError> read_issue_body(const nlohmann::json& body, IssueInput& 
 // The key material of an issue or renew body: a CSR, or what the host
 // should generate ({"type", "bits", "curve"}; absent: the profile's default).
 std::optional<ApiError> read_key_source(const nlohmann::json& body, IssueInput& in, std::string& csr_text);
-// POST /v1/certificates/{id}/revoke: {"reason", "all_with_same_key"}; an
-// empty body means reason unspecified.
-std::optional<ApiError> read_revoke_body(const std::string& text, std::string& reason, bool& all_with_same_key);
+// POST /v1/certificates/{id}/revoke: {"reason", "all_with_same_key",
+// "invalidity_date"}; an empty body means reason unspecified.
+struct RevokeBody {
+  std::string reason = "unspecified";
+  bool all_with_same_key = false;
+  // When the key is known or suspected to have been compromised (RFC 5280
+  // §5.3.2): RFC 3339, not in the future.
+  std::optional<TimePoint> invalidity_date;
+};
+std::optional<ApiError> read_revoke_body(const std::string& text, RevokeBody& out);
 
 // POST /v1/tokens: {"roles", "ttl", "service", "description",
 // "allowed_networks"} ("tenant" is the handler's). Roles must exist and be

@@ -1,5 +1,5 @@
 // POST /v1/certificates/{id}/revoke {"reason": "key_compromise",
-// "all_with_same_key": true}.
+// "all_with_same_key": true, "invalidity_date": "2026-01-31T12:00:00Z"}.
 #include "api/api.hpp"
 #include "api/request_bodies.hpp"
 #include "api/views.hpp"
@@ -34,15 +34,14 @@ Result<std::vector<CertificateRow>> same_key_certificates(Database& db, const Ce
 }
 
 HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps) {
-  std::string reason = "unspecified";
-  bool all_with_same_key = false;
-  if (auto e = read_revoke_body(context.message.body(), reason, all_with_same_key)) return error_response(*e, context.request_id);
+  RevokeBody body;
+  if (auto e = read_revoke_body(context.message.body(), body)) return error_response(*e, context.request_id);
   auto found = certificate_in_tenant(context, deps);
   if (const auto* e = std::get_if<ApiError>(&found)) return error_response(*e, context.request_id);
   const CertificateRow& row = std::get<CertificateRow>(found);
-  RevokeInput input{{}, reason};
+  RevokeInput input{{}, body.reason, body.invalidity_date};
   if (row.status != "revoked") input.targets.push_back({row.id, row.ca, row.serial, row.certificate_pem});
-  if (all_with_same_key && !row.key_sha256.empty()) {
+  if (body.all_with_same_key && !row.key_sha256.empty()) {
     auto others = same_key_certificates(deps.db, row);
     if (!others) return error_response(api_error(others.error()), context.request_id);
     for (const auto& o : others.value()) input.targets.push_back({o.id, o.ca, o.serial, o.certificate_pem});

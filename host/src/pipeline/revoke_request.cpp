@@ -41,12 +41,15 @@ nlohmann::json to_json(const RevokeInput& input) {
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& t : input.targets)
     targets.push_back({{"id", t.id}, {"ca", t.ca}, {"serial", t.serial}, {"certificate", t.certificate_pem}});
-  return {{"targets", targets}, {"reason", input.reason}};
+  nlohmann::json out{{"targets", targets}, {"reason", input.reason}};
+  if (input.invalidity_date) out["invalidity_date"] = to_unix_ms(*input.invalidity_date);
+  return out;
 }
 
 RevokeInput revoke_input_from(const nlohmann::json& input) {
   RevokeInput out;
   out.reason = input.value("reason", "unspecified");
+  if (input.contains("invalidity_date")) out.invalidity_date = from_unix_ms(input["invalidity_date"].get<std::int64_t>());
   for (const auto& t : input.value("targets", nlohmann::json::array()))
     out.targets.push_back({t.value("id", ""), t.value("ca", ""), t.value("serial", ""), t.value("certificate", "")});
   return out;

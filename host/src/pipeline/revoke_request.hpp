@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <signet/ca.hpp>
 
+#include "util/time.hpp"
+
 namespace signet::host {
 
 struct RevokeTarget {
@@ -19,6 +21,7 @@ struct RevokeTarget {
 struct RevokeInput {
   std::vector<RevokeTarget> targets;  // the certificate named in the URL first
   std::string reason;                 // a name from revocation_reason_names()
+  std::optional<TimePoint> invalidity_date;  // RFC 5280 §5.3.2
 };
 
 nlohmann::json to_json(const RevokeInput& input);

@@ -15,6 +15,11 @@ TimePoint whole_seconds(TimePoint t) { return std::chrono::time_point_cast<std::
 
 }  // namespace
 
+const std::string& PublishedCrl::pem() const {
+  std::call_once(pem_once_, [this] { pem_ = pkix::pem_encode("X509 CRL", der); });
+  return pem_;
+}
+
 CrlPublisher::CrlPublisher(Database& db, const PluginInstances& instances, const RevocationConfig& config,
                            signet::Logger& log)
     : db_(db), instances_(instances), config_(config), log_(log) {
@@ -49,9 +54,8 @@ Result<void> CrlPublisher::start() {
   for (auto& c : stored.value()) {
     if (!publishes(c.scope.ca)) continue;
     if (!c.delta) oldest = oldest < 0 ? c.last_seq : std::min(oldest, c.last_seq);
-    auto published = std::make_shared<PublishedCrl>(
-        PublishedCrl{c.number, c.this_update, c.next_update, c.last_seq, c.der, pkix::pem_encode("X509 CRL", c.der)});
-    published_[{c.scope, c.delta}] = std::move(published);
+    published_[{c.scope, c.delta}] =
+        std::make_shared<PublishedCrl>(c.number, c.this_update, c.next_update, c.last_seq, std::move(c.der));
   }
   // Revocations made while no host was publishing are new to us.
   seen_seq_ = std::max(0LL, oldest);
@@ -152,12 +156,12 @@ Result<void> CrlPublisher::publish(const CrlScope& scope, bool delta) {
   const std::size_t listed = request.entries.size();
   auto der = ca->sign_crl(request);
   if (!der) return std::move(der).error();
-  const StoredCrl stored{scope, delta, request.number, request.this_update, request.next_update, up_to.value(), der.value()};
+  std::vector<CrlEntry>().swap(request.entries);  // the memory goes back before the CRL is stored
+  StoredCrl stored{scope, delta, request.number, request.this_update, request.next_update, up_to.value(), std::move(der).value()};
   if (auto saved = save_crl(db_, stored); !saved) return saved;
-  auto published = std::make_shared<PublishedCrl>(PublishedCrl{request.number, request.this_update, request.next_update,
-                                                               up_to.value(), std::move(der).value(), ""});
-  published->pem = pkix::pem_encode("X509 CRL", published->der);
-  const std::size_t bytes = published->der.size();
+  const std::size_t bytes = stored.der.size();
+  auto published = std::make_shared<PublishedCrl>(request.number, request.this_update, request.next_update, up_to.value(),
+                                                  std::move(stored.der));
   {
     std::lock_guard lock(mutex_);
     published_[{scope, delta}] = std::move(published);

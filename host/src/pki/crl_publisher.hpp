@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include <signet/services.hpp>
@@ -20,11 +21,22 @@
 
 namespace signet::host {
 
-struct PublishedCrl {
-  std::uint64_t number = 0;
-  TimePoint this_update, next_update;
-  long long last_seq = 0;
-  std::string der, pem;
+class PublishedCrl {
+ public:
+  PublishedCrl(std::uint64_t number_, TimePoint this_update_, TimePoint next_update_, long long last_seq_, std::string der_)
+      : number(number_), this_update(this_update_), next_update(next_update_), last_seq(last_seq_), der(std::move(der_)) {}
+
+  const std::uint64_t number;
+  const TimePoint this_update, next_update;
+  const long long last_seq;
+  const std::string der;
+  // The PEM of /crl.pem, made when first asked for: most relying parties
+  // fetch DER, and a CRL of a million entries is 60 MB of PEM.
+  const std::string& pem() const;
+
+ private:
+  mutable std::once_flag pem_once_;
+  mutable std::string pem_;
 };
 
 class CrlPublisher {

@@ -86,6 +86,9 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
   if (secs == -1 || normalized.tm_mon != tm.tm_mon || normalized.tm_mday != tm.tm_mday ||
       normalized.tm_hour != tm.tm_hour || normalized.tm_min != tm.tm_min || normalized.tm_sec != tm.tm_sec)
     return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits: about 1677 to 2262.
+  constexpr std::time_t kRepresentable = 9'000'000'000;
+  if (secs > kRepresentable || secs < -kRepresentable) return std::nullopt;
   return Clock::from_time_t(secs);
 }
 

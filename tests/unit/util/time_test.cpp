@@ -86,6 +86,7 @@ TEST(Rfc3339, RejectsMalformedText) {
            "2026-11-23T10:00Z",         // no seconds
            "2026-11-23T10:00:00Zjunk",  // trailing text
            "2026-11-23T10:00:00Z ",
+           "2999-01-01T00:00:00Z",      // past what a time point holds (2262)
        }) {
     EXPECT_EQ(parse_rfc3339(text), std::nullopt) << '"' << text << '"';
   }

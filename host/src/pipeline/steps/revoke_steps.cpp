@@ -84,14 +84,16 @@ class RecordRevocationStep final : public Step {
     std::vector<std::string> done_ids;
     for (const auto& id : q.state.value("revoked_at_ca", json::array())) done_ids.push_back(id.get<std::string>());
     const int code = static_cast<int>(revocation_reason_from(in.reason).value_or(RevocationReason::unspecified));
-    DeferredWrite mark = [done_ids, reason = in.reason, code, now, tenant = q.tenant_id](soci::session& s) {
+    const long long invalidity = in.invalidity_date ? to_unix_ms(*in.invalidity_date) : 0;
+    DeferredWrite mark = [done_ids, reason = in.reason, code, now, invalidity, tenant = q.tenant_id](soci::session& s) {
       for (const auto& id : done_ids) {
         // The numbered revocation first (CRLs and OCSP are made from it),
         // while the certificate still reads as not revoked.
-        s << "INSERT INTO revocations (seq, ca, serial, certificate_id, revoked_at, reason, not_after, crl_shard) "
-             "SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM revocations), ca, serial, id, :t, :code, not_after, crl_shard "
-             "FROM certificates WHERE tenant_id = :tenant AND id = :id AND status <> 'revoked'",
-            soci::use(now), soci::use(code), soci::use(tenant), soci::use(id);
+        soci::indicator has_invalidity = invalidity ? soci::i_ok : soci::i_null;
+        s << "INSERT INTO revocations (seq, ca, serial, certificate_id, revoked_at, reason, invalidity_date, not_after, "
+             "crl_shard) SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM revocations), ca, serial, id, :t, :code, :invalidity, "
+             "not_after, crl_shard FROM certificates WHERE tenant_id = :tenant AND id = :id AND status <> 'revoked'",
+            soci::use(now), soci::use(code), soci::use(invalidity, has_invalidity), soci::use(tenant), soci::use(id);
         s << "UPDATE certificates SET status = 'revoked', revoked_at = :t, revocation_reason = :r "
              "WHERE tenant_id = :tenant AND id = :id AND status <> 'revoked'",
             soci::use(now), soci::use(reason), soci::use(tenant), soci::use(id);
