@@ -199,5 +199,50 @@ TEST_F(Ocsp, HalfOpenAndStalledConnectionsDoNotWedgeTheResponder) {
   EXPECT_NE(answer.find(file + ": good"), std::string::npos) << answer;
 }
 
+// A responder certificate valid for 8 s is replaced once 5 s are left:
+// answers then carry the new key, and still verify.
+TEST(OcspSigner, IsRenewedBeforeItExpires) {
+  TempDir dir;
+  const std::string config = dir.write(
+      "signet.yaml",
+      host_config(dir, "plugins:\n"
+                       "  directories: [" SIGNET_TEST_PLUGIN_DIR "]\n"
+                       "  keys:\n"
+                       "    keys: {plugin: keys-software, config: {dir: " + dir.path() + "/data/keys, passphrase: 'a passphrase of some length'}}\n"
+                       "  ca:\n"
+                       "    corp:\n"
+                       "      plugin: ca-internal\n"
+                       "      config: {keys: keys, dir: " + dir.path() + "/data/ca, bootstrap: true,\n"
+                       "               root: {common_name: Corp Root, key: {type: ecdsa}},\n"
+                       "               issuing: {common_name: Corp Issuing, key: {type: ecdsa}}}\n"
+                       "pipelines:\n"
+                       "  issue: {validate: [profile-policy], sign: corp}\n"
+                       "revocation:\n"
+                       "  listen: 127.0.0.1:0\n"
+                       "  ocsp: {validity: 2s, refresh_before: 1s, max_age: 1s, signer_validity: 8s, signer_renew_before: 5s}\n"));
+  SignetProcess host({"serve", "--config", config}, dir.file("host.log"));
+  ASSERT_TRUE(host.started()) << host.log();
+  const std::string issuing = dir.write("issuing.pem", http("GET", host.status_url() + "/pki/corp/chain.pem").value().body);
+  const auto ask = [&] {
+    return run_command("openssl ocsp -issuer " + issuing + " -serial 0x0102 -no_nonce -url " + host.status_url() +
+                       "/pki/corp/ocsp -CAfile " + dir.file("data/ca/chain.pem") + " -resp_text").output;
+  };
+  const auto responder_of = [](const std::string& text) {
+    const std::size_t at = text.find("Responder Id: ");
+    return at == std::string::npos ? std::string() : text.substr(at, text.find('\n', at) - at);
+  };
+  const std::string first = ask();
+  ASSERT_FALSE(responder_of(first).empty()) << first;
+  EXPECT_NE(first.find("Response verify OK"), std::string::npos) << first;
+  std::string later = first;
+  for (int i = 0; i < 60 && responder_of(later) == responder_of(first); ++i) {
+    std::this_thread::sleep_for(milliseconds(250));
+    later = ask();
+  }
+  EXPECT_NE(responder_of(later), responder_of(first)) << later << host.log();
+  EXPECT_NE(later.find("Response verify OK"), std::string::npos) << later;
+  EXPECT_NE(later.find("0x0102: unknown"), std::string::npos) << later;
+}
+
 }  // namespace
 }  // namespace signet::test
