@@ -183,6 +183,32 @@ TEST_F(Ocsp, GetAnswersCarryCachingHeadersAndNoncesGetFreshAnswers) {
   EXPECT_NE(headers.output.find("no-store"), std::string::npos) << headers.output;
 }
 
+TEST_F(Ocsp, TheRevocationListenerRefusesWhatIsNotHttp11) {
+  const std::string base = host_->process().status_url();
+  const int port = std::stoi(base.substr(base.rfind(':') + 1));
+  const auto status_of = [port](const std::string& request) {
+    const auto r = raw_exchange(port, request, milliseconds(3000));
+    return r.received.substr(0, r.received.find("\r\n"));
+  };
+  EXPECT_EQ(status_of("NOT HTTP AT ALL\r\n\r\n"), "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(status_of("POST /pki/internal/ocsp HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"),
+            "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(status_of("POST /pki/internal/ocsp HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+            "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(status_of("GET /pki/internal/crl HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n"),
+            "HTTP/1.1 431 Request Header Fields Too Large");
+  EXPECT_EQ(status_of("POST /pki/internal/ocsp HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n"),
+            "HTTP/1.1 413 Payload Too Large");
+  // Two requests in one write are both answered, in order.
+  const auto both = raw_exchange(port, "GET /pki/cas HTTP/1.1\r\nHost: x\r\n\r\nGET /pki/nope/crl HTTP/1.1\r\nHost: x\r\n"
+                                       "Connection: close\r\n\r\n", milliseconds(3000));
+  const std::size_t first = both.received.find("HTTP/1.1 200 OK"), second = both.received.find("HTTP/1.1 404 Not Found");
+  EXPECT_NE(first, std::string::npos) << both.received;
+  EXPECT_NE(second, std::string::npos) << both.received;
+  EXPECT_LT(first, second);
+  EXPECT_TRUE(both.closed_by_peer);
+}
+
 TEST_F(Ocsp, HalfOpenAndStalledConnectionsDoNotWedgeTheResponder) {
   const std::string base = host_->process().status_url();
   const int port = std::stoi(base.substr(base.rfind(':') + 1));
@@ -242,6 +268,12 @@ TEST(OcspSigner, IsRenewedBeforeItExpires) {
   EXPECT_NE(responder_of(later), responder_of(first)) << later << host.log();
   EXPECT_NE(later.find("Response verify OK"), std::string::npos) << later;
   EXPECT_NE(later.find("0x0102: unknown"), std::string::npos) << later;
+  // Each new responder key is in the audit log, and the chain still verifies.
+  const auto actions = run_command("sqlite3 " + dir.file("data/signet.db") +
+                                   " \"SELECT action FROM audit_log WHERE object = 'corp' AND action LIKE 'ocsp.%' ORDER BY seq\"");
+  EXPECT_EQ(actions.output.rfind("ocsp.signer_create\nocsp.signer_renew\n", 0), 0U) << actions.output;
+  const auto verified = run_signet(dir, "audit verify --config " + config);
+  EXPECT_EQ(verified.status, 0) << verified.out << verified.err;
 }
 
 }  // namespace

@@ -62,7 +62,7 @@ Result<std::optional<StoredOcspSigner>> load_ocsp_signer(Database& db, const std
   }
 }
 
-Result<void> save_ocsp_signer(Database& db, const StoredOcspSigner& signer) {
+Result<void> save_ocsp_signer(Database& db, const StoredOcspSigner& signer, const AuditRecord& audit) {
   const long long not_after = to_unix_ms(signer.not_after), created_at = to_unix_ms(signer.created_at);
   return db.write([&](soci::session& s) {
     s << "DELETE FROM ocsp_signers WHERE ca = :ca", soci::use(signer.ca);
@@ -70,6 +70,7 @@ Result<void> save_ocsp_signer(Database& db, const StoredOcspSigner& signer) {
          "VALUES (:ca, :keys, :key_id, :pem, :not_after, :created_at)",
         soci::use(signer.ca), soci::use(signer.keys_instance), soci::use(signer.key_id),
         soci::use(signer.certificate_pem), soci::use(not_after), soci::use(created_at);
+    append_audit(s, audit);
   });
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "db/audit.hpp"
 #include "db/database.hpp"
 #include "util/time.hpp"
 
@@ -34,7 +35,8 @@ struct StoredOcspSigner {
   TimePoint not_after, created_at;
 };
 Result<std::optional<StoredOcspSigner>> load_ocsp_signer(Database& db, const std::string& ca);
-// Replaces the CA's signer (a renewal) or records its first.
-Result<void> save_ocsp_signer(Database& db, const StoredOcspSigner& signer);
+// Replaces the CA's signer (a renewal) or records its first, with its
+// audit record in the same transaction.
+Result<void> save_ocsp_signer(Database& db, const StoredOcspSigner& signer, const AuditRecord& audit);
 
 }  // namespace signet::host

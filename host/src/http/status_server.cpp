@@ -97,6 +97,8 @@ class StatusConnection : public std::enable_shared_from_this<StatusConnection> {
     const HeadStatus status = parse_request_head(data, head);
     const auto& limits = server_.config_.limits;
     if (status == HeadStatus::incomplete && used_ <= limits.max_header_bytes) return read();
+    if (status == HeadStatus::complete && head.size > limits.max_header_bytes)
+      return refuse_unreadable(refusal_of(HeadStatus::incomplete, head, limits.max_body_bytes), head, status);
     if (status != HeadStatus::complete || head.chunked || head.content_length > limits.max_body_bytes)
       return refuse_unreadable(refusal_of(status, head, limits.max_body_bytes), head, status);
     const std::size_t total = head.size + head.content_length;

@@ -93,9 +93,14 @@ Result<std::shared_ptr<const OcspSigner>> ensure_ocsp_signer(Database& db, const
   }
   auto made = make_signer(instances, config, ca, now);
   if (!made) return std::move(made).error();
-  if (auto saved = save_ocsp_signer(db, made.value()); !saved) return std::move(saved).error();
+  // A new key that signs for the CA is an event an auditor looks for.
+  const StoredOcspSigner& m = made.value();
+  const AuditRecord audit{"", "signet", "", "", stored.value() ? "ocsp.signer_renew" : "ocsp.signer_create", ca, "success",
+                          "ocsp-signer-" + ca + "-" + std::to_string(to_unix_ms(m.created_at)),
+                          {{"keys", m.keys_instance}, {"key_id", m.key_id}, {"not_after", to_rfc3339(m.not_after)}}};
+  if (auto saved = save_ocsp_signer(db, m, audit); !saved) return std::move(saved).error();
   log.info(stored.value() ? "renewed the OCSP signer" : "created the OCSP signer",
-           {{"ca", ca}, {"keys", made.value().keys_instance}, {"not_after", to_rfc3339(made.value().not_after)}});
+           {{"ca", ca}, {"keys", m.keys_instance}, {"not_after", to_rfc3339(m.not_after)}});
   return signer_of(made.value(), instances);
 }
 
