@@ -228,7 +228,10 @@ StatusServer::StatusServer(const ServerConfig& config, const Router& router, asi
                            signet::Logger& access_log, signet::Metrics& metrics)
     : config_(config), router_(router), workers_(workers), access_log_(access_log), metrics_(metrics) {}
 
-StatusServer::~StatusServer() { stop(); }
+StatusServer::~StatusServer() {
+  stop();
+  loops_.clear();  // connections still queued in a loop end here, while every member they touch is alive
+}
 
 Result<void> StatusServer::listen() {
   unsigned short port = 0;
