@@ -2,6 +2,9 @@
 // ["pending:1", "fail_retry", "done"]. Steps: done | pending:SECONDS |
 // fail_retry | fail | sleep:MILLISECONDS (then done) | throw.
 // The position in the script survives a restart through the ticket.
+// Built a second time as ca-remote-status (SIGNET_SCRIPTED_PUBLISHES_STATUS):
+// the stand-in of a remote CA that publishes its own CRL and OCSP at the
+// URLs of its config.
 #include <signet/sdk.hpp>
 
 #include <map>
@@ -15,7 +18,16 @@
 
 namespace {
 
+#ifdef SIGNET_SCRIPTED_PUBLISHES_STATUS
+constexpr const char* kName = "ca-remote-status";
+constexpr std::uint64_t kCapabilities = SIGNET_CAP_CA_PENDING | SIGNET_CAP_CA_PUBLISHES_STATUS;
+constexpr const char* kSchema = R"json({"type": "object", "properties": {"crl_url": {"type": "string"},
+  "ocsp_url": {"type": "string"}}, "required": ["crl_url", "ocsp_url"], "additionalProperties": false})json";
+#else
+constexpr const char* kName = "ca-scripted";
+constexpr std::uint64_t kCapabilities = SIGNET_CAP_CA_PENDING;
 constexpr const char* kSchema = R"json({"type": "object", "properties": {}, "additionalProperties": false})json";
+#endif
 
 using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 using CertPtr = std::unique_ptr<X509, decltype(&X509_free)>;
@@ -50,9 +62,13 @@ CertPtr new_cert(EVP_PKEY* subject_key, const std::string& cn, X509_NAME* issuer
 
 class ScriptedCa final : public signet::CertificateAuthority {
  public:
-  ScriptedCa() : key_(EVP_EC_gen("P-256"), EVP_PKEY_free), ca_(new_cert(key_.get(), "Scripted Test CA", nullptr, 86400)) {
+  explicit ScriptedCa(const nlohmann::json& config)
+      : key_(EVP_EC_gen("P-256"), EVP_PKEY_free), ca_(new_cert(key_.get(), "Scripted Test CA", nullptr, 86400)),
+        status_{config.value("crl_url", ""), config.value("ocsp_url", ""), ""} {
     X509_sign(ca_.get(), key_.get(), EVP_sha256());
   }
+
+  signet::Result<signet::StatusUrls> published_status() override { return status_; }
 
   signet::Result<signet::SignOutcome> sign(const signet::SignRequest& r) override {
     const auto script = r.metadata.value("script", std::vector<std::string>{"done"});
@@ -93,14 +109,15 @@ class ScriptedCa final : public signet::CertificateAuthority {
 
   KeyPtr key_;
   CertPtr ca_;
+  signet::StatusUrls status_;
   std::mutex mutex_;
   std::map<std::string, std::size_t> seen_;
 };
 
-signet::Result<std::unique_ptr<signet::CertificateAuthority>> make_ca(const signet::PluginContext&) {
-  return std::unique_ptr<signet::CertificateAuthority>(std::make_unique<ScriptedCa>());
+signet::Result<std::unique_ptr<signet::CertificateAuthority>> make_ca(const signet::PluginContext& context) {
+  return std::unique_ptr<signet::CertificateAuthority>(std::make_unique<ScriptedCa>(context.config));
 }
 
 }  // namespace
 
-SIGNET_PLUGIN(signet::CertificateAuthority, "ca-scripted", "1.0.0", kSchema, SIGNET_CAP_CA_PENDING, make_ca)
+SIGNET_PLUGIN(signet::CertificateAuthority, kName, "1.0.0", kSchema, kCapabilities, make_ca)
