@@ -96,6 +96,25 @@ TEST_F(Ocsp, GoodThenRevokedWithTheReasonAndTimeTheApiRecorded) {
   EXPECT_NE(gnutls.output.find("Verifying OCSP Response: Success"), std::string::npos) << gnutls.output;
 }
 
+// signet_ocsp_signatures_total{why="<why>"} from /metrics, 0 when absent.
+double signatures(DevHost& host, const std::string& why) {
+  const std::string text = http("GET", host.url() + "/metrics", "", "", host.ca_file()).value().body;
+  const std::string name = "signet_ocsp_signatures_total{why=\"" + why + "\"} ";
+  const std::size_t at = text.find(name);
+  return at == std::string::npos ? 0 : std::stod(text.substr(at + name.size()));
+}
+
+TEST_F(Ocsp, NewCertificatesAreAnsweredBeforeAnyoneAsks) {
+  const double presigned = signatures(*host_, "presign");
+  const std::string file = host_->dir().write("presign.pem", issue("ocsp-presign.test").value("certificate", ""));
+  for (int i = 0; i < 50 && signatures(*host_, "presign") == presigned; ++i) std::this_thread::sleep_for(milliseconds(100));
+  ASSERT_GT(signatures(*host_, "presign"), presigned) << host_->log();
+  const double on_request = signatures(*host_, "request");
+  const std::string answer = openssl_ocsp(file, "-no_nonce");
+  EXPECT_NE(answer.find(file + ": good"), std::string::npos) << answer;
+  EXPECT_EQ(signatures(*host_, "request"), on_request) << "the answer was signed before it was asked for";
+}
+
 TEST_F(Ocsp, GnuTlsSeesAGoodCertificateAsGood) {
   const std::string file = host_->dir().write("gnutls-good.pem", issue("ocsp-gnutls.test").value("certificate", ""));
   const auto gnutls = run_command("ocsptool --ask --load-issuer " + issuing_file() + " --load-cert " + file +

@@ -186,7 +186,7 @@ int serve(const Config& given, const ServeOptions& options) {
   }
   CrlPublisher crls(*db.value(), instances, config.revocation, services.logger());
   if (auto publishing = crls.start(); !publishing) return refuse(publishing.error().message);
-  OcspResponder ocsp(*db.value(), instances, config.revocation, services.logger());
+  OcspResponder ocsp(*db.value(), instances, config.revocation, services.logger(), services.metrics());
   if (auto answering = ocsp.start(); !answering) return refuse(answering.error().message);
   Runner runner(*db.value(), build_pipelines(config, instances, tenant_ids), config.runner, pipeline_workers,
                 services.logger(), services.metrics());

@@ -99,6 +99,7 @@ struct RevocationConfig {
   milliseconds ocsp_signer_validity{30LL * 24 * 3600 * 1000};
   milliseconds ocsp_signer_renew_before{10LL * 24 * 3600 * 1000};
   std::size_t ocsp_cache_entries = 100000;      // signed answers kept in memory
+  bool ocsp_presign = true;                     // sign new certificates' answers before they are asked for
   int line = 0;
 };
 

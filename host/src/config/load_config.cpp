@@ -125,6 +125,7 @@ void read_ocsp(YamlSection o, RevocationConfig& out) {
   if (auto v = o.duration("signer_validity")) out.ocsp_signer_validity = *v;
   if (auto v = o.duration("signer_renew_before")) out.ocsp_signer_renew_before = *v;
   if (auto v = o.integer("cache_entries", 0, 10'000'000)) out.ocsp_cache_entries = static_cast<std::size_t>(*v);
+  if (auto v = o.boolean("presign")) out.ocsp_presign = *v;
   if (out.ocsp_refresh_before >= out.ocsp_validity)
     o.error(o.line(), "revocation.ocsp.refresh_before must be shorter than revocation.ocsp.validity");
   if (out.ocsp_signer_renew_before >= out.ocsp_signer_validity)

@@ -44,6 +44,23 @@ Result<std::vector<RevokedSerial>> revocations_after(Database& db, long long aft
   }
 }
 
+Result<std::vector<IssuedSerial>> certificates_recorded_after(Database& db, long long after_ms, long long up_to_ms,
+                                                              int limit) {
+  try {
+    soci::session s(db.pool());
+    soci::rowset<soci::row> rows =
+        (s.prepare << "SELECT c.ca, c.serial, c.created_at FROM tenants t JOIN certificates c "
+                      "ON c.tenant_id = t.id AND c.created_at > :after AND c.created_at <= :upto "
+                      "ORDER BY c.created_at LIMIT :limit",
+         soci::use(after_ms), soci::use(up_to_ms), soci::use(limit));
+    std::vector<IssuedSerial> out;
+    for (const auto& row : rows) out.push_back({row.get<std::string>(0), row.get<std::string>(1), row.get<long long>(2)});
+    return out;
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
 Result<std::optional<StoredOcspSigner>> load_ocsp_signer(Database& db, const std::string& ca) {
   try {
     soci::session s(db.pool());

@@ -30,6 +30,15 @@ struct RevokedSerial {
 // Revocations with seq > after_seq, oldest first, at most `limit`.
 Result<std::vector<RevokedSerial>> revocations_after(Database& db, long long after_seq, int limit);
 
+struct IssuedSerial {
+  std::string ca, serial;
+  long long created_at = 0;  // Unix ms
+};
+// Certificates recorded after `after_ms` and up to `up_to_ms`, oldest
+// first, at most `limit` (through the per-tenant creation index).
+Result<std::vector<IssuedSerial>> certificates_recorded_after(Database& db, long long after_ms, long long up_to_ms,
+                                                              int limit);
+
 struct StoredOcspSigner {
   std::string ca, keys_instance, key_id, certificate_pem;
   TimePoint not_after, created_at;

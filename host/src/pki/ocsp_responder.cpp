@@ -71,8 +71,8 @@ std::string sha1_cert_id(const std::string& name_hash, const std::string& key_ha
 }  // namespace
 
 OcspResponder::OcspResponder(Database& db, const PluginInstances& instances, const RevocationConfig& config,
-                             signet::Logger& log)
-    : db_(db), instances_(instances), config_(config), log_(log) {
+                             signet::Logger& log, signet::Metrics& metrics)
+    : db_(db), instances_(instances), config_(config), log_(log), metrics_(metrics) {
   for (const auto& i : instances.all())
     if (i.kind == PluginKind::ca && (i.capabilities & SIGNET_CAP_CA_OCSP) &&
         !(i.capabilities & SIGNET_CAP_CA_PUBLISHES_STATUS))
@@ -113,6 +113,7 @@ Result<void> OcspResponder::start() {
   auto latest = latest_revocation_seq(db_);
   if (!latest) return std::move(latest).error();
   seen_seq_ = latest.value();
+  issued_watermark_ = to_unix_ms(now);  // certificates from before start are signed when asked for
   next_refresh_ = now + config_.ocsp_refresh_before;
   next_signer_check_ = now;
   thread_ = std::thread([this] { loop(); });
@@ -204,6 +205,7 @@ OcspAnswer OcspResponder::answer(const std::string& ca, std::string_view request
   }
   auto signed_response = sign(ca, responses, r->nonce_extension, now);
   if (!signed_response) return error_answer(OcspResponseStatus::internal_error);
+  count_signatures(shared ? "request" : "nonce_or_several", 1);
   // Unknown serials are not kept: the certificate may be recorded a moment later.
   const bool keep = shared && responses.front().status != pkix::OcspCertStatus::unknown;
   if (keep) remember(ca, signed_response.value(), seen_before);
@@ -285,7 +287,36 @@ void OcspResponder::run_once() {
   const TimePoint now = Clock::now();
   if (now >= next_signer_check_) renew_signers(now);
   resign_revoked();
+  presign_issued();
   if (now >= next_refresh_) refresh_expiring(now);
+}
+
+// New certificates get their (SHA-1 CertID) answer signed before anyone
+// asks. A certificate is taken once it was recorded a second ago: a
+// transaction may commit a moment after a later one. One missed (or past
+// the cache's room) is signed when first asked for.
+void OcspResponder::presign_issued() {
+  if (!config_.ocsp_presign) return;
+  constexpr long long kSettled = 1000;
+  auto issued = certificates_recorded_after(db_, issued_watermark_, to_unix_ms(Clock::now()) - kSettled,
+                                            static_cast<int>(kPresignPerRound));
+  if (!issued || issued.value().empty()) return;
+  std::vector<std::pair<std::string, std::shared_ptr<const OcspResponseBytes>>> fresh;
+  for (const auto& c : issued.value()) {
+    issued_watermark_ = std::max(issued_watermark_, c.created_at);
+    if (!answers_for(c.ca)) continue;
+    const Authority& a = authorities_.at(c.ca);
+    auto placeholder = std::make_shared<OcspResponseBytes>();
+    placeholder->cert_id = sha1_cert_id(a.name_hash[0], a.key_hash[0], c.serial);
+    placeholder->serial_hex = c.serial;
+    if (placeholder->cert_id.empty()) continue;
+    {
+      std::shared_lock lock(mutex_);
+      if (cache_.count(cache_key(c.ca, placeholder->cert_id)) || cache_.size() >= config_.ocsp_cache_entries) continue;
+    }
+    fresh.emplace_back(c.ca, std::move(placeholder));
+  }
+  resign(fresh, "presign");
 }
 
 // A renewed signer starts with an empty cache: answers are signed anew as
@@ -347,7 +378,7 @@ void OcspResponder::resign_revoked() {
     }
     if (cached.empty() && presigned == kPresignPerRound) break;  // nothing more to do with the rest
   }
-  resign(stale);
+  resign(stale, "revocation");
 }
 
 void OcspResponder::refresh_expiring(TimePoint now) {
@@ -362,11 +393,17 @@ void OcspResponder::refresh_expiring(TimePoint now) {
     }
   }
   next_refresh_ = next;
-  resign(stale);
+  resign(stale, "refresh");
 }
 
 // Signs the answers again with what the database says now.
-void OcspResponder::resign(const std::vector<std::pair<std::string, std::shared_ptr<const OcspResponseBytes>>>& stale) {
+void OcspResponder::count_signatures(const char* why, std::size_t n) {
+  if (n > 0) metrics_.counter_add("signet_ocsp_signatures_total", "OCSP answers signed, by why", {{"why", why}}, static_cast<double>(n));
+}
+
+void OcspResponder::resign(const std::vector<std::pair<std::string, std::shared_ptr<const OcspResponseBytes>>>& stale,
+                           const char* why) {
+  std::size_t signed_now = 0;
   for (const auto& [ca, old] : stale) {
     auto fresh = sign_one(ca, old->cert_id, old->serial_hex);
     if (!fresh) {
@@ -375,10 +412,12 @@ void OcspResponder::resign(const std::vector<std::pair<std::string, std::shared_
       cache_.erase(cache_key(ca, old->cert_id));
       continue;
     }
+    ++signed_now;
     std::unique_lock lock(mutex_);
     if (cache_.size() >= config_.ocsp_cache_entries && !cache_.count(cache_key(ca, old->cert_id))) continue;
     cache_[cache_key(ca, old->cert_id)] = std::move(fresh).value();
   }
+  count_signatures(why, signed_now);
 }
 
 }  // namespace signet::host

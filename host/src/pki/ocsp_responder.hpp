@@ -50,7 +50,8 @@ inline constexpr std::size_t kOcspMaxRequest = 8 * 1024;
 
 class OcspResponder {
  public:
-  OcspResponder(Database& db, const PluginInstances& instances, const RevocationConfig& config, signet::Logger& log);
+  OcspResponder(Database& db, const PluginInstances& instances, const RevocationConfig& config, signet::Logger& log,
+                signet::Metrics& metrics);
   ~OcspResponder() { stop(); }
 
   // Makes or loads each CA's signer, then keeps answers current on a thread of its own.
@@ -95,14 +96,19 @@ class OcspResponder {
 
   void renew_signers(TimePoint now);
   void resign_revoked();
+  void presign_issued();
   void refresh_expiring(TimePoint now);
-  void resign(const std::vector<std::pair<std::string, std::shared_ptr<const OcspResponseBytes>>>& stale);
+  // Signs the answers again with what the database says now; `why` labels
+  // signet_ocsp_signatures_total (revocation, refresh, presign).
+  void resign(const std::vector<std::pair<std::string, std::shared_ptr<const OcspResponseBytes>>>& stale, const char* why);
+  void count_signatures(const char* why, std::size_t n);
   void loop();
 
   Database& db_;
   const PluginInstances& instances_;
   const RevocationConfig config_;
   signet::Logger& log_;
+  signet::Metrics& metrics_;
   std::map<std::string, Authority> authorities_;  // fixed after start(), signers aside
 
   mutable std::shared_mutex mutex_;  // guards the cache, seen_seq_ and the signers
@@ -112,6 +118,7 @@ class OcspResponder {
 
   // Only the responder thread (or start()) touches these.
   TimePoint next_refresh_, next_signer_check_;
+  long long issued_watermark_ = 0;  // certificates recorded up to here (Unix ms) have been pre-signed
 
   std::mutex wake_mutex_;
   std::condition_variable wake_;
