@@ -19,13 +19,7 @@ class Crl : public ::testing::Test {
   static void TearDownTestSuite() { delete host_; }
   void SetUp() override { ASSERT_TRUE(host_->started()) << host_->log(); }
 
-  static json issue(const std::string& name) {
-    auto r = http("POST", host_->url() + "/v1/certificates",
-                  json{{"common_name", name}, {"sans", {{"dns", {name}}}}, {"key", {{"type", "ecdsa"}}}}.dump(),
-                  host_->admin_token(), host_->ca_file());
-    EXPECT_TRUE(r && r.value().status == 201) << (r ? r.value().body : r.error().message);
-    return r ? json_of(r.value()) : json();
-  }
+  static json issue(const std::string& name) { return host_->issue(name); }
   // The served CRL in PEM, as OpenSSL converts it from the DER endpoint.
   static std::string fetch_crl(const std::string& file) {
     auto r = http("GET", host_->process().status_url() + "/pki/internal/crl");

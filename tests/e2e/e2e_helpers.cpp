@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 namespace signet::test {
 
 std::string host_config(const TempDir& dir, const std::string& extra, bool tls) {
@@ -85,6 +87,17 @@ DevHost::DevHost()
 
 nlohmann::json json_of(const signet::HttpResponse& response) {
   return nlohmann::json::parse(response.body, nullptr, false);
+}
+
+}  // namespace signet::test
+
+namespace signet::test {
+
+nlohmann::json DevHost::issue(const std::string& name) {
+  const nlohmann::json body{{"common_name", name}, {"sans", {{"dns", {name}}}}, {"key", {{"type", "ecdsa"}}}};
+  auto r = http("POST", url() + "/v1/certificates", body.dump(), admin_, ca_file());
+  EXPECT_TRUE(r && r.value().status == 201) << (r ? r.value().body : r.error().message);
+  return r && r.value().status == 201 ? json_of(r.value()) : nlohmann::json::object();
 }
 
 }  // namespace signet::test

@@ -47,6 +47,9 @@ class DevHost {
   std::string ca_file() const { return dir_.file("dev/ca.pem"); }
   const TempDir& dir() const { return dir_; }
   SignetProcess& process() { return *process_; }
+  // Issues a certificate for `name` with a key the host makes (P-256) and
+  // returns the 201 body; a failure is a test failure and an empty object.
+  nlohmann::json issue(const std::string& name);
 
  private:
   TempDir dir_;

@@ -5,16 +5,10 @@
 #include <encoding/base64url.hpp>
 
 #include "api/api.hpp"
+#include "util/text.hpp"
 
 namespace signet::host {
 namespace {
-
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // The DER in a GET path: the URL-encoding of the base64 of the request.
 // Clients differ in what they percent-encode and in padding; the URL-safe
@@ -23,12 +17,7 @@ std::string request_in_path(std::string_view target, std::string_view prefix) {
   target = target.substr(0, target.find('?'));
   if (target.size() <= prefix.size()) return "";
   std::string text;
-  for (std::size_t i = prefix.size(); i < target.size(); ++i) {
-    char c = target[i];
-    if (c == '%' && i + 2 < target.size() && hex_digit(target[i + 1]) >= 0 && hex_digit(target[i + 2]) >= 0) {
-      c = static_cast<char>(hex_digit(target[i + 1]) * 16 + hex_digit(target[i + 2]));
-      i += 2;
-    }
+  for (char c : percent_decode(target.substr(prefix.size()), false)) {
     if (c == '=') continue;
     text += c == '+' ? '-' : c == '/' ? '_' : c;
   }

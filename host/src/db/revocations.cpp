@@ -2,6 +2,8 @@
 
 #include <encoding/base64url.hpp>
 
+#include "util/text.hpp"
+
 using signet::encoding::base64url;
 using signet::encoding::base64url_decode;
 
@@ -12,13 +14,6 @@ namespace {
 // batches instead of a million single-row fetches.
 constexpr std::size_t kBatch = 4096;
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 bool set_entry_serial(CrlEntry& entry, std::string_view hex) {
@@ -26,7 +21,7 @@ bool set_entry_serial(CrlEntry& entry, std::string_view hex) {
   const std::size_t octets = hex.size() / 2;
   if (octets == 0 || octets > entry.serial.size()) return false;
   for (std::size_t i = 0; i < octets; ++i) {
-    const int high = hex_value(hex[2 * i]), low = hex_value(hex[2 * i + 1]);
+    const int high = hex_digit_value(hex[2 * i]), low = hex_digit_value(hex[2 * i + 1]);
     if (high < 0 || low < 0) return false;
     entry.serial[i] = static_cast<std::uint8_t>(high * 16 + low);
   }

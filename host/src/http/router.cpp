@@ -3,32 +3,9 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "util/text.hpp"
+
 namespace signet::host {
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> segments;
@@ -45,14 +22,14 @@ std::vector<std::string> split_path(const std::string& path) {
 
 void parse_target(std::string_view target, std::string& path, std::map<std::string, std::string>& query) {
   const std::size_t q = target.find('?');
-  path = percent_decode(target.substr(0, q));
+  path = percent_decode(target.substr(0, q), true);
   if (q == std::string_view::npos) return;
   std::string_view rest = target.substr(q + 1);
   while (!rest.empty()) {
     const std::size_t amp = rest.find('&');
     const std::string_view pair = rest.substr(0, amp);
     const std::size_t eq = pair.find('=');
-    query[percent_decode(pair.substr(0, eq))] = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1));
+    query[percent_decode(pair.substr(0, eq), true)] = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true);
     if (amp == std::string_view::npos) break;
     rest = rest.substr(amp + 1);
   }

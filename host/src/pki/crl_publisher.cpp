@@ -60,29 +60,11 @@ Result<void> CrlPublisher::start() {
   // Revocations made while no host was publishing are new to us.
   seen_seq_ = std::max(0LL, oldest);
   run_once();
-  thread_ = std::thread([this] { loop(); });
+  thread_.start(config_.poll_interval, [this] { run_once(); });
   return {};
 }
 
-void CrlPublisher::stop() {
-  {
-    std::lock_guard lock(wake_mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void CrlPublisher::loop() {
-  std::unique_lock lock(wake_mutex_);
-  while (!stopping_) {
-    wake_.wait_for(lock, config_.poll_interval, [this] { return stopping_; });
-    if (stopping_) break;
-    lock.unlock();
-    run_once();
-    lock.lock();
-  }
-}
+void CrlPublisher::stop() { thread_.stop(); }
 
 void CrlPublisher::run_once() {
   note_new_revocations();

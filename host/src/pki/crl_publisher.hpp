@@ -6,18 +6,17 @@
 // database and served from memory.
 #pragma once
 
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include <signet/services.hpp>
 
 #include "config/config.hpp"
 #include "db/revocations.hpp"
 #include "plugins/instances.hpp"
+#include "util/periodic_thread.hpp"
 
 namespace signet::host {
 
@@ -67,7 +66,6 @@ class CrlPublisher {
   std::vector<CrlScope> scopes() const;
   void note_new_revocations();
   void keep_current(const CrlScope& scope, TimePoint now);
-  void loop();
 
   Database& db_;
   const PluginInstances& instances_;
@@ -82,10 +80,7 @@ class CrlPublisher {
   long long seen_seq_ = 0;
   std::map<CrlScope, TimePoint> dirty_;  // scope -> when its first unpublished revocation was seen
 
-  std::mutex wake_mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stopped before the rest goes
 };
 
 }  // namespace signet::host

@@ -116,29 +116,11 @@ Result<void> OcspResponder::start() {
   issued_watermark_ = to_unix_ms(now);  // certificates from before start are signed when asked for
   next_refresh_ = now + config_.ocsp_refresh_before;
   next_signer_check_ = now;
-  thread_ = std::thread([this] { loop(); });
+  thread_.start(config_.poll_interval, [this] { run_once(); });
   return {};
 }
 
-void OcspResponder::stop() {
-  {
-    std::lock_guard lock(wake_mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void OcspResponder::loop() {
-  std::unique_lock lock(wake_mutex_);
-  while (!stopping_) {
-    wake_.wait_for(lock, config_.poll_interval, [this] { return stopping_; });
-    if (stopping_) break;
-    lock.unlock();
-    run_once();
-    lock.lock();
-  }
-}
+void OcspResponder::stop() { thread_.stop(); }
 
 bool OcspResponder::issued_by(const Authority& a, const pkix::OcspCertId& id) const {
   const auto h = static_cast<std::size_t>(id.hash);

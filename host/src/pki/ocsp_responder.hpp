@@ -7,13 +7,11 @@
 
 #include <array>
 #include <atomic>
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <unordered_map>
 
 #include <signet/services.hpp>
@@ -24,6 +22,7 @@
 #include "db/database.hpp"
 #include "pki/ocsp_signer.hpp"
 #include "plugins/instances.hpp"
+#include "util/periodic_thread.hpp"
 
 namespace signet::host {
 
@@ -102,7 +101,6 @@ class OcspResponder {
   // signet_ocsp_signatures_total (revocation, refresh, presign).
   void resign(const std::vector<std::pair<std::string, std::shared_ptr<const OcspResponseBytes>>>& stale, const char* why);
   void count_signatures(const char* why, std::size_t n);
-  void loop();
 
   Database& db_;
   const PluginInstances& instances_;
@@ -120,10 +118,7 @@ class OcspResponder {
   TimePoint next_refresh_, next_signer_check_;
   long long issued_watermark_ = 0;  // certificates recorded up to here (Unix ms) have been pre-signed
 
-  std::mutex wake_mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stopped before the rest goes
 };
 
 }  // namespace signet::host

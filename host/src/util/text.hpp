@@ -13,6 +13,12 @@ char ascii_lower(char c);
 std::string ascii_lowercase(std::string_view text);
 bool equals_ignoring_ascii_case(std::string_view a, std::string_view b);
 
+// 0-15 for a hex digit of either case, -1 for anything else.
+int hex_digit_value(char c);
+// %XX escapes decoded (RFC 3986 §2.1); a malformed escape stays as it is.
+// `plus_is_space`: '+' is a space, as in form-encoded query strings.
+std::string percent_decode(std::string_view text, bool plus_is_space);
+
 // "a,b,c" <-> {"a", "b", "c"}; splitting drops empty items.
 std::string join(const std::vector<std::string>& items, char separator);
 std::vector<std::string> split(std::string_view text, char separator);
