@@ -10,23 +10,12 @@ namespace {
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::string ca_config(const TempDir& dir) {
-  return host_config(dir,
-                     "plugins:\n"
-                     "  directories: [" SIGNET_TEST_PLUGIN_DIR "]\n"
-                     "  keys:\n"
-                     "    keys: {plugin: keys-software, config: {dir: " + dir.path() + "/data/keys, passphrase: 'a passphrase of some length'}}\n"
-                     "  ca:\n"
-                     "    corp:\n"
-                     "      plugin: ca-internal\n"
-                     "      config:\n"
-                     "        keys: keys\n"
-                     "        dir: " + dir.path() + "/data/ca\n"
-                     "        bootstrap: false\n"
-                     "        root: {common_name: Corp Root, key: {type: rsa, bits: 3072}, path_length: 1}\n"
-                     "        issuing: {common_name: Corp Issuing, key: {type: ecdsa, curve: P-384}}\n"
-                     "        name_constraints: {permitted_dns: [.example.com]}\n"
-                     "pipelines:\n"
-                     "  issue: {validate: [profile-policy], sign: corp}\n");
+  return host_config(dir, internal_ca_plugins(dir, "        bootstrap: false\n"
+                                                "        root: {common_name: Corp Root, key: {type: rsa, bits: 3072}, path_length: 1}\n"
+                                                "        issuing: {common_name: Corp Issuing, key: {type: ecdsa, curve: P-384}}\n"
+                                                "        name_constraints: {permitted_dns: [.example.com]}\n") +
+                              "pipelines:\n"
+                              "  issue: {validate: [profile-policy], sign: corp}\n");
 }
 
 TEST(CaCommands, InitCreatesTheHierarchyTheHostThenServes) {

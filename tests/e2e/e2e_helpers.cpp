@@ -26,6 +26,19 @@ std::string host_config(const TempDir& dir, const std::string& extra, bool tls) 
          extra;
 }
 
+std::string internal_ca_plugins(const TempDir& dir, const std::string& ca_config) {
+  return "plugins:\n"
+         "  directories: [" SIGNET_TEST_PLUGIN_DIR "]\n"
+         "  keys:\n"
+         "    keys: {plugin: keys-software, config: {dir: " + dir.path() + "/data/keys, passphrase: 'a passphrase of some length'}}\n"
+         "  ca:\n"
+         "    corp:\n"
+         "      plugin: ca-internal\n"
+         "      config:\n"
+         "        keys: keys\n"
+         "        dir: " + dir.path() + "/data/ca\n" + ca_config;
+}
+
 std::string make_csr(const TempDir& dir, const std::string& cn, const std::string& san) {
   const std::string key = dir.file(cn + ".key"), csr = dir.file(cn + ".csr");
   const auto result = run_command("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + key +

@@ -15,6 +15,11 @@ namespace signet::test {
 // is appended as YAML (plugins, pipelines, ...).
 std::string host_config(const TempDir& dir, const std::string& extra, bool tls = true);
 
+// The `plugins` section of a host with one ca-internal instance `corp`
+// (keys in keys-software instance `keys`, files under dir/data) whose
+// config continues with `ca_config`: YAML lines indented by 8 spaces.
+std::string internal_ca_plugins(const TempDir& dir, const std::string& ca_config);
+
 // Makes a P-256 CSR with the openssl CLI (test input never comes from our code).
 std::string make_csr(const TempDir& dir, const std::string& cn, const std::string& san);
 

@@ -244,16 +244,9 @@ TEST(OcspSigner, IsRenewedBeforeItExpires) {
   TempDir dir;
   const std::string config = dir.write(
       "signet.yaml",
-      host_config(dir, "plugins:\n"
-                       "  directories: [" SIGNET_TEST_PLUGIN_DIR "]\n"
-                       "  keys:\n"
-                       "    keys: {plugin: keys-software, config: {dir: " + dir.path() + "/data/keys, passphrase: 'a passphrase of some length'}}\n"
-                       "  ca:\n"
-                       "    corp:\n"
-                       "      plugin: ca-internal\n"
-                       "      config: {keys: keys, dir: " + dir.path() + "/data/ca, bootstrap: true,\n"
-                       "               root: {common_name: Corp Root, key: {type: ecdsa}},\n"
-                       "               issuing: {common_name: Corp Issuing, key: {type: ecdsa}}}\n"
+      host_config(dir, internal_ca_plugins(dir, "        bootstrap: true\n"
+                                                "        root: {common_name: Corp Root, key: {type: ecdsa}}\n"
+                                                "        issuing: {common_name: Corp Issuing, key: {type: ecdsa}}\n") +
                        "pipelines:\n"
                        "  issue: {validate: [profile-policy], sign: corp}\n"
                        "revocation:\n"
