@@ -154,7 +154,11 @@ std::shared_ptr<const OcspResponseBytes> OcspResponder::cached_answer(std::strin
   auto parsed = pkix::parse_ocsp_request(request);
   const auto* r = std::get_if<pkix::OcspRequest>(&parsed);
   if (!r || r->certificates.size() != 1 || !r->nonce_extension.empty()) return nullptr;
-  const std::string key = cache_key(ca, r->certificates.front().der);
+  return cached(ca, r->certificates.front().der);
+}
+
+std::shared_ptr<const OcspResponseBytes> OcspResponder::cached(std::string_view ca, std::string_view cert_id) const {
+  const std::string key = cache_key(ca, cert_id);
   std::shared_lock lock(mutex_);
   const auto it = cache_.find(key);
   return it == cache_.end() ? nullptr : it->second;
@@ -172,7 +176,7 @@ OcspAnswer OcspResponder::answer(const std::string& ca, std::string_view request
     if (!issued_by(authority->second, id)) return error_answer(OcspResponseStatus::unauthorized);
   const bool shared = r->certificates.size() == 1 && r->nonce_extension.empty();
   if (shared)
-    if (auto cached = cached_answer(ca, request)) return {std::move(cached), true};
+    if (auto kept = cached(ca, r->certificates.front().der)) return {std::move(kept), true};
   long long seen_before = 0;
   {
     std::shared_lock lock(mutex_);

@@ -82,6 +82,7 @@ class OcspResponder {
   using Responses = std::vector<pkix::OcspSingleResponse>;
 
   bool issued_by(const Authority& authority, const pkix::OcspCertId& id) const;
+  std::shared_ptr<const OcspResponseBytes> cached(std::string_view ca, std::string_view cert_id) const;
   Result<pkix::OcspSingleResponse> single_response(const std::string& ca, std::string_view cert_id,
                                                    const std::string& serial_hex, TimePoint now);
   Result<std::shared_ptr<const OcspResponseBytes>> sign(const std::string& ca, const Responses& responses,
