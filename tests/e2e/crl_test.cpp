@@ -52,6 +52,14 @@ TEST_F(Crl, CertificatesNameTheHostsPlainHttpUrls) {
   EXPECT_NE(text.find("URI:" + base + "/pki/internal/crl"), std::string::npos) << text;
   EXPECT_NE(text.find("OCSP - URI:" + base + "/pki/internal/ocsp"), std::string::npos) << text;
   EXPECT_NE(text.find("CA Issuers - URI:" + base + "/pki/internal/ca.crt"), std::string::npos) << text;
+  // The list of CAs names the same places, and the issuing certificate.
+  const json cas = json_of(http("GET", base + "/pki/cas").value());
+  ASSERT_EQ(cas["items"].size(), 1U) << cas.dump();
+  const json& ca_item = cas["items"][0];
+  EXPECT_EQ(ca_item.value("subject", ""), "CN=Signet Dev Issuing CA") << ca_item.dump();
+  EXPECT_EQ(ca_item.value("not_after", "").size(), 20U) << ca_item.dump();  // RFC 3339, whole seconds
+  EXPECT_EQ(ca_item.value("crl_url", ""), base + "/pki/internal/crl");
+  EXPECT_EQ(ca_item.value("ocsp_url", ""), base + "/pki/internal/ocsp");
   // What caIssuers points at is the issuing certificate in DER.
   auto ca = http("GET", base + "/pki/internal/ca.crt");
   ASSERT_EQ(ca.value().status, 200);

@@ -88,8 +88,13 @@ HttpResponseMessage list_cas(RequestContext& context, const PkiDependencies& dep
   const std::string base = deps.revocation.base_url;
   for (const auto& i : deps.instances.all()) {
     if (i.kind != PluginKind::ca) continue;
-    json item{{"name", i.name}, {"plugin", i.plugin}, {"chain_url", "/pki/" + i.name + "/chain.pem"},
-              {"crl_url", nullptr}, {"ocsp_url", nullptr}};
+    json item{{"name", i.name}, {"plugin", i.plugin}, {"subject", nullptr}, {"not_after", nullptr},
+              {"chain_url", "/pki/" + i.name + "/chain.pem"}, {"crl_url", nullptr}, {"ocsp_url", nullptr}};
+    // The issuing certificate's subject and end, as the CA reports its chain now.
+    if (auto chain = deps.instances.ca(i.name)->chain(); chain && !chain.value().empty()) {
+      item["subject"] = subject_of(chain.value().front());
+      if (auto info = read_certificate(chain.value().front())) item["not_after"] = to_rfc3339(info.value().not_after);
+    }
     if (i.capabilities & SIGNET_CAP_CA_PUBLISHES_STATUS) {
       if (auto urls = deps.instances.ca(i.name)->published_status()) {
         item["crl_url"] = urls.value().crl.empty() ? json(nullptr) : json(urls.value().crl);

@@ -57,6 +57,17 @@ std::string certificate_der_of(const std::string& pem) {
 // The TBSCertificate fields are read straight from the DER (RFC 5280 §4.1):
 // d2i_X509 would also decode the public key, which OpenSSL 3.0 does through
 // a decoder chain costing ~90 µs per certificate.
+std::string subject_of(const std::string& pem) {
+  auto cert = pkix::read_certificate_pem(pem);
+  if (!cert) return "";
+  pkix::BioPtr out(BIO_new(BIO_s_mem()));
+  if (X509_NAME_print_ex(out.get(), X509_get_subject_name(cert.value().get()), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0)
+    return "";
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(out.get(), &data);
+  return length > 0 ? std::string(data, static_cast<std::size_t>(length)) : "";
+}
+
 Result<CertificateInfo> read_certificate(const std::string& pem) {
   auto info = read_certificate_der(certificate_der_of(pem));
   if (!info) return make_error(ErrorCode::internal, "the CA returned no readable PEM certificate");

@@ -20,6 +20,8 @@ struct CertificateInfo {
 
 Result<CertificateInfo> read_certificate(const std::string& pem);
 Result<CertificateInfo> read_certificate_der(std::string_view der);
+// A certificate's subject as RFC 4514 text ("CN=Signet Dev Issuing CA"); "" when `pem` holds none.
+std::string subject_of(const std::string& pem);
 // The DER inside the first CERTIFICATE block of `pem`, without decoding it; "" when there is none.
 std::string certificate_der_of(const std::string& pem);
 
