@@ -10,14 +10,6 @@
 namespace signet::ca_internal {
 namespace {
 
-std::string name_der(const X509_NAME* name) {
-  unsigned char* der = nullptr;
-  const int length = i2d_X509_NAME(name, &der);
-  if (length <= 0) return "";
-  pkix::OpenSslString owned(der);
-  return std::string(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
-}
-
 std::string key_identifier(const X509* cert) {
   auto ski = subject_key_id_of(cert);
   if (!ski) return "";
@@ -39,7 +31,7 @@ Result<std::string> InternalCa::sign_crl(const CrlRequest& request) {
   const Issuer& is = *current.value();
   auto algorithm = pkix::algorithm_identifier_der(is.algorithm);
   if (!algorithm) return std::move(algorithm).error();
-  const pkix::CrlSigner signer{name_der(X509_get_subject_name(is.certificate.get())),
+  const pkix::CrlSigner signer{pkix::name_der(X509_get_subject_name(is.certificate.get())),
                                key_identifier(is.certificate.get()), algorithm.value()};
   const std::string tbs = pkix::tbs_cert_list_der(request, signer);
   auto signature = keys_->sign(is.key_id, is.algorithm, tbs);

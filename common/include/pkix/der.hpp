@@ -51,6 +51,9 @@ Result<void> set_spki_der(X509* certificate, const std::string& spki);
 // nullopt, with `in` unchanged, for another tag or a malformed length.
 std::optional<std::string_view> der_take(std::string_view& in, std::uint8_t tag, std::string_view* content = nullptr);
 
+// The DER of a Name (what CRLs carry as issuer and OCSP CertIDs hash); "" on failure.
+std::string name_der(const X509_NAME* name);
+
 // Lower-case hex of arbitrary bytes.
 std::string to_hex(std::string_view bytes);
 

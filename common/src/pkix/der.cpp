@@ -98,6 +98,15 @@ std::string serial_hex(const ASN1_INTEGER* serial) {
   return text;
 }
 
+std::string name_der(const X509_NAME* name) {
+  unsigned char* der = nullptr;
+  const int length = i2d_X509_NAME(name, &der);
+  if (length <= 0) return "";
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
+  OPENSSL_free(der);
+  return out;
+}
+
 std::string spki_der(const X509_PUBKEY* key) {
   unsigned char* der = nullptr;
   const int length = i2d_X509_PUBKEY(key, &der);

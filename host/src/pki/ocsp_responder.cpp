@@ -86,11 +86,8 @@ Result<void> OcspResponder::load_authority(const std::string& ca) {
   if (chain.value().empty()) return make_error(ErrorCode::unavailable, "CA " + ca + " has no certificate yet");
   auto issuer = pkix::read_certificate_pem(chain.value().front());
   if (!issuer) return std::move(issuer).error();
-  unsigned char* name = nullptr;
-  const int length = i2d_X509_NAME(X509_get_subject_name(issuer.value().get()), &name);
-  if (length <= 0) return make_error(ErrorCode::internal, "cannot encode the name of CA " + ca);
-  const std::string name_der(reinterpret_cast<const char*>(name), static_cast<std::size_t>(length));
-  OPENSSL_free(name);
+  const std::string name_der = pkix::name_der(X509_get_subject_name(issuer.value().get()));
+  if (name_der.empty()) return make_error(ErrorCode::internal, "cannot encode the name of CA " + ca);
   const std::string spki = pkix::spki_der(X509_get_X509_PUBKEY(issuer.value().get()));
   Authority& a = authorities_[ca];
   for (const auto hash : kHashes) {

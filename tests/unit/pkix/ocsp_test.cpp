@@ -30,21 +30,16 @@ X509Ptr certificate(const char* cn, EVP_PKEY* key, long serial, X509* issuer, EV
   return cert;
 }
 
-std::string der_of(OCSP_REQUEST* request) {
+template <class T, int (*I2d)(const T*, unsigned char**)>
+std::string der_of(const T* object) {
   unsigned char* der = nullptr;
-  const int n = i2d_OCSP_REQUEST(request, &der);
+  const int n = I2d(object, &der);
   std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
   OPENSSL_free(der);
   return out;
 }
-
-std::string der_of(X509* cert) {
-  unsigned char* der = nullptr;
-  const int n = i2d_X509(cert, &der);
-  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
-  OPENSSL_free(der);
-  return out;
-}
+std::string der_of(const OCSP_REQUEST* request) { return der_of<OCSP_REQUEST, i2d_OCSP_REQUEST>(request); }
+std::string der_of(const X509* cert) { return der_of<X509, i2d_X509>(cert); }
 
 std::string sign(EVP_PKEY* key, const std::string& data) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
@@ -101,10 +96,7 @@ TEST_F(Ocsp, ReadsWhatOpenSslWrites) {
     const OcspHash hash = md == EVP_sha1() ? OcspHash::sha1 : OcspHash::sha256;
     EXPECT_TRUE(id.hash_known);
     EXPECT_EQ(id.hash, hash);
-    unsigned char* name = nullptr;
-    const int n = i2d_X509_NAME(X509_get_subject_name(ca_.get()), &name);
-    EXPECT_EQ(id.issuer_name_hash, ocsp_hash(hash, std::string_view(reinterpret_cast<char*>(name), static_cast<std::size_t>(n))));
-    OPENSSL_free(name);
+    EXPECT_EQ(id.issuer_name_hash, ocsp_hash(hash, name_der(X509_get_subject_name(ca_.get()))));
     EXPECT_EQ(id.issuer_key_hash, ocsp_hash(hash, spki_key_bits(spki_der(X509_get_X509_PUBKEY(ca_.get())))));
     EXPECT_EQ(ocsp_serial_hex(id.serial), "80ff01");  // the sign octet is not part of the serial
     EXPECT_FALSE(r.nonce_extension.empty());
