@@ -30,7 +30,7 @@ cmake --build "$work/example-build" -j 2 >/dev/null || fail "building the exampl
 plugin=$work/example-build/notify-jsonl.so
 [[ -f "$plugin" ]] || fail "the example build made no notify-jsonl.so"
 
-"$prefix/bin/signet" plugins list --dir "$work/example-build" | grep -q "notify-jsonl  kind=notifier  version=1.0.0  sdk=1.0" \
+"$prefix/bin/signet" plugins list --dir "$work/example-build" | grep -q "notify-jsonl  kind=notifier  version=1.0.0  sdk=1.1" \
   || fail "signet plugins list does not show the example"
 
 cat > "$work/signet.yaml" <<YAML

@@ -189,7 +189,7 @@ TEST(PluginsList, ListsTheInTreeNotifier) {
     found = true;
     EXPECT_NE(line.find("kind=notifier"), std::string::npos) << line;
     EXPECT_NE(line.find("version=1.0.0"), std::string::npos) << line;
-    EXPECT_NE(line.find("sdk=1.0"), std::string::npos) << line;
+    EXPECT_NE(line.find("sdk=" + std::to_string(SIGNET_SDK_MAJOR) + "." + std::to_string(SIGNET_SDK_MINOR)), std::string::npos) << line;
     EXPECT_NE(line.find("file=" + kPlugins + "/notify-jsonl.so"), std::string::npos) << line;
   }
   EXPECT_TRUE(found) << run.out;

@@ -10,6 +10,8 @@
 #include "db/database.hpp"
 #include "http/router.hpp"
 #include "http/status_server.hpp"
+#include "lifecycle/renewals.hpp"
+#include "lifecycle/scheduler.hpp"
 #include "pipeline/runner.hpp"
 #include "pki/crl_publisher.hpp"
 #include "pki/ocsp_responder.hpp"
@@ -28,6 +30,7 @@ struct ApiDependencies {
   const Roles& roles;
   // Tenants limited to some profiles (tenants.<slug>.profiles), by tenant id.
   const std::map<std::string, std::vector<std::string>>& tenant_profiles;
+  Renewals& renewals;
 };
 
 void add_operations_routes(Router& router, ApiDependencies deps);   // /health, /ready, /metrics
@@ -51,6 +54,11 @@ void add_tenant_routes(Router& router, ApiDependencies deps);       // /v1/tenan
 void add_token_routes(Router& router, ApiDependencies deps);        // /v1/tokens
 void add_audit_routes(Router& router, ApiDependencies deps);        // GET /v1/audit
 void add_approle_routes(Router& router, ApiDependencies deps);      // /v1/auth/approles, POST /v1/auth/login
+void add_renewal_routes(Router& router, ApiDependencies deps);      // POST /v1/renewals/run
+void add_notification_routes(Router& router, ApiDependencies deps);  // GET /v1/notifications
+void add_secret_routes(Router& router, ApiDependencies deps);       // /v1/secrets
+// POST /v1/test/clock: moves the host's clock (signet serve --test-clock only).
+void add_test_clock_routes(Router& router, LifecycleScheduler& scheduler, signet::Logger& log);
 
 // The certificate {id} of the acting tenant. Another tenant's certificate
 // is as absent as a missing one: not_found, never forbidden.

@@ -1,8 +1,11 @@
-// GET /v1/certificates and GET /v1/certificates/{id}.
+// GET /v1/certificates, GET /v1/certificates/{id}, and the update channel
+// applications poll: GET /v1/certificates/{id}/current and
+// GET /v1/certificates/updates.
 #include "api/api.hpp"
 #include "api/views.hpp"
 #include "api/request_bodies.hpp"
 #include "db/certificates.hpp"
+#include <encoding/base64url.hpp>
 
 namespace signet::host {
 namespace {
@@ -52,6 +55,60 @@ HttpResponseMessage get_one(RequestContext& context, const ApiDependencies& deps
   return json_response(http::status::ok, certificate_view(std::get<CertificateRow>(found), true));
 }
 
+// Follows renewed_by to the newest certificate that replaced this one.
+HttpResponseMessage current(RequestContext& context, const ApiDependencies& deps) {
+  auto found = certificate_in_tenant(context, deps);
+  if (const auto* e = std::get_if<ApiError>(&found)) return error_response(*e, context.request_id);
+  CertificateRow row = std::get<CertificateRow>(std::move(found));
+  json replaced = json::array();
+  for (int hops = 0; !row.renewed_by.empty() && hops < 10000; ++hops) {
+    auto next = find_certificate(deps.db, row.tenant_id, row.renewed_by);
+    if (!next) return error_response(api_error(next.error()), context.request_id);
+    if (!next.value()) break;
+    replaced.push_back(row.id);
+    row = std::move(*next.value());
+  }
+  json view = certificate_view(row, true);
+  view["replaces_chain"] = std::move(replaced);  // the requested certificate first
+  return json_response(http::status::ok, view);
+}
+
+// ?since= an RFC 3339 time or the next_since of the previous answer.
+std::optional<ApiError> read_since(const std::string& text, long long& ms, std::string& id) {
+  if (text.empty()) return ApiError{"invalid_request", "since is required: an RFC 3339 time or the next_since of the last answer"};
+  if (auto t = parse_rfc3339(text)) {
+    ms = to_unix_ms(*t);
+    return std::nullopt;
+  }
+  const std::string decoded = encoding::base64url_decode(text);
+  const auto colon = decoded.find(':');
+  try {
+    if (colon == std::string::npos || colon == 0) throw std::invalid_argument("no colon");
+    ms = std::stoll(decoded.substr(0, colon));
+  } catch (const std::exception&) {
+    return ApiError{"invalid_request", "since must be an RFC 3339 time or the next_since of the last answer"};
+  }
+  id = decoded.substr(colon + 1);
+  return std::nullopt;
+}
+
+HttpResponseMessage updates(RequestContext& context, const ApiDependencies& deps) {
+  auto tenant = acting_tenant(context, deps.db);
+  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  long long since_ms = 0;
+  std::string since_id;
+  if (auto bad = read_since(context.query_value("since"), since_ms, since_id)) return error_response(*bad, context.request_id);
+  int limit = 100;
+  if (auto bad = read_limit(context.query_value("limit"), limit)) return error_response(*bad, context.request_id);
+  const std::string service = context.access == Access::own ? context.principal->service : context.query_value("service");
+  auto page = list_certificate_updates(deps.db, tenant.value(), service, since_ms, since_id, limit);
+  if (!page) return error_response(api_error(page.error()), context.request_id);
+  json items = json::array();
+  for (const auto& row : page.value().items) items.push_back(certificate_view(row, false));
+  const std::string next = encoding::base64url(std::to_string(page.value().last_ms) + ":" + page.value().last_id);
+  return json_response(http::status::ok, {{"items", std::move(items)}, {"next_since", next}});
+}
+
 }  // namespace
 
 std::variant<CertificateRow, ApiError> certificate_in_tenant(const RequestContext& context, const ApiDependencies& deps) {
@@ -68,7 +125,12 @@ std::variant<CertificateRow, ApiError> certificate_in_tenant(const RequestContex
 void add_certificate_read_routes(Router& router, ApiDependencies deps) {
   router.add(http::verb::get, "/v1/certificates", [deps](RequestContext& c) { return list(c, deps); },
              {.permission = "cert:read"});
+  // Before /v1/certificates/{id}: the first matching route wins.
+  router.add(http::verb::get, "/v1/certificates/updates", [deps](RequestContext& c) { return updates(c, deps); },
+             {.permission = "cert:read"});
   router.add(http::verb::get, "/v1/certificates/{id}", [deps](RequestContext& c) { return get_one(c, deps); },
+             {.permission = "cert:read"});
+  router.add(http::verb::get, "/v1/certificates/{id}/current", [deps](RequestContext& c) { return current(c, deps); },
              {.permission = "cert:read"});
 }
 

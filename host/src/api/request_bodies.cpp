@@ -82,7 +82,23 @@ std::optional<ApiError> read_issue_body(const json& body, IssueInput& in, json& 
     if (auto e = read_strings(sans, key, *list)) return e;
   metadata = body.value("metadata", json::object());
   if (!metadata.is_object()) return ApiError{"invalid_request", "metadata must be an object"};
+  if (auto e = read_lifecycle_fields(body, in)) return e;
   return read_key_source(body, in, csr_text);
+}
+
+// "auto_renew": true|false (absent: the profile's), "not_after_use": RFC 3339.
+std::optional<ApiError> read_lifecycle_fields(const json& body, IssueInput& in) {
+  if (body.contains("auto_renew")) {
+    if (!body.at("auto_renew").is_boolean()) return ApiError{"invalid_request", "auto_renew must be true or false"};
+    in.auto_renew = body.at("auto_renew").get<bool>();
+  }
+  if (body.contains("not_after_use") && !body.at("not_after_use").is_null()) {
+    const json& v = body.at("not_after_use");
+    const auto t = v.is_string() ? parse_rfc3339(v.get<std::string>()) : std::nullopt;
+    if (!t) return ApiError{"invalid_request", "not_after_use must be an RFC 3339 UTC time such as 2027-01-31T00:00:00Z"};
+    in.not_after_use = *t;
+  }
+  return std::nullopt;
 }
 
 

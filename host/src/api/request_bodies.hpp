@@ -20,6 +20,8 @@ namespace signet::host {
 // POST /v1/certificates: names, ttl, metadata, and a csr or a key spec.
 std::optional<ApiError> read_issue_body(const nlohmann::json& body, IssueInput& in, nlohmann::json& metadata,
                                         std::string& csr_text);
+// "auto_renew" and "not_after_use" of an issue body.
+std::optional<ApiError> read_lifecycle_fields(const nlohmann::json& body, IssueInput& in);
 // The key material of an issue or renew body: a CSR, or what the host
 // should generate ({"type", "bits", "curve"}; absent: the profile's default).
 std::optional<ApiError> read_key_source(const nlohmann::json& body, IssueInput& in, std::string& csr_text);

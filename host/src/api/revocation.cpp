@@ -40,11 +40,11 @@ HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps)
   if (const auto* e = std::get_if<ApiError>(&found)) return error_response(*e, context.request_id);
   const CertificateRow& row = std::get<CertificateRow>(found);
   RevokeInput input{{}, body.reason, body.invalidity_date};
-  if (row.status != "revoked") input.targets.push_back({row.id, row.ca, row.serial, row.certificate_pem});
+  if (row.status != "revoked") input.targets.push_back({row.id, row.ca, row.serial, row.certificate_pem, row.service});
   if (body.all_with_same_key && !row.key_sha256.empty()) {
     auto others = same_key_certificates(deps.db, row);
     if (!others) return error_response(api_error(others.error()), context.request_id);
-    for (const auto& o : others.value()) input.targets.push_back({o.id, o.ca, o.serial, o.certificate_pem});
+    for (const auto& o : others.value()) input.targets.push_back({o.id, o.ca, o.serial, o.certificate_pem, o.service});
   }
   // Revoking twice changes nothing: the first time and reason stand.
   if (input.targets.empty()) {

@@ -33,13 +33,28 @@ nlohmann::json issued_view(const RequestRecord& q) {
 namespace {
 
 nlohmann::json optional_text(const std::string& text) { return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text); }
+nlohmann::json optional_time(const std::optional<TimePoint>& t) { return t ? nlohmann::json(to_rfc3339(*t)) : nlohmann::json(nullptr); }
+
+// Past notAfter reads as expired even before the lifecycle job marked it.
+std::string shown_status(const CertificateRow& c) {
+  return c.status == "active" && c.not_after <= Clock::now() ? "expired" : c.status;
+}
+
+nlohmann::json renewal_view(const CertificateRow& c) {
+  return {{"count", c.renewal_count},
+          {"request_id", optional_text(c.renewal_request_id)},
+          {"failed_attempts", c.renewal_attempts},
+          {"last_attempt_at", optional_time(c.last_renewal_attempt_at)},
+          {"next_attempt_at", optional_time(c.next_renewal_attempt_at)},
+          {"error", optional_text(c.renewal_error)}};
+}
 
 }  // namespace
 
 nlohmann::json certificate_view(const CertificateRow& c, bool with_pem) {
   nlohmann::json view = {{"id", c.id},
                          {"request_id", c.request_id},
-                         {"status", c.status},
+                         {"status", shown_status(c)},
                          {"serial", c.serial},
                          {"ca", c.ca},
                          {"common_name", c.common_name},
@@ -52,7 +67,12 @@ nlohmann::json certificate_view(const CertificateRow& c, bool with_pem) {
                          {"revoked_at", c.revoked_at ? nlohmann::json(to_rfc3339(*c.revoked_at)) : nlohmann::json(nullptr)},
                          {"revocation_reason", optional_text(c.revocation_reason)},
                          {"renews", optional_text(c.renews)},
-                         {"renewed_by", optional_text(c.renewed_by)}};
+                         {"renewed_by", optional_text(c.renewed_by)},
+                         {"service", optional_text(c.service)},
+                         {"auto_renew", c.auto_renew},
+                         {"not_after_use", optional_time(c.not_after_use)},
+                         {"renewal", renewal_view(c)},
+                         {"updated_at", to_rfc3339(c.updated_at)}};
   if (with_pem) {
     view["certificate"] = c.certificate_pem;
     view["chain"] = pkix::certificate_pem_blocks(c.chain_pem);

@@ -15,6 +15,7 @@
 #include "auth/tokens.hpp"
 #include "db/tenants.hpp"
 #include "http/server.hpp"
+#include "notify/dispatcher.hpp"
 #include "pipeline/build_pipelines.hpp"
 #include "services/audit_export.hpp"
 #include "services/host_services.hpp"
@@ -190,12 +191,18 @@ int serve(const Config& given, const ServeOptions& options) {
   if (auto answering = ocsp.start(); !answering) return refuse(answering.error().message);
   Runner runner(*db.value(), build_pipelines(config, instances, tenant_ids), config.runner, pipeline_workers,
                 services.logger(), services.metrics());
+  Renewals renewals(*db.value(), runner, config, tenant_profiles, services.logger(), runner.owner());
+  runner.on_final_failure(final_failure_writes(renewals));
+  NotificationDispatcher dispatcher(*db.value(), instances, config.notifications, pipeline_workers, services.logger(),
+                                    services.metrics());
+  LifecycleScheduler scheduler(*db.value(), runner, renewals, config, services.logger(), runner.owner());
   auto roles = std::make_shared<Roles>(Roles::builtin());
   for (const auto& role : config.roles) (void)roles->add(role);  // checked when the config was read
   Router router(request_authenticator(*db.value(), services.logger(), config.server.tls.client_auth, ca_names(config)),
                 role_authorizer(roles),
                 audit_refusals(*db.value(), services.logger()), rate_limits(config.server));
-  const ApiDependencies deps{config, *db.value(), runner, instances, services.metrics_registry(), services.logger(), *roles, tenant_profiles};
+  const ApiDependencies deps{config,           *db.value(), runner, instances, services.metrics_registry(), services.logger(),
+                             *roles,           tenant_profiles, renewals};
   add_operations_routes(router, deps);
   add_certificate_routes(router, deps);
   add_certificate_read_routes(router, deps);
@@ -209,6 +216,13 @@ int serve(const Config& given, const ServeOptions& options) {
   add_token_routes(router, deps);
   add_audit_routes(router, deps);
   add_approle_routes(router, deps);
+  add_renewal_routes(router, deps);
+  add_notification_routes(router, deps);
+  add_secret_routes(router, deps);
+  if (options.test_clock) {
+    services.logger().warn("the test clock is on: POST /v1/test/clock moves this host's time; never use it in production");
+    add_test_clock_routes(router, scheduler, services.logger());
+  }
 
   HttpServer server(config.server, tls.value(), router, handlers, *access_log, services.metrics());
   if (auto listening = server.listen(); !listening) return refuse(listening.error().message);
@@ -218,6 +232,8 @@ int serve(const Config& given, const ServeOptions& options) {
     if (auto exporting = audit_export->start(); !exporting) return refuse(exporting.error().message);
   }
   runner.start();
+  dispatcher.start();
+  if (auto scheduling = scheduler.start(); !scheduling) return refuse(scheduling.error().message);
   server.start();
   if (pki_server) pki_server->start(ocsp_fast_path(ocsp));
   services.logger().info("signet is serving", {{"url", server.url()}, {"data_dir", config.data_dir}});
@@ -232,7 +248,9 @@ int serve(const Config& given, const ServeOptions& options) {
   crls.stop();
   ocsp.stop();
   handlers.join();
+  scheduler.stop();
   runner.stop();
+  dispatcher.stop();
   pipeline_workers.join();
   if (audit_export) audit_export->stop();
   return 0;

@@ -10,6 +10,7 @@ namespace signet::host {
 struct ServeOptions {
   bool dev = false;
   std::string admin_token_file;  // dev mode writes the first admin token here
+  bool test_clock = false;       // POST /v1/test/clock moves the clock (tests only)
 };
 
 // Returns the process exit code: 0 after a clean shutdown, 1 when start-up

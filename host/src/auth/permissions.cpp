@@ -44,16 +44,20 @@ Roles Roles::builtin() {
   const std::vector<RoleDefinition> defaults = {
       {"pki_super_admin", "Full administration of every tenant: tenants, CAs, certificates, identities",
        {"tenant:*", "ca:*", "cert:*", "token:*", "approle:*", "profile:*", "audit:read", "renewal:*", "signature:*",
-        "compliance:*"}},
+        "compliance:*", "notification:*", "secret:*"}},
       {"pki_admin", "Administration of one tenant: certificates, identities, audit",
-       {"ca:read", "cert:*", "token:*", "approle:*", "profile:read", "audit:read", "renewal:run", "compliance:read"}},
+       {"ca:read", "cert:*", "token:*", "approle:*", "profile:read", "audit:read", "renewal:run", "compliance:read",
+        "notification:read", "secret:*"}},
       {"cert_manager", "Certificate lifecycle in one tenant",
-       {"cert:request", "cert:renew", "cert:revoke", "cert:read", "cert:export", "ca:read", "profile:read"}},
+       {"cert:request", "cert:renew", "cert:revoke", "cert:read", "cert:export", "ca:read", "profile:read",
+        "notification:read"}},
       {"service_account", "An application: its own service's certificates only",
        {"cert:request_own", "cert:renew_own", "cert:read_own", "cert:export_own", "ca:read"}},
+      {"secrets_user", "An application's secrets: those under its own service's folder only",
+       {"secret:read_own", "secret:write_own", "secret:delete_own"}},
       {"code_signer", "Code-signing operations", {"signature:create", "signature:verify", "cert:read"}},
       {"auditor", "Read-only: audit log, certificates, compliance",
-       {"audit:read", "compliance:read", "cert:read", "ca:read", "profile:read"}},
+       {"audit:read", "compliance:read", "cert:read", "ca:read", "profile:read", "notification:read"}},
   };
   for (const auto& role : defaults) roles.roles_[role.name] = role;
   return roles;

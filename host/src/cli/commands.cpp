@@ -45,8 +45,9 @@ OfflineConfig offline_config(const Args& args, const std::string& command) {
 }
 
 int command_serve(int argc, char** argv) {
-  Args args(argc, argv, 2, {"dev"});
-  if (!args.only({"dev", "config", "data-dir", "listen", "pki-listen", "database"})) return usage(args.error());
+  Args args(argc, argv, 2, {"dev", "test-clock"});
+  if (!args.only({"dev", "test-clock", "config", "data-dir", "listen", "pki-listen", "database"})) return usage(args.error());
+  const bool test_clock = args.has("test-clock");
   if (args.has("dev")) {
     const std::string dir = std::filesystem::absolute(args.flag("data-dir").value_or("./signet-dev")).lexically_normal().string();
     Config config = dev_config(dir, args.flag("listen").value_or("127.0.0.1:8443"));
@@ -57,13 +58,13 @@ int command_serve(int argc, char** argv) {
     const std::string token_file = dir + "/admin-token";
     std::cout << "signet dev mode\n  data directory: " << dir << "\n  admin token:    " << token_file
               << "\n  trust this CA:  " << dir << "/ca.pem\n";
-    return serve(config, {true, token_file});
+    return serve(config, {true, token_file, test_clock});
   }
   const auto file = args.flag("config");
   if (!file) return usage("serve needs --config FILE or --dev");
   auto config = checked_config(*file, false);
   if (!config) return 1;
-  return serve(*config, {});
+  return serve(*config, {false, "", test_clock});
 }
 
 int command_config(int argc, char** argv) {

@@ -103,6 +103,41 @@ struct RevocationConfig {
   int line = 0;
 };
 
+// Lifecycle automation (docs/lifecycle.md).
+struct RenewalConfig {
+  std::string schedule = "0 2 * * *";  // cron (UTC): when due certificates are renewed
+  int batch = 500;                      // certificates renewed per run at most
+  milliseconds retry_initial{3600LL * 1000};       // after a failed renewal, doubling ...
+  milliseconds retry_max{24LL * 3600 * 1000};      // ... up to this
+  milliseconds request_wait{10'000};    // how long a run waits for one renewal before moving on
+  int line = 0;
+};
+
+struct LifecycleConfig {
+  milliseconds interval{1000};  // how often end of use, expiry, warnings and retries are looked at
+  std::vector<milliseconds> expiry_warnings = {std::chrono::hours(24 * 30), std::chrono::hours(24 * 14),
+                                               std::chrono::hours(24 * 7), std::chrono::hours(24)};
+  int batch = 500;              // certificates handled per job and round
+  int line = 0;
+};
+
+struct NotificationsConfig {
+  milliseconds poll_interval{500};
+  milliseconds retry_initial{1000};
+  milliseconds retry_max{300'000};
+  milliseconds give_up_after{72LL * 3600 * 1000};  // then the notification is failed
+  milliseconds lease{120'000};  // a delivery under way is taken over after it
+  int concurrency = 4;          // deliveries at once per host
+  int line = 0;
+};
+
+// The secrets API (/v1/secrets): the store instance that keeps the values.
+struct SecretsConfig {
+  std::string store;  // "" = the only store instance, if there is exactly one
+  std::vector<std::string> notify;  // notifier instances told when a secret is due for rotation
+  int line = 0;
+};
+
 enum class PluginKind { ca, store, notifier, keys };
 const char* to_string(PluginKind kind);
 
@@ -170,6 +205,10 @@ struct Config {
   std::map<std::string, PipelineConfig> pipelines;  // issue, renew, revoke
   RunnerConfig runner;
   RevocationConfig revocation;
+  RenewalConfig renewal;
+  LifecycleConfig lifecycle;
+  NotificationsConfig notifications;
+  SecretsConfig secrets;
   std::vector<RoleDefinition> roles;  // rbac.roles: custom roles beside the built-in ones
   std::vector<TenantConfig> tenants;  // created at start-up when absent
   std::string audit_export_file;      // audit.export_file: JSON lines for log shippers; "" for none

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "config/config.hpp"
+#include "config/lifecycle_sections.hpp"
 #include "config/yaml_section.hpp"
 #include "util/text.hpp"
 
@@ -390,6 +391,7 @@ void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   }
   read_runner(top.section("runner"), out.runner);
   read_revocation(top.section("revocation"), out.revocation);
+  read_lifecycle_sections(top, out);
   read_plugins(top.section("plugins"), out);
   read_profiles(top.section("profiles"), top.node("profiles"), out);
   read_pipelines(top.section("pipelines"), top.node("pipelines"), out.pipelines);
@@ -405,6 +407,7 @@ void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   check_pipelines(issues, out, out.pipelines, "");
   check_tenants(issues, out);
   check_client_auth(issues, out);
+  check_lifecycle_sections(issues, out);
 }
 
 }  // namespace

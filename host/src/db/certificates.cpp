@@ -15,8 +15,15 @@ using nlohmann::json;
 // from_row() reads these by position; kColumnCount follows them.
 const char* kColumns =
     "id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, not_before, not_after, "
-    "metadata, created_at, revoked_at, revocation_reason, renews, renewed_by, key_sha256, key_store, key_path, service";
-constexpr std::size_t kColumnCount = 21;
+    "metadata, created_at, revoked_at, revocation_reason, renews, renewed_by, key_sha256, key_store, key_path, service, "
+    "auto_renew, renewal_count, not_after_use, renewal_request_id, renewal_attempts, last_renewal_attempt_at, "
+    "next_renewal_attempt_at, renewal_error, updated_at";
+constexpr std::size_t kColumnCount = 30;
+
+std::optional<TimePoint> time_at(const soci::row& r, std::size_t i) {
+  if (r.get_indicator(i) != soci::i_ok) return std::nullopt;
+  return from_unix_ms(r.get<long long>(i));
+}
 
 CertificateRow from_row(const soci::row& r) {
   CertificateRow c;
@@ -41,6 +48,15 @@ CertificateRow from_row(const soci::row& r) {
   c.key_store = text_at(r, 18);
   c.key_path = text_at(r, 19);
   c.service = text_at(r, 20);
+  c.auto_renew = r.get<int>(21) != 0;
+  c.renewal_count = r.get<int>(22);
+  c.not_after_use = time_at(r, 23);
+  c.renewal_request_id = text_at(r, 24);
+  c.renewal_attempts = r.get<int>(25);
+  c.last_renewal_attempt_at = time_at(r, 26);
+  c.next_renewal_attempt_at = time_at(r, 27);
+  c.renewal_error = text_at(r, 28);
+  c.updated_at = time_at(r, 29).value_or(c.created_at);
   return c;
 }
 
@@ -89,7 +105,8 @@ bool read_cursor(const std::string& cursor, long long& created, std::string& id)
 }
 
 void add_status(FilterQuery& q, const std::string& status, long long now) {
-  if (status == "expired") q.also("c.status = 'active' AND c.not_after < " + q.bind(now));
+  // The lifecycle job marks certificates expired; until it has, the time says so.
+  if (status == "expired") q.also("(c.status = 'expired' OR (c.status = 'active' AND c.not_after < " + q.bind(now) + "))");
   else if (status == "active") q.also("c.status = 'active' AND c.not_after >= " + q.bind(now));
   else if (!status.empty()) q.also("c.status = " + q.bind(status));
 }
@@ -119,6 +136,7 @@ FilterQuery build_query(const std::string& tenant, const CertificateFilter& f, l
 CertificateColumns::CertificateColumns(CertificateRow r)
     : row(std::move(r)), sans(row.sans.dump()), metadata(row.metadata.dump()), not_before(to_unix_ms(row.not_before)),
       not_after(to_unix_ms(row.not_after)), created(to_unix_ms(row.created_at)) {
+  if (row.not_after_use) not_after_use = to_unix_ms(*row.not_after_use);
   for (const auto& n : names_of(row)) names.push_back(n);
 }
 
@@ -131,12 +149,14 @@ bool insert_certificate(soci::session& s, const CertificateColumns& k) {
       s,
       "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, "
       "not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256, key_store, key_path, "
-      "renews, service, crl_shard) VALUES (:id, :tenant, :rid, :ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, "
-      ":chain, :metadata, :created, :key, :store, :path, :renews, :service, :shard) ON CONFLICT DO NOTHING",
+      "renews, service, crl_shard, auto_renew, renewal_count, not_after_use, updated_at) VALUES (:id, :tenant, :rid, :ca, "
+      ":serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, :metadata, :created, :key, :store, :path, :renews, "
+      ":service, :shard, :auto, :count, :use, :updated) ON CONFLICT DO NOTHING",
       {c.id, c.tenant_id, c.request_id, c.ca, c.serial, c.common_name, k.sans, c.profile, c.status, k.not_before,
        k.not_after, c.certificate_pem, c.chain_pem, k.metadata, k.created, c.key_sha256,
        held ? SqlParam(c.key_store) : SqlParam::null_text(), held ? SqlParam(c.key_path) : SqlParam::null_text(),
-       SqlParam::text_or_null(c.renews), SqlParam::text_or_null(c.service), c.crl_shard});
+       SqlParam::text_or_null(c.renews), SqlParam::text_or_null(c.service), c.crl_shard, c.auto_renew ? 1 : 0,
+       c.renewal_count, k.not_after_use ? SqlParam(*k.not_after_use) : SqlParam::null_number(), k.created});
   if (inserted == 0) return false;
   if (k.names.empty()) return true;
   // All names in one statement (prepared once per number of names).
@@ -166,6 +186,29 @@ Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::
   } catch (const std::exception& e) {
     return database_error(e);
   }
+}
+
+Result<UpdatesPage> list_certificate_updates(Database& db, const std::string& tenant_id, const std::string& service,
+                                             long long since_ms, const std::string& since_id, int limit) {
+  FilterQuery q;
+  q.also("c.tenant_id = " + q.bind(tenant_id));
+  if (!service.empty()) q.also("c.service = " + q.bind(service));
+  q.also("(c.updated_at > " + q.bind(since_ms) + " OR (c.updated_at = " + q.bind(since_ms) + " AND c.id > " +
+         q.bind(since_id) + "))");
+  UpdatesPage page{{}, since_ms, since_id};
+  try {
+    soci::session s(db.pool());
+    const std::string sql = std::string("SELECT ") + kColumns + " FROM certificates c WHERE " + q.where() +
+                            " ORDER BY c.updated_at, c.id LIMIT " + std::to_string(std::clamp(limit, 1, 1000));
+    q.run(s, sql, [&](const soci::row& row) { page.items.push_back(from_row(row)); });
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+  if (!page.items.empty()) {
+    page.last_ms = to_unix_ms(page.items.back().updated_at);
+    page.last_id = page.items.back().id;
+  }
+  return page;
 }
 
 Result<CertificatePage> list_certificates(Database& db, const std::string& tenant_id, const CertificateFilter& f,

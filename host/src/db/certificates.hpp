@@ -26,6 +26,15 @@ struct CertificateRow {
   std::string key_store, key_path;
   std::string service;  // the application it belongs to; empty when none
   int crl_shard = 0;    // the CRL that lists it once revoked (pki/status_urls.hpp)
+  // Lifecycle (docs/lifecycle.md).
+  bool auto_renew = false;
+  int renewal_count = 0;                 // renewals that led to this certificate
+  std::optional<TimePoint> not_after_use;  // revoked then, cessation of operation
+  std::string renewal_request_id;        // a renewal under way
+  int renewal_attempts = 0;              // failed renewals in a row
+  std::optional<TimePoint> last_renewal_attempt_at, next_renewal_attempt_at;
+  std::string renewal_error;
+  TimePoint updated_at{};
 };
 
 // A row as the columns take it, serialised ahead of the write transaction.
@@ -34,6 +43,7 @@ struct CertificateColumns {
   CertificateRow row;
   std::string sans, metadata;
   long long not_before, not_after, created;
+  std::optional<long long> not_after_use;
   std::vector<std::string> names;  // lower-cased CN and SANs
 };
 
@@ -60,6 +70,17 @@ struct CertificatePage {
   std::vector<CertificateRow> items;  // newest first, without PEMs
   std::string next_cursor;            // empty on the last page
 };
+
+// Certificates changed (issued, renewed, revoked, expired) after a point,
+// oldest change first: GET /v1/certificates/updates. The point is the
+// (updated_at, id) of the last change seen.
+struct UpdatesPage {
+  std::vector<CertificateRow> items;
+  long long last_ms = 0;  // where the next poll starts
+  std::string last_id;
+};
+Result<UpdatesPage> list_certificate_updates(Database& db, const std::string& tenant_id, const std::string& service,
+                                             long long since_ms, const std::string& since_id, int limit);
 
 // Error{invalid_argument} for a malformed cursor.
 Result<CertificatePage> list_certificates(Database& db, const std::string& tenant_id, const CertificateFilter& filter,

@@ -222,6 +222,83 @@ const std::vector<Migration> kMigrations = {
               not_after BIGINT NOT NULL,
               created_at BIGINT NOT NULL))",
      }},
+    {11, "lifecycle automation",
+     {
+         // Renewal (docs/lifecycle.md): whether the scheduler renews it, how
+         // many renewals led to it, and the renewal under way or failing.
+         "ALTER TABLE certificates ADD COLUMN auto_renew INTEGER NOT NULL DEFAULT 0",
+         "ALTER TABLE certificates ADD COLUMN renewal_count INTEGER NOT NULL DEFAULT 0",
+         "ALTER TABLE certificates ADD COLUMN renewal_request_id VARCHAR(40)",  // claimed by this renewal
+         "ALTER TABLE certificates ADD COLUMN renewal_attempts INTEGER NOT NULL DEFAULT 0",  // failed ones in a row
+         "ALTER TABLE certificates ADD COLUMN last_renewal_attempt_at BIGINT",
+         "ALTER TABLE certificates ADD COLUMN next_renewal_attempt_at BIGINT",  // back-off after a failure
+         "ALTER TABLE certificates ADD COLUMN renewal_error TEXT",
+         // Time-bound certificates: revoked (cessation of operation) at this time.
+         "ALTER TABLE certificates ADD COLUMN not_after_use BIGINT",
+         // The nearest expiry warning raised so far (ms before not_after).
+         "ALTER TABLE certificates ADD COLUMN expiry_warned_before BIGINT",
+         // Last change of status or replacement: GET /v1/certificates/updates.
+         "ALTER TABLE certificates ADD COLUMN updated_at BIGINT",
+         "UPDATE certificates SET updated_at = COALESCE(revoked_at, created_at)",
+         "CREATE INDEX certificates_status_expiry ON certificates (status, not_after)",
+         "CREATE INDEX certificates_end_of_use ON certificates (status, not_after_use) WHERE not_after_use IS NOT NULL",
+         "CREATE INDEX certificates_tenant_updated ON certificates (tenant_id, updated_at, id)",
+         "CREATE INDEX certificates_renewal_retry ON certificates (next_renewal_attempt_at) "
+         "WHERE next_renewal_attempt_at IS NOT NULL",
+         "CREATE INDEX certificates_renewing ON certificates (renewal_request_id) WHERE renewal_request_id IS NOT NULL",
+         // The outbox: an event is written in the transaction of the change
+         // that caused it, with one notification per notifier to deliver it.
+         R"(CREATE TABLE events (
+              id VARCHAR(40) PRIMARY KEY,
+              tenant_id VARCHAR(40) NOT NULL,
+              type VARCHAR(32) NOT NULL,
+              certificate_id VARCHAR(40),
+              request_id VARCHAR(40),
+              time BIGINT NOT NULL,
+              data TEXT NOT NULL))",
+         // status: pending (to deliver), delivered, failed (given up or
+         // refused), not_sent (no receiver, superseded, replaced); notifier
+         // is '' when no notifier was configured to hear the event.
+         R"(CREATE TABLE notifications (
+              id VARCHAR(40) PRIMARY KEY,
+              event_id VARCHAR(40) NOT NULL,
+              tenant_id VARCHAR(40) NOT NULL,
+              notifier VARCHAR(64) NOT NULL,
+              status VARCHAR(16) NOT NULL,
+              reason TEXT,
+              attempts INTEGER NOT NULL,
+              next_attempt_at BIGINT NOT NULL,
+              last_attempt_at BIGINT,
+              lease_owner VARCHAR(64),
+              lease_until BIGINT,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL,
+              UNIQUE (event_id, notifier)))",
+         "CREATE INDEX notifications_due ON notifications (status, next_attempt_at)",
+         "CREATE INDEX notifications_tenant ON notifications (tenant_id, created_at, id)",
+         // One holder at a time per job (the scheduler), across hosts.
+         R"(CREATE TABLE leader_leases (
+              name VARCHAR(64) PRIMARY KEY,
+              owner VARCHAR(64) NOT NULL,
+              until BIGINT NOT NULL))",
+         // The last run of each scheduled job, so a restart neither skips nor repeats one.
+         R"(CREATE TABLE job_runs (
+              name VARCHAR(64) PRIMARY KEY,
+              last_run_at BIGINT NOT NULL))",
+         // Secrets API paths (the values live in a store instance) and their rotation policy.
+         R"(CREATE TABLE secrets (
+              tenant_id VARCHAR(40) NOT NULL,
+              path VARCHAR(512) NOT NULL,
+              store VARCHAR(64) NOT NULL,
+              current_version BIGINT NOT NULL,
+              rotation_interval_ms BIGINT,
+              rotate_at BIGINT,
+              rotation_event_at BIGINT,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL,
+              PRIMARY KEY (tenant_id, path)))",
+         "CREATE INDEX secrets_rotation ON secrets (rotate_at) WHERE rotate_at IS NOT NULL",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in

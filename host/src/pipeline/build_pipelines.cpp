@@ -20,7 +20,7 @@ std::shared_ptr<const Pipeline> build_issue_like(const std::string& op, const Pi
                                  host_publishes ? &config.revocation : nullptr));
   if (!p.store.empty()) steps.push_back(make_store_step(p.store, instances.store(p.store)));
   steps.push_back(make_record_step());
-  for (const auto& n : p.notify) steps.push_back(make_notify_step(n, instances.notifier(n)));
+  for (const auto& n : p.notify) steps.push_back(make_notify_step(n));
   steps.push_back(make_audit_step());
   return std::make_shared<const Pipeline>(op, std::move(steps));
 }
@@ -31,7 +31,7 @@ std::shared_ptr<const Pipeline> build_revoke(const std::map<std::string, Pipelin
                                              const PluginInstances& instances) {
   std::vector<std::shared_ptr<Step>> steps{make_revoke_step(instances), make_record_revocation_step()};
   if (const auto found = pipelines.find("revoke"); found != pipelines.end())
-    for (const auto& n : found->second.notify) steps.push_back(make_notify_step(n, instances.notifier(n)));
+    for (const auto& n : found->second.notify) steps.push_back(make_notify_step(n));
   steps.push_back(make_audit_step());
   return std::make_shared<const Pipeline>("revoke", std::move(steps));
 }

@@ -1,5 +1,7 @@
 #include "pipeline/issue_request.hpp"
 
+#include "util/time.hpp"
+
 namespace signet::host {
 namespace {
 
@@ -10,11 +12,14 @@ std::vector<std::string> strings_at(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 nlohmann::json to_json(const IssueRequest& r) {
-  return {{"profile", r.profile}, {"common_name", r.common_name},
+  nlohmann::json j = {{"profile", r.profile}, {"common_name", r.common_name},
           {"sans", {{"dns", r.dns}, {"ip", r.ip}, {"email", r.email}, {"uri", r.uri}}},
           {"ttl_ms", r.ttl.count()}, {"max_ttl_ms", r.max_ttl.count()}, {"csr", r.csr},
           {"key", {{"type", r.key_type}, {"bits", r.key_bits}, {"curve", r.key_curve}}},
           {"key_usage", r.key_usage}, {"extended_key_usage", r.extended_key_usage}, {"metadata", r.metadata}, {"renews", r.renews}, {"service", r.service}};
+  if (r.auto_renew) j["auto_renew"] = true;
+  if (r.not_after_use) j["not_after_use_ms"] = to_unix_ms(*r.not_after_use);
+  return j;
 }
 
 IssueRequest issue_request_from(const nlohmann::json& in) {
@@ -38,6 +43,8 @@ IssueRequest issue_request_from(const nlohmann::json& in) {
   r.metadata = in.value("metadata", nlohmann::json::object());
   r.service = in.value("service", "");
   r.renews = in.value("renews", "");
+  r.auto_renew = in.value("auto_renew", false);
+  if (in.contains("not_after_use_ms")) r.not_after_use = from_unix_ms(in.at("not_after_use_ms").get<long long>());
   return r;
 }
 

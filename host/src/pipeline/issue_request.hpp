@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct IssueRequest {
   nlohmann::json metadata = nlohmann::json::object();
   std::string renews;  // renewals: the certificate this one replaces
   std::string service;  // the application the certificate belongs to (`_own` permissions); may be empty
+  bool auto_renew = false;  // the renewal scheduler renews it (docs/lifecycle.md)
+  std::optional<std::chrono::system_clock::time_point> not_after_use;  // revoked then (cessation of operation)
 };
 
 nlohmann::json to_json(const IssueRequest& request);

@@ -26,6 +26,13 @@ class Pipeline {
       if (steps_[i]->name() == name) return i;
     return std::nullopt;
   }
+  // The notifier instances its notify phase delivers to, in order.
+  std::vector<std::string> notifiers() const {
+    std::vector<std::string> out;
+    for (const auto& s : steps_)
+      if (const std::string n = s->name(); n.rfind("notify:", 0) == 0) out.push_back(n.substr(7));
+    return out;
+  }
 
  private:
   std::string operation_;

@@ -27,6 +27,10 @@ struct IssueInput {
   std::string key_type;
   int key_bits = 0;
   std::string key_curve;
+  // Lifecycle: absent auto_renew takes the profile's auto_renew.enabled; an
+  // end of use must lie in the future (checked by check_policy).
+  std::optional<bool> auto_renew;
+  std::optional<std::chrono::system_clock::time_point> not_after_use;
 };
 
 // Checks a request against a profile and returns the first problem as a

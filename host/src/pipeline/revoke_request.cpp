@@ -40,7 +40,7 @@ const std::vector<std::string>& revocation_reason_names() {
 nlohmann::json to_json(const RevokeInput& input) {
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& t : input.targets)
-    targets.push_back({{"id", t.id}, {"ca", t.ca}, {"serial", t.serial}, {"certificate", t.certificate_pem}});
+    targets.push_back({{"id", t.id}, {"ca", t.ca}, {"serial", t.serial}, {"certificate", t.certificate_pem}, {"service", t.service}});
   nlohmann::json out{{"targets", targets}, {"reason", input.reason}};
   if (input.invalidity_date) out["invalidity_date"] = to_unix_ms(*input.invalidity_date);
   return out;
@@ -51,7 +51,8 @@ RevokeInput revoke_input_from(const nlohmann::json& input) {
   out.reason = input.value("reason", "unspecified");
   if (input.contains("invalidity_date")) out.invalidity_date = from_unix_ms(input["invalidity_date"].get<std::int64_t>());
   for (const auto& t : input.value("targets", nlohmann::json::array()))
-    out.targets.push_back({t.value("id", ""), t.value("ca", ""), t.value("serial", ""), t.value("certificate", "")});
+    out.targets.push_back({t.value("id", ""), t.value("ca", ""), t.value("serial", ""), t.value("certificate", ""),
+                           t.value("service", "")});
   return out;
 }
 

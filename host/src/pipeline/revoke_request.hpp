@@ -16,6 +16,7 @@ namespace signet::host {
 
 struct RevokeTarget {
   std::string id, ca, serial, certificate_pem;
+  std::string service;  // the application it belongs to, for its notifications
 };
 
 struct RevokeInput {

@@ -106,6 +106,8 @@ struct Runner::Submission {
 
 bool Runner::save(RequestRecord& q, Checkpoint& checkpoint) {
   const TimePoint lease = q.status == RequestStatus::running ? lease_end() : Clock::now();
+  if (q.status == RequestStatus::failed && on_final_failure_)
+    on_final_failure_(q, pipeline(q.operation, q.tenant_id), checkpoint.writes);
   auto saved = repo_.save_with(q, lease, !checkpoint.persisted, checkpoint.writes);
   checkpoint.writes.clear();
   if (!saved || !saved.value()) {

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,11 @@ class Runner {
   Runner(Database& db, Pipelines pipelines, RunnerConfig config, boost::asio::thread_pool& workers,
          signet::Logger& log, signet::Metrics& metrics);
   ~Runner();
+
+  // Adds writes to a request's final failure, committed with it: the
+  // failed event, a renewal's claim released (lifecycle/renewals.hpp).
+  using FailureWrites = std::function<void(const RequestRecord&, const Pipeline*, std::vector<DeferredWrite>&)>;
+  void on_final_failure(FailureWrites hook) { on_final_failure_ = std::move(hook); }
 
   // Starts the poller that claims due requests; stop() waits for it.
   void start();
@@ -85,6 +91,7 @@ class Runner {
   std::condition_variable idle_;
   bool stopping_ = false;
   std::thread poller_;
+  FailureWrites on_final_failure_;
 };
 
 }  // namespace signet::host

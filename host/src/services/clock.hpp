@@ -5,14 +5,16 @@
 
 #include <signet/services.hpp>
 
+#include "util/time.hpp"
+
 namespace signet::host {
 
-// Behind the signet::Clock interface so that tests can substitute a clock
-// they control (expiry, renewal windows).
+// The host's clock (util/time.hpp) behind the signet::Clock interface: a
+// test that shifts the host's clock shifts the plugins' too.
 class SystemClock final : public signet::Clock {
  public:
   std::chrono::system_clock::time_point now() const override {
-    return std::chrono::system_clock::now();
+    return host::Clock::now();
   }
 };
 

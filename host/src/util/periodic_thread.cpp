@@ -6,13 +6,22 @@ void PeriodicThread::start(std::chrono::milliseconds interval, std::function<voi
   thread_ = std::thread([this, interval, round = std::move(round)] {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-      wake_.wait_for(lock, interval, [this] { return stopping_; });
+      wake_.wait_for(lock, interval, [this] { return stopping_ || woken_; });
       if (stopping_) break;
+      woken_ = false;
       lock.unlock();
       round();
       lock.lock();
     }
   });
+}
+
+void PeriodicThread::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_all();
 }
 
 void PeriodicThread::stop() {

@@ -18,6 +18,8 @@ class PeriodicThread {
   ~PeriodicThread() { stop(); }
 
   void start(std::chrono::milliseconds interval, std::function<void()> round);
+  // Runs a round now rather than at the end of the interval.
+  void wake();
   // Wakes the thread and waits for its round to end; safe to call twice.
   void stop();
 
@@ -25,6 +27,7 @@ class PeriodicThread {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool woken_ = false;
   std::thread thread_;
 };
 

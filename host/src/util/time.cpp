@@ -1,5 +1,6 @@
 #include "util/time.hpp"
 
+#include <atomic>
 #include <cctype>
 #include <cstdio>
 #include <ctime>
@@ -29,7 +30,20 @@ std::optional<std::int64_t> unit_ms(std::string_view unit) {
   return std::nullopt;
 }
 
+// Milliseconds the host's clock runs ahead of the system clock (test clock).
+std::atomic<std::int64_t> g_clock_offset_ms{0};
+
 }  // namespace
+
+Clock::time_point Clock::now() noexcept {
+  return std::chrono::system_clock::now() + std::chrono::milliseconds(g_clock_offset_ms.load(std::memory_order_relaxed));
+}
+
+std::chrono::milliseconds shift_clock(std::chrono::milliseconds by) {
+  return std::chrono::milliseconds(g_clock_offset_ms.fetch_add(by.count()) + by.count());
+}
+
+std::chrono::milliseconds clock_offset() { return std::chrono::milliseconds(g_clock_offset_ms.load()); }
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
   if (text.empty()) return std::nullopt;

@@ -8,7 +8,9 @@
 
 namespace signet {
 
-enum class EventType { issued, renewed, revoked, expiring, failed };
+// SDK 1.1 added expired and secret_rotation: a notifier should treat a type
+// it does not know as informational, since later minors may add more.
+enum class EventType { issued, renewed, revoked, expiring, failed, expired, secret_rotation };
 
 inline const char* to_string(EventType type) noexcept {
   switch (type) {
@@ -17,6 +19,8 @@ inline const char* to_string(EventType type) noexcept {
     case EventType::revoked: return "revoked";
     case EventType::expiring: return "expiring";
     case EventType::failed: return "failed";
+    case EventType::expired: return "expired";
+    case EventType::secret_rotation: return "secret_rotation";
   }
   return "unknown";
 }
@@ -24,19 +28,25 @@ inline const char* to_string(EventType type) noexcept {
 struct Event {
   std::string id;  // unique per event: receivers use it to drop duplicates
   EventType type = EventType::issued;
-  std::string tenant;
+  std::string tenant;  // the tenant's slug
   std::string request_id;
   std::string certificate_id;
   std::chrono::system_clock::time_point time;
   // certificate fields (serial, common_name, not_after, ...) and the
   // request's metadata (requester, ticket, ...); never key material.
   nlohmann::json data = nlohmann::json::object();
+  // SDK 1.1: the application the certificate belongs to ("" when none), so
+  // a notifier can route per application.
+  std::string service;
 };
 
 class SIGNET_SDK_API Notifier : public Plugin {
  public:
   // Delivery is at least once: the host calls again with the same event id
-  // after a retryable error or a crash.
+  // after a retryable error (unavailable, timeout, rate_limited) or a crash.
+  // Error{not_found}: this notifier has no receiver for the event (recorded
+  // as not sent, with the message). Any other error: the receiver refused
+  // it for good (recorded as failed, not retried).
   virtual Result<void> notify(const Event& event) = 0;
 };
 

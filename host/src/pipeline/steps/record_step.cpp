@@ -38,6 +38,8 @@ CertificateRow row_of(const RequestRecord& q, const std::string& id, const Certi
   c.key_path = q.state.value("key_path", "");
   c.renews = in.renews;
   c.crl_shard = q.state.value("crl_shard", 0);
+  c.auto_renew = in.auto_renew;
+  c.not_after_use = in.not_after_use;
   return c;
 }
 
@@ -57,9 +59,16 @@ class RecordStep final : public Step {
     DeferredWrite insert = [columns](soci::session& s) {
       if (!insert_certificate(s, *columns)) return;  // there already: a rerun after a crash
       const CertificateRow& row = columns->row;
-      if (!row.renews.empty())
-        execute(s, "UPDATE certificates SET renewed_by = :id WHERE tenant_id = :t AND id = :old",
-                {row.id, row.tenant_id, row.renews});
+      if (row.renews.empty()) return;
+      // The replaced certificate points at its successor, and its renewal is no longer under way.
+      execute(s,
+              "UPDATE certificates SET renewed_by = :id, renewal_request_id = NULL, renewal_error = NULL, next_renewal_attempt_at = NULL, "
+              "updated_at = :now WHERE tenant_id = :t AND id = :old",
+              {row.id, columns->created, row.tenant_id, row.renews});
+      execute(s,
+              "UPDATE certificates SET renewal_count = (SELECT o.renewal_count + 1 FROM certificates o "
+              "WHERE o.tenant_id = :t AND o.id = :old) WHERE tenant_id = :t2 AND id = :id",
+              {row.tenant_id, row.renews, row.tenant_id, row.id});
     };
     q.certificate_id = id;
     q.state["serial"] = info->serial_hex;

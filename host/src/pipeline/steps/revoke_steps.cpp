@@ -94,9 +94,9 @@ class RecordRevocationStep final : public Step {
              "crl_shard) SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM revocations), ca, serial, id, :t, :code, :invalidity, "
              "not_after, crl_shard FROM certificates WHERE tenant_id = :tenant AND id = :id AND status <> 'revoked'",
             soci::use(now), soci::use(code), soci::use(invalidity, has_invalidity), soci::use(tenant), soci::use(id);
-        s << "UPDATE certificates SET status = 'revoked', revoked_at = :t, revocation_reason = :r "
+        s << "UPDATE certificates SET status = 'revoked', revoked_at = :t, revocation_reason = :r, updated_at = :t2 "
              "WHERE tenant_id = :tenant AND id = :id AND status <> 'revoked'",
-            soci::use(now), soci::use(reason), soci::use(tenant), soci::use(id);
+            soci::use(now), soci::use(reason), soci::use(now), soci::use(tenant), soci::use(id);
       }
     };
     json ids = json::array();

@@ -34,8 +34,9 @@ std::shared_ptr<Step> make_record_step();
 std::shared_ptr<Step> make_revoke_step(const PluginInstances& instances);
 // record (revoke): marks the certificates revoked.
 std::shared_ptr<Step> make_record_revocation_step();
-// notify: tells one notifier instance.
-std::shared_ptr<Step> make_notify_step(std::string instance, std::shared_ptr<Notifier> notifier);
+// notify: records the event for one notifier instance in the outbox
+// (notify/outbox.hpp), with the request's other writes.
+std::shared_ptr<Step> make_notify_step(std::string instance);
 // audit: appends the outcome to the audit log.
 std::shared_ptr<Step> make_audit_step();
 

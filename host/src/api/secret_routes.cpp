@@ -1,0 +1,243 @@
+// The secrets API (seed 004; docs/secrets.md): versioned values with
+// check-and-set, per tenant, kept in a store instance (secrets.store); the
+// secrets table indexes the paths and their rotation policy. Every access,
+// reads included, is an audit record, and a value is handed out only once
+// its record is written.
+#include "api/api.hpp"
+#include "api/request_bodies.hpp"
+#include "db/audit.hpp"
+#include "db/prepared.hpp"
+
+namespace signet::host {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxPath = 512;
+constexpr std::size_t kMaxValueBytes = 512 * 1024;
+
+// Segments of letters, digits, '.', '_' and '-', none empty, "." or "..".
+bool valid_path(const std::string& path) {
+  if (path.empty() || path.size() > kMaxPath || path.front() == '/' || path.back() == '/') return false;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string segment = path.substr(start, end - start);
+    if (segment.empty() || segment == "." || segment == "..") return false;
+    for (char c : segment)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+std::string store_path(const std::string& tenant_id, const std::string& path) {
+  return "tenants/" + tenant_id + "/secrets/" + path;
+}
+
+// The store the secrets API writes to: secrets.store, or the only store.
+std::shared_ptr<SecretStore> secret_store(const ApiDependencies& deps, std::string& name) {
+  name = deps.config.secrets.store;
+  if (name.empty()) {
+    for (const auto& i : deps.config.instances)
+      if (i.kind == PluginKind::store) {
+        if (!name.empty()) return nullptr;  // several: the operator must choose
+        name = i.name;
+      }
+  }
+  return name.empty() ? nullptr : deps.instances.store(name);
+}
+
+struct SecretCall {
+  std::string tenant, path, store_name;
+  std::shared_ptr<SecretStore> store;
+};
+
+// Tenant, path and store of a call, or why not. `_own` callers reach only
+// the folder named after their service.
+std::variant<SecretCall, ApiError> secret_call(const RequestContext& context, const ApiDependencies& deps) {
+  SecretCall call;
+  auto tenant = acting_tenant(context, deps.db);
+  if (!tenant) return api_error(tenant.error());
+  call.tenant = tenant.value();
+  call.path = context.param("path");
+  if (!valid_path(call.path))
+    return ApiError{"invalid_request", "a secret path is 1-512 characters of segments made of letters, digits, '.', '_' "
+                                       "and '-', separated by '/'"};
+  if (context.access == Access::own && call.path.rfind(context.principal->service + "/", 0) != 0)
+    return ApiError{"not_found", "no secret " + call.path};
+  call.store = secret_store(deps, call.store_name);
+  if (!call.store)
+    return ApiError{"not_configured", "no store instance for secrets: set secrets.store (docs/configuration.md)"};
+  return call;
+}
+
+Result<void> audit(const ApiDependencies& deps, const RequestContext& context, const SecretCall& call,
+                   const std::string& action, const std::string& outcome, json detail) {
+  return append_audit(deps.db, {call.tenant, context.principal->id, context.principal->auth, context.remote,
+                                "secret." + action, call.path, outcome, context.request_id, std::move(detail)});
+}
+
+ApiError store_error(const Error& e, const std::string& path) {
+  if (e.code == ErrorCode::not_found) return {"not_found", "no secret " + path + (e.message.empty() ? "" : ": " + e.message)};
+  if (e.code == ErrorCode::conflict) return {"version_conflict", e.message};
+  return api_error(e);
+}
+
+// A refusal from the store is audited as a failure, then answered.
+HttpResponseMessage refused(const ApiDependencies& deps, const RequestContext& context, const SecretCall& call,
+                            const std::string& action, const Error& e) {
+  const ApiError error = store_error(e, call.path);
+  (void)audit(deps, context, call, action, "failure", {{"error", error.code}});
+  return error_response(error, context.request_id);
+}
+
+HttpResponseMessage read(RequestContext& context, const ApiDependencies& deps) {
+  auto made = secret_call(context, deps);
+  if (const auto* e = std::get_if<ApiError>(&made)) return error_response(*e, context.request_id);
+  const SecretCall& call = std::get<SecretCall>(made);
+  GetRequest get{store_path(call.tenant, call.path), std::nullopt};
+  if (const std::string v = context.query_value("version"); !v.empty()) {
+    try {
+      get.version = std::stoull(v);
+    } catch (const std::exception&) {
+      return error_response({"invalid_request", "version must be a positive number"}, context.request_id);
+    }
+  }
+  auto secret = call.store->get(get);
+  if (!secret) return refused(deps, context, call, "read", secret.error());
+  if (auto audited = audit(deps, context, call, "read", "success", {{"version", secret->version}}); !audited)
+    return error_response(api_error(audited.error()), context.request_id);
+  json data = json::parse(secret->data, nullptr, false);
+  return json_response(http::status::ok, {{"path", call.path},
+                                          {"version", secret->version},
+                                          {"data", data.is_discarded() ? json(secret->data) : data},
+                                          {"created_at", to_rfc3339(secret->created_at)}});
+}
+
+HttpResponseMessage write(RequestContext& context, const ApiDependencies& deps) {
+  auto made = secret_call(context, deps);
+  if (const auto* e = std::get_if<ApiError>(&made)) return error_response(*e, context.request_id);
+  const SecretCall& call = std::get<SecretCall>(made);
+  const json body = json::parse(context.message.body(), nullptr, false);
+  if (!body.is_object() || !body.contains("data"))
+    return error_response({"invalid_request", R"(the body must be {"data": ..., "cas": N, "rotation_interval": "30d"})"},
+                          context.request_id);
+  PutRequest put{store_path(call.tenant, call.path), body.at("data").dump(), std::nullopt, json::object()};
+  if (put.data.size() > kMaxValueBytes) return error_response({"body_too_large", "a secret holds at most 512 KiB"}, context.request_id);
+  if (body.contains("cas")) {
+    if (!body.at("cas").is_number_unsigned()) return error_response({"invalid_request", "cas must be a version number (0: create only)"}, context.request_id);
+    put.cas = body.at("cas").get<std::uint64_t>();
+  }
+  std::optional<std::chrono::milliseconds> interval;
+  const bool sets_rotation = body.contains("rotation_interval");
+  if (sets_rotation && !body.at("rotation_interval").is_null()) {
+    interval = body.at("rotation_interval").is_string() ? parse_duration(body.at("rotation_interval").get<std::string>()) : std::nullopt;
+    if (!interval || *interval < std::chrono::minutes(1))
+      return error_response({"invalid_request", "rotation_interval must be a duration of at least 1m, or null"}, context.request_id);
+  }
+  auto version = call.store->put(put);
+  if (!version) return refused(deps, context, call, "write", version.error());
+  const long long now = to_unix_ms(Clock::now());
+  const long long v = static_cast<long long>(version.value());
+  long long rotate_at = 0;
+  auto written = deps.db.write([&](soci::session& s) {
+    // A new version restarts the rotation interval; the policy stays unless the body sets it.
+    execute(s,
+            "INSERT INTO secrets (tenant_id, path, store, current_version, created_at, updated_at) SELECT :t, :p, :s, :v, "
+            ":c, :u WHERE NOT EXISTS (SELECT 1 FROM secrets WHERE tenant_id = :t2 AND path = :p2)",
+            {call.tenant, call.path, call.store_name, v, now, now, call.tenant, call.path});
+    if (sets_rotation)
+      execute(s, "UPDATE secrets SET rotation_interval_ms = :i WHERE tenant_id = :t AND path = :p",
+              {interval ? SqlParam(static_cast<long long>(interval->count())) : SqlParam::null_number(), call.tenant, call.path});
+    const auto every = query_number(s, "SELECT rotation_interval_ms FROM secrets WHERE tenant_id = :t AND path = :p", {call.tenant, call.path});
+    rotate_at = every ? now + *every : 0;
+    execute(s,
+            "UPDATE secrets SET current_version = :v, updated_at = :u, rotate_at = :r, rotation_event_at = NULL "
+            "WHERE tenant_id = :t AND path = :p",
+            {v, now, rotate_at ? SqlParam(rotate_at) : SqlParam::null_number(), call.tenant, call.path});
+    append_audit(s, {call.tenant, context.principal->id, context.principal->auth, context.remote, "secret.write",
+                     call.path, "success", context.request_id, {{"version", v}}});
+  });
+  if (!written) return error_response(api_error(written.error()), context.request_id);
+  return json_response(http::status::ok, {{"path", call.path},
+                                          {"version", v},
+                                          {"rotate_at", rotate_at ? json(to_rfc3339(from_unix_ms(rotate_at))) : json(nullptr)}});
+}
+
+HttpResponseMessage remove(RequestContext& context, const ApiDependencies& deps) {
+  auto made = secret_call(context, deps);
+  if (const auto* e = std::get_if<ApiError>(&made)) return error_response(*e, context.request_id);
+  const SecretCall& call = std::get<SecretCall>(made);
+  DeleteRequest del{store_path(call.tenant, call.path), {}};
+  if (const std::string list = context.query_value("versions"); !list.empty()) {
+    std::size_t start = 0;
+    while (start <= list.size()) {
+      const std::size_t end = std::min(list.find(',', start), list.size());
+      try {
+        del.versions.push_back(std::stoull(list.substr(start, end - start)));
+      } catch (const std::exception&) {
+        return error_response({"invalid_request", "versions must be a comma-separated list of version numbers"}, context.request_id);
+      }
+      start = end + 1;
+    }
+  }
+  const bool destroy = context.query_value("destroy") == "true";
+  const std::string action = destroy ? "destroy" : "delete";
+  auto done = destroy ? call.store->destroy(del) : call.store->remove(del);
+  if (!done) return refused(deps, context, call, action, done.error());
+  if (auto audited = audit(deps, context, call, action, "success", {{"versions", del.versions}}); !audited)
+    return error_response(api_error(audited.error()), context.request_id);
+  return HttpResponseMessage{http::status::no_content, 11};
+}
+
+HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
+  auto tenant = acting_tenant(context, deps.db);
+  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  std::string prefix = context.query_value("prefix");
+  if (context.access == Access::own && prefix.rfind(context.principal->service + "/", 0) != 0)
+    prefix = context.principal->service + "/" + (prefix.empty() ? "" : prefix);
+  int limit = 100;
+  if (auto bad = read_limit(context.query_value("limit"), limit)) return error_response(*bad, context.request_id);
+  json items = json::array();
+  try {
+    soci::session s(deps.db.pool());
+    std::string escaped;
+    for (char c : prefix) {
+      if (c == '%' || c == '_' || c == '\\') escaped += '\\';
+      escaped += c;
+    }
+    const std::string pattern = escaped + "%";
+    const std::string after = context.query_value("after");
+    soci::rowset<soci::row> rows =
+        (s.prepare << "SELECT path, current_version, rotation_interval_ms, rotate_at, updated_at FROM secrets "
+                      "WHERE tenant_id = :t AND path LIKE :p ESCAPE '\\' AND path > :a ORDER BY path LIMIT " << limit,
+         soci::use(tenant.value()), soci::use(pattern), soci::use(after));
+    for (const auto& r : rows) {
+      json item = {{"path", r.get<std::string>(0)}, {"version", r.get<long long>(1)},
+                   {"updated_at", to_rfc3339(from_unix_ms(r.get<long long>(4)))}};
+      item["rotation_interval"] = r.get_indicator(2) == soci::i_ok ? json(format_duration(std::chrono::milliseconds(r.get<long long>(2)))) : json(nullptr);
+      item["rotate_at"] = r.get_indicator(3) == soci::i_ok ? json(to_rfc3339(from_unix_ms(r.get<long long>(3)))) : json(nullptr);
+      items.push_back(std::move(item));
+    }
+  } catch (const std::exception& e) {
+    return error_response(api_error(database_error(e)), context.request_id);
+  }
+  auto audited = append_audit(deps.db, {tenant.value(), context.principal->id, context.principal->auth, context.remote,
+                                        "secret.list", prefix, "success", context.request_id, {{"count", items.size()}}});
+  if (!audited) return error_response(api_error(audited.error()), context.request_id);
+  const json next = static_cast<int>(items.size()) == limit ? items.back()["path"] : json(nullptr);
+  return json_response(http::status::ok, {{"items", std::move(items)}, {"next_after", next}});
+}
+
+}  // namespace
+
+void add_secret_routes(Router& router, ApiDependencies deps) {
+  router.add(http::verb::get, "/v1/secrets", [deps](RequestContext& c) { return list(c, deps); }, {.permission = "secret:read"});
+  router.add(http::verb::get, "/v1/secrets/{*path}", [deps](RequestContext& c) { return read(c, deps); }, {.permission = "secret:read"});
+  router.add(http::verb::put, "/v1/secrets/{*path}", [deps](RequestContext& c) { return write(c, deps); }, {.permission = "secret:write"});
+  router.add(http::verb::delete_, "/v1/secrets/{*path}", [deps](RequestContext& c) { return remove(c, deps); },
+             {.permission = "secret:delete"});
+}
+
+}  // namespace signet::host

@@ -1,0 +1,217 @@
+#include "lifecycle/renewals.hpp"
+
+#include "db/filter_query.hpp"
+#include "db/prepared.hpp"
+#include "lifecycle/leader_lease.hpp"
+#include "notify/outbox.hpp"
+#include "notify/request_events.hpp"
+#include "pipeline/issue_request.hpp"
+#include "util/ids.hpp"
+
+namespace signet::host {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::chrono::minutes kRunLease{5};
+constexpr std::chrono::seconds kShortestRetry{10};
+// A claim whose request never reached the database (the host died between
+// the two writes) is released after this.
+constexpr std::chrono::minutes kOrphanedClaim{2};
+
+json error_json(const std::string& code, const std::string& message) { return {{"code", code}, {"message", message}}; }
+
+// The failed event of a renewal refused before it became a request (the
+// profile no longer allows it, say), for the tenant's renew notifiers.
+OutboxEvent refusal_event(const CertificateRow& old, const ApiError& error, int attempt) {
+  OutboxEvent e;
+  e.type = EventType::failed;
+  e.id = event_id(old.id + ":renewal-refused:" + std::to_string(attempt));
+  e.tenant_id = old.tenant_id;
+  e.certificate_id = old.id;
+  e.time = Clock::now();
+  e.data = {{"operation", "renew"}, {"common_name", old.common_name}, {"profile", old.profile},
+            {"service", old.service}, {"error", error_json(error.code, error.message)}};
+  return e;
+}
+
+}  // namespace
+
+Renewals::Renewals(Database& db, Runner& runner, const Config& config, const TenantProfiles& tenant_profiles,
+                   signet::Logger& log, std::string host_id)
+    : db_(db), runner_(runner), config_(config), tenant_profiles_(tenant_profiles), log_(log), host_id_(std::move(host_id)) {}
+
+std::chrono::milliseconds Renewals::backoff(int failed_attempts, TimePoint not_after) const {
+  auto delay = config_.renewal.retry_initial;
+  for (int i = 1; i < failed_attempts && delay < config_.renewal.retry_max; ++i) delay *= 2;
+  delay = std::min(delay, config_.renewal.retry_max);
+  // A short-lived certificate cannot wait an hour: retry within a quarter of what is left.
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(not_after - Clock::now()) / 4;
+  return std::max<std::chrono::milliseconds>(std::min(delay, left), kShortestRetry);
+}
+
+std::variant<RequestRecord, ApiError> Renewals::renew(const CertificateRow& old, CertificateAsk ask,
+                                                      const std::string& principal, json caller,
+                                                      std::chrono::milliseconds wait) {
+  auto made = make_certificate_request(config_, runner_, tenant_profiles_, "renew", old.tenant_id, principal,
+                                       std::move(ask), std::move(caller));
+  if (auto* refused = std::get_if<ApiError>(&made)) return *refused;
+  RequestRecord q = std::move(std::get<RequestRecord>(made));
+  long long claimed = 0;
+  const long long now = to_unix_ms(Clock::now());
+  auto written = db_.write([&](soci::session& s) {
+    claimed = execute(s,
+                      "UPDATE certificates SET renewal_request_id = :req, last_renewal_attempt_at = :now "
+                      "WHERE tenant_id = :t AND id = :id AND renewed_by IS NULL AND renewal_request_id IS NULL "
+                      "AND status <> 'revoked'",
+                      {q.id, now, old.tenant_id, old.id});
+  });
+  if (!written) return api_error(written.error());
+  if (claimed == 0) {
+    auto now_row = find_certificate(db_, old.tenant_id, old.id);
+    if (!now_row || !now_row.value()) return ApiError{"not_found", "no certificate " + old.id};
+    const CertificateRow& r = *now_row.value();
+    if (!r.renewed_by.empty())
+      return ApiError{"already_renewed", "certificate " + r.id + " was replaced by " + r.renewed_by + "; renew that one"};
+    if (!r.renewal_request_id.empty())
+      return ApiError{"renewal_in_progress", "certificate " + r.id + " is being renewed by request " + r.renewal_request_id};
+    return ApiError{"conflict", "certificate " + r.id + " is revoked; issue a new one instead"};
+  }
+  const std::string request_id = q.id;
+  auto ran = runner_.submit(std::move(q), wait);
+  if (!ran) {
+    // Never saved: nothing will release the claim but this.
+    (void)db_.write([&](soci::session& s) {
+      execute(s, "UPDATE certificates SET renewal_request_id = NULL WHERE tenant_id = :t AND id = :id AND renewal_request_id = :req",
+              {old.tenant_id, old.id, request_id});
+    });
+    return api_error(ran.error());
+  }
+  return std::move(ran).value();
+}
+
+DeferredWrite Renewals::release_failed_claim(const RequestRecord& q) const {
+  const std::string old = issue_request_from(q.input).renews;
+  const std::string message = q.error_code + ": " + q.error_message;
+  return [this, old, message, request_id = q.id, tenant = q.tenant_id](soci::session& s) {
+    soci::row row;
+    s << "SELECT renewal_attempts, not_after FROM certificates WHERE tenant_id = :t AND id = :id AND renewal_request_id = :req",
+        soci::use(tenant), soci::use(old), soci::use(request_id), soci::into(row);
+    if (!s.got_data()) return;  // not claimed by this request
+    const int attempts = row.get<int>(0) + 1;
+    const long long next = to_unix_ms(Clock::now() + backoff(attempts, from_unix_ms(row.get<long long>(1))));
+    execute(s,
+            "UPDATE certificates SET renewal_request_id = NULL, renewal_attempts = :a, next_renewal_attempt_at = :next, "
+            "renewal_error = :err WHERE tenant_id = :t AND id = :id AND renewal_request_id = :req",
+            {attempts, next, message, tenant, old, request_id});
+  };
+}
+
+Result<std::vector<Renewals::Due>> Renewals::due(const std::string& tenant_id, bool retries_only) {
+  std::vector<Due> out;
+  const long long now = to_unix_ms(Clock::now());
+  try {
+    soci::session s(db_.pool());
+    for (const auto& profile : config_.profiles) {
+      if (static_cast<int>(out.size()) >= config_.renewal.batch) break;
+      const long long horizon = now + static_cast<long long>(profile.renew_before_days) * 86'400'000LL;
+      const int room = config_.renewal.batch - static_cast<int>(out.size());
+      // Due: remaining <= min(threshold, lifetime / 3), i.e. remaining <=
+      // threshold and 3 * remaining <= lifetime. A time-bound certificate
+      // whose end of use comes before its notAfter needs no successor.
+      FilterQuery q("status = 'active' AND auto_renew = 1 AND renewed_by IS NULL AND renewal_request_id IS NULL");
+      q.also("profile = " + q.bind(profile.name));
+      q.also("not_after <= " + q.bind(horizon));
+      q.also("(not_after - " + q.bind(now) + ") * 3 <= (not_after - not_before)");
+      q.also("(next_renewal_attempt_at IS NULL OR next_renewal_attempt_at <= " + q.bind(now) + ")");
+      q.also("(not_after_use IS NULL OR not_after_use > not_after)");
+      if (retries_only) q.also("next_renewal_attempt_at IS NOT NULL");
+      if (!tenant_id.empty()) q.also("tenant_id = " + q.bind(tenant_id));
+      q.run(s, "SELECT id, tenant_id FROM certificates WHERE " + q.where() + " ORDER BY not_after LIMIT " + std::to_string(room),
+            [&](const soci::row& r) { out.push_back({r.get<std::string>(0), r.get<std::string>(1)}); });
+    }
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+  return out;
+}
+
+void Renewals::renew_one(const Due& due, const std::string& principal, RenewalRun& run) {
+  auto found = find_certificate(db_, due.tenant_id, due.id);
+  if (!found || !found.value()) return;
+  const CertificateRow& old = *found.value();
+  const json caller = {{"principal", principal}, {"auth", "scheduler"}, {"source", host_id_}};
+  auto outcome = renew(old, renewal_ask(old, config_), principal, caller, config_.renewal.request_wait);
+  if (const auto* refused = std::get_if<ApiError>(&outcome)) {
+    if (refused->code == "already_renewed" || refused->code == "renewal_in_progress") return;  // someone else's
+    run.failed.push_back({{"id", old.id}, {"error", error_json(refused->code, refused->message)}});
+    if (refused->code == "unavailable") return;  // the database: the next round tries again
+    // Refused before it became a request: count the attempt and tell the notifiers here.
+    const int attempts = old.renewal_attempts + 1;
+    const long long next = to_unix_ms(Clock::now() + backoff(attempts, old.not_after));
+    const Pipeline* pipeline = runner_.pipeline("renew", old.tenant_id);
+    const OutboxEvent event = refusal_event(old, *refused, attempts);
+    const std::string message = refused->code + ": " + refused->message;
+    (void)db_.write([&](soci::session& s) {
+      execute(s,
+              "UPDATE certificates SET renewal_attempts = :a, next_renewal_attempt_at = :next, renewal_error = :err, "
+              "last_renewal_attempt_at = :now WHERE tenant_id = :t AND id = :id",
+              {attempts, next, message, static_cast<long long>(to_unix_ms(Clock::now())), old.tenant_id, old.id});
+      record_event(s, event, pipeline ? pipeline->notifiers() : std::vector<std::string>{});
+    });
+    return;
+  }
+  const RequestRecord& q = std::get<RequestRecord>(outcome);
+  if (q.status == RequestStatus::succeeded) run.renewed.push_back({{"id", old.id}, {"replaced_by", q.certificate_id}});
+  else if (q.status == RequestStatus::failed)
+    run.failed.push_back({{"id", old.id}, {"request_id", q.id}, {"error", error_json(q.error_code, q.error_message)}});
+  else run.pending.push_back({{"id", old.id}, {"request_id", q.id}});
+}
+
+Result<RenewalRun> Renewals::run_due(const std::string& tenant_id, const std::string& principal, bool retries_only) {
+  LeaderLease lease(db_, "renewal", host_id_, kRunLease);
+  auto held = lease.acquire();
+  if (!held) return std::move(held).error();
+  if (!held.value()) {
+    Error busy = make_error(ErrorCode::conflict, "a renewal run is under way on host " + lease.holder() + "; try again shortly");
+    busy.retry_after = std::chrono::seconds(5);
+    return busy;
+  }
+  RenewalRun run;
+  auto list = due(tenant_id, retries_only);
+  if (!list) {
+    lease.release();
+    return std::move(list).error();
+  }
+  for (const auto& d : list.value()) {
+    renew_one(d, principal, run);
+    (void)lease.acquire();  // extends it: a long run keeps it
+  }
+  lease.release();
+  if (!list.value().empty())
+    log_.info("renewal run", {{"due", list.value().size()}, {"renewed", run.renewed.size()},
+                              {"failed", run.failed.size()}, {"pending", run.pending.size()}});
+  return run;
+}
+
+Runner::FailureWrites final_failure_writes(Renewals& renewals) {
+  return [&renewals](const RequestRecord& q, const Pipeline* pipeline, std::vector<DeferredWrite>& writes) {
+    auto event = std::make_shared<const OutboxEvent>(request_failure_event(q));
+    writes.push_back([event, notifiers = pipeline ? pipeline->notifiers() : std::vector<std::string>{}](soci::session& s) {
+      record_event(s, *event, notifiers);
+    });
+    if (q.operation == "renew") writes.push_back(renewals.release_failed_claim(q));
+  };
+}
+
+void Renewals::release_orphaned_claims() {
+  const long long before = to_unix_ms(Clock::now() - kOrphanedClaim);
+  (void)db_.write([&](soci::session& s) {
+    execute(s,
+            "UPDATE certificates SET renewal_request_id = NULL WHERE renewal_request_id IS NOT NULL "
+            "AND last_renewal_attempt_at < :before AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = renewal_request_id)",
+            {before});
+  });
+}
+
+}  // namespace signet::host

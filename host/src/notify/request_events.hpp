@@ -1,0 +1,13 @@
+// The events a request raises: issued, renewed or revoked when its notify
+// phase runs, failed when it ends in failure.
+#pragma once
+
+#include "notify/outbox.hpp"
+#include "pipeline/request.hpp"
+
+namespace signet::host {
+
+OutboxEvent request_event(const RequestRecord& q);
+OutboxEvent request_failure_event(const RequestRecord& q);
+
+}  // namespace signet::host
