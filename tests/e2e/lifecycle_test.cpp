@@ -212,15 +212,20 @@ TEST_F(Lifecycle, RenewalKeepsNamesWithANewKeyAndSerial) {
   EXPECT_EQ(new_now.value("renews", ""), old_id);
   EXPECT_EQ(new_now.at("metadata").value("ticket", ""), "RITM0001");
 
+  // A replaced certificate is not renewed twice: its successor is.
+  EXPECT_EQ(post("/v1/certificates/" + old_id + "/renew", nullptr, 409)["error"]["code"], "already_renewed");
+  const std::string current_id = renewed.value("id", "");
+
   // With a CSR: its key is used; names beyond the old ones are refused.
-  const json with_csr = post("/v1/certificates/" + old_id + "/renew",
+  const json with_csr = post("/v1/certificates/" + current_id + "/renew",
                              {{"csr", openssl_csr("renew-own.key", "renew.test", "DNS:renew.test,DNS:api.renew.test")}}, 201);
   dir_->write("with-csr.crt", with_csr.value("certificate", ""));
   EXPECT_EQ(public_key_of_cert("with-csr.crt"), public_key_of_key("renew-own.key"));
-  EXPECT_EQ(post("/v1/certificates/" + old_id + "/renew",
+  const std::string newest = with_csr.value("id", "");
+  EXPECT_EQ(post("/v1/certificates/" + newest + "/renew",
                  {{"csr", openssl_csr("renew-own.key", "renew.test", "DNS:renew.test,DNS:evil.test")}}, 400)["error"]["code"],
             "csr_mismatch");
-  EXPECT_EQ(post("/v1/certificates/" + old_id + "/renew", {{"common_name", "other.test"}}, 400)["error"]["code"],
+  EXPECT_EQ(post("/v1/certificates/" + newest + "/renew", {{"common_name", "other.test"}}, 400)["error"]["code"],
             "invalid_request");
 }
 

@@ -58,11 +58,19 @@ class PipelineTest : public ::testing::Test {
     return r;
   }
 
-  int events_for(const std::string& request_id) {
+  int events_now(const std::string& request_id) {
     int count = 0;
     const std::string text = read_file(dir_.file("events.jsonl"));
     for (std::size_t at = text.find(request_id); at != std::string::npos; at = text.find(request_id, at + 1)) ++count;
     return count;
+  }
+
+  // Events are delivered from the outbox after the request ends: waits up
+  // to 10 s for the first, then half a second more for a duplicate.
+  int events_for(const std::string& request_id) {
+    for (int i = 0; i < 100 && events_now(request_id) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    return events_now(request_id);
   }
 
   std::string ca() const { return dir_.path() + "/data/ca.pem"; }

@@ -36,6 +36,7 @@ NotificationDispatcher::Claimed claimed_from(const soci::row& r, const std::stri
   n.event.time = from_unix_ms(r.get<long long>(9));
   n.event.data = nlohmann::json::parse(r.get<std::string>(10), nullptr, false);
   if (n.event.data.is_discarded()) n.event.data = nlohmann::json::object();
+  if (n.event.data.contains("service") && n.event.data["service"].is_string()) n.event.service = n.event.data["service"];
   return n;
 }
 
