@@ -64,6 +64,12 @@ OutboxEvent certificate_event(const Candidate& c, EventType type, const std::str
   return e;
 }
 
+// "30d" for whole days (how warnings are configured and read), else "36h".
+std::string warning_label(std::chrono::milliseconds before) {
+  constexpr long long kDay = 86'400'000;
+  return before.count() % kDay == 0 ? std::to_string(before.count() / kDay) + "d" : format_duration(before);
+}
+
 }  // namespace
 
 std::vector<std::string> LifecycleJobs::notifiers_for(const std::string& tenant_id) const {
@@ -157,7 +163,7 @@ void LifecycleJobs::warn_expiring() {
                        "OR expiry_warned_before > :b2)", {before, c.id, before}) == 0)
           continue;
         const auto notifiers = notifiers_for(c.tenant_id);
-        const std::string label = format_duration(*t);
+        const std::string label = warning_label(*t);
         OutboxEvent event = certificate_event(c, EventType::expiring, "expiring:" + label);
         event.data["warning"] = label;
         event.data["expires_in"] = format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(c.not_after - Clock::now()));
@@ -166,8 +172,8 @@ void LifecycleJobs::warn_expiring() {
         // Farther thresholds this certificate never got: explained, not sent late.
         for (const auto& farther : thresholds) {
           if (farther <= *t || (c.warned_before != 0 && farther.count() >= c.warned_before)) continue;
-          OutboxEvent skipped = certificate_event(c, EventType::expiring, "expiring:" + format_duration(farther));
-          skipped.data["warning"] = format_duration(farther);
+          OutboxEvent skipped = certificate_event(c, EventType::expiring, "expiring:" + warning_label(farther));
+          skipped.data["warning"] = warning_label(farther);
           record_unsent_event(s, skipped, notifiers, "superseded by the " + label + " warning: the certificate was already closer to expiry when it was seen");
         }
       }
