@@ -11,7 +11,8 @@ namespace {
 
 TEST(Roles, BuiltInRolesGrantWhatSeed003Says) {
   const Roles roles = Roles::builtin();
-  EXPECT_EQ(roles.all().size(), 6u);
+  EXPECT_EQ(roles.all().size(), 7u);  // seed 003's six and secrets_user (the secrets API)
+  EXPECT_EQ(roles.access({"secrets_user"}, "secret:read"), Access::own);
   EXPECT_EQ(roles.access({"pki_super_admin"}, "tenant:create"), Access::all);
   EXPECT_EQ(roles.access({"pki_admin"}, "tenant:create"), Access::none);
   EXPECT_EQ(roles.access({"pki_admin"}, "cert:revoke"), Access::all);
