@@ -67,20 +67,6 @@ Result<void> check_path(const std::string& path) {
 
 }  // namespace
 
-bool valid_secret_path(std::string_view path) {
-  if (path.empty() || path.size() > 512) return false;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const std::size_t slash = std::min(path.find('/', start), path.size());
-    const std::string_view segment = path.substr(start, slash - start);
-    if (segment.empty() || segment == "." || segment == "..") return false;
-    for (char c : segment)
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) return false;
-    start = slash + 1;
-  }
-  return true;
-}
-
 SqlSecretStore::SqlSecretStore(std::unique_ptr<soci::connection_pool> pool, Dialect dialect,
                                std::shared_ptr<const envelope::KeyRing> ring)
     : pool_(std::move(pool)), dialect_(dialect), ring_(std::move(ring)) {}

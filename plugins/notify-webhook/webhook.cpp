@@ -11,15 +11,6 @@ namespace {
 
 constexpr std::size_t kMinSecret = 16;
 
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
-
 bool loopback_host(const std::string& url) {
   const auto start = url.find("://");
   if (start == std::string::npos) return false;
@@ -97,7 +88,7 @@ const Route* route_for(const WebhookConfig& config, const std::string& tenant, c
 std::string event_body(const Event& event) {
   return nlohmann::json{{"id", event.id},
                         {"type", to_string(event.type)},
-                        {"time", rfc3339(event.time)},
+                        {"time", to_rfc3339(event.time)},
                         {"tenant", event.tenant},
                         {"service", event.service.empty() ? nlohmann::json(nullptr) : nlohmann::json(event.service)},
                         {"request_id", event.request_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(event.request_id)},

@@ -15,6 +15,8 @@
 #include <soci/soci.h>
 #include <signet/store.hpp>
 
+#include "secretstore/secret_path.hpp"
+
 #include "envelope/envelope.hpp"
 
 namespace signet::secretstore {
@@ -49,9 +51,5 @@ class SqlSecretStore final : public SecretStore {
   Dialect dialect_;
   std::shared_ptr<const envelope::KeyRing> ring_;
 };
-
-// Paths: 1-512 characters of A-Z a-z 0-9 . _ - and /, in segments that are
-// neither empty nor "." or "..".
-bool valid_secret_path(std::string_view path);
 
 }  // namespace signet::secretstore

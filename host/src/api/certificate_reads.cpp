@@ -5,7 +5,7 @@
 #include "api/views.hpp"
 #include "api/request_bodies.hpp"
 #include "db/certificates.hpp"
-#include <encoding/base64url.hpp>
+#include "db/paging.hpp"
 
 namespace signet::host {
 namespace {
@@ -80,15 +80,9 @@ std::optional<ApiError> read_since(const std::string& text, long long& ms, std::
     ms = to_unix_ms(*t);
     return std::nullopt;
   }
-  const std::string decoded = encoding::base64url_decode(text);
-  const auto colon = decoded.find(':');
-  try {
-    if (colon == std::string::npos || colon == 0) throw std::invalid_argument("no colon");
-    ms = std::stoll(decoded.substr(0, colon));
-  } catch (const std::exception&) {
-    return ApiError{"invalid_request", "since must be an RFC 3339 time or the next_since of the last answer"};
-  }
-  id = decoded.substr(colon + 1);
+  const auto cursor = decode_cursor(text);
+  if (!cursor) return ApiError{"invalid_request", "since must be an RFC 3339 time or the next_since of the last answer"};
+  std::tie(ms, id) = *cursor;
   return std::nullopt;
 }
 
@@ -105,7 +99,7 @@ HttpResponseMessage updates(RequestContext& context, const ApiDependencies& deps
   if (!page) return error_response(api_error(page.error()), context.request_id);
   json items = json::array();
   for (const auto& row : page.value().items) items.push_back(certificate_view(row, false));
-  const std::string next = encoding::base64url(std::to_string(page.value().last_ms) + ":" + page.value().last_id);
+  const std::string next = encode_cursor(page.value().last_ms, page.value().last_id);
   return json_response(http::status::ok, {{"items", std::move(items)}, {"next_since", next}});
 }
 

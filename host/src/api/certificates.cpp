@@ -1,19 +1,12 @@
 // POST /v1/certificates and POST /v1/certificates/{id}/renew: both become an
 // issue-like request that runs through a pipeline.
-#include <algorithm>
-
 #include "api/api.hpp"
 #include "api/held_keys.hpp"
 #include "api/request_bodies.hpp"
 #include "api/views.hpp"
 #include "lifecycle/renewals.hpp"
 #include "pipeline/certificate_request.hpp"
-#include "pipeline/issue_request.hpp"
 #include "pipeline/policy.hpp"
-#include <pkix/csr.hpp>
-#include <pkix/keys.hpp>
-#include <pkix/pem.hpp>
-#include "util/ids.hpp"
 #include "util/text.hpp"
 
 namespace signet::host {

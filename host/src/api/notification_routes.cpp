@@ -4,7 +4,7 @@
 #include "api/request_bodies.hpp"
 #include "db/filter_query.hpp"
 #include "db/prepared.hpp"
-#include <encoding/base64url.hpp>
+#include "db/paging.hpp"
 
 namespace signet::host {
 namespace {
@@ -52,20 +52,13 @@ HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
   if (auto v = context.query_value("event_id"); !v.empty()) q.also("n.event_id = " + q.bind(v));
   if (auto v = context.query_value("notifier"); !v.empty()) q.also("n.notifier = " + q.bind(v));
   if (auto cursor = context.query_value("cursor"); !cursor.empty()) {
-    const std::string text = encoding::base64url_decode(cursor);
-    const auto colon = text.find(':');
-    long long created = 0;
-    try {
-      if (colon == std::string::npos) throw std::invalid_argument("cursor");
-      created = std::stoll(text.substr(0, colon));
-    } catch (const std::exception&) {
-      return error_response({"invalid_request", "the cursor is not one this API gave out"}, context.request_id);
-    }
-    const std::string id = text.substr(colon + 1);
+    const auto decoded = decode_cursor(cursor);
+    if (!decoded) return error_response({"invalid_request", "the cursor is not one this API gave out"}, context.request_id);
+    const auto& [created, id] = *decoded;
     q.also("(n.created_at < " + q.bind(created) + " OR (n.created_at = " + q.bind(created) + " AND n.id < " + q.bind(id) + "))");
   }
   json items = json::array();
-  std::string last_key;  // "<created_at ms>:<id>" of the last item shown
+  std::pair<long long, std::string> last;  // (created_at, id) of the last item shown
   bool more = false;
   try {
     soci::session s(deps.db.pool());
@@ -80,12 +73,12 @@ HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
               return;
             }
             items.push_back(notification_view(r));
-            last_key = std::to_string(r.get<long long>(9)) + ":" + r.get<std::string>(0);
+            last = {r.get<long long>(9), r.get<std::string>(0)};
           });
   } catch (const std::exception& e) {
     return error_response(api_error(database_error(e)), context.request_id);
   }
-  const json next = more ? json(encoding::base64url(last_key)) : json(nullptr);
+  const json next = more ? json(encode_cursor(last.first, last.second)) : json(nullptr);
   return json_response(http::status::ok, {{"items", std::move(items)}, {"next_cursor", next}});
 }
 

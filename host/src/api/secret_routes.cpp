@@ -6,30 +6,16 @@
 #include "api/api.hpp"
 #include "api/request_bodies.hpp"
 #include "db/audit.hpp"
+#include "db/filter_query.hpp"
 #include "db/prepared.hpp"
+#include <secretstore/secret_path.hpp>
 
 namespace signet::host {
 namespace {
 
 using nlohmann::json;
 
-constexpr std::size_t kMaxPath = 512;
 constexpr std::size_t kMaxValueBytes = 512 * 1024;
-
-// Segments of letters, digits, '.', '_' and '-', none empty, "." or "..".
-bool valid_path(const std::string& path) {
-  if (path.empty() || path.size() > kMaxPath || path.front() == '/' || path.back() == '/') return false;
-  std::size_t start = 0;
-  while (start <= path.size()) {
-    const std::size_t end = std::min(path.find('/', start), path.size());
-    const std::string segment = path.substr(start, end - start);
-    if (segment.empty() || segment == "." || segment == "..") return false;
-    for (char c : segment)
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
-    start = end + 1;
-  }
-  return true;
-}
 
 std::string store_path(const std::string& tenant_id, const std::string& path) {
   return "tenants/" + tenant_id + "/secrets/" + path;
@@ -61,7 +47,7 @@ std::variant<SecretCall, ApiError> secret_call(const RequestContext& context, co
   if (!tenant) return api_error(tenant.error());
   call.tenant = tenant.value();
   call.path = context.param("path");
-  if (!valid_path(call.path))
+  if (!secretstore::valid_secret_path(call.path))
     return ApiError{"invalid_request", "a secret path is 1-512 characters of segments made of letters, digits, '.', '_' "
                                        "and '-', separated by '/'"};
   if (context.access == Access::own && call.path.rfind(context.principal->service + "/", 0) != 0)
@@ -202,12 +188,7 @@ HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
   json items = json::array();
   try {
     soci::session s(deps.db.pool());
-    std::string escaped;
-    for (char c : prefix) {
-      if (c == '%' || c == '_' || c == '\\') escaped += '\\';
-      escaped += c;
-    }
-    const std::string pattern = escaped + "%";
+    const std::string pattern = like_literal(prefix) + "%";
     const std::string after = context.query_value("after");
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT path, current_version, rotation_interval_ms, rotate_at, updated_at FROM secrets "

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "db/filter_query.hpp"
+#include "db/paging.hpp"
 #include "db/prepared.hpp"
 #include "util/ids.hpp"
 
@@ -76,33 +77,8 @@ std::set<std::string> names_of(const CertificateRow& row) {
   return names;
 }
 
-// LIKE with the caller's text taken literally.
-std::string like_escaped(const std::string& text) {
-  std::string out;
-  for (char ch : text) {
-    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out;
-}
-
 // The cursor is the last row's (created_at, id): stable under inserts.
-std::string cursor_of(const CertificateRow& row) {
-  return base64url(std::to_string(to_unix_ms(row.created_at)) + ":" + row.id);
-}
-
-bool read_cursor(const std::string& cursor, long long& created, std::string& id) {
-  const std::string text = base64url_decode(cursor);
-  const auto colon = text.find(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  try {
-    created = std::stoll(text.substr(0, colon));
-  } catch (const std::exception&) {
-    return false;
-  }
-  id = text.substr(colon + 1);
-  return !id.empty();
-}
+std::string cursor_of(const CertificateRow& row) { return encode_cursor(to_unix_ms(row.created_at), row.id); }
 
 void add_status(FilterQuery& q, const std::string& status, long long now) {
   // The lifecycle job marks certificates expired; until it has, the time says so.
@@ -122,11 +98,11 @@ FilterQuery build_query(const std::string& tenant, const CertificateFilter& f, l
     q.also("EXISTS (SELECT 1 FROM certificate_names n WHERE n.tenant_id = c.tenant_id AND n.certificate_id = c.id "
            "AND n.name = " + q.bind(lowered(f.name)) + ")");
   if (!f.q.empty()) {
-    const std::string pattern = "%" + like_escaped(f.q) + "%";
+    const std::string pattern = "%" + like_literal(f.q) + "%";
     q.also("(c.common_name LIKE " + q.bind(pattern) + " ESCAPE '\\' OR c.sans LIKE " + q.bind(pattern) + " ESCAPE '\\')");
   }
   for (const auto& [key, value] : f.metadata)
-    q.also("c.metadata LIKE " + q.bind("%" + like_escaped(json(key).dump() + ":" + json(value).dump()) + "%") + " ESCAPE '\\'");
+    q.also("c.metadata LIKE " + q.bind("%" + like_literal(json(key).dump() + ":" + json(value).dump()) + "%") + " ESCAPE '\\'");
   if (f.expiring_before) q.also("c.not_after < " + q.bind(to_unix_ms(*f.expiring_before)));
   return q;
 }
@@ -215,9 +191,10 @@ Result<CertificatePage> list_certificates(Database& db, const std::string& tenan
                                           TimePoint now) {
   FilterQuery q = build_query(tenant_id, f, to_unix_ms(now));
   if (!f.cursor.empty()) {
-    long long created = 0;
-    std::string id;
-    if (!read_cursor(f.cursor, created, id)) return make_error(ErrorCode::invalid_argument, "the cursor is not one this API gave out");
+    const auto cursor = decode_cursor(f.cursor);
+    if (!cursor || cursor->second.empty())
+      return make_error(ErrorCode::invalid_argument, "the cursor is not one this API gave out");
+    const auto& [created, id] = *cursor;
     q.also("(c.created_at < " + q.bind(created) + " OR (c.created_at = " + q.bind(created) + " AND c.id < " +
            q.bind(id) + "))");
   }

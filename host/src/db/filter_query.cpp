@@ -34,4 +34,13 @@ void FilterQuery::run(soci::session& s, const std::string& sql, const std::funct
   while (st.fetch()) each(row);
 }
 
+std::string like_literal(const std::string& text) {
+  std::string out;
+  for (char ch : text) {
+    if (ch == '%' || ch == '_' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
 }  // namespace signet::host

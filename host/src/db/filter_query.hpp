@@ -31,4 +31,7 @@ class FilterQuery {
   std::vector<bool> is_text_;
 };
 
+// Text for LIKE taken literally: %, _ and \ escaped (use with ESCAPE '\').
+std::string like_literal(const std::string& text);
+
 }  // namespace signet::host

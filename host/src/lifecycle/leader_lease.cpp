@@ -1,14 +1,16 @@
 #include "lifecycle/leader_lease.hpp"
 
 #include "db/prepared.hpp"
-#include "util/time.hpp"
 
 namespace signet::host {
 
 Result<bool> LeaderLease::acquire() {
+  std::lock_guard lock(mutex_);
+  const TimePoint started = Clock::now();
+  if (held_until_ - started > ttl_ / 2) return true;
   bool held = false;
-  const long long now = to_unix_ms(Clock::now());
-  const long long until = to_unix_ms(Clock::now() + ttl_);
+  const long long now = to_unix_ms(started);
+  const long long until = to_unix_ms(started + ttl_);
   auto written = db_.write([&](soci::session& s) {
     held = execute(s, "UPDATE leader_leases SET owner = :o, until = :u WHERE name = :n AND (owner = :o2 OR until < :now)",
                    {owner_, until, name_, owner_, now}) == 1;
@@ -19,10 +21,15 @@ Result<bool> LeaderLease::acquire() {
                      {name_, owner_, until, name_}) == 1;
   });
   if (!written) return std::move(written).error();
+  held_until_ = held ? from_unix_ms(until) : TimePoint{};
   return held;
 }
 
 void LeaderLease::release() {
+  {
+    std::lock_guard lock(mutex_);
+    held_until_ = TimePoint{};
+  }
   (void)db_.write([&](soci::session& s) {
     execute(s, "DELETE FROM leader_leases WHERE name = :n AND owner = :o", {name_, owner_});
   });

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <chrono>
+#include <mutex>
 #include <string>
 
 #include "db/database.hpp"
+#include "util/time.hpp"
 
 namespace signet::host {
 
@@ -17,7 +19,8 @@ class LeaderLease {
       : db_(db), name_(std::move(name)), owner_(std::move(owner)), ttl_(ttl) {}
 
   // Takes the lease, or extends it when this owner holds it already; false
-  // while another owner's lease is still running.
+  // while another owner's lease is still running. A lease with more than
+  // half its time left is kept without a write.
   Result<bool> acquire();
   // Gives the lease up at once (a clean shutdown, the end of a run).
   void release();
@@ -30,6 +33,8 @@ class LeaderLease {
   Database& db_;
   std::string name_, owner_;
   std::chrono::milliseconds ttl_;
+  std::mutex mutex_;
+  TimePoint held_until_{};  // guarded by mutex_; in the past when not held
 };
 
 }  // namespace signet::host

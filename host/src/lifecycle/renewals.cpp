@@ -6,6 +6,7 @@
 #include "notify/outbox.hpp"
 #include "notify/request_events.hpp"
 #include "pipeline/issue_request.hpp"
+#include "util/backoff.hpp"
 #include "util/ids.hpp"
 
 namespace signet::host {
@@ -42,9 +43,7 @@ Renewals::Renewals(Database& db, Runner& runner, const Config& config, const Ten
     : db_(db), runner_(runner), config_(config), tenant_profiles_(tenant_profiles), log_(log), host_id_(std::move(host_id)) {}
 
 std::chrono::milliseconds Renewals::backoff(int failed_attempts, TimePoint not_after) const {
-  auto delay = config_.renewal.retry_initial;
-  for (int i = 1; i < failed_attempts && delay < config_.renewal.retry_max; ++i) delay *= 2;
-  delay = std::min(delay, config_.renewal.retry_max);
+  const auto delay = doubling_backoff(config_.renewal.retry_initial, config_.renewal.retry_max, failed_attempts);
   // A short-lived certificate cannot wait an hour: retry within a quarter of what is left.
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(not_after - Clock::now()) / 4;
   return std::max<std::chrono::milliseconds>(std::min(delay, left), kShortestRetry);
@@ -169,6 +168,14 @@ void Renewals::renew_one(const Due& due, const std::string& principal, RenewalRu
 }
 
 Result<RenewalRun> Renewals::run_due(const std::string& tenant_id, const std::string& principal, bool retries_only) {
+  RenewalRun run;
+  // The scheduler asks every round: without a retry due, it takes no lease
+  // (two writes). A certificate's claim, not the lease, keeps it from being
+  // renewed twice.
+  if (retries_only) {
+    auto retries = due(tenant_id, true);
+    if (retries && retries.value().empty()) return run;
+  }
   LeaderLease lease(db_, "renewal", host_id_, kRunLease);
   auto held = lease.acquire();
   if (!held) return std::move(held).error();
@@ -177,7 +184,6 @@ Result<RenewalRun> Renewals::run_due(const std::string& tenant_id, const std::st
     busy.retry_after = std::chrono::seconds(5);
     return busy;
   }
-  RenewalRun run;
   auto list = due(tenant_id, retries_only);
   if (!list) {
     lease.release();

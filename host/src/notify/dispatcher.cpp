@@ -4,6 +4,7 @@
 
 #include "db/prepared.hpp"
 #include "notify/event_types.hpp"
+#include "util/backoff.hpp"
 #include "util/ids.hpp"
 
 namespace signet::host {
@@ -69,8 +70,20 @@ void NotificationDispatcher::round() {
   const long long now = to_unix_ms(Clock::now());
   const long long lease = to_unix_ms(Clock::now() + config_.lease);
   std::vector<Claimed> claimed;
-  // Claim first (a write), then read what was claimed: the same two steps
-  // on SQLite and PostgreSQL. A lapsed lease is a host that died mid-delivery.
+  // A look first: most rounds find nothing due and need no write.
+  try {
+    soci::session s(db_.pool());
+    if (!query_number(s,
+                      "SELECT 1 FROM notifications WHERE status = 'pending' AND next_attempt_at <= :now AND "
+                      "(lease_until IS NULL OR lease_until < :now2) LIMIT 1",
+                      {now, now}))
+      return;
+  } catch (const std::exception& e) {
+    log_.warn("cannot look for due notifications", {{"error", database_error(e).message}});
+    return;
+  }
+  // Claim (a write), then read what was claimed: the same two steps on
+  // SQLite and PostgreSQL. A lapsed lease is a host that died mid-delivery.
   auto written = db_.write([&](soci::session& s) {
     execute(s,
             "UPDATE notifications SET lease_owner = :token, lease_until = :lease WHERE id IN (SELECT id FROM "
@@ -138,10 +151,7 @@ void NotificationDispatcher::finish(const Claimed& n, const Result<void>& sent) 
     } else if (!e.retryable()) {
       status = "failed";
     } else {
-      auto delay = config_.retry_initial;
-      for (int i = 1; i < attempts && delay < config_.retry_max; ++i) delay *= 2;
-      if (e.retry_after) delay = std::max<std::chrono::milliseconds>(delay, *e.retry_after);
-      next = now + std::min(delay, config_.retry_max);
+      next = now + doubling_backoff(config_.retry_initial, config_.retry_max, attempts, e.retry_after);
       status = next - n.created_at > config_.give_up_after ? "failed" : "pending";
       if (status == "failed") reason = "gave up after " + std::to_string(attempts) + " attempts: " + reason;
     }

@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <future>
 
+#include "util/backoff.hpp"
 #include "util/ids.hpp"
 
 namespace signet::host {
@@ -37,10 +38,7 @@ void Runner::stop() {
 TimePoint Runner::lease_end() const { return Clock::now() + config_.lease; }
 
 std::chrono::milliseconds Runner::backoff(int attempts, const Error& error) const {
-  auto delay = config_.initial_backoff;
-  for (int i = 1; i < attempts && delay < config_.max_backoff; ++i) delay *= 2;
-  if (error.retry_after) delay = std::max<std::chrono::milliseconds>(delay, *error.retry_after);
-  return std::min(delay, config_.max_backoff);
+  return doubling_backoff(config_.initial_backoff, config_.max_backoff, attempts, error.retry_after);
 }
 
 void Runner::fail_final(RequestRecord& q, const Error& error) {

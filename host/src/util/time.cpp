@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include <signet/notifier.hpp>
+
 namespace signet::host {
 namespace {
 
@@ -74,14 +76,7 @@ std::string format_duration(std::chrono::milliseconds d) {
   return std::to_string(ms) + "ms";
 }
 
-std::string to_rfc3339(TimePoint t) {
-  const std::time_t secs = Clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
+std::string to_rfc3339(TimePoint t) { return signet::to_rfc3339(t); }
 
 std::optional<TimePoint> parse_rfc3339(std::string_view text) {
   std::tm tm{};

@@ -20,15 +20,6 @@ constexpr const char* kSchema = R"json({
   "additionalProperties": false
 })json";
 
-std::string to_rfc3339(std::chrono::system_clock::time_point t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char out[32];
-  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return out;
-}
-
 class JsonLinesNotifier final : public signet::Notifier {
  public:
   JsonLinesNotifier(int fd, bool fsync, signet::Logger& log) : fd_(fd), fsync_(fsync), log_(log) {}
@@ -38,7 +29,7 @@ class JsonLinesNotifier final : public signet::Notifier {
     const nlohmann::json line = {
         {"id", event.id}, {"type", signet::to_string(event.type)},
         {"tenant", event.tenant}, {"request_id", event.request_id},
-        {"certificate_id", event.certificate_id}, {"time", to_rfc3339(event.time)},
+        {"certificate_id", event.certificate_id}, {"time", signet::to_rfc3339(event.time)},
         {"data", event.data}};
     const std::string text = line.dump() + "\n";
     std::lock_guard lock(mutex_);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <string>
 
 #include <signet/plugin.hpp>
@@ -23,6 +24,16 @@ inline const char* to_string(EventType type) noexcept {
     case EventType::secret_rotation: return "secret_rotation";
   }
   return "unknown";
+}
+
+// An event time as receivers read it: RFC 3339 UTC, "2026-11-23T10:00:00Z".
+inline std::string to_rfc3339(std::chrono::system_clock::time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return out;
 }
 
 struct Event {
