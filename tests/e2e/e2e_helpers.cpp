@@ -91,10 +91,18 @@ std::string trimmed(std::string text) {
   return text;
 }
 
-DevHost::DevHost()
-    : process_(std::make_unique<SignetProcess>(
-          std::vector<std::string>{"serve", "--dev", "--data-dir", dir_.file("dev"), "--listen", "127.0.0.1:0"},
-          dir_.file("dev.log"))) {
+namespace {
+
+std::vector<std::string> dev_args(const TempDir& dir, const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"serve", "--dev", "--data-dir", dir.file("dev"), "--listen", "127.0.0.1:0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+}  // namespace
+
+DevHost::DevHost(const std::vector<std::string>& extra_args)
+    : process_(std::make_unique<SignetProcess>(dev_args(dir_, extra_args), dir_.file("dev.log"))) {
   if (process_->started()) admin_ = trimmed(read_file(dir_.file("dev/admin-token")));
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -44,7 +45,7 @@ std::string trimmed(std::string text);  // without trailing newlines
 // fixture of suites that share one host.
 class DevHost {
  public:
-  DevHost();
+  explicit DevHost(const std::vector<std::string>& extra_args = {});  // after `serve --dev ...`
   bool started() const { return process_->started(); }
   std::string log() const { return process_->log(); }
   const std::string& url() const { return process_->url(); }

@@ -35,30 +35,55 @@ std::optional<ApiClient> ApiClient::from(const Args& args) {
   return client;
 }
 
-std::optional<nlohmann::json> ApiClient::call(const std::string& method, const std::string& path,
-                                              const nlohmann::json& body, int* status) {
+std::string ApiAnswer::error_code() const {
+  if (body.is_object() && body.contains("error") && body["error"].is_object()) return body["error"].value("code", "error");
+  return "";
+}
+
+std::string ApiAnswer::error_text() const {
+  if (const std::string code = error_code(); !code.empty()) return code + ": " + body["error"].value("message", "");
+  return "the server answered HTTP " + std::to_string(status);
+}
+
+void ApiClient::use_client_certificate(const std::string& cert_file, const std::string& key_file) {
+  options_.client_cert_file = cert_file;
+  options_.client_key_file = key_file;
+  send_token_ = false;
+}
+
+bool ApiClient::use_token() {
+  options_.client_cert_file.clear();
+  options_.client_key_file.clear();
+  send_token_ = true;
+  return !token_.empty();
+}
+
+Result<ApiAnswer> ApiClient::send(const std::string& method, const std::string& path, const nlohmann::json& body) {
   HttpRequest request;
   request.method = method;
   request.url = base_ + path;
   request.options = options_;
-  if (!token_.empty()) request.headers.emplace_back("Authorization", "Bearer " + token_);
+  if (send_token_ && !token_.empty()) request.headers.emplace_back("Authorization", "Bearer " + token_);
   if (!body.is_null()) {
     request.headers.emplace_back("Content-Type", "application/json");
     request.body = body.dump();
   }
   auto response = http_.send(request);
-  if (!response) {
-    std::cerr << "signet: " << response.error().message << "\n";
+  if (!response) return std::move(response).error();
+  const auto parsed = nlohmann::json::parse(response->body, nullptr, false);
+  return ApiAnswer{response->status, parsed.is_discarded() ? nlohmann::json() : parsed, response->header("date")};
+}
+
+std::optional<nlohmann::json> ApiClient::call(const std::string& method, const std::string& path,
+                                              const nlohmann::json& body, int* status) {
+  auto answer = send(method, path, body);
+  if (!answer) {
+    std::cerr << "signet: " << answer.error().message << "\n";
     return std::nullopt;
   }
-  if (status) *status = response->status;
-  const auto parsed = nlohmann::json::parse(response->body, nullptr, false);
-  if (response->status >= 200 && response->status < 300) return parsed.is_discarded() ? nlohmann::json() : parsed;
-  if (!parsed.is_discarded() && parsed.contains("error"))
-    std::cerr << "signet: " << parsed["error"].value("code", "error") << ": " << parsed["error"].value("message", "")
-              << "\n";
-  else
-    std::cerr << "signet: the server answered HTTP " << response->status << "\n";
+  if (status) *status = answer->status;
+  if (answer->status >= 200 && answer->status < 300) return answer->body;
+  std::cerr << "signet: " << answer->error_text() << "\n";
   return std::nullopt;
 }
 

@@ -13,6 +13,16 @@
 
 namespace signet::host {
 
+// One answer of the host, whatever its status.
+struct ApiAnswer {
+  int status = 0;
+  nlohmann::json body;  // null when the body is not JSON
+  std::string date;     // the Date header: the host's clock
+  std::string error_code() const;
+  // "<code>: <message>" of an error body, or "the server answered HTTP <status>".
+  std::string error_text() const;
+};
+
 class ApiClient {
  public:
   static const std::set<std::string>& connection_flags();
@@ -24,10 +34,18 @@ class ApiClient {
   // and returns nullopt.
   std::optional<nlohmann::json> call(const std::string& method, const std::string& path,
                                      const nlohmann::json& body = nullptr, int* status = nullptr);
+  // Sends a request and returns any answer; Error only when none came.
+  Result<ApiAnswer> send(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr);
+
+  // Mutual TLS with this certificate instead of the token.
+  void use_client_certificate(const std::string& cert_file, const std::string& key_file);
+  // Back to the token, without a client certificate; false when there is no token.
+  bool use_token();
 
  private:
   std::string base_;
   std::string token_;
+  bool send_token_ = true;
   HttpOptions options_;
   CurlHttpClient http_;
 };

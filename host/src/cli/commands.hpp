@@ -35,6 +35,8 @@ int command_token(int argc, char** argv);
 int command_ca(int argc, char** argv);
 int command_cert(int argc, char** argv);  // talks to a running host
 int command_audit(int argc, char** argv);
+int command_agent(int argc, char** argv);  // keeps a certificate current on disk
+int command_renew(int argc, char** argv);  // renew --due
 int command_token_bootstrap(int argc, char** argv);  // offline: the first super-admin token
 
 }  // namespace signet::host

@@ -30,6 +30,10 @@ constexpr const char* kUsage = R"(usage: signet <command> [options]
   cert get ID [--out DIR] | cert renew ID | cert revoke ID [--reason R] | cert list
                                       use a running host (--addr/SIGNET_ADDR, --token/SIGNET_TOKEN,
                                       --cacert/SIGNET_CACERT); `signet cert` shows every option
+  renew --due [--tenant T]            renew every certificate that is due now, on a running host
+  agent --cert ID --out DIR [--exec CMD] [--once] [--renew-before D]
+                                      keep server.crt, server.key and ca-chain.crt of ID current in DIR;
+                                      renew over mutual TLS; run CMD after a change (`signet agent` for more)
   version                             print the host and SDK versions
 )";
 
@@ -45,6 +49,8 @@ int main(int argc, char** argv) {
   if (command == "ca") return command_ca(argc, argv);
   if (command == "cert") return command_cert(argc, argv);
   if (command == "audit") return command_audit(argc, argv);
+  if (command == "agent") return command_agent(argc, argv);
+  if (command == "renew") return command_renew(argc, argv);
   if (command == "version") {
     std::cout << "signet 0.1.0 (SDK " << SIGNET_SDK_MAJOR << "." << SIGNET_SDK_MINOR << ", build key "
               << SIGNET_BUILD_KEY << ")\n";

@@ -15,6 +15,7 @@
 
 #include "http/access_log.hpp"
 #include "util/ids.hpp"
+#include "util/time.hpp"
 
 namespace signet::host {
 namespace asio = boost::asio;
@@ -161,6 +162,7 @@ class Session {
   asio::awaitable<void> write(HttpResponseMessage& response, const std::string& request_id, bool keep_alive) {
     response.set("X-Request-Id", request_id);
     response.set(http::field::server, "signet");
+    response.set(http::field::date, to_http_date(Clock::now()));  // RFC 9110 §6.6.1; agents judge expiry by it
     response.keep_alive(keep_alive);
     response.prepare_payload();
     beast::get_lowest_layer(stream_).expires_after(server_.config_.limits.read_timeout);

@@ -13,6 +13,7 @@
 #include "http/access_log.hpp"
 #include "http/server.hpp"
 #include "util/ids.hpp"
+#include "util/time.hpp"
 
 namespace signet::host {
 namespace asio = boost::asio;
@@ -166,6 +167,7 @@ class StatusConnection : public std::enable_shared_from_this<StatusConnection> {
               SteadyClock::time_point started, int minor) {
     response.set("X-Request-Id", context.request_id);
     response.set(http::field::server, "signet");
+    response.set(http::field::date, to_http_date(Clock::now()));  // RFC 9110 §6.6.1; agents judge expiry by it
     response.version(11);
     response.prepare_payload();
     std::ostringstream text;

@@ -7,6 +7,7 @@
 #include <pkix/pem.hpp>
 
 #include "tls/self_signed.hpp"
+#include "util/time.hpp"
 
 namespace signet::host {
 namespace fs = std::filesystem;
@@ -35,6 +36,14 @@ Result<void> ensure_automatic_certificate(const std::string& data_dir, std::stri
 // for SSL_get_verify_result().
 int accept_for_later_verdict(int, X509_STORE_CTX*) { return 1; }
 
+// Client certificates are checked against the host's clock, the one that
+// issued them: under `--test-clock` a certificate issued "in 61 days" is
+// valid then, as it will be on the real date.
+int verify_at_host_time(X509_STORE_CTX* store, void*) {
+  X509_STORE_CTX_set_time(store, 0, Clock::to_time_t(Clock::now()));
+  return X509_verify_cert(store);
+}
+
 Result<void> ask_for_client_certificates(SSL_CTX* ctx, const std::vector<std::string>& anchors) {
   X509_STORE* store = SSL_CTX_get_cert_store(ctx);
   STACK_OF(X509_NAME)* names = sk_X509_NAME_new_null();
@@ -48,6 +57,7 @@ Result<void> ask_for_client_certificates(SSL_CTX* ctx, const std::vector<std::st
   }
   SSL_CTX_set_client_CA_list(ctx, names);  // takes ownership
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_for_later_verdict);
+  SSL_CTX_set_cert_verify_callback(ctx, verify_at_host_time, nullptr);
   // Session resumption with peer verification needs a context id.
   static const unsigned char kSessionContext[] = "signet";
   SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof(kSessionContext) - 1);

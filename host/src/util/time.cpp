@@ -117,4 +117,14 @@ std::string to_http_date(TimePoint t) {
   return std::string(buffer, n);
 }
 
+std::optional<TimePoint> parse_http_date(std::string_view text) {
+  std::tm tm{};
+  const std::string s(text);
+  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') return std::nullopt;
+  const std::time_t secs = timegm(&tm);
+  if (secs == -1) return std::nullopt;
+  return std::chrono::time_point_cast<Clock::duration>(std::chrono::system_clock::from_time_t(secs));
+}
+
 }  // namespace signet::host

@@ -45,6 +45,7 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text);
 std::int64_t to_unix_ms(TimePoint t);
 // RFC 9110 §5.6.7 IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"): Last-Modified, Expires.
 std::string to_http_date(TimePoint t);
+std::optional<TimePoint> parse_http_date(std::string_view text);
 TimePoint from_unix_ms(std::int64_t ms);
 
 }  // namespace signet::host

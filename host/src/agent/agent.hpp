@@ -1,0 +1,60 @@
+// signet agent: keeps one certificate current on disk for an application,
+// the way Vault Agent or certbot's deploy hooks do. Each pass asks the host
+// for the newest certificate of the chain that started with --cert
+// (GET /v1/certificates/{id}/current); installs it when it is not the one
+// on disk; renews it over mutual TLS with a key made here when it is due;
+// and runs the reload command after any change.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "agent/deployed_files.hpp"
+#include "cli/api_client.hpp"
+
+namespace signet::host {
+
+struct AgentOptions {
+  std::string certificate_id;
+  std::string out_dir;
+  std::string exec;  // run with /bin/sh -c after the files changed; "" for none
+  // Renew when less than this is left; nullopt: a third of the lifetime,
+  // the host's own rule for short-lived certificates.
+  std::optional<std::chrono::milliseconds> renew_before;
+};
+
+struct PassReport {
+  bool ok = true;        // false: the files may be stale; `message` says why
+  bool changed = false;  // new files were installed
+  std::string message;
+  // Until the installed certificate is due, by the host's clock (zero when
+  // nothing is installed or it is due now).
+  std::chrono::milliseconds until_due{0};
+};
+
+class CertificateAgent {
+ public:
+  CertificateAgent(ApiClient& api, AgentOptions options) : api_(api), options_(std::move(options)), files_(options_.out_dir) {}
+
+  PassReport run_pass();
+
+ private:
+  Result<ApiAnswer> ask(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr);
+  Result<nlohmann::json> current();
+  Result<bool> install(const nlohmann::json& current);  // false: no key for it anywhere
+  enum class Renewal { installed, waiting, renewed_elsewhere };
+  Result<Renewal> renew(const nlohmann::json& current);
+  Result<void> install_issued(const std::string& id, const std::string& cert_pem, const std::string& key_pem);
+  std::chrono::milliseconds until_due(const CertificateInfo& installed) const;
+  PassReport finish(PassReport report);
+
+  ApiClient& api_;
+  const AgentOptions options_;
+  DeployedFiles files_;
+  Clock::time_point host_now_{};  // from the Date of the last answer
+};
+
+}  // namespace signet::host
