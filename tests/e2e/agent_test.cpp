@@ -2,7 +2,8 @@
 // its certificate, picks up a renewal the scheduler made, renews over
 // mutual TLS with a key it makes itself, runs its reload command after each
 // change and only then, and, as a daemon, follows renewals until SIGTERM.
-// OpenSSL's command line checks the files it writes.
+// OpenSSL's command line checks the files it writes. Also `signet renew
+// --due`, the command-line form of POST /v1/renewals/run.
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -216,6 +217,23 @@ TEST_F(Agent, AsADaemonFollowsRenewalsUntilSigterm) {
   EXPECT_EQ(daemon.status, 0) << daemon.output;
   EXPECT_NE(daemon.output.find("installed certificate " + new_serial), std::string::npos) << daemon.output;
   expect_consistent_files();
+}
+
+TEST_F(Agent, RenewDueRenewsWhatIsDueFromTheCommandLine) {
+  const std::string due = issue();
+  const std::string later = issue({{"ttl", "24h"}});
+  const std::string connection = " --addr " + host_.url() + " --cacert " + host_.ca_file() + " --token " + host_.admin_token();
+  const SignetRun nothing = run_signet(host_.dir(), "renew --due" + connection);
+  EXPECT_EQ(nothing.status, 0) << nothing.err;
+  EXPECT_NE(nothing.out.find("0 renewed, 0 pending, 0 failed"), std::string::npos) << nothing.out;
+  ASSERT_EQ(call("POST", "/v1/test/clock", {{"advance", "2h1m"}, {"run", false}})["_status"], 200);
+  const SignetRun ran = run_signet(host_.dir(), "renew --due" + connection);
+  EXPECT_EQ(ran.status, 0) << ran.err;
+  const std::string replaced_by = call("GET", "/v1/certificates/" + due).value("renewed_by", "");
+  EXPECT_NE(ran.out.find("renewed  " + due + " -> " + replaced_by), std::string::npos) << ran.out;
+  EXPECT_NE(ran.out.find("1 renewed, 0 pending, 0 failed"), std::string::npos) << ran.out;
+  EXPECT_TRUE(call("GET", "/v1/certificates/" + later)["renewed_by"].is_null());
+  EXPECT_EQ(run_signet(host_.dir(), "renew" + connection).status, 2);
 }
 
 }  // namespace

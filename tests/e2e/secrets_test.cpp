@@ -1,0 +1,153 @@
+// The secrets API through the real binary: versions and check-and-set,
+// tenants that cannot see each other's secrets, applications that reach
+// only their own folder, deletion and destruction of versions, every access
+// audited without the value, and a rotation policy that raises an event.
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "e2e_helpers.hpp"
+
+namespace signet::test {
+namespace {
+
+using nlohmann::json;
+
+class Secrets : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(host_.started()) << host_.log();
+    ASSERT_EQ(call("POST", "/v1/tenants", admin(), {{"slug", "beta"}}).status, 201);
+  }
+
+  struct Answer {
+    int status = 0;
+    json body;
+  };
+  Answer call(const std::string& method, const std::string& path, const std::string& token, const json& body = nullptr) {
+    auto r = http(method, host_.url() + path, body.is_null() ? "" : body.dump(), token, host_.ca_file());
+    EXPECT_TRUE(r) << (r ? "" : r.error().message);
+    if (!r) return {};
+    return {r.value().status, r.value().body.empty() ? json() : json_of(r.value())};
+  }
+  static std::string code(const Answer& a) { return a.body.value("error", json::object()).value("code", ""); }
+  const std::string& admin() const { return host_.admin_token(); }
+
+  std::string token(const json& spec) {
+    const Answer made = call("POST", "/v1/tokens", admin(), spec);
+    EXPECT_EQ(made.status, 201) << made.body;
+    return made.body.value("token", "");
+  }
+
+  DevHost host_{{"--test-clock"}};
+};
+
+TEST_F(Secrets, VersionsAndCheckAndSet) {
+  const std::string ops = token({{"roles", {"pki_admin"}}});
+  Answer put = call("PUT", "/v1/secrets/db/password", ops, {{"data", {{"password", "first-value"}}}, {"cas", 0}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(put.body["version"], 1);
+  EXPECT_EQ(call("PUT", "/v1/secrets/db/password", ops, {{"data", {{"password", "second-value"}}}, {"cas", 1}}).body["version"], 2);
+  // A writer that read version 1 loses: nothing is overwritten silently.
+  const Answer stale = call("PUT", "/v1/secrets/db/password", ops, {{"data", {{"password", "lost"}}}, {"cas", 1}});
+  EXPECT_EQ(stale.status, 409);
+  EXPECT_EQ(code(stale), "version_conflict");
+  EXPECT_EQ(call("PUT", "/v1/secrets/db/password", ops, {{"data", "x"}, {"cas", 0}}).status, 409);  // create-only
+
+  const Answer latest = call("GET", "/v1/secrets/db/password", ops);
+  EXPECT_EQ(latest.body["version"], 2);
+  EXPECT_EQ(latest.body["data"]["password"], "second-value");
+  EXPECT_EQ(call("GET", "/v1/secrets/db/password?version=1", ops).body["data"]["password"], "first-value");
+
+  // Soft delete of the latest version, then the first destroyed for good.
+  EXPECT_EQ(call("DELETE", "/v1/secrets/db/password", ops).status, 204);
+  EXPECT_EQ(call("GET", "/v1/secrets/db/password", ops).status, 404);
+  EXPECT_EQ(call("GET", "/v1/secrets/db/password?version=1", ops).status, 200);
+  EXPECT_EQ(call("DELETE", "/v1/secrets/db/password?versions=1&destroy=true", ops).status, 204);
+  EXPECT_EQ(code(call("GET", "/v1/secrets/db/password?version=1", ops)), "not_found");
+
+  // Bad input: precise refusals.
+  EXPECT_EQ(code(call("PUT", "/v1/secrets/a/%2e%2e/b", ops, {{"data", 1}})), "invalid_request");
+  EXPECT_EQ(code(call("PUT", "/v1/secrets/a/b@c", ops, {{"data", 1}})), "invalid_request");
+  EXPECT_EQ(code(call("PUT", "/v1/secrets/a", ops, {{"value", 1}})), "invalid_request");
+  EXPECT_EQ(code(call("PUT", "/v1/secrets/a", ops, {{"data", 1}, {"cas", -1}})), "invalid_request");
+  EXPECT_EQ(code(call("GET", "/v1/secrets/a?version=x", ops)), "invalid_request");
+
+  // Every access is in the audit log, and no value is.
+  const Answer audit = call("GET", "/v1/audit?object=db/password&limit=100", admin());
+  ASSERT_EQ(audit.status, 200);
+  std::set<std::string> actions;
+  for (const auto& r : audit.body["items"]) actions.insert(r.value("action", ""));
+  EXPECT_EQ(actions, (std::set<std::string>{"secret.write", "secret.read", "secret.delete", "secret.destroy"}));
+  EXPECT_EQ(audit.body.dump().find("first-value"), std::string::npos);
+  EXPECT_EQ(host_.log().find("second-value"), std::string::npos);
+}
+
+TEST_F(Secrets, TenantsAndApplicationsSeeOnlyTheirOwn) {
+  const std::string home = token({{"roles", {"pki_admin"}}});
+  const std::string beta = token({{"roles", {"pki_admin"}}, {"tenant", "beta"}});
+  const std::string web = token({{"roles", {"secrets_user"}}, {"service", "web"}});
+  const std::string auditor = token({{"roles", {"auditor"}}});
+  ASSERT_EQ(call("PUT", "/v1/secrets/db/password", home, {{"data", "home-secret"}}).status, 200);
+  ASSERT_EQ(call("PUT", "/v1/secrets/web/api-key", home, {{"data", "web-key"}}).status, 200);
+
+  // Another tenant: the same path does not exist there, and its own is apart.
+  EXPECT_EQ(code(call("GET", "/v1/secrets/db/password", beta)), "not_found");
+  EXPECT_TRUE(call("GET", "/v1/secrets", beta).body["items"].empty());
+  EXPECT_EQ(code(call("PUT", "/v1/secrets/db/password", beta, {{"data", "x"}, {"cas", 2}})), "version_conflict");
+  EXPECT_EQ(call("PUT", "/v1/secrets/db/password", beta, {{"data", "beta-secret"}}).body["version"], 1);
+  EXPECT_EQ(call("GET", "/v1/secrets/db/password", beta).body["data"], "beta-secret");
+  EXPECT_EQ(call("GET", "/v1/secrets/db/password", home).body["data"], "home-secret");
+  EXPECT_EQ(call("DELETE", "/v1/secrets/db/password?versions=1&destroy=true", beta).status, 204);
+  EXPECT_EQ(call("GET", "/v1/secrets/db/password", home).body["data"], "home-secret");
+  // The super admin reaches a tenant by naming it.
+  EXPECT_EQ(call("GET", "/v1/secrets/web/api-key?tenant=beta", admin()).status, 404);
+  EXPECT_EQ(call("GET", "/v1/secrets/web/api-key", admin()).body["data"], "web-key");
+
+  // An application's token: its own folder only, the rest does not exist.
+  EXPECT_EQ(call("GET", "/v1/secrets/web/api-key", web).body["data"], "web-key");
+  EXPECT_EQ(call("PUT", "/v1/secrets/web/session", web, {{"data", "s"}}).status, 200);
+  EXPECT_EQ(code(call("GET", "/v1/secrets/db/password", web)), "not_found");
+  EXPECT_EQ(code(call("PUT", "/v1/secrets/db/password", web, {{"data", "overwrite"}})), "not_found");
+  EXPECT_EQ(code(call("DELETE", "/v1/secrets/db/password", web)), "not_found");
+  const auto paths = [&](const std::string& query) {
+    const Answer page = call("GET", "/v1/secrets" + query, web);
+    std::vector<std::string> listed;
+    for (const auto& item : page.body["items"]) listed.push_back(item["path"]);
+    return listed;
+  };
+  EXPECT_EQ(paths(""), (std::vector<std::string>{"web/api-key", "web/session"}));
+  EXPECT_TRUE(paths("?prefix=db").empty());
+
+  // Roles without secret permissions get none.
+  EXPECT_EQ(code(call("GET", "/v1/secrets/db/password", auditor)), "permission_denied");
+  EXPECT_EQ(code(call("GET", "/v1/secrets", auditor)), "permission_denied");
+}
+
+TEST_F(Secrets, ARotationPolicyRaisesAnEventWhenDue) {
+  const std::string ops = token({{"roles", {"pki_admin"}}});
+  const Answer put = call("PUT", "/v1/secrets/db/password", ops, {{"data", "v1"}, {"rotation_interval", "30d"}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_TRUE(put.body["rotate_at"].is_string());
+  EXPECT_EQ(code(call("PUT", "/v1/secrets/x", ops, {{"data", "v"}, {"rotation_interval", "10s"}})), "invalid_request");
+  const auto rotations = [&] { return call("GET", "/v1/notifications?type=secret_rotation", admin()).body["items"]; };
+  ASSERT_EQ(call("POST", "/v1/test/clock", admin(), {{"advance", "29d23h"}}).status, 200);
+  EXPECT_TRUE(rotations().empty());
+  ASSERT_EQ(call("POST", "/v1/test/clock", admin(), {{"advance", "2h"}}).status, 200);
+  // The dev host has no notifier: the event is recorded as not sent, and why.
+  const json items = rotations();
+  ASSERT_EQ(items.size(), 1u) << items.dump();
+  EXPECT_EQ(items[0]["status"], "not_sent");
+  EXPECT_FALSE(items[0].value("reason", "").empty());
+  ASSERT_EQ(call("POST", "/v1/test/clock", admin(), {{"advance", "1d"}}).status, 200);
+  EXPECT_EQ(rotations().size(), 1u);  // once per due date
+  // A new version starts the interval again.
+  EXPECT_EQ(call("PUT", "/v1/secrets/db/password", admin(), {{"data", "v2"}}).status, 200);  // `ops` has expired by now
+  ASSERT_EQ(call("POST", "/v1/test/clock", admin(), {{"advance", "29d23h"}}).status, 200);
+  EXPECT_EQ(rotations().size(), 1u);
+  ASSERT_EQ(call("POST", "/v1/test/clock", admin(), {{"advance", "2h"}}).status, 200);
+  EXPECT_EQ(rotations().size(), 2u);
+}
+
+}  // namespace
+}  // namespace signet::test
