@@ -19,15 +19,20 @@ const std::map<std::string, std::map<std::string, std::string>> kExpectedGrants 
     {"pki_super_admin", {{"cert:request", "all"}, {"cert:read", "all"}, {"cert:export", "all"}, {"cert:renew", "all"},
                          {"cert:revoke", "all"}, {"tenant:create", "all"}, {"tenant:read", "all"},
                          {"token:create", "all"}, {"token:read", "all"}, {"token:revoke", "all"}, {"audit:read", "all"},
-                         {"approle:create", "all"}, {"approle:read", "all"}, {"approle:delete", "all"}}},
+                         {"approle:create", "all"}, {"approle:read", "all"}, {"approle:delete", "all"},
+                         {"renewal:run", "all"}, {"notification:read", "all"}, {"secret:read", "all"},
+                         {"secret:write", "all"}, {"secret:delete", "all"}}},
     {"pki_admin", {{"cert:request", "all"}, {"cert:read", "all"}, {"cert:export", "all"}, {"cert:renew", "all"},
                    {"cert:revoke", "all"}, {"token:create", "all"}, {"token:read", "all"}, {"token:revoke", "all"},
-                   {"audit:read", "all"}, {"approle:create", "all"}, {"approle:read", "all"}, {"approle:delete", "all"}}},
+                   {"audit:read", "all"}, {"approle:create", "all"}, {"approle:read", "all"}, {"approle:delete", "all"},
+                   {"renewal:run", "all"}, {"notification:read", "all"}, {"secret:read", "all"}, {"secret:write", "all"},
+                   {"secret:delete", "all"}}},
     {"cert_manager", {{"cert:request", "all"}, {"cert:read", "all"}, {"cert:export", "all"}, {"cert:renew", "all"},
-                      {"cert:revoke", "all"}}},
+                      {"cert:revoke", "all"}, {"notification:read", "all"}}},
     {"service_account", {{"cert:request", "own"}, {"cert:read", "own"}, {"cert:export", "own"}, {"cert:renew", "own"}}},
+    {"secrets_user", {{"secret:read", "own"}, {"secret:write", "own"}, {"secret:delete", "own"}}},
     {"code_signer", {{"cert:read", "all"}}},
-    {"auditor", {{"cert:read", "all"}, {"audit:read", "all"}}},
+    {"auditor", {{"cert:read", "all"}, {"audit:read", "all"}, {"notification:read", "all"}}},
 };
 
 // The objects a call aims at: in the caller's tenant and service, in its
@@ -44,6 +49,8 @@ struct Route {
   Kind kind;
   int success;
   int own_other_service;  // what an `_own` caller gets aiming at another service's object
+  // A collection route whose path names the service (secrets): the path aimed at another service.
+  std::string other_service_path = {};
 };
 
 class AccessMatrix : public ::testing::Test {
@@ -136,6 +143,16 @@ TEST_F(AccessMatrix, EveryRouteRoleServiceAndTenant) {
       {"GET", "/v1/auth/approles", "approle:read", Kind::collection, 200, 200},
       {"POST", "/v1/auth/approles/{id}/secret-id", "approle:create", Kind::object, 201, 201},
       {"DELETE", "/v1/auth/approles/{id}", "approle:delete", Kind::object, 204, 204},
+      {"GET", "/v1/certificates/{id}/current", "cert:read", Kind::object, 200, 404},
+      {"GET", "/v1/certificates/updates?since=2020-01-01T00:00:00Z", "cert:read", Kind::collection, 200, 200},
+      {"POST", "/v1/renewals/run", "renewal:run", Kind::collection, 200, 200},
+      {"GET", "/v1/notifications", "notification:read", Kind::collection, 200, 200},
+      // Secret paths are the tenant's own: another tenant is reached only by naming it (?tenant=);
+      // an application reaches only the folder of its service, the rest does not exist for it.
+      {"GET", "/v1/secrets", "secret:read", Kind::collection, 200, 200},
+      {"PUT", "/v1/secrets/svc/k", "secret:write", Kind::collection, 200, 404, "/v1/secrets/other/k"},
+      {"GET", "/v1/secrets/svc/k", "secret:read", Kind::collection, 200, 404, "/v1/secrets/other/k"},
+      {"DELETE", "/v1/secrets/svc/k", "secret:delete", Kind::collection, 204, 404, "/v1/secrets/other/k"},
   };
   int checked = 0, counter = 0;
   for (const auto& route : routes) {
@@ -166,7 +183,13 @@ TEST_F(AccessMatrix, EveryRouteRoleServiceAndTenant) {
             path.replace(path.find("{id}"), 4, id);
             if (route.path.ends_with("/revoke")) body = {{"reason", "superseded"}};
           } else {
-            if (other_tenant) path += "?tenant=beta";
+            if (other_service && !route.other_service_path.empty()) path = route.other_service_path;
+            if (other_tenant) path += (path.find('?') == std::string::npos ? "?" : "&") + std::string("tenant=beta");
+            if (route.path.starts_with("/v1/secrets/")) {
+              body = route.method == "PUT" ? json{{"data", "v"}} : json(nullptr);
+              // A secret to read or delete, whoever calls: a fresh version each time.
+              ASSERT_EQ(call("PUT", path, *admin_, {{"data", "v"}}).first, 200) << path;
+            }
             if (route.path == "/v1/certificates" && route.method == "POST")
               body = {{"common_name", "n.test"}, {"service", other_service ? "other" : "svc"}, {"key", {{"type", "ecdsa"}}}};
             if (route.path == "/v1/tenants" && route.method == "POST") body = {{"slug", "t" + std::to_string(++counter)}};
