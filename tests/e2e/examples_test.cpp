@@ -1,11 +1,13 @@
 // Every configuration under examples/ runs as it is once the environment
 // variables it names are set: `config check` accepts it, and a host serving
-// it answers /ready.
+// it answers /ready. webhooks.yaml also delivers a signed event to a real
+// receiver.
 #include <cstdlib>
 #include <filesystem>
 #include <gtest/gtest.h>
 
 #include "e2e_helpers.hpp"
+#include "webhook_receiver.hpp"
 
 namespace signet::test {
 namespace {
@@ -18,14 +20,34 @@ std::vector<std::string> example_files() {
   return files;
 }
 
+constexpr const char* kWebhookSecret = "an-example-webhook-secret";
+
+// webhooks.yaml: an issued certificate reaches the receiver, signed.
+void expect_signed_webhook(const TempDir& dir, const std::string& file, SignetProcess& host, const WebhookReceiver& receiver) {
+  const std::string token = bootstrap_token(dir, file);
+  ASSERT_FALSE(token.empty());
+  const nlohmann::json body = {{"common_name", "www.example.com"}, {"sans", {{"dns", {"www.example.com"}}}}};
+  auto issued = http("POST", host.url() + "/v1/certificates", body.dump(), token, dir.file("data/ca.pem"));
+  ASSERT_TRUE(issued && issued.value().status == 201) << (issued ? issued.value().body : issued.error().message);
+  ASSERT_TRUE(receiver.wait_for("\"issued\"", 1, 15)) << host.log();
+  const auto hook = receiver.received().front();
+  const std::string signed_text = dir.write("hook.txt", hook.headers.at("x-signet-timestamp") + "." + hook.body);
+  const auto mac = run_command("openssl dgst -sha256 -hmac '" + std::string(kWebhookSecret) + "' -r " + signed_text);
+  EXPECT_EQ("sha256=" + mac.output.substr(0, 64), hook.headers.at("x-signet-signature"));
+}
+
 TEST(Examples, EveryExampleChecksAndServes) {
   const auto files = example_files();
-  ASSERT_GE(files.size(), 2u);
+  ASSERT_GE(files.size(), 3u);
   for (const auto& file : files) {
     SCOPED_TRACE(file);
     TempDir dir;
+    WebhookReceiver receiver;
     ::setenv("SIGNET_DATA_DIR", dir.file("data").c_str(), 1);
     ::setenv("SIGNET_LISTEN", "127.0.0.1:0", 1);
+    ::setenv("SIGNET_WEBHOOK_URL", receiver.url().c_str(), 1);
+    ::setenv("SIGNET_WEBHOOK_SECRET", kWebhookSecret, 1);
+    ::setenv("SIGNET_KEYS_PASSPHRASE", "an example passphrase", 1);
     const auto checked = run_signet(dir, "config check " + file);
     EXPECT_EQ(checked.status, 0) << checked.err;
     SignetProcess host({"serve", "--config", file}, dir.file("host.log"));
@@ -33,6 +55,7 @@ TEST(Examples, EveryExampleChecksAndServes) {
     auto ready = http("GET", host.url() + "/ready", "", "", dir.file("data/ca.pem"));
     ASSERT_TRUE(ready) << ready.error().message;
     EXPECT_EQ(ready.value().status, 200) << ready.value().body;
+    if (file.ends_with("/webhooks.yaml")) expect_signed_webhook(dir, file, host, receiver);
     EXPECT_EQ(host.stop(), 0);
   }
 }
