@@ -1,5 +1,7 @@
 #include "webhook.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -11,11 +13,19 @@ namespace {
 
 constexpr std::size_t kMinSecret = 16;
 
+// The URL's host exactly: "localhost", an IPv4 address in 127.0.0.0/8 or
+// [::1]; "localhost.example.com" and "127.0.0.1.nip.io" are not.
 bool loopback_host(const std::string& url) {
   const auto start = url.find("://");
   if (start == std::string::npos) return false;
-  const std::string rest = url.substr(start + 3);
-  return rest.rfind("127.", 0) == 0 || rest.rfind("localhost", 0) == 0 || rest.rfind("[::1]", 0) == 0;
+  std::string host = url.substr(start + 3);
+  host = host.substr(0, host.find_first_of("/?#"));
+  if (const auto at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
+  if (host.rfind("[::1]", 0) == 0) return host.size() == 5 || host[5] == ':';
+  host = host.substr(0, host.find(':'));
+  if (host == "localhost") return true;
+  in_addr address{};
+  return inet_pton(AF_INET, host.c_str(), &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
 }
 
 // https:// always; http:// only to this machine, unless allowed outright.
