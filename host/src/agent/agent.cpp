@@ -1,7 +1,5 @@
 #include "agent/agent.hpp"
 
-#include <cstdlib>
-
 #include <pkix/csr.hpp>
 #include <pkix/keys.hpp>
 #include <pkix/pem.hpp>
@@ -143,11 +141,11 @@ PassReport CertificateAgent::run_pass() {
   // second; a renewal someone else made meanwhile is installed there.
   for (int round = 0; round < 2; ++round) {
     auto view = current();
-    if (!view) return finish({false, report.changed, view.error().message});
+    if (!view) return {false, report.changed, view.error().message};
     const auto installed = files_.installed();
     if (!installed || installed->serial_hex != view->value("serial", "")) {
       auto done = install(view.value());
-      if (!done) return finish({false, report.changed, done.error().message});
+      if (!done) return {false, report.changed, done.error().message};
       report.changed = report.changed || done.value();
       if (done.value()) continue;
     } else if (renewed || until_due(*installed) > milliseconds(0)) {
@@ -155,7 +153,7 @@ PassReport CertificateAgent::run_pass() {
     }
     // Due, or no key for the current certificate anywhere: renew it.
     auto renewal = renew(view.value());
-    if (!renewal) return finish({false, report.changed, renewal.error().message});
+    if (!renewal) return {false, report.changed, renewal.error().message};
     if (renewal.value() == Renewal::waiting) {
       report.message = "the renewal of " + view->value("id", "") + " is not issued yet";
       break;
@@ -164,22 +162,6 @@ PassReport CertificateAgent::run_pass() {
     report.changed = report.changed || renewed;
   }
   if (const auto installed = files_.installed()) report.until_due = until_due(*installed);
-  return finish(report);
-}
-
-PassReport CertificateAgent::finish(PassReport report) {
-  if (!report.changed || options_.exec.empty()) return report;
-  if (const auto installed = files_.installed()) {
-    setenv("SIGNET_CERT_SERIAL", installed->serial_hex.c_str(), 1);
-    setenv("SIGNET_CERT_NOT_AFTER", to_rfc3339(installed->not_after).c_str(), 1);
-  }
-  setenv("SIGNET_CERT_DIR", options_.out_dir.c_str(), 1);
-  const int status = std::system(options_.exec.c_str());
-  if (status != 0) {
-    report.ok = false;
-    report.message = "the files changed, but the command `" + options_.exec + "` exited with status " +
-                     std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : status);
-  }
   return report;
 }
 

@@ -2,8 +2,9 @@
 // the way Vault Agent or certbot's deploy hooks do. Each pass asks the host
 // for the newest certificate of the chain that started with --cert
 // (GET /v1/certificates/{id}/current); installs it when it is not the one
-// on disk; renews it over mutual TLS with a key made here when it is due;
-// and runs the reload command after any change.
+// on disk; and renews it over mutual TLS with a key made here when it is
+// due. The command (cli/agent_command.cpp) runs the reload command after a
+// pass that changed the files.
 #pragma once
 
 #include <chrono>
@@ -20,7 +21,6 @@ namespace signet::host {
 struct AgentOptions {
   std::string certificate_id;
   std::string out_dir;
-  std::string exec;  // run with /bin/sh -c after the files changed; "" for none
   // Renew when less than this is left; nullopt: a third of the lifetime,
   // the host's own rule for short-lived certificates.
   std::optional<std::chrono::milliseconds> renew_before;
@@ -40,6 +40,7 @@ class CertificateAgent {
   CertificateAgent(ApiClient& api, AgentOptions options) : api_(api), options_(std::move(options)), files_(options_.out_dir) {}
 
   PassReport run_pass();
+  const DeployedFiles& files() const { return files_; }
 
  private:
   Result<ApiAnswer> ask(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr);
@@ -49,7 +50,6 @@ class CertificateAgent {
   Result<Renewal> renew(const nlohmann::json& current);
   Result<void> install_issued(const std::string& id, const std::string& cert_pem, const std::string& key_pem);
   std::chrono::milliseconds until_due(const CertificateInfo& installed) const;
-  PassReport finish(PassReport report);
 
   ApiClient& api_;
   const AgentOptions options_;

@@ -14,6 +14,10 @@ std::string public_key_sha256_of(const std::string& key_pem) {
   return key ? sha256_hex(pkix::public_key_der(key.value().get())) : "";
 }
 
+DeployedFiles::DeployedFiles(std::string dir) : dir_(std::move(dir)) {
+  while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
+}
+
 std::optional<CertificateInfo> DeployedFiles::installed() const {
   auto cert = fsutil::read_file(cert_file());
   auto key = fsutil::read_private_file(key_file());

@@ -15,8 +15,9 @@ namespace signet::host {
 
 class DeployedFiles {
  public:
-  explicit DeployedFiles(std::string dir) : dir_(std::move(dir)) {}
+  explicit DeployedFiles(std::string dir);
 
+  const std::string& directory() const { return dir_; }
   std::string cert_file() const { return dir_ + "/server.crt"; }
   std::string key_file() const { return dir_ + "/server.key"; }
   std::string chain_file() const { return dir_ + "/ca-chain.crt"; }

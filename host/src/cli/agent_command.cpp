@@ -2,6 +2,7 @@
 // else a pass whenever the certificate comes due or --interval passes,
 // until SIGTERM or SIGINT). signet renew --due: every due renewal now.
 #include <atomic>
+#include <cstdlib>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -40,11 +41,29 @@ std::optional<milliseconds> duration_flag(const Args& args, const std::string& n
   return value;
 }
 
+// After the files changed: the reload command, with what it may want to
+// log in its environment. A failure fails the pass; the files stay.
+void run_reload(const std::string& command, const DeployedFiles& files, PassReport& pass) {
+  if (const auto installed = files.installed()) {
+    setenv("SIGNET_CERT_SERIAL", installed->serial_hex.c_str(), 1);
+    setenv("SIGNET_CERT_NOT_AFTER", to_rfc3339(installed->not_after).c_str(), 1);
+  }
+  setenv("SIGNET_CERT_DIR", files.directory().c_str(), 1);
+  const int status = std::system(command.c_str());
+  if (status == 0) return;
+  pass.ok = false;
+  pass.message = "the files changed, but the command `" + command + "` exited with status " +
+                 std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : status);
+}
+
 void report(const PassReport& pass, const DeployedFiles& files) {
   if (pass.changed)
     if (const auto installed = files.installed())
       std::cout << "installed certificate " << installed->serial_hex << " (not after " << to_rfc3339(installed->not_after)
                 << ") in " << files.cert_file() << std::endl;
+}
+
+void report_outcome(const PassReport& pass) {
   if (!pass.message.empty()) (pass.ok ? std::cout : std::cerr) << (pass.ok ? "" : "signet agent: ") << pass.message << std::endl;
 }
 
@@ -61,13 +80,15 @@ int command_agent(int argc, char** argv) {
   if (bad) return usage_error("--renew-before and --interval take a duration such as 30m, 12h or 7d");
   auto api = ApiClient::from(args);
   if (!api) return 2;
-  CertificateAgent agent(*api, {*args.flag("cert"), *args.flag("out"), args.flag("exec").value_or(""), renew_before});
-  const DeployedFiles files(*args.flag("out"));
+  CertificateAgent agent(*api, {*args.flag("cert"), *args.flag("out"), renew_before});
+  const std::string reload = args.flag("exec").value_or("");
   std::signal(SIGTERM, request_stop);
   std::signal(SIGINT, request_stop);
   for (int failures = 0; !stop_requested;) {
-    const PassReport pass = agent.run_pass();
-    report(pass, files);
+    PassReport pass = agent.run_pass();
+    report(pass, agent.files());
+    if (pass.changed && !reload.empty()) run_reload(reload, agent.files(), pass);
+    report_outcome(pass);
     if (args.has("once")) return pass.ok ? 0 : 1;
     failures = pass.ok ? 0 : failures + 1;
     const milliseconds due = pass.until_due > milliseconds(0) ? std::min(interval, pass.until_due) : interval;

@@ -17,11 +17,11 @@ using nlohmann::json;
 
 constexpr const char* kUsage =
     "usage: signet cert issue --cn NAME [--san NAME]... [--profile P] [--ttl 720h] [--key-type ecdsa|rsa|ed25519]\n"
-    "                         [--key-bits N] [--curve P-256] [--csr FILE] [--meta KEY=VALUE]... [--out DIR]\n"
+    "                         [--key-bits N] [--curve P-256] [--csr FILE] [--meta KEY=VALUE]... [--service S] [--out DIR]\n"
     "       signet cert get ID [--out DIR]\n"
     "       signet cert renew ID [--csr FILE] [--ttl 720h] [--out DIR]\n"
     "       signet cert revoke ID [--reason key_compromise|superseded|...] [--all-with-same-key]\n"
-    "       signet cert list [--status active|revoked|expired] [--cn NAME] [--san NAME] [--q TEXT] [--limit N]\n"
+    "       signet cert list [--status active|revoked|expired] [--cn NAME] [--san NAME] [--q TEXT] [--service S] [--limit N]\n"
     "  server: --addr URL (SIGNET_ADDR), --token T (SIGNET_TOKEN), --cacert FILE (SIGNET_CACERT),\n"
     "          --client-cert FILE --client-key FILE for mutual TLS";
 
@@ -105,6 +105,7 @@ int issue(ApiClient& api, const Args& args) {
   if (auto v = args.flag("cn")) body["common_name"] = *v;
   if (auto v = args.flag("profile")) body["profile"] = *v;
   if (auto v = args.flag("ttl")) body["ttl"] = *v;
+  if (auto v = args.flag("service")) body["service"] = *v;
   if (!csr->empty()) body["csr"] = *csr;
   else if (!key_of(args).empty()) body["key"] = key_of(args);
   json metadata = json::object();
@@ -153,7 +154,7 @@ std::string url_encoded(const std::string& text) {
 int list(ApiClient& api, const Args& args) {
   std::string query;
   for (const auto& [flag, param] : {std::pair{"status", "status"}, {"cn", "common_name"}, {"san", "san"}, {"q", "q"},
-                                    {"profile", "profile"}, {"limit", "limit"}, {"cursor", "cursor"}})
+                                    {"profile", "profile"}, {"service", "service"}, {"limit", "limit"}, {"cursor", "cursor"}})
     if (auto v = args.flag(flag)) query += (query.empty() ? "?" : "&") + std::string(param) + "=" + url_encoded(*v);
   auto page = api.call("GET", "/v1/certificates" + query);
   if (!page) return 1;
@@ -181,7 +182,7 @@ int command_cert(int argc, char** argv) {
   Args args(argc, argv, 3, {"all-with-same-key"});
   std::set<std::string> known = ApiClient::connection_flags();
   for (const char* f : {"cn", "san", "profile", "ttl", "key-type", "key-bits", "curve", "csr", "meta", "out", "reason",
-                        "all-with-same-key", "status", "q", "limit", "cursor"})
+                        "all-with-same-key", "status", "q", "limit", "cursor", "service"})
     known.insert(f);
   if (!args.only(known)) return usage_error(args.error() + "\n" + kUsage);
   const bool takes_id = action == "get" || action == "renew" || action == "revoke";
