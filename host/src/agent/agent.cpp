@@ -72,27 +72,19 @@ Result<json> CertificateAgent::current() {
   return view;
 }
 
-Result<void> CertificateAgent::install_issued(const std::string& id, const std::string& cert_pem, const std::string& key_pem) {
-  auto bundle = success(ask("GET", "/v1/certificates/" + id + "/bundle"), "cannot download the chain of " + id);
-  if (!bundle) return std::move(bundle).error();
-  if (auto done = files_.install(cert_pem, key_pem, chain_of(bundle.value())); !done)
-    return make_error(done.error().code, "cannot write into " + options_.out_dir + ": " + done.error().message);
-  return {};
+Error CertificateAgent::write_error(const Error& e) const {
+  return make_error(e.code, "cannot write into " + options_.out_dir + ": " + e.message);
 }
 
-// The host's key when it made and holds it; else a key on disk that fits
-// (ours, from a renewal that crashed before its install).
-Result<bool> CertificateAgent::install(const json& view) {
-  const std::string id = view.value("id", "");
-  const std::string cert_pem = view.value("certificate", "");
+// With `key`, or the host's key when it made and holds it, or a key on
+// disk that fits (ours, from a renewal that crashed before its install).
+Result<bool> CertificateAgent::install(const std::string& id, const std::string& cert_pem, std::optional<std::string> key) {
   auto bundle = success(ask("GET", "/v1/certificates/" + id + "/bundle"), "cannot download certificate " + id);
   if (!bundle) return std::move(bundle).error();
-  std::optional<std::string> key;
-  if (bundle->value("private_key", json()).is_string()) key = bundle->at("private_key").get<std::string>();
+  if (!key && bundle->value("private_key", json()).is_string()) key = bundle->at("private_key").get<std::string>();
   if (auto info = read_certificate(cert_pem); !key && info) key = files_.key_for(info->key_sha256);
   if (!key) return false;
-  if (auto done = files_.install(cert_pem, *key, chain_of(bundle.value())); !done)
-    return make_error(done.error().code, "cannot write into " + options_.out_dir + ": " + done.error().message);
+  if (auto done = files_.install(cert_pem, *key, chain_of(bundle.value())); !done) return write_error(done.error());
   return true;
 }
 
@@ -107,8 +99,7 @@ Result<CertificateAgent::Renewal> CertificateAgent::renew(const json& view) {
     auto made = key_like(view.value("certificate", ""));
     if (!made) return std::move(made).error();
     key_pem = pkix::private_key_pem(made.value().get());
-    if (auto kept = files_.keep_pending_key(key_pem); !kept)
-      return make_error(kept.error().code, "cannot write into " + options_.out_dir + ": " + kept.error().message);
+    if (auto kept = files_.keep_pending_key(key_pem); !kept) return write_error(kept.error());
   }
   auto key = pkix::read_private_key_pem(key_pem, "");
   if (!key) return std::move(key).error();
@@ -121,8 +112,8 @@ Result<CertificateAgent::Renewal> CertificateAgent::renew(const json& view) {
   auto issued = success(std::move(answer), "cannot renew " + id);
   if (!issued) return std::move(issued).error();
   if (status == 202) return Renewal::waiting;  // an approval or a remote CA; installed once issued
-  if (auto done = install_issued(issued->value("id", ""), issued->value("certificate", ""), key_pem); !done)
-    return std::move(done).error();
+  auto done = install(issued->value("id", ""), issued->value("certificate", ""), key_pem);
+  if (!done) return std::move(done).error();
   return Renewal::installed;
 }
 
@@ -144,7 +135,7 @@ PassReport CertificateAgent::run_pass() {
     if (!view) return {false, report.changed, view.error().message};
     const auto installed = files_.installed();
     if (!installed || installed->serial_hex != view->value("serial", "")) {
-      auto done = install(view.value());
+      auto done = install(view->value("id", ""), view->value("certificate", ""), std::nullopt);
       if (!done) return {false, report.changed, done.error().message};
       report.changed = report.changed || done.value();
       if (done.value()) continue;

@@ -45,10 +45,10 @@ class CertificateAgent {
  private:
   Result<ApiAnswer> ask(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr);
   Result<nlohmann::json> current();
-  Result<bool> install(const nlohmann::json& current);  // false: no key for it anywhere
+  Result<bool> install(const std::string& id, const std::string& cert_pem, std::optional<std::string> key);  // false: no key
   enum class Renewal { installed, waiting, renewed_elsewhere };
   Result<Renewal> renew(const nlohmann::json& current);
-  Result<void> install_issued(const std::string& id, const std::string& cert_pem, const std::string& key_pem);
+  Error write_error(const Error& e) const;
   std::chrono::milliseconds until_due(const CertificateInfo& installed) const;
 
   ApiClient& api_;
