@@ -9,4 +9,7 @@ set_target_properties(soci::core PROPERTIES IMPORTED_LOCATION ${SOCI_CORE_LIBRAR
 add_library(soci::sqlite3 UNKNOWN IMPORTED)
 set_target_properties(soci::sqlite3 PROPERTIES IMPORTED_LOCATION ${SOCI_SQLITE3_LIBRARY})
 add_library(soci::postgresql UNKNOWN IMPORTED)
-set_target_properties(soci::postgresql PROPERTIES IMPORTED_LOCATION ${SOCI_POSTGRESQL_LIBRARY})
+# libpq: SOCI's backend links it; the host calls it too (PQconninfoParse).
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+set_target_properties(soci::postgresql PROPERTIES IMPORTED_LOCATION ${SOCI_POSTGRESQL_LIBRARY}
+  INTERFACE_LINK_LIBRARIES PkgConfig::LIBPQ)

@@ -1,10 +1,11 @@
 // The audit log's hash chain, checked by `signet audit verify` on a real
-// database file that the sqlite3 CLI then tampers with.
+// database that the sqlite3 or psql CLI then tampers with.
 #include <filesystem>
 
 #include <gtest/gtest.h>
 
 #include "e2e_helpers.hpp"
+#include "postgres_server.hpp"
 
 namespace signet::test {
 namespace {
@@ -16,8 +17,7 @@ class AuditChain : public ::testing::Test {
   // One host run that leaves a few records behind, then stops.
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    SignetProcess host({"serve", "--dev", "--data-dir", dir_->file("dev"), "--listen", "127.0.0.1:0"},
-                       dir_->file("dev.log"));
+    SignetProcess host(dev_serve_args(*dir_, dir_->file("dev")), dir_->file("dev.log"));
     ASSERT_TRUE(host.started()) << host.log();
     const std::string admin = trimmed(read_file(dir_->file("dev/admin-token")));
     const std::string ca = dir_->file("dev/ca.pem");
@@ -37,14 +37,21 @@ class AuditChain : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete dir_; }
 
-  // A copy of the data directory with `sql` applied by the sqlite3 CLI.
+  // A copy of the data directory and its database with `sql` applied by
+  // the database's own CLI; the arguments that make `audit verify` read it.
   static std::string tampered(const std::string& name, const std::string& sql) {
     const std::string copy = dir_->file(name);
     const auto copied = run_command("cp -r " + dir_->file("dev") + " " + copy);
     EXPECT_EQ(copied.status, 0) << copied.output;
-    const auto changed = run_command("sqlite3 " + copy + "/signet.db \"" + sql + "\"");
+    if (!testing_postgres()) {
+      const auto changed = run_command("sqlite3 " + copy + "/signet.db \"" + sql + "\"");
+      EXPECT_EQ(changed.status, 0) << changed.output;
+      return "--data-dir " + copy;
+    }
+    const std::string url = copy_database(*dir_, name);
+    const auto changed = run_command(postgres_bin_dir() + "/psql -X -q -v ON_ERROR_STOP=1 '" + url + "' -c \"" + sql + "\" 2>&1");
     EXPECT_EQ(changed.status, 0) << changed.output;
-    return copy;
+    return "--data-dir " + copy + " --database " + url;
   }
 
   static TempDir* dir_;
@@ -52,13 +59,12 @@ class AuditChain : public ::testing::Test {
 TempDir* AuditChain::dir_ = nullptr;
 
 TEST_F(AuditChain, AnUntouchedLogVerifies) {
-  const SignetRun run = run_signet(*dir_, "audit verify --data-dir " + dir_->file("dev"));
+  const SignetRun run = run_signet(*dir_, "audit verify --data-dir " + dir_->file("dev") + database_flag(*dir_));
   EXPECT_EQ(run.status, 0) << run.out << run.err;
   EXPECT_NE(run.out.find("audit log intact: 6 records"), std::string::npos) << run.out;
   // Every record of a caller carries who, how and from where; the first is
   // the host's own (the OCSP responder key it made at start).
-  const auto rows = run_command("sqlite3 " + dir_->file("dev/signet.db") +
-                                " \"SELECT action, auth, source FROM audit_log ORDER BY seq\"");
+  const auto rows = query_database(*dir_, dir_->file("dev/signet.db"), "SELECT action, auth, source FROM audit_log ORDER BY seq");
   EXPECT_EQ(rows.output, "ocsp.signer_create||\ncertificate.issue|token|127.0.0.1\ncertificate.issue|token|127.0.0.1\n"
                          "certificate.issue|token|127.0.0.1\ncertificate.revoke|token|127.0.0.1\n"
                          "token.create|token|127.0.0.1\n");
@@ -66,21 +72,21 @@ TEST_F(AuditChain, AnUntouchedLogVerifies) {
 
 TEST_F(AuditChain, AModifiedRecordIsNamed) {
   const std::string copy = tampered("modified", "UPDATE audit_log SET outcome = 'failure' WHERE seq = 3");
-  const SignetRun run = run_signet(*dir_, "audit verify --data-dir " + copy);
+  const SignetRun run = run_signet(*dir_, "audit verify " + copy);
   EXPECT_EQ(run.status, 1) << run.out << run.err;
   EXPECT_NE(run.out.find("broken at record 3: its content does not match its hash"), std::string::npos) << run.out;
 }
 
 TEST_F(AuditChain, ADeletedRecordIsNamed) {
   const std::string copy = tampered("deleted", "DELETE FROM audit_log WHERE seq = 2");
-  const SignetRun run = run_signet(*dir_, "audit verify --data-dir " + copy);
+  const SignetRun run = run_signet(*dir_, "audit verify " + copy);
   EXPECT_EQ(run.status, 1) << run.out << run.err;
   EXPECT_NE(run.out.find("broken at record 3: records 2 to 2 are missing"), std::string::npos) << run.out;
 
   // Closing the gap by renumbering does not hide it.
   const std::string renumbered =
       tampered("renumbered", "DELETE FROM audit_log WHERE seq = 2; UPDATE audit_log SET seq = seq - 1 WHERE seq > 2");
-  const SignetRun again = run_signet(*dir_, "audit verify --data-dir " + renumbered);
+  const SignetRun again = run_signet(*dir_, "audit verify " + renumbered);
   EXPECT_EQ(again.status, 1) << again.out << again.err;
   EXPECT_NE(again.out.find("broken at record 2: it does not follow the record before it"), std::string::npos) << again.out;
 }
@@ -89,7 +95,7 @@ TEST_F(AuditChain, ReorderedRecordsAreNamed) {
   const std::string copy = tampered("reordered",
       "UPDATE audit_log SET seq = -1 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 3; "
       "UPDATE audit_log SET seq = 3 WHERE seq = -1");
-  const SignetRun run = run_signet(*dir_, "audit verify --data-dir " + copy);
+  const SignetRun run = run_signet(*dir_, "audit verify " + copy);
   EXPECT_EQ(run.status, 1) << run.out << run.err;
   EXPECT_NE(run.out.find("broken at record 2"), std::string::npos) << run.out;
 }
@@ -104,11 +110,15 @@ namespace {
 // fail instead of happening unrecorded.
 TEST(AuditRequired, NoActionHappensWhoseRecordCannotBeWritten) {
   TempDir dir;
-  const std::vector<std::string> serve = {"serve", "--dev", "--data-dir", dir.file("dev"), "--listen", "127.0.0.1:0"};
+  const std::vector<std::string> serve = dev_serve_args(dir, dir.file("dev"));
   { SignetProcess first(serve, dir.file("first.log")); ASSERT_TRUE(first.started()) << first.log(); }
-  const auto broken = run_command("sqlite3 " + dir.file("dev/signet.db") +
-                                  " \"CREATE TRIGGER audit_down BEFORE INSERT ON audit_log "
-                                  "BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END;\"");
+  const auto broken = query_database(
+      dir, dir.file("dev/signet.db"),
+      testing_postgres() ? "CREATE FUNCTION audit_down() RETURNS trigger AS \\$\\$ BEGIN RAISE EXCEPTION 'audit log unavailable'; "
+                           "END \\$\\$ LANGUAGE plpgsql; CREATE TRIGGER audit_down BEFORE INSERT ON audit_log "
+                           "FOR EACH ROW EXECUTE FUNCTION audit_down()"
+                         : "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log "
+                           "BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END;");
   ASSERT_EQ(broken.status, 0) << broken.output;
   SignetProcess host(serve, dir.file("host.log"));
   ASSERT_TRUE(host.started()) << host.log();
@@ -125,8 +135,8 @@ TEST(AuditRequired, NoActionHappensWhoseRecordCannotBeWritten) {
   ASSERT_TRUE(token);
   EXPECT_EQ(token.value().status, 503) << token.value().body;
   ASSERT_EQ(host.stop(), 0);
-  const auto counts = run_command("sqlite3 " + dir.file("dev/signet.db") +
-                                  " \"SELECT (SELECT COUNT(*) FROM certificates) || ' ' || (SELECT COUNT(*) FROM tokens)\"");
+  const auto counts = query_database(dir, dir.file("dev/signet.db"),
+                                     "SELECT (SELECT COUNT(*) FROM certificates) || ' ' || (SELECT COUNT(*) FROM tokens)");
   EXPECT_EQ(counts.output, "0 1\n");  // no certificate, only the admin token
 }
 
@@ -202,10 +212,13 @@ TEST(AuditRefusals, RequestsRefusedBeforeAnyRouteAreRecorded) {
   EXPECT_EQ(unrouted.value().status, 404);
   ASSERT_EQ(host.stop(), 0);
 
-  const auto rows = run_command("sqlite3 -separator ' ' " + dir.file("data/signet.db") +
-                                " \"SELECT action, outcome, source, json_extract(detail, '$.status'),"
-                                " json_extract(detail, '$.code'), json_extract(detail, '$.path')"
-                                " FROM audit_log ORDER BY seq\"");
+  const auto rows = query_database(dir, dir.file("data/signet.db"),
+                                   testing_postgres()
+                                       ? "SELECT concat_ws(' ', action, outcome, source, detail::json->>'status', "
+                                         "detail::json->>'code', coalesce(detail::json->>'path', '')) FROM audit_log ORDER BY seq"
+                                       : "SELECT action || ' ' || outcome || ' ' || source || ' ' || "
+                                         "json_extract(detail, '$.status') || ' ' || json_extract(detail, '$.code') || ' ' || "
+                                         "coalesce(json_extract(detail, '$.path'), '') FROM audit_log ORDER BY seq");
   EXPECT_EQ(rows.output,
             "http:unreadable refused 127.0.0.1 400 bad_request \n"
             "http:unreadable refused 127.0.0.1 413 body_too_large /v1/certificates\n"

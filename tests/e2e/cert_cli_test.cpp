@@ -12,8 +12,7 @@ class CertCli : public ::testing::Test {
  protected:
   void SetUp() override {
     host_ = std::make_unique<SignetProcess>(
-        std::vector<std::string>{"serve", "--dev", "--data-dir", dir_.file("dev"), "--listen", "127.0.0.1:0"},
-        dir_.file("dev.log"));
+        dev_serve_args(dir_, dir_.file("dev")), dir_.file("dev.log"));
     ASSERT_TRUE(host_->started()) << host_->log();
   }
 

@@ -17,7 +17,7 @@ class DevMode : public ::testing::Test {
  protected:
   std::unique_ptr<SignetProcess> start() {
     auto host = std::make_unique<SignetProcess>(
-        std::vector<std::string>{"serve", "--dev", "--data-dir", data_, "--listen", "127.0.0.1:0"}, dir_.file("dev.log"));
+        dev_serve_args(dir_, data_), dir_.file("dev.log"));
     EXPECT_TRUE(host->started()) << host->log();
     return host;
   }
@@ -54,18 +54,17 @@ TEST_F(DevMode, KeepsItsTokenAcrossRestarts) {
 TEST_F(DevMode, TokenBootstrapRefusesASecondSuperAdminUnlessForced) {
   start()->stop();
   const std::string out = dir_.file("second-token");
-  const auto refused = run_command(binary_path() + " token bootstrap --data-dir " + data_ + " --out " + out);
+  const auto refused = run_command(binary_path() + " token bootstrap --data-dir " + data_ + database_flag(dir_) + " --out " + out);
   EXPECT_EQ(refused.status, 1);
   EXPECT_NE(refused.output.find("a pki_super_admin token exists already"), std::string::npos) << refused.output;
-  const auto forced = run_command(binary_path() + " token bootstrap --data-dir " + data_ + " --out " + out + " --force");
+  const auto forced = run_command(binary_path() + " token bootstrap --data-dir " + data_ + database_flag(dir_) + " --out " + out + " --force");
   EXPECT_EQ(forced.status, 0) << forced.output;
   EXPECT_EQ(mode_of(out), 0600);
   auto host = start();
   auto r = http("GET", host->url() + "/v1/requests/req_none", "", trimmed(read_file(out)), data_ + "/ca.pem");
   ASSERT_TRUE(r);
   EXPECT_EQ(r.value().status, 404);
-  const std::string db = data_ + "/signet.db";
-  EXPECT_EQ(run_command("sqlite3 " + db + " \"SELECT COUNT(*) FROM tokens WHERE token_hash LIKE 'sgt_%'\"").output, "0\n")
+  EXPECT_EQ(query_database(dir_, data_ + "/signet.db", "SELECT COUNT(*) FROM tokens WHERE token_hash LIKE 'sgt_%'").output, "0\n")
       << "only hashes are stored";
 }
 

@@ -19,14 +19,13 @@ class Durability : public ::testing::Test {
  protected:
   std::unique_ptr<SignetProcess> start() {
     auto host = std::make_unique<SignetProcess>(
-        std::vector<std::string>{"serve", "--dev", "--data-dir", dir_.file("dev"), "--listen", "127.0.0.1:0"},
-        dir_.file("dev.log"));
+        dev_serve_args(dir_, dir_.file("dev")), dir_.file("dev.log"));
     EXPECT_TRUE(host->started()) << host->log();
     return host;
   }
   std::string token() const { return trimmed(read_file(dir_.file("dev/admin-token"))); }
   std::string sql(const std::string& query) const {
-    return trimmed(run_command("sqlite3 " + dir_.file("dev/signet.db") + " \"" + query + "\"").output);
+    return trimmed(query_database(dir_, dir_.file("dev/signet.db"), query).output);
   }
 
   TempDir dir_;

@@ -6,12 +6,63 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <map>
+
 #include <gtest/gtest.h>
+
+#include "postgres_server.hpp"
 
 namespace signet::test {
 
+// One database per test directory: a config written again for a restart
+// keeps its data.
+std::string database_url_for(const TempDir& dir) {
+  static std::map<std::string, std::string> urls;
+  if (!testing_postgres()) return "";
+  auto [it, fresh] = urls.emplace(dir.path(), "");
+  if (fresh) it->second = test_database_url();
+  return it->second;
+}
+
+std::string database_line(const TempDir& dir) {
+  return testing_postgres() ? "database: " + database_url_for(dir) + "\n" : "";
+}
+
+std::string database_flag(const TempDir& dir) {
+  return testing_postgres() ? " --database " + database_url_for(dir) : "";
+}
+
+std::vector<std::string> dev_serve_args(const TempDir& dir, const std::string& data_dir,
+                                        const std::vector<std::string>& extra) {
+  std::vector<std::string> args{"serve", "--dev", "--data-dir", data_dir, "--listen", "127.0.0.1:0"};
+  if (testing_postgres()) args.insert(args.end(), {"--database", database_url_for(dir)});
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+CommandResult query_database(const TempDir& dir, const std::string& sqlite_file, const std::string& sql) {
+  if (!testing_postgres()) return run_command("sqlite3 " + sqlite_file + " \"" + sql + "\"");
+  return run_command(postgres_bin_dir() + "/psql -X -q -t -A -v ON_ERROR_STOP=1 '" + database_url_for(dir) + "' -c \"" +
+                     sql + "\" 2>&1");
+}
+
+std::string copy_database(const TempDir& dir, const std::string& name) {
+  const std::string url = database_url_for(dir);
+  const std::size_t slash = url.rfind('/');
+  const std::string copy = url.substr(slash + 1) + "_" + name;
+  const auto made = run_command(postgres_bin_dir() + "/psql -X -q '" + url.substr(0, slash) + "/postgres' -c 'CREATE DATABASE " +
+                                copy + " TEMPLATE " + url.substr(slash + 1) + "' 2>&1");
+  EXPECT_EQ(made.status, 0) << made.output;
+  return url.substr(0, slash + 1) + copy;
+}
+
+std::string database_contents(const TempDir& dir, const std::string& sqlite_prefix) {
+  if (!testing_postgres()) return run_command("cat " + sqlite_prefix + "*").output;
+  return run_command(postgres_bin_dir() + "/pg_dump '" + database_url_for(dir) + "'").output;
+}
+
 std::string host_config(const TempDir& dir, const std::string& extra, bool tls) {
-  return "data_dir: " + dir.path() + "/data\n" +
+  return "data_dir: " + dir.path() + "/data\n" + database_line(dir) +
          "log_level: warn\n"
          "server:\n"
          "  listen: 127.0.0.1:0\n"
@@ -91,18 +142,8 @@ std::string trimmed(std::string text) {
   return text;
 }
 
-namespace {
-
-std::vector<std::string> dev_args(const TempDir& dir, const std::vector<std::string>& extra) {
-  std::vector<std::string> args{"serve", "--dev", "--data-dir", dir.file("dev"), "--listen", "127.0.0.1:0"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
-}
-
-}  // namespace
-
 DevHost::DevHost(const std::vector<std::string>& extra_args)
-    : process_(std::make_unique<SignetProcess>(dev_args(dir_, extra_args), dir_.file("dev.log"))) {
+    : process_(std::make_unique<SignetProcess>(dev_serve_args(dir_, dir_.file("dev"), extra_args), dir_.file("dev.log"))) {
   if (process_->started()) admin_ = trimmed(read_file(dir_.file("dev/admin-token")));
 }
 

@@ -41,6 +41,25 @@ nlohmann::json json_of(const signet::HttpResponse& response);
 
 std::string trimmed(std::string text);  // without trailing newlines
 
+// The database of the host whose files are under `dir`: SQLite files under
+// the host's data directory, or, when the suites run against PostgreSQL
+// (SIGNET_TEST_DATABASE=postgresql), a database made for `dir`.
+std::string database_url_for(const TempDir& dir);  // "" for SQLite
+// `serve --dev` on a free loopback port with its data in `data_dir`, on
+// the test database; `extra` follows.
+std::vector<std::string> dev_serve_args(const TempDir& dir, const std::string& data_dir,
+                                        const std::vector<std::string>& extra = {});
+// " --database URL" for offline commands given --data-dir, or "".
+std::string database_flag(const TempDir& dir);
+// Runs SQL on that database (`sqlite_file` when it is SQLite); rows come
+// back as sqlite3 prints them, "a|b" lines.
+CommandResult query_database(const TempDir& dir, const std::string& sqlite_file, const std::string& sql);
+// PostgreSQL only: a copy of the (idle) database of `dir` named `name`; its URL.
+std::string copy_database(const TempDir& dir, const std::string& name);
+// Everything the database holds, as bytes to search for what must never be
+// there (the SQLite files under `sqlite_prefix`*, or a pg_dump).
+std::string database_contents(const TempDir& dir, const std::string& sqlite_prefix);
+
 // A host in dev mode on a free loopback port, with its admin token: the
 // fixture of suites that share one host.
 class DevHost {

@@ -14,8 +14,7 @@ class Issuance : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    host_ = new SignetProcess({"serve", "--dev", "--data-dir", dir_->file("dev"), "--listen", "127.0.0.1:0"},
-                              dir_->file("dev.log"));
+    host_ = new SignetProcess(dev_serve_args(*dir_, dir_->file("dev")), dir_->file("dev.log"));
     ASSERT_TRUE(host_->started()) << host_->log();
     token_ = trimmed(read_file(dir_->file("dev/admin-token")));
   }
@@ -103,8 +102,8 @@ TEST_F(Issuance, SerialIsPositiveRandomAndRecordedInTheLedgerBeforeSigning) {
   std::string printed = trimmed(run_command("openssl x509 -noout -serial -in " + dir_->file("s1.crt")).output);
   for (auto& c : printed) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   EXPECT_EQ(printed, "serial=" + serial) << "the API's serial is the certificate's";
-  const auto ledger = run_command("sqlite3 " + dir_->file("dev/signet.db") +
-                                  " \"SELECT COUNT(*) FROM issuance_ledger WHERE serial = '" + serial + "'\"");
+  const auto ledger = query_database(*dir_, dir_->file("dev/signet.db"),
+                                     "SELECT COUNT(*) FROM issuance_ledger WHERE serial = '" + serial + "'");
   EXPECT_EQ(ledger.output, "1\n");
 }
 
@@ -134,14 +133,15 @@ TEST_F(Issuance, ValidityStaysInsideTheRequestAndTheIssuer) {
 
 TEST_F(Issuance, BadRequestsAreRefusedWithPreciseCodesAndNothingIsRecorded) {
   const std::string db = dir_->file("dev/signet.db");
-  const std::string before = run_command("sqlite3 " + db + " 'SELECT COUNT(*) FROM certificates'").output;
+  const std::string before = query_database(*dir_, db, "SELECT COUNT(*) FROM certificates").output;
+  ASSERT_FALSE(before.empty());
   auto code_of = [](const nlohmann::json& j) { return j.value("error", nlohmann::json::object()).value("code", ""); };
   EXPECT_EQ(code_of(post("/v1/certificates", {{"csr", "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"}}, 400)), "invalid_csr");
   EXPECT_EQ(code_of(post("/v1/certificates", {{"csr", csr("evil", "ec -pkeyopt ec_paramgen_curve:P-256", "/CN=evil.org", "")}}, 400)), "san_not_allowed");
   EXPECT_EQ(code_of(post("/v1/certificates", {{"csr", csr("long", "ec -pkeyopt ec_paramgen_curve:P-256", "/CN=l.test", "")}, {"ttl", "91d"}}, 400)), "ttl_too_long");
   EXPECT_EQ(code_of(post("/v1/certificates", {{"csr", csr("wild", "ec -pkeyopt ec_paramgen_curve:P-256", "/CN=*.w.test", "")}}, 400)), "wildcard_not_allowed");
   EXPECT_EQ(code_of(post("/v1/certificates", {{"profile", "nope"}, {"csr", csr("p", "ec -pkeyopt ec_paramgen_curve:P-256", "/CN=p.test", "")}}, 400)), "unknown_profile");
-  EXPECT_EQ(run_command("sqlite3 " + db + " 'SELECT COUNT(*) FROM certificates'").output, before);
+  EXPECT_EQ(query_database(*dir_, db, "SELECT COUNT(*) FROM certificates").output, before);
 }
 
 TEST_F(Issuance, TheHostServesHttpsWithACertificateFromItsOwnCa) {

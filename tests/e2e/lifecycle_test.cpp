@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "e2e_helpers.hpp"
+#include "postgres_server.hpp"
 
 namespace signet::test {
 namespace {
@@ -28,8 +29,7 @@ class Lifecycle : public ::testing::Test {
     delete dir_;
   }
   static void start() {
-    host_ = new SignetProcess({"serve", "--dev", "--data-dir", dir_->file("dev"), "--listen", "127.0.0.1:0"},
-                              dir_->file("dev.log"));
+    host_ = new SignetProcess(dev_serve_args(*dir_, dir_->file("dev")), dir_->file("dev.log"));
     ASSERT_TRUE(host_->started()) << host_->log();
     token_ = trimmed(read_file(dir_->file("dev/admin-token")));
   }
@@ -100,11 +100,16 @@ TEST_F(Lifecycle, ServerMadeKeyIsHandedOutOnceAndNeverStoredInClear) {
   const std::string probe = body.substr(body.size() / 2, 24);
   const std::string dev = dir_->file("dev");
   EXPECT_EQ(run_command("grep -l -F '" + probe + "' " + dir_->file("made.key")).status, 0) << "the probe itself works";
-  const auto found = run_command("grep -l -F '" + probe + "' " + dev + "/signet.db* " + dev + "/secrets.db*");
+  const auto found = run_command("grep -l -F '" + probe + "' " + dev + "/secrets.db*");
   EXPECT_EQ(found.output, "") << "key bytes in clear in " << found.output;
-  EXPECT_EQ(run_command("grep -l 'PRIVATE KEY' " + dev + "/signet.db* " + dev + "/secrets.db*").output, "");
+  EXPECT_EQ(run_command("grep -l 'PRIVATE KEY' " + dev + "/secrets.db*").output, "");
+  const std::string metadata = database_contents(*dir_, dev + "/signet.db");
+  ASSERT_NE(metadata.find("certificates"), std::string::npos) << "the database was read";
+  EXPECT_EQ(metadata.find(probe), std::string::npos) << "key bytes in clear in the metadata database";
+  EXPECT_EQ(metadata.find("PRIVATE KEY"), std::string::npos);
   EXPECT_EQ(trimmed(sh("stat -c %a " + dir_->file("dev/secrets.db"))), "600");
-  EXPECT_EQ(trimmed(sh("stat -c %a " + dir_->file("dev/signet.db") + " " + dir_->file("dev/signet.db-wal"))), "600\n600");
+  if (!testing_postgres())
+    EXPECT_EQ(trimmed(sh("stat -c %a " + dir_->file("dev/signet.db") + " " + dir_->file("dev/signet.db-wal"))), "600\n600");
   EXPECT_EQ(trimmed(sh("stat -c %a " + dir_->file("dev/store.key"))), "600");
 }
 
@@ -264,8 +269,8 @@ TEST_F(Lifecycle, RevocationIsIdempotentAndCanCoverEveryCertificateOfAKey) {
   EXPECT_EQ(post("/v1/certificates/crt_nope/revoke", {{"reason", "unspecified"}}, 404)["error"]["code"], "not_found");
 
   // The audit log names the reason and both certificates.
-  const auto audit = run_command("sqlite3 " + dir_->file("dev/signet.db") +
-                                 " \"SELECT detail FROM audit_log WHERE action = 'certificate.revoke'\"");
+  const auto audit = query_database(*dir_, dir_->file("dev/signet.db"),
+                                    "SELECT detail FROM audit_log WHERE action = 'certificate.revoke'");
   EXPECT_TRUE(contains(audit.output, "key_compromise") && contains(audit.output, b)) << audit.output;
 }
 

@@ -275,8 +275,8 @@ TEST(OcspSigner, IsRenewedBeforeItExpires) {
   EXPECT_NE(later.find("Response verify OK"), std::string::npos) << later;
   EXPECT_NE(later.find("0x0102: unknown"), std::string::npos) << later;
   // Each new responder key is in the audit log, and the chain still verifies.
-  const auto actions = run_command("sqlite3 " + dir.file("data/signet.db") +
-                                   " \"SELECT action FROM audit_log WHERE object = 'corp' AND action LIKE 'ocsp.%' ORDER BY seq\"");
+  const auto actions = query_database(dir, dir.file("data/signet.db"),
+                                      "SELECT action FROM audit_log WHERE object = 'corp' AND action LIKE 'ocsp.%' ORDER BY seq");
   EXPECT_EQ(actions.output.rfind("ocsp.signer_create\nocsp.signer_renew\n", 0), 0U) << actions.output;
   const auto verified = run_signet(dir, "audit verify --config " + config);
   EXPECT_EQ(verified.status, 0) << verified.out << verified.err;

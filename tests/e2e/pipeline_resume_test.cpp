@@ -156,8 +156,7 @@ TEST_F(PipelineTest, BadInputIsRefusedBeforeAnythingIsStored) {
   const auto profile = post(nlohmann::json{{"profile", "nope"}, {"csr", csr_}}.dump());
   EXPECT_EQ(profile.status, 400);
   EXPECT_EQ(code(profile), "unknown_profile");
-  const auto db = dir_.path() + "/data/signet.db";
-  EXPECT_EQ(run_command("sqlite3 " + db + " 'SELECT COUNT(*) FROM requests'").output, "0\n");
+  EXPECT_EQ(query_database(dir_, dir_.path() + "/data/signet.db", "SELECT COUNT(*) FROM requests").output, "0\n");
 }
 
 TEST_F(PipelineTest, ResumesAfterSigkillInTheMiddleOfAStep) {

@@ -44,8 +44,8 @@ TEST(RateLimits, PrincipalsAndAddressesGetTheirRateAndAreToldWhenToComeBack) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(http("GET", host.url() + "/health").value().status, 200);
 
   ASSERT_EQ(host.stop(), 0);
-  const auto audited = run_command("sqlite3 " + dir.file("data/signet.db") +
-                                   " \"SELECT action FROM audit_log WHERE detail LIKE '%rate_limited%' ORDER BY seq\"");
+  const auto audited = query_database(dir, dir.file("data/signet.db"),
+                                      "SELECT action FROM audit_log WHERE detail LIKE '%rate_limited%' ORDER BY seq");
   // The principal's first 429 and the address's first (on the login route).
   EXPECT_EQ(audited.output, "token:read\nauth:login\n");
 }

@@ -9,7 +9,7 @@ namespace signet::host {
 
 int command_audit(int argc, char** argv) {
   Args args(argc, argv, 2, {});
-  if (!args.only({"config", "data-dir"}) || args.positional() != std::vector<std::string>{"verify"})
+  if (!args.only({"config", "data-dir", "database"}) || args.positional() != std::vector<std::string>{"verify"})
     return usage_error(args.error().empty() ? "usage: signet audit verify (--config F | --data-dir D)" : args.error());
   auto config = offline_config(args, "audit verify");
   if (!config) return config.error();

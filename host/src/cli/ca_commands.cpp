@@ -66,7 +66,7 @@ int run(const Config& config, const Args& args, bool import) {
 int command_ca(int argc, char** argv) {
   Args args(argc, argv, 2, {});
   const auto& words = args.positional();
-  if (!args.only({"config", "data-dir", "ca", "chain", "key"}) || words.size() != 1 || (words[0] != "init" && words[0] != "import"))
+  if (!args.only({"config", "data-dir", "database", "ca", "chain", "key"}) || words.size() != 1 || (words[0] != "init" && words[0] != "import"))
     return usage_error(args.error().empty() ? kUsage : args.error());
   const bool import = words[0] == "import";
   if (import && (!args.flag("ca") || !args.flag("chain") || !args.flag("key"))) return usage_error(kUsage);

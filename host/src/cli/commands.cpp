@@ -40,8 +40,12 @@ OfflineConfig offline_config(const Args& args, const std::string& command) {
     if (!loaded) return OfflineConfig::failed(1);
     return OfflineConfig::of(std::move(*loaded));
   }
-  if (auto dir = args.flag("data-dir")) return OfflineConfig::of(dev_config(*dir, "127.0.0.1:0"));
-  return OfflineConfig::failed(usage(command + " needs --config FILE or --data-dir D"));
+  if (auto dir = args.flag("data-dir")) {
+    Config config = dev_config(*dir, "127.0.0.1:0");
+    if (auto url = args.flag("database")) config.database_url = *url;  // as `serve --dev --database`
+    return OfflineConfig::of(std::move(config));
+  }
+  return OfflineConfig::failed(usage(command + " needs --config FILE or --data-dir D [--database URL]"));
 }
 
 int command_serve(int argc, char** argv) {
@@ -106,7 +110,7 @@ int command_plugins(int argc, char** argv) {
 
 int command_token_bootstrap(int argc, char** argv) {
   Args args(argc, argv, 2, {"force"});
-  if (!args.only({"config", "data-dir", "out", "force"}) || args.positional() != std::vector<std::string>{"bootstrap"})
+  if (!args.only({"config", "data-dir", "database", "out", "force"}) || args.positional() != std::vector<std::string>{"bootstrap"})
     return usage(args.error().empty() ? "usage: signet token bootstrap (--config F | --data-dir D) --out FILE" : args.error());
   const auto out = args.flag("out");
   if (!out) return usage("token bootstrap needs --out FILE");

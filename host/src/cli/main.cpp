@@ -11,20 +11,20 @@ namespace {
 constexpr const char* kUsage = R"(usage: signet <command> [options]
 
   serve --config FILE                 run the host as FILE describes
-  serve --dev [--data-dir D] [--listen ADDR]
+  serve --dev [--data-dir D] [--listen ADDR] [--database URL]
                                       run on embedded defaults (HTTPS on 127.0.0.1:8443)
   config check FILE                   print every problem of FILE; exit 1 if any
   plugins list [--config FILE] [--dir DIR]
                                       print the plugins found, with kind and versions
   token create --role R [--tenant T] [--service S] [--ttl D] [--network CIDR] | token list | token revoke ID
                                       manage API tokens on a running host
-  token bootstrap (--config FILE | --data-dir D) --out FILE [--force]
+  token bootstrap (--config FILE | --data-dir D [--database URL]) --out FILE [--force]
                                       write the first pki_super_admin token
-  audit verify (--config FILE | --data-dir D)
+  audit verify (--config FILE | --data-dir D [--database URL])
                                       recompute the audit log's hash chain; name the first broken record
-  ca init (--config FILE | --data-dir D) [--ca NAME]
+  ca init (--config FILE | --data-dir D [--database URL]) [--ca NAME]
                                       create the root and issuing CA of each managed CA
-  ca import (--config FILE | --data-dir D) --ca NAME --chain FILE --key FILE
+  ca import (--config FILE | --data-dir D [--database URL]) --ca NAME --chain FILE --key FILE
                                       adopt an existing issuing CA (chain: issuing CA first)
   cert issue --cn NAME [--san NAME]... [--key-type T] [--csr FILE] [--out DIR]
   cert get ID [--out DIR] | cert renew ID | cert revoke ID [--reason R] | cert list

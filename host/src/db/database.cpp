@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
+#include <libpq-fe.h>
 
 namespace signet::host {
 namespace {
@@ -20,13 +21,39 @@ void prepare_sqlite(soci::session& s) {
 
 bool is_sqlite_url(const std::string& url) { return url.rfind(kSqlitePrefix, 0) == 0; }
 
+// libpq's own parser reads the URI (RFC 3986 form, percent-encoding, query
+// parameters such as sslmode); SOCI takes keyword=value pairs, so they are
+// written back in that form, each value quoted (libpq's rules: \ and ').
+std::string postgres_conninfo(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    const std::string why = error ? error : "out of memory";
+    PQfreemem(error);
+    throw std::runtime_error("the PostgreSQL URL is not valid: " + why);
+  }
+  std::string out;
+  for (const PQconninfoOption* o = options; o->keyword; ++o) {
+    if (!o->val) continue;
+    std::string value;
+    for (const char* c = o->val; *c; ++c) {
+      if (*c == '\\' || *c == '\'') value += '\\';
+      value += *c;
+    }
+    out += std::string(out.empty() ? "" : " ") + o->keyword + "='" + value + "'";
+  }
+  PQconninfoFree(options);
+  return out;
+}
+
 void connect(soci::session& s, const std::string& url) {
   if (is_sqlite_url(url)) {
     const std::string path = url.substr(std::string(kSqlitePrefix).size());
     s.open(*soci::factory_sqlite3(), "db=\"" + path + "\" timeout=10 shared_cache=false");
     prepare_sqlite(s);
   } else {
-    s.open(*soci::factory_postgresql(), url);
+    s.open(*soci::factory_postgresql(), postgres_conninfo(url));
+    s << "SET client_min_messages TO warning";  // no NOTICEs on stderr ("already exists, skipping")
   }
 }
 
