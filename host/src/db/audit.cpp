@@ -7,6 +7,11 @@
 #include "util/time.hpp"
 
 namespace signet::host {
+namespace {
+
+constexpr long long kAuditChainLock = 0x5369676e65744175;  // "SignetAu": Signet's key for pg_advisory_xact_lock
+
+}  // namespace
 
 Result<void> append_audit(Database& db, const AuditRecord& r) {
   return db.write([&](soci::session& s) { append_audit(s, r); });
@@ -43,8 +48,12 @@ void append_audit(soci::session& s, const AuditRecord& r) {
       query_number(s, "SELECT COUNT(*) FROM audit_log WHERE request_id = :rid AND action = :action",
                    {r.request_id, r.action}).value_or(0) > 0)
     return;  // a rerun of the same step: recorded once
-  // The writer is one connection at a time (BEGIN IMMEDIATE), so the tail
+  // One chain, one writer at a time: SQLite's BEGIN IMMEDIATE makes every
+  // write transaction the only one; on PostgreSQL, where hosts sharing the
+  // database write at once, a transaction-scoped advisory lock does it for
+  // the chain, from a transaction's first record to its commit. So the tail
   // read here is still the tail when the row goes in.
+  if (s.get_backend_name() == "postgresql") s << "SELECT pg_advisory_xact_lock(" << kAuditChainLock << ")";
   const auto tail = query_number(s, "SELECT MAX(seq) FROM audit_log", {});
   StoredAudit stored{tail.value_or(0) + 1, r.tenant_id, to_unix_ms(Clock::now()), r.principal, r.auth, r.source,
                      r.action, r.object, r.outcome, r.request_id, r.detail.dump(), std::string(kAuditGenesis), ""};
