@@ -61,7 +61,8 @@ HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
   std::pair<long long, std::string> last;  // (created_at, id) of the last item shown
   bool more = false;
   try {
-    soci::session s(deps.db.pool());
+    Connection connection(deps.db);
+    soci::session& s = *connection;
     q.run(s,
           "SELECT n.id, n.event_id, e.type, n.notifier, n.status, n.reason, n.attempts, n.next_attempt_at, "
           "n.last_attempt_at, n.created_at, n.updated_at, e.certificate_id, e.request_id, e.time, e.data "

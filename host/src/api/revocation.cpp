@@ -15,7 +15,8 @@ using nlohmann::json;
 Result<std::vector<CertificateRow>> same_key_certificates(Database& db, const CertificateRow& row) {
   std::vector<CertificateRow> out;
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     const long long now = to_unix_ms(Clock::now());
     soci::rowset<std::string> rows =
         (s.prepare << "SELECT id FROM certificates WHERE tenant_id = :t AND key_sha256 = :k AND status = 'active' "

@@ -187,7 +187,8 @@ HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
   if (auto bad = read_limit(context.query_value("limit"), limit)) return error_response(*bad, context.request_id);
   json items = json::array();
   try {
-    soci::session s(deps.db.pool());
+    Connection connection(deps.db);
+    soci::session& s = *connection;
     const std::string pattern = like_literal(prefix) + "%";
     const std::string after = context.query_value("after");
     soci::rowset<soci::row> rows =

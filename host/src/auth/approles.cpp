@@ -54,7 +54,8 @@ Result<AppRole> AppRoleStore::create(AppRole role, const Also& also) {
 
 Result<std::vector<AppRole>> AppRoleStore::list(const std::string& tenant_id) {
   try {
-    soci::session s(db_.pool());
+    Connection connection(db_);
+    soci::session& s = *connection;
     soci::rowset<soci::row> rows =
         (s.prepare << std::string(kColumns) + " WHERE tenant_id = :t AND deleted_at IS NULL ORDER BY name", soci::use(tenant_id));
     std::vector<AppRole> out;

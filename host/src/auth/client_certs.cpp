@@ -86,7 +86,8 @@ Result<Principal> ClientCertificates::identify(const PeerCertificate& peer, cons
 // Signet's own records: a certificate one of its CAs issued and revoked.
 Result<bool> ClientCertificates::revoked(const std::string& serial_hex) {
   try {
-    soci::session s(db_.pool());
+    Connection connection(db_);
+    soci::session& s = *connection;
     for (const auto& ca : cas_) {
       std::string status;
       s << "SELECT status FROM certificates WHERE ca = :ca AND serial = :serial", soci::use(ca), soci::use(serial_hex),

@@ -52,7 +52,8 @@ Result<Principal> TokenStore::authenticate(const std::string& token, const std::
   if (cache_)
     if (auto known = cache_->find(hash, now)) return from_where(std::move(*known));
   try {
-    soci::session s(db_.pool());
+    Connection connection(db_);
+    soci::session& s = *connection;
     soci::row r;
     s << "SELECT t.id, t.tenant_id, n.slug, t.token_hash, t.roles, t.service, t.expires_at, t.revoked_at, "
          "t.allowed_networks FROM tokens t JOIN tenants n ON n.id = t.tenant_id WHERE t.token_hash = :hash",
@@ -71,7 +72,8 @@ Result<Principal> TokenStore::authenticate(const std::string& token, const std::
 
 Result<std::vector<TokenInfo>> TokenStore::list(const std::string& tenant_id, int limit, const std::string& cursor) {
   try {
-    soci::session s(db_.pool());
+    Connection connection(db_);
+    soci::session& s = *connection;
     // Ids are time-ordered (util/ids.hpp): newest first is descending id.
     soci::rowset<soci::row> rows = cursor.empty()
         ? (s.prepare << "SELECT id, tenant_id, roles, service, description, created_at, expires_at, revoked_at, "
@@ -107,7 +109,8 @@ Result<bool> TokenStore::revoke(const std::string& tenant_id, const std::string&
 
 Result<bool> TokenStore::super_admin_exists() {
   try {
-    soci::session s(db_.pool());
+    Connection connection(db_);
+    soci::session& s = *connection;
     int count = 0;
     const long long now = to_unix_ms(Clock::now());
     s << "SELECT COUNT(*) FROM tokens WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now) "

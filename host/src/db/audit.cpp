@@ -28,7 +28,8 @@ Result<AuditPage> list_audit(Database& db, const std::string& tenant_id, const A
     if (!value->empty()) q.also(std::string(column) + " = " + q.bind(*value));
   const int limit = std::clamp(f.limit, 1, 1000);
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     AuditPage page;
     q.run(s, std::string(kAuditColumns) + " FROM audit_log WHERE " + q.where() + " ORDER BY seq LIMIT " +
                  std::to_string(limit + 1),

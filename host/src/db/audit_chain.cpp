@@ -47,7 +47,8 @@ nlohmann::json audit_json(const StoredAudit& r) {
 
 Result<std::vector<StoredAudit>> audit_records_after(Database& db, long long after_seq, int limit) {
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     soci::rowset<soci::row> rows =
         (s.prepare << std::string(kAuditColumns) + " FROM audit_log WHERE seq > :after ORDER BY seq LIMIT :n",
          soci::use(after_seq), soci::use(limit));
@@ -61,7 +62,8 @@ Result<std::vector<StoredAudit>> audit_records_after(Database& db, long long aft
 
 Result<ChainReport> verify_audit_chain(Database& db) {
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     soci::rowset<soci::row> rows = (s.prepare << kSelectAll);
     ChainReport report;
     std::string expected_prev(kAuditGenesis);

@@ -149,7 +149,8 @@ bool insert_certificate(soci::session& s, const CertificateColumns& k) {
 
 Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::string& tenant_id, const std::string& id) {
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     soci::row row;
     std::string pem, chain;
     s << "SELECT " << kColumns << ", certificate_pem, chain_pem FROM certificates WHERE tenant_id = :t AND id = :id",
@@ -173,7 +174,8 @@ Result<UpdatesPage> list_certificate_updates(Database& db, const std::string& te
          q.bind(since_id) + "))");
   UpdatesPage page{{}, since_ms, since_id};
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     const std::string sql = std::string("SELECT ") + kColumns + " FROM certificates c WHERE " + q.where() +
                             " ORDER BY c.updated_at, c.id LIMIT " + std::to_string(std::clamp(limit, 1, 1000));
     q.run(s, sql, [&](const soci::row& row) { page.items.push_back(from_row(row)); });
@@ -200,7 +202,8 @@ Result<CertificatePage> list_certificates(Database& db, const std::string& tenan
   }
   const int limit = std::clamp(f.limit, 1, 1000);
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     const std::string sql = std::string("SELECT ") + kColumns + " FROM certificates c WHERE " + q.where() +
                             " ORDER BY c.created_at DESC, c.id DESC LIMIT " + std::to_string(limit + 1);
     CertificatePage page;

@@ -66,8 +66,32 @@ std::unique_ptr<soci::connection_pool> make_pool(const std::string& url, std::si
 }  // namespace
 
 Error database_error(const std::exception& e) {
-  return make_error(ErrorCode::unavailable, std::string("database: ") + e.what());
+  Error error = make_error(ErrorCode::unavailable, std::string("database: ") + e.what());
+  error.retry_after = std::chrono::seconds(1);
+  return error;
 }
+
+// PostgreSQL sessions only: SQLite has no server to lose (and a new
+// connection would lose the PRAGMAs). A session whose last reconnect failed
+// has no backend at all, so nothing but is_connected() may be asked of it.
+bool reconnect_if_dropped(soci::session& s) {
+  if (s.is_connected()) return false;
+  s.reconnect();
+  s << "SET client_min_messages TO warning";
+  return true;
+}
+
+Connection::Connection(Database& db)
+    : pool_(db.pool()), position_(pool_.lease()), session_(pool_.at(position_)) {
+  try {
+    if (!db.is_sqlite()) reconnect_if_dropped(session_);
+  } catch (...) {
+    pool_.give_back(position_);
+    throw;
+  }
+}
+
+Connection::~Connection() { pool_.give_back(position_); }
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& url, std::size_t pool_size) {
   const bool is_pg = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
@@ -93,7 +117,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, std::si
 
 Database::Database(std::unique_ptr<soci::connection_pool> pool, std::unique_ptr<soci::session> writer, bool sqlite)
     : pool_(std::move(pool)), sqlite_(sqlite),
-      committer_(std::make_unique<GroupCommitter>(std::move(writer), sqlite ? "BEGIN IMMEDIATE" : "BEGIN")) {}
+      committer_(std::make_unique<GroupCommitter>(std::move(writer), sqlite ? "BEGIN IMMEDIATE" : "BEGIN", !sqlite)) {}
 
 Database::~Database() = default;
 
@@ -101,7 +125,8 @@ Result<void> Database::write(const std::function<void(soci::session&)>& fn) { re
 
 Result<void> Database::ping() {
   try {
-    soci::session s(*pool_);
+    Connection connection(*this);
+    soci::session& s = *connection;
     int one = 0;
     s << "SELECT 1", soci::into(one);
     if (one != 1) return make_error(ErrorCode::unavailable, "database answered SELECT 1 wrongly");

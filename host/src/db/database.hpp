@@ -19,7 +19,8 @@ class Database {
   static Result<std::unique_ptr<Database>> open(const std::string& url, std::size_t pool_size);
   ~Database();
 
-  // Borrow a connection for the caller's scope: soci::session s(db.pool());
+  // Borrow a connection for the caller's scope through Connection (below),
+  // which reconnects one the server dropped.
   soci::connection_pool& pool() { return *pool_; }
   bool is_sqlite() const { return sqlite_; }
 
@@ -45,7 +46,30 @@ class Database {
   std::unique_ptr<GroupCommitter> committer_;
 };
 
-// A database failure as an Error{unavailable} with a message safe to log.
+// A connection borrowed from the pool for the caller's scope:
+//   Connection connection(db); soci::session& s = *connection;
+// One the server dropped (a PostgreSQL restart) is reconnected first, so a
+// restart costs the requests in flight at that moment, not the host. Throws
+// (like any SOCI call) when the server is still away.
+class Connection {
+ public:
+  explicit Connection(Database& db);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  soci::session& operator*() { return session_; }
+
+ private:
+  soci::connection_pool& pool_;
+  std::size_t position_;
+  soci::session& session_;
+};
+
+// Reconnects a PostgreSQL session whose server connection is gone; true when it did.
+bool reconnect_if_dropped(soci::session& s);
+
+// A database failure as an Error{unavailable} with a message safe to log,
+// and a short Retry-After: the usual cause is a server restarting.
 Error database_error(const std::exception& e);
 
 }  // namespace signet::host

@@ -1,19 +1,20 @@
 #include "db/group_commit.hpp"
 
+#include "db/database.hpp"
+
 namespace signet::host {
 namespace {
 
 // Set on the committer's thread while it runs a batch's work.
 thread_local soci::session* tls_batch_session = nullptr;
 
-Error work_error(const std::exception& e) {
-  return make_error(ErrorCode::unavailable, std::string("database: ") + e.what());
-}
+Error work_error(const std::exception& e) { return database_error(e); }
 
 }  // namespace
 
-GroupCommitter::GroupCommitter(std::unique_ptr<soci::session> session, std::string begin, std::size_t max_batch)
-    : session_(std::move(session)), statements_(*session_), begin_(std::move(begin)), max_batch_(max_batch),
+GroupCommitter::GroupCommitter(std::unique_ptr<soci::session> session, std::string begin, bool reconnects,
+                               std::size_t max_batch)
+    : session_(std::move(session)), statements_(*session_), begin_(std::move(begin)), reconnects_(reconnects), max_batch_(max_batch),
       thread_([this] { loop(); }) {}
 
 GroupCommitter::~GroupCommitter() {
@@ -73,6 +74,16 @@ void GroupCommitter::loop() {
 // runs).
 void GroupCommitter::commit_batch(Batch& batch) {
   soci::session& s = *session_;
+  try {
+    // A server restart dropped the connection: a new one, and statements prepared on it.
+    if (reconnects_ && !s.is_connected()) {
+      statements_.clear();
+      reconnect_if_dropped(s);
+    }
+  } catch (const std::exception& e) {
+    for (Pending* p : batch) p->error = work_error(e);
+    return;
+  }
   const StatementCache::Active prepared(statements_);
   if (try_batch(s, batch, false)) return;
   for (Pending* p : batch) p->error.reset();

@@ -26,7 +26,9 @@ class GroupCommitter {
   // `session` is the committer's own connection, used by no one else, so
   // its prepared statements stay (db/prepared.hpp); `begin` is the
   // statement that opens a write transaction.
-  GroupCommitter(std::unique_ptr<soci::session> session, std::string begin, std::size_t max_batch = 512);
+  // `reconnects`: a server (PostgreSQL) may drop the session; it is
+  // reconnected before the next batch.
+  GroupCommitter(std::unique_ptr<soci::session> session, std::string begin, bool reconnects, std::size_t max_batch = 512);
   ~GroupCommitter();
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -56,6 +58,7 @@ class GroupCommitter {
   std::unique_ptr<soci::session> session_;
   StatementCache statements_;
   const std::string begin_;
+  const bool reconnects_;
   const std::size_t max_batch_;
   std::mutex mutex_;
   std::condition_variable work_ready_;

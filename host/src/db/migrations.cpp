@@ -315,7 +315,8 @@ void ensure_version_table(soci::session& s) {
 }  // namespace
 
 int Database::schema_version() {
-  soci::session s(*pool_);
+  Connection connection(*this);
+  soci::session& s = *connection;
   ensure_version_table(s);
   int version = 0;
   soci::indicator ind = soci::i_ok;

@@ -4,7 +4,8 @@ namespace signet::host {
 
 Result<CertificateStatus> certificate_status(Database& db, const std::string& ca, const std::string& serial_hex) {
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     std::string status;
     long long revoked_at = 0;
     int reason = 0;
@@ -32,7 +33,8 @@ Result<CertificateStatus> certificate_status(Database& db, const std::string& ca
 
 Result<std::vector<RevokedSerial>> revocations_after(Database& db, long long after_seq, int limit) {
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT seq, ca, serial FROM revocations WHERE seq > :after ORDER BY seq LIMIT :limit",
          soci::use(after_seq), soci::use(limit));
@@ -47,7 +49,8 @@ Result<std::vector<RevokedSerial>> revocations_after(Database& db, long long aft
 Result<std::vector<IssuedSerial>> certificates_recorded_after(Database& db, long long after_ms, long long up_to_ms,
                                                               int limit) {
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT c.ca, c.serial, c.created_at FROM tenants t JOIN certificates c "
                       "ON c.tenant_id = t.id AND c.created_at > :after AND c.created_at <= :upto "
@@ -63,7 +66,8 @@ Result<std::vector<IssuedSerial>> certificates_recorded_after(Database& db, long
 
 Result<std::optional<StoredOcspSigner>> load_ocsp_signer(Database& db, const std::string& ca) {
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     StoredOcspSigner out;
     long long not_after = 0, created_at = 0;
     s << "SELECT keys_instance, key_id, certificate_pem, not_after, created_at FROM ocsp_signers WHERE ca = :ca",

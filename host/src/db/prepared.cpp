@@ -69,6 +69,18 @@ StatementCache::Entry& StatementCache::entry(const std::string& sql, const std::
 
 void StatementCache::forget(const std::string& sql) { entries_.erase(sql); }
 
+void StatementCache::clear() {
+  // Prepared statements belong to the connection they were made on; a
+  // closed one cannot deallocate them, which SOCI may report by throwing.
+  for (auto& [sql, entry] : entries_) {
+    try {
+      entry.reset();
+    } catch (...) {
+    }
+  }
+  entries_.clear();
+}
+
 StatementCache::Active::Active(StatementCache& cache) : previous_(tls_active) { tls_active = &cache; }
 StatementCache::Active::~Active() { tls_active = previous_; }
 

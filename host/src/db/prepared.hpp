@@ -63,6 +63,7 @@ class StatementCache {
   struct Entry;
   Entry& entry(const std::string& sql, const std::vector<SqlParam>& params, ResultKind kind);
   void forget(const std::string& sql);
+  void clear();  // every statement, before the session reconnects
 
  private:
   soci::session& session_;

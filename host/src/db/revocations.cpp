@@ -31,7 +31,8 @@ bool set_entry_serial(CrlEntry& entry, std::string_view hex) {
 
 Result<long long> latest_revocation_seq(Database& db) {
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     long long seq = 0;
     soci::indicator ind = soci::i_ok;
     s << "SELECT MAX(seq) FROM revocations", soci::into(seq, ind);
@@ -43,7 +44,8 @@ Result<long long> latest_revocation_seq(Database& db) {
 
 Result<std::vector<CrlScope>> scopes_revoked_since(Database& db, long long after_seq) {
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     soci::rowset<soci::row> rows = (s.prepare << "SELECT DISTINCT ca, crl_shard FROM revocations WHERE seq > :after",
                                     soci::use(after_seq));
     std::vector<CrlScope> out;
@@ -57,7 +59,8 @@ Result<std::vector<CrlScope>> scopes_revoked_since(Database& db, long long after
 Result<std::vector<CrlEntry>> crl_entries(Database& db, const CrlScope& scope, long long after_seq, long long up_to_seq,
                                           TimePoint expired_before) {
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     const long long cutoff = to_unix_ms(expired_before);
     std::vector<std::string> serials(kBatch);
     std::vector<long long> revoked(kBatch), invalidity(kBatch);
@@ -121,7 +124,8 @@ Result<void> save_crl(Database& db, const StoredCrl& c) {
 
 Result<std::vector<StoredCrl>> load_crls(Database& db) {
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT ca, shard, delta, number, this_update, next_update, last_seq, der FROM crls");
     std::vector<StoredCrl> out;

@@ -8,7 +8,8 @@ namespace signet::host {
 
 Result<std::optional<Tenant>> find_tenant_by_slug(Database& db, const std::string& slug) {
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     Tenant t;
     s << "SELECT id, slug, name FROM tenants WHERE slug = :slug", soci::use(slug), soci::into(t.id),
         soci::into(t.slug), soci::into(t.name);
@@ -50,7 +51,8 @@ Result<Tenant> ensure_tenant(Database& db, const std::string& slug, const std::s
 
 Result<std::vector<Tenant>> list_tenants(Database& db) {
   try {
-    soci::session s(db.pool());
+    Connection connection(db);
+    soci::session& s = *connection;
     soci::rowset<soci::row> rows = (s.prepare << "SELECT id, slug, name, created_at FROM tenants ORDER BY slug");
     std::vector<Tenant> out;
     for (const auto& r : rows)

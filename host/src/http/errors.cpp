@@ -1,5 +1,6 @@
 #include "http/errors.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace signet::host {
@@ -62,11 +63,17 @@ http::status status_for(const std::string& code) {
 }
 
 HttpResponseMessage error_response(const ApiError& error, const std::string& request_id) {
-  return json_response(status_for(error.code),
-                       {{"error", {{"code", error.code}, {"message", error.message}, {"request_id", request_id}}}});
+  HttpResponseMessage response = json_response(
+      status_for(error.code), {{"error", {{"code", error.code}, {"message", error.message}, {"request_id", request_id}}}});
+  // RFC 9110 §10.2.3: a 503 says when to come back; the usual cause is a
+  // database or backend restarting, so one second unless the error knows better.
+  auto retry_after = error.retry_after;
+  if (!retry_after && response.result() == http::status::service_unavailable) retry_after = std::chrono::seconds(1);
+  if (retry_after) response.set(http::field::retry_after, std::to_string(std::max<long long>(1, retry_after->count())));
+  return response;
 }
 
-ApiError api_error(const Error& error) { return {std::string(to_string(error.code)), error.message}; }
+ApiError api_error(const Error& error) { return {std::string(to_string(error.code)), error.message, error.retry_after}; }
 
 HttpResponseMessage json_response(http::status status, const nlohmann::json& body) {
   // A path or message may carry bytes that are not UTF-8 (GET /%FF): replace

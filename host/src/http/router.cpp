@@ -59,7 +59,6 @@ HttpResponseMessage Router::run(const Route& route, RequestContext& context) con
 HttpResponseMessage Router::refuse(const Refusal& refusal, RequestContext& context, const std::string& action) const {
   auto response = error_response(refusal.error, context.request_id);
   if (refusal.error.code == "unauthenticated") response.set(http::field::www_authenticate, "Bearer realm=\"signet\"");
-  if (refusal.error.retry_after) response.set(http::field::retry_after, std::to_string(refusal.error.retry_after->count()));
   if (on_refusal_ && refusal.recorded) on_refusal_(context, action, response);
   return response;
 }

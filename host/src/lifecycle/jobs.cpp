@@ -44,7 +44,8 @@ Candidate candidate_of(const soci::row& r) {
 
 std::vector<Candidate> candidates(Database& db, const FilterQuery& q, const std::string& order, int limit) {
   std::vector<Candidate> out;
-  soci::session s(db.pool());
+  Connection connection(db);
+  soci::session& s = *connection;
   q.run(s, std::string("SELECT ") + kCandidateColumns + " FROM certificates WHERE " + q.where() + " ORDER BY " + order +
                " LIMIT " + std::to_string(limit),
         [&](const soci::row& r) { out.push_back(candidate_of(r)); });
@@ -93,7 +94,8 @@ void LifecycleJobs::revoke_at_end_of_use() {
     // that see it before the (possibly remote) CA has answered.
     const std::string id = "req_" + sha256_hex(c.id + ":end-of-use").substr(0, 26);
     try {
-      soci::session s(db_.pool());
+      Connection connection(db_);
+      soci::session& s = *connection;
       if (query_number(s, "SELECT COUNT(*) FROM requests WHERE id = :id", {id}).value_or(0) > 0) continue;
       std::string pem;
       s << "SELECT certificate_pem FROM certificates WHERE id = :id", soci::use(c.id), soci::into(pem);
@@ -190,7 +192,8 @@ void LifecycleJobs::announce_secret_rotations() {
   std::vector<Due> due;
   const long long now = to_unix_ms(Clock::now());
   try {
-    soci::session s(db_.pool());
+    Connection connection(db_);
+    soci::session& s = *connection;
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT tenant_id, path, current_version, rotate_at FROM secrets WHERE rotate_at IS NOT NULL AND "
                       "rotate_at <= :now AND (rotation_event_at IS NULL OR rotation_event_at < rotate_at) LIMIT "

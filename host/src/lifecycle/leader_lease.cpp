@@ -37,7 +37,8 @@ void LeaderLease::release() {
 
 std::string LeaderLease::holder() {
   try {
-    soci::session s(db_.pool());
+    Connection connection(db_);
+    soci::session& s = *connection;
     const long long now = to_unix_ms(Clock::now());
     return query_text(s, "SELECT owner FROM leader_leases WHERE name = :n AND until >= :now", {name_, now}).value_or("");
   } catch (const std::exception&) {

@@ -110,7 +110,8 @@ Result<std::vector<Renewals::Due>> Renewals::due(const std::string& tenant_id, b
   std::vector<Due> out;
   const long long now = to_unix_ms(Clock::now());
   try {
-    soci::session s(db_.pool());
+    Connection connection(db_);
+    soci::session& s = *connection;
     for (const auto& profile : config_.profiles) {
       if (static_cast<int>(out.size()) >= config_.renewal.batch) break;
       const long long horizon = now + static_cast<long long>(profile.renew_before_days) * 86'400'000LL;

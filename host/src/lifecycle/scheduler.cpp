@@ -38,7 +38,8 @@ bool LifecycleScheduler::scheduled_run_due() {
   const long long now = to_unix_ms(Clock::now());
   // Read first: most rounds find nothing due and need no write.
   try {
-    soci::session s(db_.pool());
+    Connection connection(db_);
+    soci::session& s = *connection;
     const auto last = query_number(s, "SELECT last_run_at FROM job_runs WHERE name = 'renewal'", {});
     if (last && to_unix_ms(schedule_->next_after(from_unix_ms(*last))) > now) return false;
   } catch (const std::exception& e) {

@@ -72,7 +72,8 @@ void NotificationDispatcher::round() {
   std::vector<Claimed> claimed;
   // A look first: most rounds find nothing due and need no write.
   try {
-    soci::session s(db_.pool());
+    Connection connection(db_);
+    soci::session& s = *connection;
     if (!query_number(s,
                       "SELECT 1 FROM notifications WHERE status = 'pending' AND next_attempt_at <= :now AND "
                       "(lease_until IS NULL OR lease_until < :now2) LIMIT 1",
@@ -96,7 +97,8 @@ void NotificationDispatcher::round() {
     return;
   }
   try {
-    soci::session s(db_.pool());
+    Connection connection(db_);
+    soci::session& s = *connection;
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT " << kClaimedColumns
                    << " FROM notifications n JOIN events e ON e.id = n.event_id JOIN tenants t ON t.id = n.tenant_id "

@@ -107,7 +107,8 @@ Result<void> RequestRepo::create_claimed(const RequestRecord& q, TimePoint lease
 
 Result<std::optional<RequestRecord>> RequestRepo::load(const std::string& id) {
   try {
-    soci::session s(db_.pool());
+    Connection connection(db_);
+    soci::session& s = *connection;
     soci::row row;
     s << "SELECT " << kColumns << " FROM requests WHERE id = :id", soci::use(id), soci::into(row);
     if (!s.got_data()) return std::optional<RequestRecord>();
