@@ -1,5 +1,8 @@
 #include "secretstore/sql_secret_store.hpp"
 
+#include "secretstore/master_key.hpp"
+#include "sql/postgres.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -84,7 +87,8 @@ Result<std::unique_ptr<SqlSecretStore>> SqlSecretStore::open(std::unique_ptr<soc
 
 Result<void> SqlSecretStore::transaction(const std::function<void(soci::session&)>& fn) {
   try {
-    soci::session s(*pool_);
+    sql::PooledSession connection(*pool_, dialect_ == Dialect::postgresql);
+    soci::session& s = *connection;
     s << (dialect_ == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
     try {
       fn(s);
@@ -140,7 +144,8 @@ Result<std::uint64_t> SqlSecretStore::put(const PutRequest& request) {
 Result<Secret> SqlSecretStore::get(const GetRequest& request) {
   if (auto bad = check_path(request.path); !bad) return std::move(bad).error();
   try {
-    soci::session s(*pool_);
+    sql::PooledSession connection(*pool_, dialect_ == Dialect::postgresql);
+    soci::session& s = *connection;
     long long version = request.version ? static_cast<long long>(*request.version) : 0;
     if (!request.version) {
       s << "SELECT current_version FROM secret_paths WHERE path = :p", soci::use(request.path), soci::into(version);
@@ -172,7 +177,8 @@ Result<Secret> SqlSecretStore::get(const GetRequest& request) {
 
 Result<std::vector<std::string>> SqlSecretStore::list(const std::string& prefix) {
   try {
-    soci::session s(*pool_);
+    sql::PooledSession connection(*pool_, dialect_ == Dialect::postgresql);
+    soci::session& s = *connection;
     const std::string pattern = prefix_pattern(prefix);
     soci::rowset<std::string> rows =
         (s.prepare << "SELECT p.path FROM secret_paths p JOIN secret_versions v "
@@ -213,7 +219,8 @@ Result<void> SqlSecretStore::destroy(const DeleteRequest& request) { return mark
 
 Result<void> SqlSecretStore::health() {
   try {
-    soci::session s(*pool_);
+    sql::PooledSession connection(*pool_, dialect_ == Dialect::postgresql);
+    soci::session& s = *connection;
     int one = 0;
     s << "SELECT 1", soci::into(one);
     return {};
@@ -252,6 +259,20 @@ Result<std::size_t> SqlSecretStore::rewrap_all() {
     total += in_batch;
     if (in_batch < static_cast<std::size_t>(kBatch)) return total;
   }
+}
+
+Result<std::unique_ptr<SecretStore>> open_store_instance(std::unique_ptr<soci::connection_pool> pool, Dialect dialect,
+                                                        const PluginContext& context) {
+  auto ring = key_ring(context);
+  if (!ring) return std::move(ring).error();
+  auto store = SqlSecretStore::open(std::move(pool), dialect, std::move(ring).value());
+  if (!store) return std::move(store).error();
+  auto rewrapped = store.value()->rewrap_all();
+  if (!rewrapped) return std::move(rewrapped).error();
+  if (rewrapped.value() > 0)
+    context.services.logger().log(LogLevel::info, "re-wrapped data keys under the current master key",
+                                  {{"instance", context.instance_name}, {"count", rewrapped.value()}});
+  return std::unique_ptr<SecretStore>(std::move(store).value());
 }
 
 }  // namespace signet::secretstore

@@ -13,6 +13,7 @@
 #include <string>
 
 #include <soci/soci.h>
+#include <signet/plugin.hpp>
 #include <signet/store.hpp>
 
 #include "secretstore/secret_path.hpp"
@@ -51,5 +52,11 @@ class SqlSecretStore final : public SecretStore {
   Dialect dialect_;
   std::shared_ptr<const envelope::KeyRing> ring_;
 };
+
+// What store-local and store-postgres do at start: the key ring of the
+// instance's config (master_key, previous_master_keys), the tables, and
+// whatever an older master key still wraps moved to the current one.
+Result<std::unique_ptr<SecretStore>> open_store_instance(std::unique_ptr<soci::connection_pool> pool, Dialect dialect,
+                                                        const PluginContext& context);
 
 }  // namespace signet::secretstore

@@ -83,6 +83,19 @@ std::string next_port(const std::string& listen) {
   return listen.substr(0, colon + 1) + std::to_string(value == 0 ? 0 : value + 1);
 }
 
+void use_dev_database(Config& c, const std::string& url) {
+  c.database_url = url;
+  if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) return;
+  for (auto& instance : c.instances) {
+    if (instance.name != "local" || instance.kind != PluginKind::store) continue;
+    YAML::Node store;
+    store["url"] = url;
+    store["master_key"] = instance.config["master_key"];
+    instance.plugin = "store-postgres";
+    instance.config = store;
+  }
+}
+
 Config dev_config(const std::string& data_dir, const std::string& listen) {
   Config c;
   c.file = "(dev mode)";

@@ -22,5 +22,10 @@ int refuse(const std::string& message);
 
 // The configuration of `signet serve --dev` (../docs/configuration.md).
 Config dev_config(const std::string& data_dir, const std::string& listen);
+// `--database URL` with --dev: the metadata there and, on PostgreSQL, the
+// keys the host makes too (store `local` becomes store-postgres in the same
+// database, its master key still the file in the data directory), as
+// examples/postgres.yaml runs.
+void use_dev_database(Config& config, const std::string& url);
 
 }  // namespace signet::host

@@ -42,7 +42,7 @@ OfflineConfig offline_config(const Args& args, const std::string& command) {
   }
   if (auto dir = args.flag("data-dir")) {
     Config config = dev_config(*dir, "127.0.0.1:0");
-    if (auto url = args.flag("database")) config.database_url = *url;  // as `serve --dev --database`
+    if (auto url = args.flag("database")) use_dev_database(config, *url);  // as `serve --dev --database`
     return OfflineConfig::of(std::move(config));
   }
   return OfflineConfig::failed(usage(command + " needs --config FILE or --data-dir D [--database URL]"));
@@ -55,7 +55,7 @@ int command_serve(int argc, char** argv) {
   if (args.has("dev")) {
     const std::string dir = std::filesystem::absolute(args.flag("data-dir").value_or("./signet-dev")).lexically_normal().string();
     Config config = dev_config(dir, args.flag("listen").value_or("127.0.0.1:8443"));
-    if (auto db = args.flag("database")) config.database_url = *db;
+    if (auto db = args.flag("database")) use_dev_database(config, *db);
     if (auto pki = args.flag("pki-listen")) config.revocation.listen = *pki;
     std::filesystem::create_directories(dir);
     ::chmod(dir.c_str(), 0700);

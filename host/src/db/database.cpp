@@ -3,9 +3,7 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <unistd.h>
-#include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
-#include <libpq-fe.h>
 
 namespace signet::host {
 namespace {
@@ -21,39 +19,13 @@ void prepare_sqlite(soci::session& s) {
 
 bool is_sqlite_url(const std::string& url) { return url.rfind(kSqlitePrefix, 0) == 0; }
 
-// libpq's own parser reads the URI (RFC 3986 form, percent-encoding, query
-// parameters such as sslmode); SOCI takes keyword=value pairs, so they are
-// written back in that form, each value quoted (libpq's rules: \ and ').
-std::string postgres_conninfo(const std::string& url) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
-  if (options == nullptr) {
-    const std::string why = error ? error : "out of memory";
-    PQfreemem(error);
-    throw std::runtime_error("the PostgreSQL URL is not valid: " + why);
-  }
-  std::string out;
-  for (const PQconninfoOption* o = options; o->keyword; ++o) {
-    if (!o->val) continue;
-    std::string value;
-    for (const char* c = o->val; *c; ++c) {
-      if (*c == '\\' || *c == '\'') value += '\\';
-      value += *c;
-    }
-    out += std::string(out.empty() ? "" : " ") + o->keyword + "='" + value + "'";
-  }
-  PQconninfoFree(options);
-  return out;
-}
-
 void connect(soci::session& s, const std::string& url) {
   if (is_sqlite_url(url)) {
     const std::string path = url.substr(std::string(kSqlitePrefix).size());
     s.open(*soci::factory_sqlite3(), "db=\"" + path + "\" timeout=10 shared_cache=false");
     prepare_sqlite(s);
   } else {
-    s.open(*soci::factory_postgresql(), postgres_conninfo(url));
-    s << "SET client_min_messages TO warning";  // no NOTICEs on stderr ("already exists, skipping")
+    sql::open_postgres(s, url);
   }
 }
 
@@ -71,27 +43,7 @@ Error database_error(const std::exception& e) {
   return error;
 }
 
-// PostgreSQL sessions only: SQLite has no server to lose (and a new
-// connection would lose the PRAGMAs). A session whose last reconnect failed
-// has no backend at all, so nothing but is_connected() may be asked of it.
-bool reconnect_if_dropped(soci::session& s) {
-  if (s.is_connected()) return false;
-  s.reconnect();
-  s << "SET client_min_messages TO warning";
-  return true;
-}
 
-Connection::Connection(Database& db)
-    : pool_(db.pool()), position_(pool_.lease()), session_(pool_.at(position_)) {
-  try {
-    if (!db.is_sqlite()) reconnect_if_dropped(session_);
-  } catch (...) {
-    pool_.give_back(position_);
-    throw;
-  }
-}
-
-Connection::~Connection() { pool_.give_back(position_); }
 
 Result<std::unique_ptr<Database>> Database::open(const std::string& url, std::size_t pool_size) {
   const bool is_pg = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;

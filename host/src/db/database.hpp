@@ -9,6 +9,7 @@
 #include <soci/soci.h>
 
 #include "db/group_commit.hpp"
+#include "sql/postgres.hpp"
 #include <signet/result.hpp>
 
 namespace signet::host {
@@ -48,25 +49,13 @@ class Database {
 
 // A connection borrowed from the pool for the caller's scope:
 //   Connection connection(db); soci::session& s = *connection;
-// One the server dropped (a PostgreSQL restart) is reconnected first, so a
-// restart costs the requests in flight at that moment, not the host. Throws
-// (like any SOCI call) when the server is still away.
-class Connection {
+// On PostgreSQL, one the server dropped (a restart) is reconnected first,
+// so a restart costs the requests in flight at that moment, not the host;
+// SQLite has no server to lose (and a new connection would lose the PRAGMAs).
+class Connection : public sql::PooledSession {
  public:
-  explicit Connection(Database& db);
-  ~Connection();
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-  soci::session& operator*() { return session_; }
-
- private:
-  soci::connection_pool& pool_;
-  std::size_t position_;
-  soci::session& session_;
+  explicit Connection(Database& db) : PooledSession(db.pool(), !db.is_sqlite()) {}
 };
-
-// Reconnects a PostgreSQL session whose server connection is gone; true when it did.
-bool reconnect_if_dropped(soci::session& s);
 
 // A database failure as an Error{unavailable} with a message safe to log,
 // and a short Retry-After: the usual cause is a server restarting.

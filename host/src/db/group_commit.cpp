@@ -78,7 +78,7 @@ void GroupCommitter::commit_batch(Batch& batch) {
     // A server restart dropped the connection: a new one, and statements prepared on it.
     if (reconnects_ && !s.is_connected()) {
       statements_.clear();
-      reconnect_if_dropped(s);
+      sql::reconnect_if_dropped(s);
     }
   } catch (const std::exception& e) {
     for (Pending* p : batch) p->error = work_error(e);

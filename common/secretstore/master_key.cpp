@@ -1,4 +1,4 @@
-#include "master_key.hpp"
+#include "secretstore/master_key.hpp"
 
 #include <cstdlib>
 #include <openssl/evp.h>
@@ -9,11 +9,11 @@
 #include <fsutil/files.hpp>
 #include <signet/keys.hpp>
 
-namespace signet::store_local {
+namespace signet::secretstore {
 namespace {
 
 Error problem(const std::string& pointer, const std::string& message) {
-  Error error = make_error(ErrorCode::invalid_config, "invalid store-local configuration");
+  Error error = make_error(ErrorCode::invalid_config, "invalid master key configuration");
   error.problems.push_back({pointer, message});
   return error;
 }
@@ -104,4 +104,17 @@ Result<std::unique_ptr<envelope::KeyEncryptionKey>> load_master_key(const nlohma
                    context);
 }
 
-}  // namespace signet::store_local
+Result<std::shared_ptr<const envelope::KeyRing>> key_ring(const PluginContext& context) {
+  auto current = load_master_key(context.config.at("master_key"), "/master_key", context);
+  if (!current) return std::move(current).error();
+  std::vector<std::unique_ptr<envelope::KeyEncryptionKey>> previous;
+  const auto old = context.config.value("previous_master_keys", nlohmann::json::array());
+  for (std::size_t i = 0; i < old.size(); ++i) {
+    auto key = load_master_key(old[i], "/previous_master_keys/" + std::to_string(i), context);
+    if (!key) return std::move(key).error();
+    previous.push_back(std::move(key).value());
+  }
+  return std::make_shared<const envelope::KeyRing>(std::move(current).value(), std::move(previous));
+}
+
+}  // namespace signet::secretstore
