@@ -1,7 +1,8 @@
 // A PostgreSQL restart under load: requests in flight at that moment get
 // 503 with Retry-After, every request the host accepted (201, or 202 then
 // polled) ends in a final state, nothing is half-written, and the host
-// serves again without a restart of its own. Always on PostgreSQL (this
+// serves again without a restart of its own; the keys it makes are in
+// store-postgres on the same server, which reconnects too. Always on PostgreSQL (this
 // suite starts its own server), so it is not part of the postgresql/ rerun.
 #include <atomic>
 #include <thread>
@@ -27,7 +28,7 @@ TEST(PostgresRestart, RequestsAcceptedAroundARestartAllFinishAndTheHostRecovers)
       "database: " + url + "\n" +
           host_config(dir, internal_ca_plugins(dir, "        bootstrap: true\n") +
                                "  store:\n"
-                               "    local: {plugin: store-local, config: {path: " + dir.path() + "/data/store.db, "
+                               "    local: {plugin: store-postgres, config: {url: '" + url + "', "
                                "master_key: {file: " + dir.path() + "/data/store.key, create: true}}}\n"
                                "pipelines:\n"
                                "  issue: {validate: [profile-policy], sign: corp, store: local}\n"));
