@@ -1,12 +1,13 @@
 // Every configuration under examples/ runs as it is once the environment
 // variables it names are set: `config check` accepts it, and a host serving
 // it answers /ready. webhooks.yaml also delivers a signed event to a real
-// receiver.
+// receiver; postgres.yaml runs on a throwaway PostgreSQL server.
 #include <cstdlib>
 #include <filesystem>
 #include <gtest/gtest.h>
 
 #include "e2e_helpers.hpp"
+#include "postgres_server.hpp"
 #include "webhook_receiver.hpp"
 
 namespace signet::test {
@@ -36,9 +37,24 @@ void expect_signed_webhook(const TempDir& dir, const std::string& file, SignetPr
   EXPECT_EQ("sha256=" + mac.output.substr(0, 64), hook.headers.at("x-signet-signature"));
 }
 
+// postgres.yaml: a certificate whose key the host made, kept in store-postgres.
+void expect_key_kept_in_postgres(const TempDir& dir, const std::string& file, SignetProcess& host) {
+  const std::string token = bootstrap_token(dir, file);
+  ASSERT_FALSE(token.empty());
+  const nlohmann::json body = {{"common_name", "db.example.com"}, {"sans", {{"dns", {"db.example.com"}}}}};
+  auto issued = http("POST", host.url() + "/v1/certificates", body.dump(), token, dir.file("data/ca.pem"));
+  ASSERT_TRUE(issued && issued.value().status == 201) << (issued ? issued.value().body : issued.error().message);
+  const std::string id = json_of(issued.value()).value("id", "");
+  auto bundle = http("GET", host.url() + "/v1/certificates/" + id + "/bundle", "", token, dir.file("data/ca.pem"));
+  ASSERT_TRUE(bundle && bundle.value().status == 200);
+  EXPECT_EQ(json_of(bundle.value())["private_key"], json_of(issued.value())["private_key"]);
+}
+
 TEST(Examples, EveryExampleChecksAndServes) {
   const auto files = example_files();
-  ASSERT_GE(files.size(), 3u);
+  ASSERT_GE(files.size(), 4u);
+  PostgresServer postgres;  // for examples/postgres.yaml
+  ASSERT_TRUE(postgres.started()) << postgres.log();
   for (const auto& file : files) {
     SCOPED_TRACE(file);
     TempDir dir;
@@ -48,6 +64,7 @@ TEST(Examples, EveryExampleChecksAndServes) {
     ::setenv("SIGNET_WEBHOOK_URL", receiver.url().c_str(), 1);
     ::setenv("SIGNET_WEBHOOK_SECRET", kWebhookSecret, 1);
     ::setenv("SIGNET_KEYS_PASSPHRASE", "an example passphrase", 1);
+    ::setenv("SIGNET_DATABASE_URL", postgres.create_database().c_str(), 1);
     const auto checked = run_signet(dir, "config check " + file);
     EXPECT_EQ(checked.status, 0) << checked.err;
     SignetProcess host({"serve", "--config", file}, dir.file("host.log"));
@@ -56,6 +73,7 @@ TEST(Examples, EveryExampleChecksAndServes) {
     ASSERT_TRUE(ready) << ready.error().message;
     EXPECT_EQ(ready.value().status, 200) << ready.value().body;
     if (file.ends_with("/webhooks.yaml")) expect_signed_webhook(dir, file, host, receiver);
+    if (file.ends_with("/postgres.yaml")) expect_key_kept_in_postgres(dir, file, host);
     EXPECT_EQ(host.stop(), 0);
   }
 }
