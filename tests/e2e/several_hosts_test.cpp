@@ -24,6 +24,14 @@ TEST(SeveralHosts, ShareOneDatabaseWithoutDuplicatesAndWithOneAuditChain) {
                            "{file: " + dir.path() + "/data/store.key, create: true}}}\n"
                            "pipelines:\n"
                            "  issue: {validate: [profile-policy], sign: corp, store: local}\n"));
+  // Three processes migrating the fresh database at once: one does, the others find it done.
+  std::string script;
+  for (const char* i : {"1", "2", "3"})
+    script += binary_path() + " audit verify --config " + config + " > " + dir.file(std::string("migrate-") + i + ".log") +
+              " 2>&1 & p" + i + "=$!; ";
+  const auto migrated = run_command(script + "f=0; for p in $p1 $p2 $p3; do wait $p || f=$((f+1)); done; echo $f");
+  EXPECT_EQ(trimmed(migrated.output), "0") << read_file(dir.file("migrate-1.log")) << read_file(dir.file("migrate-2.log"))
+                                           << read_file(dir.file("migrate-3.log"));
   const std::string token = bootstrap_token(dir, config);
   ASSERT_FALSE(token.empty());
   std::vector<std::unique_ptr<SignetProcess>> hosts;

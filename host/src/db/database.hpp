@@ -41,6 +41,7 @@ class Database {
   Result<void> ping();
 
  private:
+  Result<void> apply_migrations(int current);
   Database(std::unique_ptr<soci::connection_pool> pool, std::unique_ptr<soci::session> writer, bool sqlite);
   std::unique_ptr<soci::connection_pool> pool_;
   bool sqlite_;

@@ -3,6 +3,7 @@
 // Times are BIGINT milliseconds since the Unix epoch; every table holding
 // tenant data has tenant_id.
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "db/audit_chain.hpp"
@@ -312,11 +313,7 @@ void ensure_version_table(soci::session& s) {
        "name VARCHAR(100) NOT NULL, applied_at BIGINT NOT NULL)";
 }
 
-}  // namespace
-
-int Database::schema_version() {
-  Connection connection(*this);
-  soci::session& s = *connection;
+int version_of(soci::session& s) {
   ensure_version_table(s);
   int version = 0;
   soci::indicator ind = soci::i_ok;
@@ -324,9 +321,34 @@ int Database::schema_version() {
   return ind == soci::i_ok ? version : 0;
 }
 
+constexpr long long kMigrationLock = 0x5369676e65744d69;  // "SignetMi": Signet's key for pg_advisory_lock
+
+}  // namespace
+
+int Database::schema_version() {
+  Connection connection(*this);
+  return version_of(*connection);
+}
+
+// Hosts starting together on one PostgreSQL database take turns: the first
+// migrates, the others wait on a session advisory lock (released when its
+// holder's connection ends, even by a crash) and then find nothing to do.
+// SQLite's BEGIN IMMEDIATE already serializes them.
 Result<void> Database::migrate() {
   try {
-    const int current = schema_version();
+    Connection connection(*this);
+    soci::session& s = *connection;
+    if (!sqlite_) s << "SELECT pg_advisory_lock(" << kMigrationLock << ")";
+    auto applied = apply_migrations(version_of(s));
+    if (!sqlite_) s << "SELECT pg_advisory_unlock(" << kMigrationLock << ")";
+    return applied;
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+Result<void> Database::apply_migrations(int current) {
+  try {
     for (const auto& m : kMigrations) {
       if (m.version <= current) continue;
       auto applied = write([&](soci::session& s) {
