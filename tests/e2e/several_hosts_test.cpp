@@ -1,7 +1,8 @@
 // Several signet processes on one database (one SQLite file, or one
 // PostgreSQL database when the suites run against it), with load spread
 // over all of them: every answered certificate is recorded once, no serial
-// appears twice, and the audit log stays one chain that verifies; with one
+// appears twice, a revocation on one host shows in every host's OCSP
+// answers, and the audit log stays one chain that verifies; with one
 // host SIGKILLed mid-load, every request it accepted is finished by the
 // others, and their schedulers renew each due certificate exactly once.
 #include <map>
@@ -75,6 +76,33 @@ TEST(SeveralHosts, ShareOneDatabaseWithoutDuplicatesAndWithOneAuditChain) {
     for (const auto& c : listing["items"]) listed.insert(c.value("id", ""));
     EXPECT_EQ(listed, ids);
   }
+  // A revocation on one host shows in another host's OCSP answers.
+  const json& victim = answers[0][0]["body"];
+  const std::string cert = dir.write("victim.pem", victim.value("certificate", ""));
+  auto chain = http("GET", hosts[1]->url() + "/pki/corp/chain.pem", "", "", dir.file("data/ca.pem"));
+  ASSERT_TRUE(chain && chain.value().status == 200);
+  const std::string issuing = dir.write("issuing.pem", chain.value().body);
+  ASSERT_EQ(run_command("openssl ocsp -issuer " + issuing + " -cert " + cert + " -no_nonce -reqout " + dir.file("req.der")).status, 0);
+  const auto ocsp_status = [&](SignetProcess& host) {
+    run_command("curl -s --cacert " + dir.file("data/ca.pem") + " -H 'Content-Type: application/ocsp-request' --data-binary @" +
+                dir.file("req.der") + " -o " + dir.file("resp.der") + " " + host.url() + "/pki/corp/ocsp");
+    const std::string text = run_command("openssl ocsp -respin " + dir.file("resp.der") + " -resp_text -noverify").output;
+    return text.find("Cert Status: revoked") != std::string::npos ? "revoked"
+           : text.find("Cert Status: good") != std::string::npos  ? "good"
+                                                                   : text;
+  };
+  EXPECT_EQ(ocsp_status(*hosts[1]), "good");
+  auto revoked = http("POST", hosts[0]->url() + "/v1/certificates/" + victim.value("id", "") + "/revoke",
+                      json{{"reason", "key_compromise"}}.dump(), token, dir.file("data/ca.pem"));
+  ASSERT_TRUE(revoked && revoked.value().status == 200);
+  std::string seen;
+  for (int i = 0; i < 50 && seen != "revoked"; ++i) {
+    seen = ocsp_status(*hosts[1]);
+    if (seen != "revoked") std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(seen, "revoked") << "host b still answers for a certificate host a revoked";
+  EXPECT_EQ(ocsp_status(*hosts[2]), "revoked");
+
   for (auto& host : hosts) EXPECT_EQ(host->stop(), 0);
   const SignetRun verified = run_signet(dir, "audit verify --config " + config);
   EXPECT_EQ(verified.status, 0) << verified.out << verified.err;
