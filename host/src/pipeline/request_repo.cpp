@@ -124,10 +124,14 @@ Result<std::vector<RequestRecord>> RequestRepo::claim_due(const std::string& own
   const long long now_ms = to_unix_ms(now), lease = to_unix_ms(lease_until);
   const char* due =
       "((status IN ('pending', 'waiting') AND next_attempt_at <= :now) OR (status = 'running' AND lease_until < :now2))";
+  // On PostgreSQL hosts claim at the same time: rows another host is
+  // claiming right now are skipped, not waited for. (SQLite's writer is
+  // alone anyway.) The UPDATE's condition still decides each claim.
+  const char* lock = db_.is_sqlite() ? "" : " FOR UPDATE SKIP LOCKED";
   auto written = db_.write([&](soci::session& s) {
     claimed.clear();  // a redone batch runs this again
     soci::rowset<soci::row> rows = (s.prepare << "SELECT " << kColumns << " FROM requests WHERE " << due
-                                              << " ORDER BY next_attempt_at LIMIT :limit",
+                                              << " ORDER BY next_attempt_at LIMIT :limit" << lock,
                                     soci::use(now_ms), soci::use(now_ms), soci::use(limit));
     std::vector<RequestRecord> candidates;
     for (const auto& row : rows) candidates.push_back(from_row(row));
