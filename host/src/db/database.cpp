@@ -1,5 +1,6 @@
 #include "db/database.hpp"
 
+#include <cctype>
 #include <fcntl.h>
 #include <filesystem>
 #include <unistd.h>
@@ -61,15 +62,26 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& url, std::si
     auto pool = make_pool(url, pool_size);
     auto writer = std::make_unique<soci::session>();  // the group committer's own connection
     connect(*writer, url);
-    return std::unique_ptr<Database>(new Database(std::move(pool), std::move(writer), is_sqlite_url(url)));
+    return std::unique_ptr<Database>(new Database(std::move(pool), std::move(writer), url));
   } catch (const std::exception& e) {
     return database_error(e);
   }
 }
 
-Database::Database(std::unique_ptr<soci::connection_pool> pool, std::unique_ptr<soci::session> writer, bool sqlite)
-    : pool_(std::move(pool)), sqlite_(sqlite),
-      committer_(std::make_unique<GroupCommitter>(std::move(writer), sqlite ? "BEGIN IMMEDIATE" : "BEGIN", !sqlite)) {}
+Database::Database(std::unique_ptr<soci::connection_pool> pool, std::unique_ptr<soci::session> writer, std::string url)
+    : pool_(std::move(pool)), url_(std::move(url)), sqlite_(is_sqlite_url(url_)),
+      committer_(std::make_unique<GroupCommitter>(std::move(writer), sqlite_ ? "BEGIN IMMEDIATE" : "BEGIN", !sqlite_)) {}
+
+AdvisoryLocks& Database::advisory_locks(const std::string& holder) {
+  std::lock_guard lock(locks_mutex_);
+  if (!locks_) {
+    std::string name = "signet " + holder;  // application_name: printable, at most 63 bytes
+    for (char& c : name)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' && c != ':') c = ' ';
+    locks_ = std::make_unique<AdvisoryLocks>(url_, name.substr(0, 63));
+  }
+  return *locks_;
+}
 
 Database::~Database() = default;
 

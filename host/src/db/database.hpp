@@ -4,10 +4,12 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <soci/soci.h>
 
+#include "db/advisory_locks.hpp"
 #include "db/group_commit.hpp"
 #include "sql/postgres.hpp"
 #include <signet/result.hpp>
@@ -35,6 +37,10 @@ class Database {
   // transaction.
   Result<void> write(const std::function<void(soci::session&)>& fn);
 
+  // PostgreSQL only: session advisory locks for leadership, on a connection
+  // of their own made at first use; `holder` names this process there.
+  AdvisoryLocks& advisory_locks(const std::string& holder);
+
   // Applies the numbered migrations not yet recorded in schema_migrations.
   Result<void> migrate();
   int schema_version();
@@ -42,9 +48,12 @@ class Database {
 
  private:
   Result<void> apply_migrations(int current);
-  Database(std::unique_ptr<soci::connection_pool> pool, std::unique_ptr<soci::session> writer, bool sqlite);
+  Database(std::unique_ptr<soci::connection_pool> pool, std::unique_ptr<soci::session> writer, std::string url);
   std::unique_ptr<soci::connection_pool> pool_;
+  std::string url_;
   bool sqlite_;
+  std::mutex locks_mutex_;
+  std::unique_ptr<AdvisoryLocks> locks_;
   std::unique_ptr<GroupCommitter> committer_;
 };
 

@@ -5,6 +5,7 @@
 namespace signet::host {
 
 Result<bool> LeaderLease::acquire() {
+  if (!db_.is_sqlite()) return db_.advisory_locks(owner_).try_hold(name_);
   std::lock_guard lock(mutex_);
   const TimePoint started = Clock::now();
   if (held_until_ - started > ttl_ / 2) return true;
@@ -26,6 +27,7 @@ Result<bool> LeaderLease::acquire() {
 }
 
 void LeaderLease::release() {
+  if (!db_.is_sqlite()) return db_.advisory_locks(owner_).release(name_);
   {
     std::lock_guard lock(mutex_);
     held_until_ = TimePoint{};
@@ -36,6 +38,7 @@ void LeaderLease::release() {
 }
 
 std::string LeaderLease::holder() {
+  if (!db_.is_sqlite()) return db_.advisory_locks(owner_).holder(name_);
   try {
     Connection connection(db_);
     soci::session& s = *connection;

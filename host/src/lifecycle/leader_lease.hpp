@@ -1,7 +1,9 @@
-// One holder at a time for a job, across every host sharing the database:
-// a row of leader_leases held until a time, extended by its holder and
-// taken over once it lapses (a holder that died). Both engines run it the
-// same way, and the row shows who holds the job.
+// One holder at a time for a job, across every host sharing the database.
+// On SQLite: a row of leader_leases held until a time, extended by its
+// holder and taken over once it lapses (a holder that died); the row shows
+// who holds the job. On PostgreSQL: a session advisory lock
+// (db/advisory_locks.hpp), which ends with its holder's connection, no
+// clock involved; pg_stat_activity shows who holds it.
 #pragma once
 
 #include <chrono>
