@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include <fsutil/files.hpp>
-#include <secretstore/master_key.hpp>  // SIGNET_MASTER_KEY_SCHEMA
+#include <secretstore/master_key.hpp>  // SIGNET_MASTER_KEY_PROPERTIES
 #include <secretstore/sql_secret_store.hpp>
 #include <signet/sdk.hpp>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -20,9 +20,7 @@ constexpr const char* kSchema = R"json({
   "type": "object",
   "properties": {
     "path": {"type": "string", "minLength": 1, "description": "the SQLite file of the secrets (created 0600)"},
-    "master_key": )json" SIGNET_MASTER_KEY_SCHEMA R"json(,
-    "previous_master_keys": {"type": "array", "items": )json" SIGNET_MASTER_KEY_SCHEMA R"json(,
-      "description": "master keys being rotated out: data keys they wrap are re-wrapped at start"}
+    )json" SIGNET_MASTER_KEY_PROPERTIES R"json(
   },
   "required": ["path", "master_key"],
   "additionalProperties": false

@@ -2,7 +2,7 @@
 // database, envelope-encrypted exactly as store-local does it (the same
 // SqlSecretStore and master keys from common/secretstore)
 // (docs/plugins/store-postgres.md).
-#include <secretstore/master_key.hpp>  // SIGNET_MASTER_KEY_SCHEMA
+#include <secretstore/master_key.hpp>  // SIGNET_MASTER_KEY_PROPERTIES
 #include <secretstore/sql_secret_store.hpp>
 #include <signet/sdk.hpp>
 #include <sql/postgres.hpp>
@@ -18,9 +18,7 @@ constexpr const char* kSchema = R"json({
     "url": {"type": "string", "minLength": 1,
             "description": "postgresql://user:password@host:port/database?sslmode=verify-full (password through ${file:} or ${env:})"},
     "connections": {"type": "integer", "minimum": 1, "maximum": 64, "description": "pool size (default 4)"},
-    "master_key": )json" SIGNET_MASTER_KEY_SCHEMA R"json(,
-    "previous_master_keys": {"type": "array", "items": )json" SIGNET_MASTER_KEY_SCHEMA R"json(,
-      "description": "master keys being rotated out: data keys they wrap are re-wrapped at start"}
+    )json" SIGNET_MASTER_KEY_PROPERTIES R"json(
   },
   "required": ["url", "master_key"],
   "additionalProperties": false

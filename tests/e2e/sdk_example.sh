@@ -67,6 +67,11 @@ status=$(curl -sS -o "$work/response.json" -w '%{http_code}' --cacert "$work/dat
   -d "$body" "$url/v1/certificates")
 [[ "$status" == 201 ]] || fail "issuance answered $status: $(cat "$work/response.json")"
 request_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["request_id"])' "$work/response.json")
-grep -q "\"type\":\"issued\"" "$work/events.jsonl" || fail "no issued event in the example's file"
+# Notifiers are called from the outbox after the commit (docs/notifications.md): wait for it, bounded.
+for _ in $(seq 1 100); do
+  grep -q "\"type\":\"issued\"" "$work/events.jsonl" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q "\"type\":\"issued\"" "$work/events.jsonl" || fail "no issued event in the example's file within 10 s"
 grep -q "$request_id" "$work/events.jsonl" || fail "the event does not name request $request_id"
 echo "sdk example: built out of tree, loaded, delivered the event of $request_id"

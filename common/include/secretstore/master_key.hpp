@@ -22,6 +22,13 @@ namespace signet::secretstore {
   R"json("keys": {"type": "string", "minLength": 1, "description": "a keys instance that wraps data keys"},)json"            \
   R"json("key_id": {"type": "string", "minLength": 1, "description": "the key in that instance (made on first start)"}}})json"
 
+// The two properties every store plugin's schema has: `master_key` and
+// `previous_master_keys` (being rotated out; re-wrapped at start).
+#define SIGNET_MASTER_KEY_PROPERTIES                                                              \
+  R"json("master_key": )json" SIGNET_MASTER_KEY_SCHEMA R"json(, )json"                            \
+  R"json("previous_master_keys": {"type": "array", "items": )json" SIGNET_MASTER_KEY_SCHEMA        \
+  R"json(, "description": "master keys being rotated out: data keys they wrap are re-wrapped at start"})json"
+
 // `spec` is one entry of master_key / previous_master_keys; `pointer` its
 // JSON pointer, used in the problems of an invalid_config error.
 Result<std::unique_ptr<envelope::KeyEncryptionKey>> load_master_key(const nlohmann::json& spec,
