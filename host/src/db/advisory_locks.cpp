@@ -15,10 +15,11 @@ std::int64_t AdvisoryLocks::key_of(const std::string& name) {
 }
 
 soci::session& AdvisoryLocks::session() {
-  if (!session_) {
-    session_ = std::make_unique<soci::session>();
-    sql::open_postgres(*session_, url_);
-    *session_ << "SET application_name = '" << holder_ << "'";
+  if (!session_) {  // kept only once open: a session never connected cannot reconnect
+    auto opened = std::make_unique<soci::session>();
+    sql::open_postgres(*opened, url_);
+    *opened << "SET application_name = '" << holder_ << "'";
+    session_ = std::move(opened);
   }
   try {
     *session_ << "SELECT 1";  // a dropped connection shows here, not halfway through a lock
