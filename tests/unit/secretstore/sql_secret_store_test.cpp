@@ -1,5 +1,7 @@
-// The shared SQL secret store on a real SQLite file: versions, check-and-set,
-// soft delete and destroy, context binding and master-key rotation.
+// The shared SQL secret store on a real SQLite file and on a real
+// PostgreSQL server (store-local and store-postgres): versions,
+// check-and-set, soft delete and destroy, context binding and master-key
+// rotation.
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -7,38 +9,54 @@
 
 #include <crypto/random.hpp>
 #include <secretstore/sql_secret_store.hpp>
+#include <sql/postgres.hpp>
+
+#include "postgres_server.hpp"
 
 namespace signet::secretstore {
 namespace {
 
 namespace fs = std::filesystem;
 
-class SqlSecretStoreTest : public ::testing::Test {
+class SqlSecretStoreTest : public ::testing::TestWithParam<Dialect> {
  protected:
+  static void TearDownTestSuite() { server_.reset(); }
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("signet-secrets-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
+    if (GetParam() == Dialect::postgresql) {
+      if (!server_) server_ = std::make_unique<test::PostgresServer>();
+      ASSERT_TRUE(server_->started()) << server_->log();
+      url_ = server_->create_database();
+      ASSERT_FALSE(url_.empty());
+    }
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   std::string db_path() const { return (dir_ / "secrets.db").string(); }
+  // A connection to the store's database, as the store's own or as an attacker with the database.
+  void open(soci::session& s) const {
+    if (GetParam() == Dialect::postgresql) sql::open_postgres(s, url_);
+    else s.open(*soci::factory_sqlite3(), "db=" + db_path() + " timeout=10");
+  }
 
   std::unique_ptr<SqlSecretStore> open_with(std::string current, std::vector<std::string> previous = {}) {
     std::vector<std::unique_ptr<envelope::KeyEncryptionKey>> old;
     for (auto& k : previous) old.push_back(envelope::aes_kek(k));
     auto ring = std::make_shared<const envelope::KeyRing>(envelope::aes_kek(std::move(current)), std::move(old));
     auto pool = std::make_unique<soci::connection_pool>(2);
-    for (std::size_t i = 0; i < 2; ++i) pool->at(i).open(*soci::factory_sqlite3(), "db=" + db_path() + " timeout=10");
-    auto store = SqlSecretStore::open(std::move(pool), Dialect::sqlite, std::move(ring));
+    for (std::size_t i = 0; i < 2; ++i) open(pool->at(i));
+    auto store = SqlSecretStore::open(std::move(pool), GetParam(), std::move(ring));
     EXPECT_TRUE(store) << store.error().message;
     return std::move(store).value();
   }
 
-  // Reads a column straight from the file, as an attacker with the file would.
+  // Reads a column straight from the database, as an attacker with it would.
   std::string raw(const std::string& column, const std::string& path, int version) {
-    soci::session s(*soci::factory_sqlite3(), "db=" + db_path());
+    soci::session s;
+    open(s);
     std::string value;
     soci::indicator ind = soci::i_null;
     s << "SELECT " + column + " FROM secret_versions WHERE path = :p AND version = :v", soci::use(path),
@@ -47,11 +65,14 @@ class SqlSecretStoreTest : public ::testing::Test {
   }
 
   void set_raw(const std::string& column, const std::string& path, int version, const std::string& value) {
-    soci::session s(*soci::factory_sqlite3(), "db=" + db_path());
+    soci::session s;
+    open(s);
     s << "UPDATE secret_versions SET " + column + " = :x WHERE path = :p AND version = :v", soci::use(value),
         soci::use(path), soci::use(version);
   }
 
+  static inline std::unique_ptr<test::PostgresServer> server_;
+  std::string url_;
   fs::path dir_;
   std::string key1_ = crypto::random_bytes(32);
   std::string key2_ = crypto::random_bytes(32);
@@ -65,7 +86,7 @@ PutRequest put_of(std::string path, std::string data, std::optional<std::uint64_
   return p;
 }
 
-TEST_F(SqlSecretStoreTest, VersionsAndCheckAndSet) {
+TEST_P(SqlSecretStoreTest, VersionsAndCheckAndSet) {
   auto store = open_with(key1_);
   ASSERT_EQ(store->put(put_of("t/a/key", "one", 0)).value(), 1u);
   EXPECT_EQ(store->put(put_of("t/a/key", "again", 0)).error().code, ErrorCode::conflict);
@@ -80,7 +101,7 @@ TEST_F(SqlSecretStoreTest, VersionsAndCheckAndSet) {
   EXPECT_EQ(raw("ciphertext", "t/a/key", 1).find("one"), std::string::npos);
 }
 
-TEST_F(SqlSecretStoreTest, SoftDeleteHidesDestroyErases) {
+TEST_P(SqlSecretStoreTest, SoftDeleteHidesDestroyErases) {
   auto store = open_with(key1_);
   ASSERT_TRUE(store->put(put_of("t/x", "v1")));
   ASSERT_TRUE(store->put(put_of("t/x", "v2")));
@@ -95,7 +116,7 @@ TEST_F(SqlSecretStoreTest, SoftDeleteHidesDestroyErases) {
   EXPECT_EQ(store->remove({"t/unknown", {}}).error().code, ErrorCode::not_found);
 }
 
-TEST_F(SqlSecretStoreTest, ListsLivePathsUnderAPrefixLiterally) {
+TEST_P(SqlSecretStoreTest, ListsLivePathsUnderAPrefixLiterally) {
   auto store = open_with(key1_);
   for (const char* p : {"t1/certs/a", "t1/certs/b", "t1/certsx", "t1_/certs/c", "t2/certs/d"})
     ASSERT_TRUE(store->put(put_of(p, "x")));
@@ -105,13 +126,13 @@ TEST_F(SqlSecretStoreTest, ListsLivePathsUnderAPrefixLiterally) {
   EXPECT_EQ(store->list("t1_").value(), (std::vector<std::string>{"t1_/certs/c"}));
 }
 
-TEST_F(SqlSecretStoreTest, RefusesBadPaths) {
+TEST_P(SqlSecretStoreTest, RefusesBadPaths) {
   auto store = open_with(key1_);
   for (const char* p : {"", "/abs", "a//b", "a/../b", "a/./b", "trailing/", "sp ace", "semi;colon"})
     EXPECT_EQ(store->put(put_of(p, "x")).error().code, ErrorCode::invalid_argument) << p;
 }
 
-TEST_F(SqlSecretStoreTest, CiphertextMovedOrAlteredDoesNotOpen) {
+TEST_P(SqlSecretStoreTest, CiphertextMovedOrAlteredDoesNotOpen) {
   auto store = open_with(key1_);
   ASSERT_TRUE(store->put(put_of("t/a", "secret-a")));
   ASSERT_TRUE(store->put(put_of("t/b", "secret-b")));
@@ -129,7 +150,7 @@ TEST_F(SqlSecretStoreTest, CiphertextMovedOrAlteredDoesNotOpen) {
   EXPECT_FALSE(store->get({"t/a", std::nullopt}));
 }
 
-TEST_F(SqlSecretStoreTest, RotationRewrapsDataKeysAndKeepsPayloads) {
+TEST_P(SqlSecretStoreTest, RotationRewrapsDataKeysAndKeepsPayloads) {
   {
     auto store = open_with(key1_);
     for (int i = 0; i < 250; ++i) ASSERT_TRUE(store->put(put_of("t/k" + std::to_string(i), "payload" + std::to_string(i))));
@@ -151,7 +172,7 @@ TEST_F(SqlSecretStoreTest, RotationRewrapsDataKeysAndKeepsPayloads) {
   EXPECT_EQ(store->get({"t/k249", std::nullopt}).value().data, "payload249");
 }
 
-TEST_F(SqlSecretStoreTest, UnknownMasterKeyIsAConfigurationError) {
+TEST_P(SqlSecretStoreTest, UnknownMasterKeyIsAConfigurationError) {
   { ASSERT_TRUE(open_with(key1_)->put(put_of("t/a", "x"))); }
   auto store = open_with(key2_);
   auto rewrapped = store->rewrap_all();
@@ -159,6 +180,11 @@ TEST_F(SqlSecretStoreTest, UnknownMasterKeyIsAConfigurationError) {
   EXPECT_EQ(rewrapped.error().code, ErrorCode::invalid_config);
   EXPECT_EQ(store->get({"t/a", std::nullopt}).error().code, ErrorCode::invalid_config);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, SqlSecretStoreTest, ::testing::Values(Dialect::sqlite, Dialect::postgresql),
+                         [](const ::testing::TestParamInfo<Dialect>& info) {
+                           return info.param == Dialect::sqlite ? "SQLite" : "PostgreSQL";
+                         });
 
 }  // namespace
 }  // namespace signet::secretstore
