@@ -51,10 +51,29 @@ PostgresServer::PostgresServer() : bin_(postgres_bin_dir()), port_(free_loopback
     user_ = unprivileged_user();
     if (user_.empty() || run_command("chown " + user_ + " " + dir_.path()).status != 0) return;
   }
-  const auto init = run_command(as_owner(bin_ + "/initdb -D " + dir_.file("data") +
+  const std::string cluster = template_cluster();
+  const auto copied = cluster.empty() ? CommandResult{1, ""}
+                                      : run_command(as_owner("cp -a " + cluster + " " + dir_.file("data")) + " > " +
+                                                    dir_.file("initdb.log") + " 2>&1");
+  started_ = copied.status == 0 && start();
+}
+
+// initdb takes most of a second; a test suite starts hundreds of clusters.
+// The first one made in the temporary directory is kept and copied: it is only ever renamed
+// into place once complete, so a copy never sees half of one.
+std::string PostgresServer::template_cluster() const {
+  const std::string version = std::filesystem::path(bin_).parent_path().filename().string();
+  const std::string path = std::filesystem::temp_directory_path().string() + "/signet-pg-template-" +
+                           std::to_string(::geteuid()) + "-" + version + "-v1";
+  if (std::filesystem::exists(path + "/PG_VERSION")) return path;
+  const std::string building = dir_.file("template");
+  const auto init = run_command(as_owner(bin_ + "/initdb -D " + building +
                                          " -A trust -U signet -E UTF8 --no-sync --no-instructions") +
                                 " > " + dir_.file("initdb.log") + " 2>&1");
-  started_ = init.status == 0 && start();
+  if (init.status != 0) return "";
+  std::error_code ec;
+  std::filesystem::rename(building, path, ec);  // another process may have won; its copy is as good
+  return std::filesystem::exists(path + "/PG_VERSION") ? path : "";
 }
 
 PostgresServer::~PostgresServer() {
@@ -101,13 +120,26 @@ bool testing_postgres() {
   return which && std::string(which) == "postgresql";
 }
 
+PostgresServer& shared_postgres_server() {
+  static std::unique_ptr<PostgresServer> server = std::make_unique<PostgresServer>();
+  return *server;
+}
+
+std::string name_of(TestDatabase engine) { return engine == TestDatabase::sqlite ? "SQLite" : "PostgreSQL"; }
+
+std::string fresh_database_url(TestDatabase engine, const std::string& dir) {
+  if (engine == TestDatabase::sqlite) return "sqlite://" + dir + "/signet.db";
+  PostgresServer& server = shared_postgres_server();
+  return server.started() ? server.create_database() : "";
+}
+
 std::string test_database_url() {
   if (!testing_postgres()) return "";
-  static std::unique_ptr<PostgresServer> server = std::make_unique<PostgresServer>();
-  std::string url = server->started() ? server->create_database() : "";
+  std::string url = fresh_database_url(TestDatabase::postgresql, "");
   if (url.empty()) {
     // Never fall back to SQLite quietly: the run would claim what it did not test.
-    std::fprintf(stderr, "SIGNET_TEST_DATABASE=postgresql, but no PostgreSQL server started:\n%s\n", server->log().c_str());
+    std::fprintf(stderr, "SIGNET_TEST_DATABASE=postgresql, but no PostgreSQL server started:\n%s\n",
+                 shared_postgres_server().log().c_str());
     std::exit(1);
   }
   return url;

@@ -34,6 +34,7 @@ class PostgresServer {
 
  private:
   std::string as_owner(const std::string& command) const;  // runuser when we are root
+  std::string template_cluster() const;                     // a fresh initdb's data directory
 
   TempDir dir_;
   std::string bin_;   // /usr/lib/postgresql/<v>/bin
@@ -45,6 +46,16 @@ class PostgresServer {
 
 // The PostgreSQL binaries' directory ("" when the package is missing).
 std::string postgres_bin_dir();
+
+// The cluster this process shares between its tests, started on first use.
+PostgresServer& shared_postgres_server();
+
+// The two engines the suites whose behaviour is shared run against.
+enum class TestDatabase { sqlite, postgresql };
+std::string name_of(TestDatabase engine);  // "SQLite", "PostgreSQL": a test name's suffix
+// A fresh, empty database: a SQLite file in `dir`, or a new database on
+// the shared cluster; "" when the cluster did not start (see its log()).
+std::string fresh_database_url(TestDatabase engine, const std::string& dir);
 
 // When SIGNET_TEST_DATABASE=postgresql, a fresh database on a cluster this
 // process starts once (and stops at exit); "" otherwise (SQLite). The

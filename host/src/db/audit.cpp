@@ -44,21 +44,53 @@ Result<AuditPage> list_audit(Database& db, const std::string& tenant_id, const A
   }
 }
 
+namespace {
+
+// What append_audit needs to know before it writes, in one round trip (the
+// statement helpers bind one column, hence one text value):
+// "<records of this request and action>:<tail seq>:<tail hash>", the tail
+// part empty when the log is.
+struct AuditTail {
+  bool already_recorded = false;
+  std::optional<long long> seq;
+  std::string hash;
+};
+
+AuditTail read_audit_tail(soci::session& s, const AuditRecord& r) {
+  const std::string packed =
+      query_text(s,
+                 "SELECT (SELECT COUNT(*) FROM audit_log "
+                 "WHERE request_id = :rid AND action = :action AND :given <> '') || ':' || "
+                 "COALESCE((SELECT seq || ':' || COALESCE(hash, '') FROM audit_log ORDER BY seq DESC LIMIT 1), '')",
+                 {r.request_id, r.action, r.request_id})
+          .value_or("0:");
+  AuditTail tail;
+  const auto first = packed.find(':');
+  tail.already_recorded = packed.substr(0, first) != "0";
+  const auto second = packed.find(':', first + 1);
+  if (second != std::string::npos) {
+    tail.seq = std::stoll(packed.substr(first + 1, second - first - 1));
+    tail.hash = packed.substr(second + 1);
+  }
+  return tail;
+}
+
+}  // namespace
+
 void append_audit(soci::session& s, const AuditRecord& r) {
-  if (!r.request_id.empty() &&
-      query_number(s, "SELECT COUNT(*) FROM audit_log WHERE request_id = :rid AND action = :action",
-                   {r.request_id, r.action}).value_or(0) > 0)
-    return;  // a rerun of the same step: recorded once
   // One chain, one writer at a time: SQLite's BEGIN IMMEDIATE makes every
   // write transaction the only one; on PostgreSQL, where hosts sharing the
   // database write at once, a transaction-scoped advisory lock does it for
   // the chain, from a transaction's first record to its commit. So the tail
-  // read here is still the tail when the row goes in.
+  // read after it is still the tail when the row goes in (READ COMMITTED
+  // takes a new snapshot per statement, so the read must be a statement of
+  // its own, after the lock's).
   if (s.get_backend_name() == "postgresql") s << "SELECT pg_advisory_xact_lock(" << kAuditChainLock << ")";
-  const auto tail = query_number(s, "SELECT MAX(seq) FROM audit_log", {});
-  StoredAudit stored{tail.value_or(0) + 1, r.tenant_id, to_unix_ms(Clock::now()), r.principal, r.auth, r.source,
+  const AuditTail tail = read_audit_tail(s, r);
+  if (tail.already_recorded) return;  // a rerun of the same step: recorded once
+  StoredAudit stored{tail.seq.value_or(0) + 1, r.tenant_id, to_unix_ms(Clock::now()), r.principal, r.auth, r.source,
                      r.action, r.object, r.outcome, r.request_id, r.detail.dump(), std::string(kAuditGenesis), ""};
-  if (tail) stored.prev_hash = query_text(s, "SELECT hash FROM audit_log WHERE seq = :seq", {*tail}).value_or("");
+  if (tail.seq) stored.prev_hash = tail.hash;
   stored.hash = audit_record_hash(stored);
   execute(s,
           "INSERT INTO audit_log (seq, tenant_id, time, principal, auth, source, action, object, outcome, request_id, "

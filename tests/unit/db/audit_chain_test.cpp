@@ -1,4 +1,4 @@
-// The audit hash chain on a real SQLite database: appends chain, records
+// The audit hash chain on a real SQLite file and a real PostgreSQL server: appends chain, records
 // written before the chain existed are chained by the migration, and the
 // verifier names the first broken record.
 #include <filesystem>
@@ -7,19 +7,23 @@
 
 #include "db/audit.hpp"
 #include "db/audit_chain.hpp"
+#include "postgres_server.hpp"
 
 namespace signet::host {
 namespace {
 
 namespace fs = std::filesystem;
 
-class AuditChainTest : public ::testing::Test {
+class AuditChainTest : public ::testing::TestWithParam<test::TestDatabase> {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("signet-audit-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    auto opened = Database::open("sqlite://" + (dir_ / "signet.db").string(), 2);
+    fs::create_directories(dir_);
+    const std::string url = test::fresh_database_url(GetParam(), dir_.string());
+    ASSERT_FALSE(url.empty()) << test::shared_postgres_server().log();
+    auto opened = Database::open(url, 2);
     ASSERT_TRUE(opened) << opened.error().message;
     db_ = std::move(opened).value();
     ASSERT_TRUE(db_->migrate());
@@ -36,7 +40,7 @@ class AuditChainTest : public ::testing::Test {
   std::unique_ptr<Database> db_;
 };
 
-TEST_F(AuditChainTest, AppendsChainAndVerify) {
+TEST_P(AuditChainTest, AppendsChainAndVerify) {
   for (const char* action : {"a.one", "b.two", "c.three"}) ASSERT_TRUE(append_audit(*db_, record(action)));
   auto report = verify_audit_chain(*db_);
   ASSERT_TRUE(report) << report.error().message;
@@ -46,7 +50,7 @@ TEST_F(AuditChainTest, AppendsChainAndVerify) {
   EXPECT_EQ(report.value().head_hash.size(), 64u);
 }
 
-TEST_F(AuditChainTest, RecordsFromBeforeTheChainAreChainedInSeqOrder) {
+TEST_P(AuditChainTest, RecordsFromBeforeTheChainAreChainedInSeqOrder) {
   ASSERT_TRUE(db_->write([](soci::session& s) {
     for (int seq : {2, 1, 3})  // inserted out of order, as nothing forbade
       s << "INSERT INTO audit_log (seq, tenant_id, time, principal, action, object, outcome, request_id, detail) "
@@ -64,7 +68,8 @@ TEST_F(AuditChainTest, RecordsFromBeforeTheChainAreChainedInSeqOrder) {
   EXPECT_EQ(after.value().records, 4);
 }
 
-TEST_F(AuditChainTest, TheHashCoversEveryColumn) {
+// No database here: the hash is a function of the record alone.
+TEST(AuditHash, CoversEveryColumn) {
   StoredAudit r{7, "tnt_1", 1000, "tok_1", "token", "192.0.2.1", "x.y", "crt_1", "success", "req_1", "{}",
                 std::string(kAuditGenesis), ""};
   const std::string base = audit_record_hash(r);
@@ -87,6 +92,10 @@ TEST_F(AuditChainTest, TheHashCoversEveryColumn) {
   EXPECT_TRUE(differs([](StoredAudit& c) { c.prev_hash[0] = '1'; }));
   EXPECT_FALSE(differs([](StoredAudit& c) { c.hash = "anything"; }));
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, AuditChainTest,
+                         ::testing::Values(test::TestDatabase::sqlite, test::TestDatabase::postgresql),
+                         [](const auto& info) { return test::name_of(info.param); });
 
 }  // namespace
 }  // namespace signet::host

@@ -1,41 +1,65 @@
 // Prepared statements kept per connection (db/prepared.hpp) on a real
-// SQLite file: reused, rebound, NULLs, and never left holding a snapshot.
+// SQLite file and a real PostgreSQL server: reused, rebound, NULLs; and,
+// on SQLite, never left holding a snapshot.
 #include <filesystem>
 
 #include <gtest/gtest.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <sql/postgres.hpp>
+
 #include "db/prepared.hpp"
+#include "postgres_server.hpp"
 
 namespace signet::host {
 namespace {
 
 namespace fs = std::filesystem;
 
-class PreparedTest : public ::testing::Test {
+// Two connections to one fresh database with a table `t`.
+class PreparedFixture {
  protected:
-  void SetUp() override {
+  void open_both(test::TestDatabase engine) {
     dir_ = fs::temp_directory_path() / ("signet-prepared-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
+    url_ = test::fresh_database_url(engine, dir_.string());
+    ASSERT_FALSE(url_.empty()) << test::shared_postgres_server().log();
     open(writer_);
     open(other_);
-    writer_ << "PRAGMA journal_mode=WAL";
+    if (engine == test::TestDatabase::sqlite) writer_ << "PRAGMA journal_mode=WAL";
     writer_ << "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, n BIGINT)";
   }
-  void TearDown() override {
+  void close_both() {
     writer_.close();
     other_.close();
     fs::remove_all(dir_);
   }
-  void open(soci::session& s) { s.open(*soci::factory_sqlite3(), "db=" + (dir_ / "t.db").string() + " timeout=1"); }
+  void open(soci::session& s) const {
+    const std::string sqlite = "sqlite://";
+    if (url_.rfind(sqlite, 0) == 0) s.open(*soci::factory_sqlite3(), "db=" + url_.substr(sqlite.size()) + " timeout=1");
+    else sql::open_postgres(s, url_);
+  }
 
   fs::path dir_;
+  std::string url_;
   soci::session writer_, other_;
 };
 
-TEST_F(PreparedTest, RunsWithAndWithoutACacheAndRebindsEachTime) {
+class PreparedTest : public ::testing::TestWithParam<test::TestDatabase>, protected PreparedFixture {
+ protected:
+  void SetUp() override { open_both(GetParam()); }
+  void TearDown() override { close_both(); }
+};
+
+class PreparedOnSqliteTest : public ::testing::Test, protected PreparedFixture {
+ protected:
+  void SetUp() override { open_both(test::TestDatabase::sqlite); }
+  void TearDown() override { close_both(); }
+};
+
+TEST_P(PreparedTest, RunsWithAndWithoutACacheAndRebindsEachTime) {
   const std::string insert = "INSERT INTO t (id, name, n) VALUES (:id, :name, :n)";
   EXPECT_EQ(execute(writer_, insert, {1, "one", 10LL}), 1);  // no cache: prepared for this call
   StatementCache cache(writer_);
@@ -53,7 +77,7 @@ TEST_F(PreparedTest, RunsWithAndWithoutACacheAndRebindsEachTime) {
   EXPECT_EQ(name, "two");
 }
 
-TEST_F(PreparedTest, AFailedStatementIsPreparedAgainAndTheConnectionStaysUsable) {
+TEST_P(PreparedTest, AFailedStatementIsPreparedAgainAndTheConnectionStaysUsable) {
   StatementCache cache(writer_);
   const StatementCache::Active active(cache);
   const std::string insert = "INSERT INTO t (id, name) VALUES (:id, :name)";
@@ -65,7 +89,7 @@ TEST_F(PreparedTest, AFailedStatementIsPreparedAgainAndTheConnectionStaysUsable)
 
 // A SELECT stopped after its first row would keep the connection's read
 // snapshot; once another connection writes, the first could never write again.
-TEST_F(PreparedTest, AQueryOfManyRowsLeavesNoSnapshotBehind) {
+TEST_F(PreparedOnSqliteTest, AQueryOfManyRowsLeavesNoSnapshotBehind) {
   StatementCache cache(writer_);
   const StatementCache::Active active(cache);
   for (int i = 1; i <= 5; ++i) execute(writer_, "INSERT INTO t (id, name) VALUES (:id, :name)", {i, "x"});
@@ -80,6 +104,10 @@ TEST_F(PreparedTest, AQueryOfManyRowsLeavesNoSnapshotBehind) {
   writer_ << "COMMIT";
   EXPECT_EQ(query_number(writer_, "SELECT COUNT(*) FROM t", {}), 7);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, PreparedTest,
+                         ::testing::Values(test::TestDatabase::sqlite, test::TestDatabase::postgresql),
+                         [](const auto& info) { return test::name_of(info.param); });
 
 }  // namespace
 }  // namespace signet::host

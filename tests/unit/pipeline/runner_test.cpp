@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "db/tenants.hpp"
+#include "postgres_server.hpp"
 #include "services/logger.hpp"
 #include "services/metrics.hpp"
 #include "util/ids.hpp"
@@ -35,11 +36,15 @@ class ScriptedStep final : public Step {
 
 Error transient() { return make_error(ErrorCode::unavailable, "backend down"); }
 
-class RunnerTest : public ::testing::Test {
+// On a real SQLite file and a real PostgreSQL server.
+class RunnerTest : public ::testing::TestWithParam<test::TestDatabase> {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / new_id("runner-test");
-    auto db = Database::open("sqlite://" + (dir_ / "signet.db").string(), 4);
+    std::filesystem::create_directories(dir_);
+    const std::string url = test::fresh_database_url(GetParam(), dir_.string());
+    ASSERT_FALSE(url.empty()) << test::shared_postgres_server().log();
+    auto db = Database::open(url, 4);
     ASSERT_TRUE(db) << db.error().message;
     db_ = std::move(db).value();
     ASSERT_TRUE(db_->migrate());
@@ -92,7 +97,7 @@ class RunnerTest : public ::testing::Test {
   std::unique_ptr<Runner> runner_;
 };
 
-TEST_F(RunnerTest, FinishesEveryStepAndPersistsTheState) {
+TEST_P(RunnerTest, FinishesEveryStepAndPersistsTheState) {
   make_runner({std::make_shared<ScriptedStep>("a", std::deque<StepOutcome>{}),
                std::make_shared<ScriptedStep>("b", std::deque<StepOutcome>{})});
   const RequestRecord q = submit();
@@ -105,7 +110,7 @@ TEST_F(RunnerTest, FinishesEveryStepAndPersistsTheState) {
   EXPECT_EQ(saved.state["b"], 1);
 }
 
-TEST_F(RunnerTest, WaitsWithATicketAndResumesWithIt) {
+TEST_P(RunnerTest, WaitsWithATicketAndResumesWithIt) {
   auto step = std::make_shared<ScriptedStep>("sign", std::deque<StepOutcome>{StepOutcome::wait("ticket-1", std::chrono::seconds(1))});
   make_runner({step});
   const RequestRecord q = submit();
@@ -124,7 +129,7 @@ TEST_F(RunnerTest, WaitsWithATicketAndResumesWithIt) {
   EXPECT_EQ(step->tickets_seen, (std::vector<std::string>{"", "ticket-1"}));
 }
 
-TEST_F(RunnerTest, RetriesATransientFailureWithBackoff) {
+TEST_P(RunnerTest, RetriesATransientFailureWithBackoff) {
   make_runner({std::make_shared<ScriptedStep>("sign", std::deque<StepOutcome>{StepOutcome::fail(transient())})});
   const RequestRecord q = submit();
   RequestRecord saved = stored(q.id);
@@ -141,7 +146,7 @@ TEST_F(RunnerTest, RetriesATransientFailureWithBackoff) {
   EXPECT_EQ(saved.error_code, "");
 }
 
-TEST_F(RunnerTest, BackoffDoublesUpToTheCapThenGivesUp) {
+TEST_P(RunnerTest, BackoffDoublesUpToTheCapThenGivesUp) {
   make_runner({std::make_shared<ScriptedStep>(
       "sign", std::deque<StepOutcome>(4, StepOutcome::fail(transient())))});
   const RequestRecord q = submit();
@@ -160,7 +165,7 @@ TEST_F(RunnerTest, BackoffDoublesUpToTheCapThenGivesUp) {
   EXPECT_EQ(saved.error_code, "unavailable");
 }
 
-TEST_F(RunnerTest, AFinalFailureStopsAtOnce) {
+TEST_P(RunnerTest, AFinalFailureStopsAtOnce) {
   auto after = std::make_shared<ScriptedStep>("after", std::deque<StepOutcome>{});
   make_runner({std::make_shared<ScriptedStep>("sign", std::deque<StepOutcome>{StepOutcome::fail(
                    make_error(ErrorCode::rejected, "policy says no"))}),
@@ -184,7 +189,7 @@ class SlowStep final : public Step {
   }
 };
 
-TEST_F(RunnerTest, AnswersWhenTheBudgetRunsOutAndFinishesInTheBackground) {
+TEST_P(RunnerTest, AnswersWhenTheBudgetRunsOutAndFinishesInTheBackground) {
   make_runner({std::make_shared<SlowStep>()});
   const RequestRecord q = submit(std::chrono::milliseconds(50));
   EXPECT_EQ(q.status, RequestStatus::running) << "persisted before the step finished";
@@ -194,7 +199,7 @@ TEST_F(RunnerTest, AnswersWhenTheBudgetRunsOutAndFinishesInTheBackground) {
   EXPECT_EQ(stored(q.id).status, RequestStatus::succeeded);
 }
 
-TEST_F(RunnerTest, HandsOverToThePollerWhenAClaimedRunOutlivesItsDeadline) {
+TEST_P(RunnerTest, HandsOverToThePollerWhenAClaimedRunOutlivesItsDeadline) {
   auto second = std::make_shared<ScriptedStep>("second", std::deque<StepOutcome>{});
   make_runner({std::make_shared<ScriptedStep>("first", std::deque<StepOutcome>{}), second});
   RequestRecord q = record("first");
@@ -210,7 +215,7 @@ TEST_F(RunnerTest, HandsOverToThePollerWhenAClaimedRunOutlivesItsDeadline) {
   EXPECT_EQ(second->tickets_seen.size(), 1u);
 }
 
-TEST_F(RunnerTest, AnExpiredLeaseIsReclaimedAndTheOldOwnerCannotWrite) {
+TEST_P(RunnerTest, AnExpiredLeaseIsReclaimedAndTheOldOwnerCannotWrite) {
   make_runner({std::make_shared<ScriptedStep>("sign", std::deque<StepOutcome>{})});
   RequestRepo repo(*db_);
   RequestRecord q = record("sign");
@@ -228,7 +233,7 @@ TEST_F(RunnerTest, AnExpiredLeaseIsReclaimedAndTheOldOwnerCannotWrite) {
   EXPECT_TRUE(again.value().empty()) << "a live lease is not taken";
 }
 
-TEST_F(RunnerTest, TwoClaimsOfOneHostHaveDifferentLeases) {
+TEST_P(RunnerTest, TwoClaimsOfOneHostHaveDifferentLeases) {
   make_runner({std::make_shared<ScriptedStep>("sign", std::deque<StepOutcome>{})});
   RequestRepo repo(*db_);
   RequestRecord q = record("sign");
@@ -249,7 +254,7 @@ class ThrowingStep final : public Step {
   StepOutcome run(RequestRecord&) override { throw std::runtime_error("kaboom"); }
 };
 
-TEST_F(RunnerTest, AStepThatThrowsFailsTheRequestNotTheWorker) {
+TEST_P(RunnerTest, AStepThatThrowsFailsTheRequestNotTheWorker) {
   make_runner({std::make_shared<ThrowingStep>()});
   const RequestRecord q = submit();
   EXPECT_EQ(q.status, RequestStatus::failed);
@@ -257,7 +262,7 @@ TEST_F(RunnerTest, AStepThatThrowsFailsTheRequestNotTheWorker) {
   EXPECT_EQ(stored(q.id).error_message, "step boom failed unexpectedly");
 }
 
-TEST_F(RunnerTest, ARequestWhoseStepLeftThePipelineFails) {
+TEST_P(RunnerTest, ARequestWhoseStepLeftThePipelineFails) {
   make_runner({std::make_shared<ScriptedStep>("sign", std::deque<StepOutcome>{})});
   RequestRepo repo(*db_);
   RequestRecord q = record("notify:removed");
@@ -269,12 +274,16 @@ TEST_F(RunnerTest, ARequestWhoseStepLeftThePipelineFails) {
   EXPECT_EQ(stored(q.id).error_code, "invalid_config");
 }
 
-TEST_F(RunnerTest, AnUnknownOperationIsRefused) {
+TEST_P(RunnerTest, AnUnknownOperationIsRefused) {
   make_runner({std::make_shared<ScriptedStep>("sign", std::deque<StepOutcome>{})});
   auto result = runner_->submit(record("", "revoke"), std::chrono::seconds(1));
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, ErrorCode::unsupported);
 }
+
+INSTANTIATE_TEST_SUITE_P(Engines, RunnerTest,
+                         ::testing::Values(test::TestDatabase::sqlite, test::TestDatabase::postgresql),
+                         [](const auto& info) { return test::name_of(info.param); });
 
 }  // namespace
 }  // namespace signet::host

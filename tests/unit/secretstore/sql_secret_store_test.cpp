@@ -20,17 +20,14 @@ namespace fs = std::filesystem;
 
 class SqlSecretStoreTest : public ::testing::TestWithParam<Dialect> {
  protected:
-  static void TearDownTestSuite() { server_.reset(); }
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("signet-secrets-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     if (GetParam() == Dialect::postgresql) {
-      if (!server_) server_ = std::make_unique<test::PostgresServer>();
-      ASSERT_TRUE(server_->started()) << server_->log();
-      url_ = server_->create_database();
-      ASSERT_FALSE(url_.empty());
+      url_ = test::fresh_database_url(test::TestDatabase::postgresql, dir_.string());
+      ASSERT_FALSE(url_.empty()) << test::shared_postgres_server().log();
     }
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -71,7 +68,6 @@ class SqlSecretStoreTest : public ::testing::TestWithParam<Dialect> {
         soci::use(path), soci::use(version);
   }
 
-  static inline std::unique_ptr<test::PostgresServer> server_;
   std::string url_;
   fs::path dir_;
   std::string key1_ = crypto::random_bytes(32);
