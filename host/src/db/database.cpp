@@ -44,8 +44,6 @@ Error database_error(const std::exception& e) {
   return error;
 }
 
-
-
 Result<std::unique_ptr<Database>> Database::open(const std::string& url, std::size_t pool_size) {
   const bool is_pg = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
   if (url.rfind(kSqlitePrefix, 0) != 0 && !is_pg)
