@@ -37,29 +37,6 @@ bool valid_label(const std::string& label) {
          });
 }
 
-// RSA-OAEP with SHA-256 (RFC 8017 §7.1): wraps data keys with a key pair
-// whose private half stays here.
-Result<std::string> oaep(EVP_PKEY* key, const std::string& in, bool encrypt) {
-  if (pkix::key_type_name(key) != "rsa")
-    return make_error(ErrorCode::invalid_argument, "only RSA keys wrap (RSA-OAEP)");
-  pkix::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
-  const int ready = encrypt ? EVP_PKEY_encrypt_init(ctx.get()) : EVP_PKEY_decrypt_init(ctx.get());
-  if (!ctx || ready != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
-      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), EVP_sha256()) != 1 || EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), EVP_sha256()) != 1)
-    return make_error(ErrorCode::internal, "RSA-OAEP setup failed: " + pkix::openssl_error());
-  const auto* data = reinterpret_cast<const unsigned char*>(in.data());
-  auto run = [&](unsigned char* out, size_t* length) {
-    return encrypt ? EVP_PKEY_encrypt(ctx.get(), out, length, data, in.size())
-                   : EVP_PKEY_decrypt(ctx.get(), out, length, data, in.size());
-  };
-  size_t length = 0;
-  if (run(nullptr, &length) != 1) return make_error(ErrorCode::invalid_argument, "RSA-OAEP failed: " + pkix::openssl_error());
-  std::string out(length, '\0');
-  if (run(reinterpret_cast<unsigned char*>(out.data()), &length) != 1)
-    return make_error(ErrorCode::invalid_argument, encrypt ? "the data is too long to wrap" : "the data does not unwrap with this key");
-  out.resize(length);
-  return out;
-}
 
 }  // namespace
 
@@ -144,13 +121,13 @@ Result<std::string> SoftwareKeys::sign(const std::string& key_id, SignatureAlgor
 Result<std::string> SoftwareKeys::wrap(const std::string& key_id, const std::string& plaintext) {
   auto key = load(key_id);
   if (!key) return std::move(key).error();
-  return oaep(key.value().get(), plaintext, true);
+  return pkix::rsa_oaep(key.value().get(), plaintext, pkix::Oaep::encrypt);
 }
 
 Result<std::string> SoftwareKeys::unwrap(const std::string& key_id, const std::string& ciphertext) {
   auto key = load(key_id);
   if (!key) return std::move(key).error();
-  return oaep(key.value().get(), ciphertext, false);
+  return pkix::rsa_oaep(key.value().get(), ciphertext, pkix::Oaep::decrypt);
 }
 
 }  // namespace signet::keys_software

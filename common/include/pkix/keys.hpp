@@ -42,6 +42,14 @@ Result<EvpPkeyPtr> read_private_key_pem(const std::string& pem, const std::strin
 // signatures of that algorithm.
 Result<std::string> sign_message(EVP_PKEY* key, SignatureAlgorithm algorithm, const std::string& message);
 
+// RSA-OAEP (RFC 8017 §7.1) with `hash` for both the label and MGF1 (SHA-256
+// unless said), for small secrets such as data keys: encrypts with any RSA
+// key (the public half suffices), decrypts with a private one.
+// Error{invalid_argument} for other keys, data too long, or a ciphertext
+// this key did not make.
+enum class Oaep { encrypt, decrypt };
+Result<std::string> rsa_oaep(EVP_PKEY* key, const std::string& in, Oaep direction, const EVP_MD* hash = nullptr);
+
 // The algorithm a CA signs certificates with for its key: SHA-256 with RSA
 // and P-256, SHA-384 with P-384 (CA/B Forum BR §7.1.3.2), pure Ed25519.
 Result<SignatureAlgorithm> certificate_signature_algorithm(const EVP_PKEY* issuer_key);

@@ -175,4 +175,28 @@ Result<SignatureAlgorithm> certificate_signature_algorithm(const EVP_PKEY* issue
   return make_error(ErrorCode::invalid_argument, "no certificate signature algorithm for this issuer key");
 }
 
+Result<std::string> rsa_oaep(EVP_PKEY* key, const std::string& in, Oaep direction, const EVP_MD* hash) {
+  const bool encrypt = direction == Oaep::encrypt;
+  if (!hash) hash = EVP_sha256();
+  if (key_type_name(key) != "rsa")
+    return make_error(ErrorCode::invalid_argument, "only RSA keys wrap (RSA-OAEP)");
+  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+  const int ready = encrypt ? EVP_PKEY_encrypt_init(ctx.get()) : EVP_PKEY_decrypt_init(ctx.get());
+  if (!ctx || ready != 1 || EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_OAEP_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_rsa_oaep_md(ctx.get(), hash) != 1 || EVP_PKEY_CTX_set_rsa_mgf1_md(ctx.get(), hash) != 1)
+    return make_error(ErrorCode::internal, "RSA-OAEP setup failed: " + openssl_error());
+  const auto* data = reinterpret_cast<const unsigned char*>(in.data());
+  auto run = [&](unsigned char* out, size_t* length) {
+    return encrypt ? EVP_PKEY_encrypt(ctx.get(), out, length, data, in.size())
+                   : EVP_PKEY_decrypt(ctx.get(), out, length, data, in.size());
+  };
+  size_t length = 0;
+  if (run(nullptr, &length) != 1) return make_error(ErrorCode::invalid_argument, "RSA-OAEP failed: " + openssl_error());
+  std::string out(length, '\0');
+  if (run(reinterpret_cast<unsigned char*>(out.data()), &length) != 1)
+    return make_error(ErrorCode::invalid_argument, encrypt ? "the data is too long to wrap" : "the data does not unwrap with this key");
+  out.resize(length);
+  return out;
+}
+
 }  // namespace signet::pkix
