@@ -78,16 +78,18 @@ Result<KeyInfo> Pkcs11Keys::generate(const KeySpec& spec) {
   CK_ULONG bits = static_cast<CK_ULONG>(spec.bits);
   CK_BYTE exponent[] = {0x01, 0x00, 0x01};
   const bool rsa = spec.type == KeyType::rsa;
-  // Every private key: a token object, private, sensitive, never extractable.
-  // RSA keys also decrypt, for unwrap() (RSA-OAEP).
+  // Every private key: a token object, private, sensitive, never extractable,
+  // for signing; RSA keys also decrypt, for unwrap() (RSA-OAEP). Nothing else.
   std::vector<CK_ATTRIBUTE> private_template = {
       {CKA_TOKEN, &yes, sizeof yes},         {CKA_PRIVATE, &yes, sizeof yes},
       {CKA_SENSITIVE, &yes, sizeof yes},     {CKA_EXTRACTABLE, &no, sizeof no},
       {CKA_SIGN, &yes, sizeof yes},          {CKA_DECRYPT, rsa ? &yes : &no, sizeof yes},
+      {CKA_UNWRAP, &no, sizeof no},          {CKA_DERIVE, &no, sizeof no},
       {CKA_LABEL, label.data(), label.size()}, {CKA_ID, id.data(), id.size()}};
   std::vector<CK_ATTRIBUTE> public_template = {{CKA_TOKEN, &yes, sizeof yes},
                                                {CKA_VERIFY, &yes, sizeof yes},
                                                {CKA_ENCRYPT, rsa ? &yes : &no, sizeof yes},
+                                               {CKA_WRAP, &no, sizeof no},
                                                {CKA_LABEL, label.data(), label.size()},
                                                {CKA_ID, id.data(), id.size()}};
   if (rsa) {
