@@ -82,10 +82,9 @@ std::string hex_of(const std::string& bytes) {
   return hex;
 }
 
-Result<KeyName> parse_key_id(const std::string& key_id) {
+std::vector<KeyName> names_for(const std::string& key_id) {
   const std::string label_prefix = "label:";
-  if (key_id.rfind(label_prefix, 0) == 0 && key_id.size() > label_prefix.size())
-    return KeyName{CKA_LABEL, key_id.substr(label_prefix.size())};
+  if (key_id.rfind(label_prefix, 0) == 0) return {KeyName{CKA_LABEL, key_id.substr(label_prefix.size())}};
   auto digit = [](char c) { return (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1; };
   std::string bytes;
   for (std::size_t i = 0; i + 1 < key_id.size(); i += 2) {
@@ -93,10 +92,10 @@ Result<KeyName> parse_key_id(const std::string& key_id) {
     if (high < 0 || low < 0) break;
     bytes += static_cast<char>(high * 16 + low);
   }
-  if (key_id.empty() || bytes.size() * 2 != key_id.size())
-    return make_error(ErrorCode::invalid_argument,
-                      "a PKCS#11 key id is the hex of its CKA_ID or label:<CKA_LABEL>, not '" + key_id + "'");
-  return KeyName{CKA_ID, bytes};
+  std::vector<KeyName> names;
+  if (!key_id.empty() && bytes.size() * 2 == key_id.size()) names.push_back({CKA_ID, bytes});
+  if (!key_id.empty()) names.push_back({CKA_LABEL, key_id});
+  return names;
 }
 
 CK_OBJECT_HANDLE find_object(CK_FUNCTION_LIST* p11, CK_SESSION_HANDLE session, CK_OBJECT_CLASS object_class,

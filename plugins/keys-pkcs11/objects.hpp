@@ -6,19 +6,22 @@
 #include <p11-kit/pkcs11.h>
 
 #include <string>
+#include <vector>
 
 #include <signet/keys.hpp>
 #include <signet/result.hpp>
 
 namespace signet::keys_pkcs11 {
 
-// How Signet names a key on a token: the hex of its CKA_ID, or
-// "label:<CKA_LABEL>" for a key made outside Signet.
+// How a key on a token is found: by CKA_ID or CKA_LABEL.
 struct KeyName {
   CK_ATTRIBUTE_TYPE attribute;  // CKA_ID or CKA_LABEL
   std::string value;            // bytes of the id, or the label
 };
-Result<KeyName> parse_key_id(const std::string& key_id);
+// The names a key id may mean, in the order to try them: "label:<CKA_LABEL>"
+// only the label; hex (what generate() returns) the CKA_ID, then the label;
+// anything else the label.
+std::vector<KeyName> names_for(const std::string& key_id);
 std::string hex_of(const std::string& bytes);
 
 // The first object of `object_class` named so, CK_INVALID_HANDLE when none;

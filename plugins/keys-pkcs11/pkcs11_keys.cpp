@@ -128,12 +128,14 @@ Result<Pkcs11Keys::Known> Pkcs11Keys::known(const std::string& key_id) {
     std::lock_guard lock(mutex_);
     if (auto it = known_.find(key_id); it != known_.end()) return it->second;
   }
-  auto name = parse_key_id(key_id);
-  if (!name) return std::move(name).error();
-  auto info = look_up(key_id, name.value());
-  if (!info) return std::move(info).error();
-  std::lock_guard lock(mutex_);
-  return known_.try_emplace(key_id, Known{name.value(), info.value(), CK_INVALID_HANDLE, 0}).first->second;
+  for (const KeyName& name : names_for(key_id)) {
+    auto info = look_up(key_id, name);
+    if (!info && info.error().code == ErrorCode::not_found) continue;
+    if (!info) return std::move(info).error();
+    std::lock_guard lock(mutex_);
+    return known_.try_emplace(key_id, Known{name, info.value(), CK_INVALID_HANDLE, 0}).first->second;
+  }
+  return make_error(ErrorCode::not_found, "no private key " + key_id + " on " + token_->description());
 }
 
 Result<KeyInfo> Pkcs11Keys::look_up(const std::string& key_id, const KeyName& name) {

@@ -17,7 +17,9 @@ namespace {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-std::string hsm_config(const TempDir& dir, const SoftHsmToken& token, const std::string& pin) {
+// `store`: YAML lines of a `store` section (indented by 2), or "".
+std::string hsm_config(const TempDir& dir, const SoftHsmToken& token, const std::string& pin,
+                       const std::string& store = "") {
   return host_config(dir, "revocation:\n  listen: 127.0.0.1:0\n  ocsp: {keys: hsm}\n"
                           "plugins:\n"
                           "  directories: [" SIGNET_TEST_PLUGIN_DIR "]\n"
@@ -33,8 +35,17 @@ std::string hsm_config(const TempDir& dir, const SoftHsmToken& token, const std:
                           "        keys: hsm\n"
                           "        dir: " + dir.path() + "/data/ca\n"
                           "        root: {common_name: HSM Root, key: {type: ecdsa, curve: P-384}}\n"
-                          "        issuing: {common_name: HSM Issuing, key: {type: rsa, bits: 2048}}\n"
-                          "pipelines:\n  issue: {sign: corp}\n");
+                          "        issuing: {common_name: HSM Issuing, key: {type: rsa, bits: 2048}}\n" +
+                          store + "pipelines:\n  issue: {sign: corp}\n");
+}
+
+// The secret store of the suite's database (store-postgres on PostgreSQL,
+// store-local otherwise), its data keys wrapped by `master_key`.
+std::string store_section(const TempDir& dir, const std::string& master_key) {
+  const std::string url = database_url_for(dir);
+  const std::string where = url.empty() ? "plugin: store-local, config: {path: " + dir.path() + "/data/store.db"
+                                        : "plugin: store-postgres, config: {url: '" + url + "'";
+  return "  store:\n    vault: {" + where + ", master_key: " + master_key + "}}\n";
 }
 
 // The labels of the token's private keys, from pkcs11-tool.
@@ -150,6 +161,46 @@ TEST(Hsm, EveryCaKeyLivesOnTheTokenThroughAFullIssueRevokeOcspCycle) {
   }
   EXPECT_LE(private_key_files, 1);
   EXPECT_FALSE(std::filesystem::exists(dir.file("data/keys")));
+}
+
+TEST(Hsm, TheSecretStoreWrapsItsDataKeysWithAKeyThatNeverLeavesTheToken) {
+  SoftHsmToken token;
+  ASSERT_TRUE(token.ready()) << token.log();
+  token.use_in_this_process();
+  TempDir dir;
+  const std::string config = dir.write(
+      "signet.yaml", hsm_config(dir, token, token.pin(), store_section(dir, "{keys: hsm, key_id: signet-store-master}")));
+  ASSERT_EQ(run_signet(dir, "ca init --config " + config).status, 0);
+  const std::string admin = bootstrap_token(dir, config);
+  const std::string secret = "a-secret-only-the-token-can-open";
+  {
+    SignetProcess host({"serve", "--config", config}, dir.file("host.log"));
+    ASSERT_TRUE(host.started()) << host.log();
+    const auto put = http("PUT", host.url() + "/v1/secrets/db/password",
+                          nlohmann::json{{"data", {{"password", secret}}}}.dump(), admin, dir.file("data/ca.pem"));
+    ASSERT_TRUE(put && put.value().status == 200) << (put ? put.value().body : "");
+  }
+  // After a restart the data key unwraps on the token again.
+  SignetProcess host({"serve", "--config", config}, dir.file("host2.log"));
+  ASSERT_TRUE(host.started()) << host.log();
+  const auto got = http("GET", host.url() + "/v1/secrets/db/password", "", admin, dir.file("data/ca.pem"));
+  ASSERT_TRUE(got && got.value().status == 200) << (got ? got.value().body : "");
+  EXPECT_EQ(json_of(got.value())["data"]["password"], secret);
+
+  const std::string listing = token.private_key_listing("signet-store-master");
+  EXPECT_TRUE(contains(listing, "Private Key Object; RSA")) << listing;
+  EXPECT_TRUE(contains(listing, "Access:     sensitive, always sensitive, never extractable, local")) << listing;
+  EXPECT_FALSE(contains(database_contents(dir, dir.file("data/store.db")), secret)) << "never stored in clear";
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.file("data")))
+    if (entry.is_regular_file()) EXPECT_FALSE(contains(read_file(entry.path().string()), secret)) << entry.path();
+
+  // A token without the wrapping key's hash (SoftHSM2 decrypts RSA-OAEP
+  // with SHA-1 only) stops the start, naming the setting.
+  std::string sha256 = read_file(config);
+  sha256.replace(sha256.find("oaep_hash: sha1"), 15, "oaep_hash: sha256");
+  SignetProcess refused({"serve", "--config", dir.write("sha256.yaml", sha256)}, dir.file("refused.log"));
+  EXPECT_FALSE(refused.started());
+  EXPECT_TRUE(contains(refused.log(), "oaep_hash: sha1")) << refused.log();
 }
 
 TEST(Hsm, AWrongPinOrAMissingTokenStopsTheStartWithOneLine) {

@@ -170,7 +170,10 @@ TEST_F(Pkcs11KeysTest, UsesKeysMadeOutsideSignetByLabel) {
     EXPECT_TRUE(verifies(found.value().public_key_der, SignatureAlgorithm::ecdsa_sha256, "m", signature.value()));
   }
   EXPECT_EQ(keys->find("label:absent").error().code, ErrorCode::not_found);
-  EXPECT_EQ(keys->find("not-hex").error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(keys->find("absent").error().code, ErrorCode::not_found);
+  EXPECT_EQ(keys->find("").error().code, ErrorCode::not_found);
+  // A bare name that is no id is a label (what a store's `key_id` names).
+  ASSERT_TRUE(keys->find("outside"));
 }
 
 TEST_F(Pkcs11KeysTest, SeveralThreadsSignAtOnce) {
