@@ -1,13 +1,15 @@
 // Every configuration under examples/ runs as it is once the environment
 // variables it names are set: `config check` accepts it, and a host serving
 // it answers /ready. webhooks.yaml also delivers a signed event to a real
-// receiver; postgres.yaml runs on a throwaway PostgreSQL server.
+// receiver; postgres.yaml runs on a throwaway PostgreSQL server;
+// hsm-softhsm2.yaml on a throwaway SoftHSM2 token, where its keys end up.
 #include <cstdlib>
 #include <filesystem>
 #include <gtest/gtest.h>
 
 #include "e2e_helpers.hpp"
 #include "postgres_server.hpp"
+#include "softhsm_token.hpp"
 #include "webhook_receiver.hpp"
 
 namespace signet::test {
@@ -50,11 +52,30 @@ void expect_key_kept_in_postgres(const TempDir& dir, const std::string& file, Si
   EXPECT_EQ(json_of(bundle.value())["private_key"], json_of(issued.value())["private_key"]);
 }
 
+// hsm-softhsm2.yaml: a certificate whose key the host made; the root, the
+// issuing CA, the OCSP responder and the store's wrapping key on the token.
+void expect_keys_on_the_token(const TempDir& dir, const std::string& file, SignetProcess& host,
+                              const SoftHsmToken& token) {
+  const std::string admin = bootstrap_token(dir, file);
+  const nlohmann::json body = {{"common_name", "hsm.example.com"}, {"sans", {{"dns", {"hsm.example.com"}}}}};
+  auto issued = http("POST", host.url() + "/v1/certificates", body.dump(), admin, dir.file("data/ca.pem"));
+  ASSERT_TRUE(issued && issued.value().status == 201) << (issued ? issued.value().body : issued.error().message);
+  const std::string keys = token.pkcs11_tool("--list-objects --type privkey").output;
+  for (const char* label : {"internal-root-", "internal-issuing-", "ocsp-signer-internal-", "signet-store-master"})
+    EXPECT_NE(keys.find("label:      " + std::string(label)), std::string::npos) << label << "\n" << keys;
+}
+
 TEST(Examples, EveryExampleChecksAndServes) {
   const auto files = example_files();
-  ASSERT_GE(files.size(), 4u);
+  ASSERT_GE(files.size(), 5u);
   PostgresServer postgres;  // for examples/postgres.yaml
   ASSERT_TRUE(postgres.started()) << postgres.log();
+  SoftHsmToken hsm;  // for examples/hsm-softhsm2.yaml
+  ASSERT_TRUE(hsm.ready()) << hsm.log();
+  hsm.use_in_this_process();
+  ::setenv("SIGNET_PKCS11_MODULE", softhsm_module().c_str(), 1);
+  ::setenv("SIGNET_HSM_TOKEN", hsm.label().c_str(), 1);
+  ::setenv("SIGNET_HSM_PIN", hsm.pin().c_str(), 1);
   for (const auto& file : files) {
     SCOPED_TRACE(file);
     TempDir dir;
@@ -74,6 +95,7 @@ TEST(Examples, EveryExampleChecksAndServes) {
     EXPECT_EQ(ready.value().status, 200) << ready.value().body;
     if (file.ends_with("/webhooks.yaml")) expect_signed_webhook(dir, file, host, receiver);
     if (file.ends_with("/postgres.yaml")) expect_key_kept_in_postgres(dir, file, host);
+    if (file.ends_with("/hsm-softhsm2.yaml")) expect_keys_on_the_token(dir, file, host, hsm);
     EXPECT_EQ(host.stop(), 0);
   }
 }
