@@ -31,20 +31,24 @@ Result<void> check_spec(const KeySpec& spec) {
 
 KeyType key_type(CK_KEY_TYPE type) { return type == CKK_RSA ? KeyType::rsa : KeyType::ec; }
 
-// The session calls of a single-part operation that returns bytes, with
-// the length asked first (PKCS #11 §5.2, "Conventions for functions
-// returning output in a variable-length buffer").
+// The session calls of a single-part operation that returns bytes. A
+// buffer larger than any signature or unwrapped key here (RSA-4096 gives
+// 512 bytes) usually saves asking for the length first; when it is too
+// small the module says how much it needs and the operation stays active
+// (PKCS #11 §5.2, output in a variable-length buffer).
 template <typename Init, typename Run>
-CK_RV two_calls(Init init, Run run, const std::string& input, std::string& output) {
+CK_RV run_once(Init init, Run run, const std::string& input, std::string& output) {
   CK_RV rv = init();
   if (rv != CKR_OK) return rv;
   auto* data = reinterpret_cast<CK_BYTE_PTR>(const_cast<char*>(input.data()));
-  CK_ULONG length = 0;
-  rv = run(data, input.size(), nullptr, &length);
-  if (rv != CKR_OK) return rv;
-  output.assign(length, '\0');
+  output.assign(1024, '\0');
+  CK_ULONG length = output.size();
   rv = run(data, input.size(), reinterpret_cast<CK_BYTE_PTR>(output.data()), &length);
-  output.resize(length);
+  if (rv == CKR_BUFFER_TOO_SMALL) {
+    output.assign(length, '\0');
+    rv = run(data, input.size(), reinterpret_cast<CK_BYTE_PTR>(output.data()), &length);
+  }
+  output.resize(rv == CKR_OK ? length : 0);
   return rv;
 }
 
@@ -194,11 +198,11 @@ Result<std::string> Pkcs11Keys::run_private(const std::string& what, const std::
     CK_OBJECT_HANDLE handle = CK_INVALID_HANDLE;
     if (const CK_RV rv = handle_in(session, key_id, name, handle); rv != CKR_OK) return rv;
     if (sign)
-      return two_calls([&] { return p11->C_SignInit(session, &mechanism, handle); },
+      return run_once([&] { return p11->C_SignInit(session, &mechanism, handle); },
                        [&](auto... args) { return p11->C_Sign(session, args...); }, input, output);
     // SoftHSM2 answers a ciphertext whose padding does not decode with
     // CKR_GENERAL_ERROR; the standard's answer is CKR_ENCRYPTED_DATA_INVALID.
-    return two_calls([&] { return p11->C_DecryptInit(session, &mechanism, handle); },
+    return run_once([&] { return p11->C_DecryptInit(session, &mechanism, handle); },
                      [&](auto... args) {
                        const CK_RV rv = p11->C_Decrypt(session, args...);
                        return rv == CKR_GENERAL_ERROR ? CKR_ENCRYPTED_DATA_INVALID : rv;
