@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <crypto/random.hpp>
@@ -77,7 +78,9 @@ int main(int argc, char** argv) {
       {"rsa-2048", {KeyType::rsa, 2048, "", "bench-sign-rsa"}, {"rsa", 2048, ""}, SignatureAlgorithm::rsa_pkcs1_sha256},
   };
   for (const auto& c : cases) {
-    auto on_token = hsm.generate(c.spec);
+    KeySpec spec = c.spec;
+    spec.label += "-" + std::to_string(::getpid());  // labels are unique on a token
+    auto on_token = hsm.generate(spec);
     auto in_memory = pkix::generate_key(c.software);
     if (!on_token || !in_memory) return std::fprintf(stderr, "cannot make the %s keys\n", c.name), 1;
     for (int threads : {1, 2}) {

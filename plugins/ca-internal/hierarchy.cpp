@@ -29,7 +29,17 @@ Result<IssuerPtr> make_issuer(std::vector<std::string> chain_pem, std::string ke
   auto issuing = read_certificate_pem(chain_pem.front());
   if (!issuing) return std::move(issuing).error();
   auto key = keys.find(key_id);
-  if (!key) return std::move(key).error();
+  if (!key) {
+    Error error = std::move(key).error();
+    if (error.code == ErrorCode::not_found) {
+      // The CA exists and its key does not: never "no CA yet", which would
+      // make a new hierarchy in its place.
+      error.code = ErrorCode::invalid_config;
+      error.message = "the issuing CA's key " + key_id + " is missing (" + error.message +
+                      "); restore it, or move the CA state away to start a new CA";
+    }
+    return error;
+  }
   if (key.value().public_key_der != public_key_der(X509_get0_pubkey(issuing.value().get())))
     return make_error(ErrorCode::invalid_argument, "the key " + key_id + " does not belong to the issuing CA certificate");
   auto algorithm = certificate_signature_algorithm(X509_get0_pubkey(issuing.value().get()));

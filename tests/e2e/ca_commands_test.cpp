@@ -1,5 +1,7 @@
 // `signet ca init` and `signet ca import` against a configuration file, and
 // a CA with bootstrap off that the host refuses to start without.
+#include <filesystem>
+
 #include <gtest/gtest.h>
 
 #include "e2e_helpers.hpp"
@@ -57,6 +59,28 @@ TEST(CaCommands, InitCreatesTheHierarchyTheHostThenServes) {
   EXPECT_EQ(verified.status, 0) << verified.output;
   EXPECT_TRUE(contains(run_command("openssl x509 -noout -text -in " + leaf).output, "ecdsa-with-SHA384"))
       << "a P-384 issuing CA signs with SHA-384";
+}
+
+// A lost key file must stop the CA, never make a new hierarchy in its
+// place (which `bootstrap` does for a CA that has none yet).
+TEST(CaCommands, ACaWhoseKeyIsGoneDoesNotStartAndIsNotReplaced) {
+  TempDir dir;
+  std::string text = ca_config(dir);
+  text.replace(text.find("bootstrap: false"), 16, "bootstrap: true");
+  const std::string config = dir.write("signet.yaml", text);
+  ASSERT_EQ(run_signet(dir, "ca init --config " + config).status, 0);
+  const std::string chain = read_file(dir.file("data/ca/chain.pem"));
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.file("data/keys")))
+    if (entry.path().filename().string().find("issuing") != std::string::npos) removed += std::filesystem::remove(entry.path());
+  ASSERT_EQ(removed, 1);
+  SignetProcess host({"serve", "--config", config}, dir.file("host.log"));
+  EXPECT_FALSE(host.started());
+  EXPECT_TRUE(contains(host.log(), "is missing")) << host.log();
+  const auto init = run_signet(dir, "ca init --config " + config);
+  EXPECT_NE(init.status, 0);
+  EXPECT_TRUE(contains(init.err, "is missing")) << init.err;
+  EXPECT_EQ(read_file(dir.file("data/ca/chain.pem")), chain) << "the CA was replaced";
 }
 
 TEST(CaCommands, ImportAdoptsAnExistingCa) {

@@ -114,6 +114,18 @@ TEST(Hsm, EveryCaKeyLivesOnTheTokenThroughAFullIssueRevokeOcspCycle) {
   EXPECT_TRUE(contains(answer, "Response verify OK")) << answer;
   EXPECT_TRUE(contains(answer, leaf + ": revoked")) << answer;
   EXPECT_TRUE(contains(answer, "Reason: keyCompromise")) << answer;
+  // The CRL, signed by the issuing key on the token, lists it too.
+  std::string crl_text;
+  for (int i = 0; i < 50 && !contains(crl_text, "Key Compromise"); ++i) {
+    const auto crl = http("GET", host.status_url() + "/pki/corp/crl");
+    ASSERT_TRUE(crl && crl.value().status == 200);
+    dir.write("crl.der", crl.value().body);
+    crl_text = run_command("openssl crl -inform DER -in " + dir.file("crl.der") + " -CAfile " + trust +
+                           " -noout -text 2>&1").output;
+    if (!contains(crl_text, "Key Compromise")) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(contains(crl_text, "verify OK")) << crl_text;
+  EXPECT_TRUE(contains(crl_text, "Key Compromise")) << crl_text;
   // The responder's certificate, as the answer carries it.
   run_command("openssl ocsp -respin " + dir.file("response.der") + " -noverify -resp_text | "
               "awk '/BEGIN CERT/,/END CERT/' > " + dir.file("responder.pem"));
@@ -203,7 +215,7 @@ TEST(Hsm, TheSecretStoreWrapsItsDataKeysWithAKeyThatNeverLeavesTheToken) {
   EXPECT_TRUE(contains(refused.log(), "oaep_hash: sha1")) << refused.log();
 }
 
-TEST(Hsm, AWrongPinOrAMissingTokenStopsTheStartWithOneLine) {
+TEST(Hsm, AWrongPinAMissingTokenOrAMissingKeyStopsTheStart) {
   SoftHsmToken token;
   ASSERT_TRUE(token.ready()) << token.log();
   token.use_in_this_process();
@@ -219,6 +231,19 @@ TEST(Hsm, AWrongPinOrAMissingTokenStopsTheStartWithOneLine) {
   SignetProcess no_token({"serve", "--config", dir.write("missing.yaml", missing)}, dir.file("missing.log"));
   EXPECT_FALSE(no_token.started());
   EXPECT_TRUE(contains(no_token.log(), "no token 'elsewhere'")) << no_token.log();
+
+  // A CA whose issuing key was deleted from the token does not start
+  // (rather than failing at its first signature).
+  const std::string config = dir.write("signet.yaml", hsm_config(dir, token, token.pin()));
+  ASSERT_EQ(run_signet(dir, "ca init --config " + config).status, 0);
+  std::string issuing_label;
+  for (const auto& line : lines_of(token.pkcs11_tool("--list-objects --type privkey").output))
+    if (contains(line, "label:      corp-issuing-")) issuing_label = line.substr(line.find("corp-issuing-"));
+  ASSERT_FALSE(issuing_label.empty()) << token.pkcs11_tool("--list-objects").output;
+  ASSERT_EQ(token.pkcs11_tool("--delete-object --type privkey --label " + issuing_label).status, 0);
+  SignetProcess no_key({"serve", "--config", config}, dir.file("no-key.log"));
+  EXPECT_FALSE(no_key.started());
+  EXPECT_TRUE(contains(no_key.log(), "no private key")) << no_key.log();
 }
 
 }  // namespace
