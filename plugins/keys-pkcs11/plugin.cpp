@@ -49,6 +49,7 @@ Result<std::unique_ptr<signet::KeyProvider>> make_keys(const signet::PluginConte
   const OaepHash oaep = config.value("oaep_hash", std::string("sha256")) == "sha1" ? OaepHash::sha1 : OaepHash::sha256;
   auto token = signet::keys_pkcs11::Token::open(std::move(module).value(), std::move(token_config));
   if (!token) return config_problem(config.contains("token") ? "/token" : "/slot", token.error().message);
+  token.value()->set_logger(&context.services.logger());
   return std::unique_ptr<signet::KeyProvider>(
       std::make_unique<signet::keys_pkcs11::Pkcs11Keys>(std::move(token).value(), context.services.random(), oaep));
 }

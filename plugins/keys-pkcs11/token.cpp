@@ -221,6 +221,12 @@ Result<void> Token::run(const std::string& what, const Operation& operation) {
         return error;
       }
       if (loss == Loss::handles) generation_.compare_exchange_strong(seen, seen + 1);
+      if (logger_)
+        logger_->warn(loss == Loss::device    ? "the PKCS#11 token went away; re-initialising the module"
+                      : loss == Loss::session ? "PKCS#11 sessions were closed; opening new ones"
+                      : loss == Loss::login   ? "the PKCS#11 log-in was lost; logged in again"
+                                              : "PKCS#11 object handles went stale; finding the keys again",
+                      {{"token", description()}, {"operation", what}, {"ckr", describe(rv)}});
     }
     if (loss == Loss::device)
       if (auto recovered = recover_device(seen); !recovered) return recovered;

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <signet/services.hpp>
+
 #include "module.hpp"
 
 namespace signet::keys_pkcs11 {
@@ -45,7 +47,9 @@ class Token {
   CK_FUNCTION_LIST* p11() const { return module_->operator->(); }
   // Changes whenever object handles found earlier may no longer be valid.
   std::uint64_t generation() const { return generation_.load(); }
-  std::string description() const;  // "token 'signet' in slot 3"
+  std::string description() const;  // "token 'signet'"
+  // Where recoveries are told (a lost session, log-in or device); none by default.
+  void set_logger(Logger* logger) { logger_ = logger; }
 
  private:
   Token(std::unique_ptr<Module> module, TokenConfig config) : module_(std::move(module)), config_(std::move(config)) {}
@@ -61,6 +65,7 @@ class Token {
 
   std::unique_ptr<Module> module_;
   TokenConfig config_;
+  Logger* logger_ = nullptr;
   CK_SLOT_ID slot_ = 0;
   std::atomic<std::uint64_t> generation_{1};
 

@@ -226,6 +226,14 @@ TEST(Hsm, AWrongPinAMissingTokenOrAMissingKeyStopsTheStart) {
   EXPECT_TRUE(contains(refused.log(), "the PIN is wrong (CKR_PIN_INCORRECT")) << refused.log();
   EXPECT_FALSE(contains(refused.log(), "9999-not-the-pin")) << "the PIN is never logged";
 
+  std::string no_module_text = hsm_config(dir, token, token.pin());
+  no_module_text.replace(no_module_text.find(softhsm_module()), softhsm_module().size(), "/usr/lib/nothing/pkcs11.so");
+  SignetProcess no_module({"serve", "--config", dir.write("no-module.yaml", no_module_text)}, dir.file("no-module.log"));
+  EXPECT_FALSE(no_module.started());
+  EXPECT_TRUE(contains(no_module.log(), "PKCS#11 module /usr/lib/nothing/pkcs11.so does not exist")) << no_module.log();
+  // The CA that uses it says why it cannot, rather than that there is no such instance.
+  EXPECT_TRUE(contains(no_module.log(), "keys instance hsm did not start")) << no_module.log();
+
   std::string missing = hsm_config(dir, token, token.pin());
   missing.replace(missing.find("token: " + token.label()), 7 + token.label().size(), "token: elsewhere");
   SignetProcess no_token({"serve", "--config", dir.write("missing.yaml", missing)}, dir.file("missing.log"));

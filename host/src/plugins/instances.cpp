@@ -172,6 +172,7 @@ PluginInstances PluginInstances::create(const Config& config, HostServicesImpl& 
       const Error& error = made.error();
       if (!error.problems.empty()) errors.push_back(problem_lines(error, *prepared, preparer));
       else preparer.fail(instance, "the plugin refused to start: " + error.message);
+      if (instance.kind == PluginKind::keys) services.register_failed_key_provider(instance.name);
       continue;
     }
     PluginInstance entry{instance.name, instance.kind, instance.plugin, prepared->library.descriptor->plugin_version,

@@ -24,8 +24,15 @@ Result<std::shared_ptr<KeyProvider>> HostServicesImpl::key_provider(std::string_
   const std::lock_guard lock(key_providers_mutex_);
   const auto found = key_providers_.find(instance);
   if (found == key_providers_.end())
-    return make_error(ErrorCode::not_found, "no keys instance named " + std::string(instance));
+    return make_error(ErrorCode::not_found, failed_key_providers_.count(instance)
+                                                ? "keys instance " + std::string(instance) + " did not start (its reason is above)"
+                                                : "no keys instance named " + std::string(instance));
   return found->second;
+}
+
+void HostServicesImpl::register_failed_key_provider(std::string name) {
+  const std::lock_guard lock(key_providers_mutex_);
+  failed_key_providers_.insert(std::move(name));
 }
 
 void HostServicesImpl::register_key_provider(std::string name,

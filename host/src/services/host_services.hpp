@@ -4,6 +4,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,6 +46,9 @@ class HostServicesImpl final : public signet::HostServices {
   // A second registration under one name replaces the first; a null provider
   // is ignored, so key_provider() never hands out null.
   void register_key_provider(std::string name, std::shared_ptr<signet::KeyProvider> provider);
+  // A `keys` instance whose plugin refused to start: those that name it are
+  // told so, not that there is no such instance.
+  void register_failed_key_provider(std::string name);
 
   MetricsRegistry& metrics_registry();
   JsonLogger& json_logger();
@@ -63,6 +67,7 @@ class HostServicesImpl final : public signet::HostServices {
 
   mutable std::mutex key_providers_mutex_;
   std::map<std::string, std::shared_ptr<signet::KeyProvider>, std::less<>> key_providers_;
+  std::set<std::string, std::less<>> failed_key_providers_;  // guarded by key_providers_mutex_
 };
 
 }  // namespace signet::host

@@ -7,6 +7,7 @@
 #include <openssl/rsa.h>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include <crypto/random.hpp>
@@ -24,6 +25,22 @@ class TestRandom final : public SecureRandom {
     const std::string bytes = crypto::random_bytes(out.size());
     std::copy(bytes.begin(), bytes.end(), out.begin());
   }
+};
+
+class RecordingLogger final : public Logger {
+ public:
+  void log(LogLevel, std::string_view message, const nlohmann::json&) override {
+    std::lock_guard lock(mutex_);
+    messages_ += std::string(message) + "\n";
+  }
+  std::string messages() {
+    std::lock_guard lock(mutex_);
+    return messages_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string messages_;
 };
 
 // OpenSSL, not the token, checks every signature.
@@ -60,6 +77,7 @@ class Pkcs11KeysTest : public ::testing::Test {
     config.max_sessions = sessions;
     auto token = Token::open(std::move(module).value(), config);
     if (!token) return std::move(token).error();
+    token.value()->set_logger(&log_);
     return std::make_unique<Pkcs11Keys>(std::move(token).value(), random_, oaep_);
   }
 
@@ -71,6 +89,7 @@ class Pkcs11KeysTest : public ::testing::Test {
 
   test::SoftHsmToken token_;
   TestRandom random_;
+  RecordingLogger log_;
   Pkcs11Keys::OaepHash oaep_ = Pkcs11Keys::OaepHash::sha1;  // all SoftHSM2 2.6 decrypts
 };
 
@@ -226,6 +245,9 @@ TEST_F(Pkcs11KeysTest, RecoversLostSessionsAndARestartedModuleWithoutARestart) {
   EXPECT_TRUE(verifies(key.value().public_key_der, SignatureAlgorithm::rsa_pkcs1_sha256, "after finalize",
                        after_finalize.value()));
   EXPECT_TRUE(keys->health());
+  // The operator hears of both.
+  EXPECT_NE(log_.messages().find("PKCS#11 sessions were closed"), std::string::npos) << log_.messages();
+  EXPECT_NE(log_.messages().find("the PKCS#11 token went away"), std::string::npos) << log_.messages();
 }
 
 TEST_F(Pkcs11KeysTest, StartUpMistakesFailAtOnceWithAOneLineReason) {
