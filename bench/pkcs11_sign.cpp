@@ -5,16 +5,16 @@
 // SOFTHSM2_CONF naming a token directory that holds a token "bench".
 //
 //   signet_bench_pkcs11_sign MODULE TOKEN PIN SECONDS
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
+#include <crypto/random.hpp>
 #include <cstdio>
+#include <pkix/keys.hpp>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
-
-#include <crypto/random.hpp>
-#include <pkix/keys.hpp>
 
 #include "pkcs11_keys.hpp"
 
@@ -74,7 +74,10 @@ int main(int argc, char** argv) {
     SignatureAlgorithm algorithm;
   };
   const Case cases[] = {
-      {"ecdsa-p256", {KeyType::ec, 0, "P-256", "bench-sign-p256"}, {"ecdsa", 0, "P-256"}, SignatureAlgorithm::ecdsa_sha256},
+      {"ecdsa-p256",
+       {KeyType::ec, 0, "P-256", "bench-sign-p256"},
+       {"ecdsa", 0, "P-256"},
+       SignatureAlgorithm::ecdsa_sha256},
       {"rsa-2048", {KeyType::rsa, 2048, "", "bench-sign-rsa"}, {"rsa", 2048, ""}, SignatureAlgorithm::rsa_pkcs1_sha256},
   };
   for (const auto& c : cases) {

@@ -7,9 +7,8 @@
 #include <p11-kit/pkcs11.h>
 
 #include <memory>
-#include <string>
-
 #include <signet/result.hpp>
+#include <string>
 
 namespace signet::keys_pkcs11 {
 

@@ -60,7 +60,9 @@ std::string point_of(const std::string& ec_point) {
 }
 
 std::string ec_spki(const std::string& params, const std::string& ec_point) {
-  const char* group = params == ec_params_of("P-256") ? "prime256v1" : params == ec_params_of("P-384") ? "secp384r1" : nullptr;
+  const char* group = params == ec_params_of("P-256")   ? "prime256v1"
+                      : params == ec_params_of("P-384") ? "secp384r1"
+                                                        : nullptr;
   if (!group) return "";
   const std::string point = point_of(ec_point);
   ParamBldPtr builder(OSSL_PARAM_BLD_new());
@@ -71,16 +73,6 @@ std::string ec_spki(const std::string& params, const std::string& ec_point) {
 }
 
 }  // namespace
-
-std::string hex_of(const std::string& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned char c : bytes) {
-    hex += kDigits[c >> 4];
-    hex += kDigits[c & 0xf];
-  }
-  return hex;
-}
 
 std::vector<KeyName> names_for(const std::string& key_id) {
   const std::string label_prefix = "label:";
@@ -101,7 +93,8 @@ std::vector<KeyName> names_for(const std::string& key_id) {
 CK_OBJECT_HANDLE find_object(CK_FUNCTION_LIST* p11, CK_SESSION_HANDLE session, CK_OBJECT_CLASS object_class,
                              const KeyName& name, CK_RV& rv) {
   std::string value = name.value;
-  CK_ATTRIBUTE search[] = {{CKA_CLASS, &object_class, sizeof object_class}, {name.attribute, value.data(), value.size()}};
+  CK_ATTRIBUTE search[] = {{CKA_CLASS, &object_class, sizeof object_class},
+                           {name.attribute, value.data(), value.size()}};
   rv = p11->C_FindObjectsInit(session, search, 2);
   if (rv != CKR_OK) return CK_INVALID_HANDLE;
   CK_OBJECT_HANDLE found = CK_INVALID_HANDLE;
@@ -117,8 +110,8 @@ CK_RV key_type_of(CK_FUNCTION_LIST* p11, CK_SESSION_HANDLE session, CK_OBJECT_HA
   return p11->C_GetAttributeValue(session, key, &attribute, 1);
 }
 
-CK_RV read_public_key(CK_FUNCTION_LIST* p11, CK_SESSION_HANDLE session, CK_KEY_TYPE type,
-                      CK_OBJECT_HANDLE private_key, CK_OBJECT_HANDLE public_key, std::string& spki) {
+CK_RV read_public_key(CK_FUNCTION_LIST* p11, CK_SESSION_HANDLE session, CK_KEY_TYPE type, CK_OBJECT_HANDLE private_key,
+                      CK_OBJECT_HANDLE public_key, std::string& spki) {
   spki.clear();
   if (type == CKK_RSA) {
     std::string modulus, exponent;

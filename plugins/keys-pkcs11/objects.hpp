@@ -5,11 +5,10 @@
 
 #include <p11-kit/pkcs11.h>
 
-#include <string>
-#include <vector>
-
 #include <signet/keys.hpp>
 #include <signet/result.hpp>
+#include <string>
+#include <vector>
 
 namespace signet::keys_pkcs11 {
 
@@ -22,7 +21,6 @@ struct KeyName {
 // only the label; hex (what generate() returns) the CKA_ID, then the label;
 // anything else the label.
 std::vector<KeyName> names_for(const std::string& key_id);
-std::string hex_of(const std::string& bytes);
 
 // The first object of `object_class` named so, CK_INVALID_HANDLE when none;
 // CKR_* of a failed search in `rv`.
@@ -35,8 +33,8 @@ CK_RV key_type_of(CK_FUNCTION_LIST* p11, CK_SESSION_HANDLE session, CK_OBJECT_HA
 // The SubjectPublicKeyInfo (DER) of a key pair: RSA from the private key's
 // public attributes, EC from its public key object (CKA_EC_POINT lives only
 // there). An empty `spki` with CKR_OK: the public half is not on the token.
-CK_RV read_public_key(CK_FUNCTION_LIST* p11, CK_SESSION_HANDLE session, CK_KEY_TYPE type,
-                      CK_OBJECT_HANDLE private_key, CK_OBJECT_HANDLE public_key, std::string& spki);
+CK_RV read_public_key(CK_FUNCTION_LIST* p11, CK_SESSION_HANDLE session, CK_KEY_TYPE type, CK_OBJECT_HANDLE private_key,
+                      CK_OBJECT_HANDLE public_key, std::string& spki);
 
 // The DER of a named curve's OID for CKA_EC_PARAMS; "" for curves not offered.
 std::string ec_params_of(const std::string& curve);

@@ -3,7 +3,7 @@
 #include <openssl/evp.h>
 
 #include <array>
-
+#include <pkix/der.hpp>
 #include <pkix/keys.hpp>
 
 namespace signet::keys_pkcs11 {
@@ -66,12 +66,13 @@ Result<KeyInfo> Pkcs11Keys::generate(const KeySpec& spec) {
   CK_RV search = CKR_OK;
   bool taken = false;
   auto checked = token_->run("a label search", [&](CK_SESSION_HANDLE session) {
-    taken = find_object(token_->p11(), session, CKO_PRIVATE_KEY, {CKA_LABEL, spec.label}, search) !=
-            CK_INVALID_HANDLE;
+    taken = find_object(token_->p11(), session, CKO_PRIVATE_KEY, {CKA_LABEL, spec.label}, search) != CK_INVALID_HANDLE;
     return search;
   });
   if (!checked) return std::move(checked).error();
-  if (taken) return make_error(ErrorCode::conflict, "a key labelled '" + spec.label + "' is already on " + token_->description());
+  if (taken)
+    return make_error(ErrorCode::conflict,
+                      "a key labelled '" + spec.label + "' is already on " + token_->description());
 
   std::array<std::uint8_t, 16> id_bytes{};
   random_.fill(id_bytes);
@@ -85,11 +86,10 @@ Result<KeyInfo> Pkcs11Keys::generate(const KeySpec& spec) {
   // Every private key: a token object, private, sensitive, never extractable,
   // for signing; RSA keys also decrypt, for unwrap() (RSA-OAEP). Nothing else.
   std::vector<CK_ATTRIBUTE> private_template = {
-      {CKA_TOKEN, &yes, sizeof yes},         {CKA_PRIVATE, &yes, sizeof yes},
-      {CKA_SENSITIVE, &yes, sizeof yes},     {CKA_EXTRACTABLE, &no, sizeof no},
-      {CKA_SIGN, &yes, sizeof yes},          {CKA_DECRYPT, rsa ? &yes : &no, sizeof yes},
-      {CKA_UNWRAP, &no, sizeof no},          {CKA_DERIVE, &no, sizeof no},
-      {CKA_LABEL, label.data(), label.size()}, {CKA_ID, id.data(), id.size()}};
+      {CKA_TOKEN, &yes, sizeof yes},     {CKA_PRIVATE, &yes, sizeof yes}, {CKA_SENSITIVE, &yes, sizeof yes},
+      {CKA_EXTRACTABLE, &no, sizeof no}, {CKA_SIGN, &yes, sizeof yes},    {CKA_DECRYPT, rsa ? &yes : &no, sizeof yes},
+      {CKA_UNWRAP, &no, sizeof no},      {CKA_DERIVE, &no, sizeof no},    {CKA_LABEL, label.data(), label.size()},
+      {CKA_ID, id.data(), id.size()}};
   std::vector<CK_ATTRIBUTE> public_template = {{CKA_TOKEN, &yes, sizeof yes},
                                                {CKA_VERIFY, &yes, sizeof yes},
                                                {CKA_ENCRYPT, rsa ? &yes : &no, sizeof yes},
@@ -115,7 +115,7 @@ Result<KeyInfo> Pkcs11Keys::generate(const KeySpec& spec) {
   });
   if (!made) return std::move(made).error();
   if (spki.empty()) return make_error(ErrorCode::internal, "the token made a key whose public half does not read");
-  KeyInfo info{hex_of(id), spec.type, spki};
+  KeyInfo info{pkix::to_hex(id), spec.type, spki};
   std::lock_guard lock(mutex_);
   known_[info.key_id] = Known{{CKA_ID, id}, info, private_key, token_->generation()};
   return info;
@@ -187,11 +187,8 @@ CK_RV Pkcs11Keys::handle_in(CK_SESSION_HANDLE session, const std::string& key_id
   return CKR_OK;
 }
 
-Result<std::string> Pkcs11Keys::run_private(const std::string& what, const std::string& key_id, CK_MECHANISM mechanism,
-                                            const std::string& input, bool sign) {
-  auto key = known(key_id);
-  if (!key) return std::move(key).error();
-  const KeyName name = key.value().name;
+Result<std::string> Pkcs11Keys::run_private(const std::string& what, const std::string& key_id, const KeyName& name,
+                                            CK_MECHANISM mechanism, const std::string& input, bool sign) {
   std::string output;
   auto done = token_->run(what + " with " + key_id, [&](CK_SESSION_HANDLE session) {
     auto* p11 = token_->p11();
@@ -199,15 +196,15 @@ Result<std::string> Pkcs11Keys::run_private(const std::string& what, const std::
     if (const CK_RV rv = handle_in(session, key_id, name, handle); rv != CKR_OK) return rv;
     if (sign)
       return run_once([&] { return p11->C_SignInit(session, &mechanism, handle); },
-                       [&](auto... args) { return p11->C_Sign(session, args...); }, input, output);
+                      [&](auto... args) { return p11->C_Sign(session, args...); }, input, output);
     // SoftHSM2 answers a ciphertext whose padding does not decode with
     // CKR_GENERAL_ERROR; the standard's answer is CKR_ENCRYPTED_DATA_INVALID.
     return run_once([&] { return p11->C_DecryptInit(session, &mechanism, handle); },
-                     [&](auto... args) {
-                       const CK_RV rv = p11->C_Decrypt(session, args...);
-                       return rv == CKR_GENERAL_ERROR ? CKR_ENCRYPTED_DATA_INVALID : rv;
-                     },
-                     input, output);
+                    [&](auto... args) {
+                      const CK_RV rv = p11->C_Decrypt(session, args...);
+                      return rv == CKR_GENERAL_ERROR ? CKR_ENCRYPTED_DATA_INVALID : rv;
+                    },
+                    input, output);
   });
   if (!done) return std::move(done).error();
   return output;
@@ -218,6 +215,7 @@ Result<std::string> Pkcs11Keys::sign(const std::string& key_id, SignatureAlgorit
   auto key = known(key_id);
   if (!key) return std::move(key).error();
   const bool rsa = key.value().info.type == KeyType::rsa;
+  const KeyName& name = key.value().name;
   CK_RSA_PKCS_PSS_PARAMS pss{CKM_SHA256, CKG_MGF1_SHA256, 32};  // salt as long as the hash (RFC 8017 §9.1)
   switch (algorithm) {
     case SignatureAlgorithm::rsa_pkcs1_sha256:
@@ -225,23 +223,24 @@ Result<std::string> Pkcs11Keys::sign(const std::string& key_id, SignatureAlgorit
     case SignatureAlgorithm::rsa_pss_sha256:
       if (!rsa) break;
       if (algorithm == SignatureAlgorithm::rsa_pss_sha256)
-        return run_private("RSA-PSS signing", key_id, {CKM_SHA256_RSA_PKCS_PSS, &pss, sizeof pss}, message, true);
-      return run_private("RSA signing", key_id,
-                         {algorithm == SignatureAlgorithm::rsa_pkcs1_sha256 ? CKM_SHA256_RSA_PKCS : CKM_SHA384_RSA_PKCS,
-                          nullptr, 0},
-                         message, true);
+        return run_private("RSA-PSS signing", key_id, name, {CKM_SHA256_RSA_PKCS_PSS, &pss, sizeof pss}, message, true);
+      return run_private(
+          "RSA signing", key_id, name,
+          {algorithm == SignatureAlgorithm::rsa_pkcs1_sha256 ? CKM_SHA256_RSA_PKCS : CKM_SHA384_RSA_PKCS, nullptr, 0},
+          message, true);
     case SignatureAlgorithm::ecdsa_sha256:
     case SignatureAlgorithm::ecdsa_sha384: {
       if (rsa) break;
       // SoftHSM and many HSMs lack CKM_ECDSA_SHA256: the hash is made here.
       const EVP_MD* md = algorithm == SignatureAlgorithm::ecdsa_sha256 ? EVP_sha256() : EVP_sha384();
-      auto raw = run_private("ECDSA signing", key_id, {CKM_ECDSA, nullptr, 0}, digest(md, message), true);
+      auto raw = run_private("ECDSA signing", key_id, name, {CKM_ECDSA, nullptr, 0}, digest(md, message), true);
       if (!raw) return raw;
       std::string der = ecdsa_der_of(raw.value());
       if (der.empty()) return make_error(ErrorCode::internal, "the token's ECDSA signature has no DER form");
       return der;
     }
-    case SignatureAlgorithm::ed25519: break;
+    case SignatureAlgorithm::ed25519:
+      break;
   }
   return make_error(ErrorCode::invalid_argument, "the key " + key_id + " cannot make signatures of this algorithm");
 }
@@ -264,7 +263,8 @@ Result<std::string> Pkcs11Keys::unwrap(const std::string& key_id, const std::str
   const bool sha1 = oaep_hash_ == OaepHash::sha1;
   CK_RSA_PKCS_OAEP_PARAMS oaep{sha1 ? CKM_SHA_1 : CKM_SHA256, sha1 ? CKG_MGF1_SHA1 : CKG_MGF1_SHA256,
                                CKZ_DATA_SPECIFIED, nullptr, 0};
-  auto plain = run_private("RSA-OAEP decryption", key_id, {CKM_RSA_PKCS_OAEP, &oaep, sizeof oaep}, ciphertext, false);
+  auto plain = run_private("RSA-OAEP decryption", key_id, key.value().name, {CKM_RSA_PKCS_OAEP, &oaep, sizeof oaep},
+                           ciphertext, false);
   if (!plain && plain.error().code == ErrorCode::invalid_argument)
     return make_error(ErrorCode::invalid_argument,
                       "the data does not unwrap with this key, or the token refuses RSA-OAEP with " +

@@ -7,9 +7,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <string>
-
 #include <signet/sdk.hpp>
+#include <string>
 
 #include "objects.hpp"
 #include "token.hpp"
@@ -28,7 +27,8 @@ class Pkcs11Keys final : public KeyProvider {
   Result<void> health() override;
   Result<KeyInfo> generate(const KeySpec& spec) override;
   Result<KeyInfo> find(const std::string& key_id) override;
-  Result<std::string> sign(const std::string& key_id, SignatureAlgorithm algorithm, const std::string& message) override;
+  Result<std::string> sign(const std::string& key_id, SignatureAlgorithm algorithm,
+                           const std::string& message) override;
   Result<std::string> wrap(const std::string& key_id, const std::string& plaintext) override;
   Result<std::string> unwrap(const std::string& key_id, const std::string& ciphertext) override;
 
@@ -45,8 +45,9 @@ class Pkcs11Keys final : public KeyProvider {
   // The private key's handle inside an operation's session.
   CK_RV handle_in(CK_SESSION_HANDLE session, const std::string& key_id, const KeyName& name, CK_OBJECT_HANDLE& handle);
   Result<KeyInfo> look_up(const std::string& key_id, const KeyName& name);
-  Result<std::string> run_private(const std::string& what, const std::string& key_id, CK_MECHANISM mechanism,
-                                  const std::string& input, bool sign);
+  // Signs (or decrypts) `input` with the private key of `key_id`, found as `name`.
+  Result<std::string> run_private(const std::string& what, const std::string& key_id, const KeyName& name,
+                                  CK_MECHANISM mechanism, const std::string& input, bool sign);
 
   std::unique_ptr<Token> token_;
   SecureRandom& random_;

@@ -41,8 +41,10 @@ Result<std::unique_ptr<signet::KeyProvider>> make_keys(const signet::PluginConte
   auto module = signet::keys_pkcs11::Module::load(config.at("module").get<std::string>());
   if (!module) return config_problem("/module", module.error().message);
   signet::keys_pkcs11::TokenConfig token_config;
-  if (config.contains("token")) token_config.label = config.at("token").get<std::string>();
-  else token_config.slot = config.at("slot").get<CK_SLOT_ID>();
+  if (config.contains("token"))
+    token_config.label = config.at("token").get<std::string>();
+  else
+    token_config.slot = config.at("slot").get<CK_SLOT_ID>();
   token_config.pin = config.at("pin").get<std::string>();
   token_config.max_sessions = config.value("sessions", std::size_t{8});
   using OaepHash = signet::keys_pkcs11::Pkcs11Keys::OaepHash;

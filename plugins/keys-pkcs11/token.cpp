@@ -12,15 +12,20 @@ enum class Loss { none, session, login, device, handles };
 Loss loss_of(CK_RV rv) {
   switch (rv) {
     case CKR_SESSION_HANDLE_INVALID:
-    case CKR_SESSION_CLOSED: return Loss::session;
-    case CKR_USER_NOT_LOGGED_IN: return Loss::login;
+    case CKR_SESSION_CLOSED:
+      return Loss::session;
+    case CKR_USER_NOT_LOGGED_IN:
+      return Loss::login;
     case CKR_DEVICE_REMOVED:
     case CKR_DEVICE_ERROR:
     case CKR_TOKEN_NOT_PRESENT:
-    case CKR_CRYPTOKI_NOT_INITIALIZED: return Loss::device;
+    case CKR_CRYPTOKI_NOT_INITIALIZED:
+      return Loss::device;
     case CKR_OBJECT_HANDLE_INVALID:
-    case CKR_KEY_HANDLE_INVALID: return Loss::handles;
-    default: return Loss::none;
+    case CKR_KEY_HANDLE_INVALID:
+      return Loss::handles;
+    default:
+      return Loss::none;
   }
 }
 
@@ -38,8 +43,10 @@ ErrorCode code_of(CK_RV rv) {
     case CKR_KEY_TYPE_INCONSISTENT:
     case CKR_MECHANISM_INVALID:
     case CKR_MECHANISM_PARAM_INVALID:
-    case CKR_TEMPLATE_INCONSISTENT: return ErrorCode::invalid_argument;
-    default: return ErrorCode::unavailable;
+    case CKR_TEMPLATE_INCONSISTENT:
+      return ErrorCode::invalid_argument;
+    default:
+      return ErrorCode::unavailable;
   }
 }
 
@@ -98,8 +105,8 @@ Result<CK_SLOT_ID> Token::find_slot() {
   }
   std::string present;
   for (const auto& label : seen) present += (present.empty() ? "" : ", ") + label;
-  return make_error(ErrorCode::invalid_config, "no " + description() + " in " + module_->path() + " (tokens present: " +
-                                                   (present.empty() ? "none" : present) + ")");
+  return make_error(ErrorCode::invalid_config, "no " + description() + " in " + module_->path() +
+                                                   " (tokens present: " + (present.empty() ? "none" : present) + ")");
 }
 
 Result<CK_SESSION_HANDLE> Token::open_session(CK_RV& failure) {
@@ -128,7 +135,8 @@ Result<void> Token::log_in(CK_SESSION_HANDLE session) {
   const std::string reason = rv == CKR_PIN_INCORRECT ? "the PIN is wrong"
                              : rv == CKR_PIN_LOCKED  ? "the PIN is locked"
                                                      : "log-in failed";
-  return make_error(ErrorCode::unavailable, description() + " refused the log-in: " + reason + " (" + describe(rv) + ")");
+  return make_error(ErrorCode::unavailable,
+                    description() + " refused the log-in: " + reason + " (" + describe(rv) + ")");
 }
 
 Result<CK_SESSION_HANDLE> Token::borrow(CK_RV& failure) {
@@ -208,8 +216,10 @@ Result<void> Token::run(const std::string& what, const Operation& operation) {
         rv = operation(session.value());
         loss = loss_of(rv);
         if (loss == Loss::login) (void)log_in(session.value());  // the token logs in every session at once
-        if (loss == Loss::session || loss == Loss::device) discard(session.value());
-        else give_back(session.value());
+        if (loss == Loss::session || loss == Loss::device)
+          discard(session.value());
+        else
+          give_back(session.value());
         if (rv == CKR_OK) return {};
       } else {
         loss = loss_of(rv);

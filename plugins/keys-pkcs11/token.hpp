@@ -14,19 +14,18 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <signet/services.hpp>
 #include <string>
 #include <vector>
-
-#include <signet/services.hpp>
 
 #include "module.hpp"
 
 namespace signet::keys_pkcs11 {
 
 struct TokenConfig {
-  std::string label;                  // the token's label; or
-  std::optional<CK_SLOT_ID> slot;     // a slot id
-  std::string pin;                    // the user PIN
+  std::string label;               // the token's label; or
+  std::optional<CK_SLOT_ID> slot;  // a slot id
+  std::string pin;                 // the user PIN
   std::size_t max_sessions = 8;
   std::chrono::milliseconds wait{10000};  // for a free session when all are busy
 };

@@ -3,11 +3,11 @@
 // makes its OCSP signer's key there, a full issue → revoke → OCSP cycle
 // verifies with openssl, pkcs11-tool sees each key sensitive and never
 // extractable, and no file of the data directory holds any of them.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "e2e_helpers.hpp"
 #include "softhsm_token.hpp"
@@ -20,23 +20,28 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 // `store`: YAML lines of a `store` section (indented by 2), or "".
 std::string hsm_config(const TempDir& dir, const SoftHsmToken& token, const std::string& pin,
                        const std::string& store = "") {
-  return host_config(dir, "revocation:\n  listen: 127.0.0.1:0\n  ocsp: {keys: hsm}\n"
-                          "plugins:\n"
-                          "  directories: [" SIGNET_TEST_PLUGIN_DIR "]\n"
-                          "  keys:\n"
-                          "    hsm:\n"
-                          "      plugin: keys-pkcs11\n"
-                          "      config: {module: " + softhsm_module() + ", token: " + token.label() +
-                          ", pin: '" + pin + "', oaep_hash: sha1}\n"
-                          "  ca:\n"
-                          "    corp:\n"
-                          "      plugin: ca-internal\n"
-                          "      config:\n"
-                          "        keys: hsm\n"
-                          "        dir: " + dir.path() + "/data/ca\n"
-                          "        root: {common_name: HSM Root, key: {type: ecdsa, curve: P-384}}\n"
-                          "        issuing: {common_name: HSM Issuing, key: {type: rsa, bits: 2048}}\n" +
-                          store + "pipelines:\n  issue: {sign: corp}\n");
+  return host_config(dir,
+                     "revocation:\n  listen: 127.0.0.1:0\n  ocsp: {keys: hsm}\n"
+                     "plugins:\n"
+                     "  directories: [" SIGNET_TEST_PLUGIN_DIR
+                     "]\n"
+                     "  keys:\n"
+                     "    hsm:\n"
+                     "      plugin: keys-pkcs11\n"
+                     "      config: {module: " +
+                         softhsm_module() + ", token: " + token.label() + ", pin: '" + pin +
+                         "', oaep_hash: sha1}\n"
+                         "  ca:\n"
+                         "    corp:\n"
+                         "      plugin: ca-internal\n"
+                         "      config:\n"
+                         "        keys: hsm\n"
+                         "        dir: " +
+                         dir.path() +
+                         "/data/ca\n"
+                         "        root: {common_name: HSM Root, key: {type: ecdsa, curve: P-384}}\n"
+                         "        issuing: {common_name: HSM Issuing, key: {type: rsa, bits: 2048}}\n" +
+                         store + "pipelines:\n  issue: {sign: corp}\n");
 }
 
 // The secret store of the suite's database (store-postgres on PostgreSQL,
@@ -79,8 +84,8 @@ TEST(Hsm, EveryCaKeyLivesOnTheTokenThroughAFullIssueRevokeOcspCycle) {
 
   // Issue, and check the chain with openssl.
   const auto issued = http("POST", host.url() + "/v1/certificates",
-                           nlohmann::json{{"csr", make_csr(dir, "hsm.example.com", "DNS:hsm.example.com")}}.dump(), admin,
-                           dir.file("data/ca.pem"));
+                           nlohmann::json{{"csr", make_csr(dir, "hsm.example.com", "DNS:hsm.example.com")}}.dump(),
+                           admin, dir.file("data/ca.pem"));
   ASSERT_TRUE(issued);
   ASSERT_EQ(issued.value().status, 201) << issued.value().body;
   const nlohmann::json cert = json_of(issued.value());
@@ -94,11 +99,13 @@ TEST(Hsm, EveryCaKeyLivesOnTheTokenThroughAFullIssueRevokeOcspCycle) {
 
   // OCSP: good, then revoked, each answer signed by the delegated responder
   // whose key is on the token.
-  const std::string trust = dir.write("trust.pem", read_file(dir.file("root.pem")) + read_file(dir.file("issuing.pem")));
+  const std::string trust =
+      dir.write("trust.pem", read_file(dir.file("root.pem")) + read_file(dir.file("issuing.pem")));
   auto ask = [&] {
     return run_command("openssl ocsp -issuer " + dir.file("issuing.pem") + " -cert " + leaf + " -url " +
                        host.status_url() + "/pki/corp/ocsp -CAfile " + trust + " -resp_text -respout " +
-                       dir.file("response.der") + " 2>&1").output;
+                       dir.file("response.der") + " 2>&1")
+        .output;
   };
   const std::string good = ask();
   EXPECT_TRUE(contains(good, "Response verify OK")) << good;
@@ -120,15 +127,18 @@ TEST(Hsm, EveryCaKeyLivesOnTheTokenThroughAFullIssueRevokeOcspCycle) {
     const auto crl = http("GET", host.status_url() + "/pki/corp/crl");
     ASSERT_TRUE(crl && crl.value().status == 200);
     dir.write("crl.der", crl.value().body);
-    crl_text = run_command("openssl crl -inform DER -in " + dir.file("crl.der") + " -CAfile " + trust +
-                           " -noout -text 2>&1").output;
+    crl_text =
+        run_command("openssl crl -inform DER -in " + dir.file("crl.der") + " -CAfile " + trust + " -noout -text 2>&1")
+            .output;
     if (!contains(crl_text, "Key Compromise")) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(contains(crl_text, "verify OK")) << crl_text;
   EXPECT_TRUE(contains(crl_text, "Key Compromise")) << crl_text;
   // The responder's certificate, as the answer carries it.
-  run_command("openssl ocsp -respin " + dir.file("response.der") + " -noverify -resp_text | "
-              "awk '/BEGIN CERT/,/END CERT/' > " + dir.file("responder.pem"));
+  run_command("openssl ocsp -respin " + dir.file("response.der") +
+              " -noverify -resp_text | "
+              "awk '/BEGIN CERT/,/END CERT/' > " +
+              dir.file("responder.pem"));
   ASSERT_TRUE(contains(read_file(dir.file("responder.pem")), "BEGIN CERTIFICATE"));
 
   // pkcs11-tool: three private keys on the token (root, issuing, OCSP
@@ -150,10 +160,12 @@ TEST(Hsm, EveryCaKeyLivesOnTheTokenThroughAFullIssueRevokeOcspCycle) {
   const std::string listing = token.pkcs11_tool("--list-objects --type pubkey").output;
   for (const char* certificate : {"root.pem", "issuing.pem", "responder.pem"}) {
     const std::string expected = public_key_of(dir.file(certificate));
-    const std::string spki_hex = trimmed(run_command("openssl x509 -noout -pubkey -in " + dir.file(certificate) +
-                                                     " | openssl pkey -pubin -outform DER | od -An -v -tx1 | tr -d ' \\n'")
-                                             .output);
-    const bool exported = std::find(token_public_keys.begin(), token_public_keys.end(), expected) != token_public_keys.end();
+    const std::string spki_hex =
+        trimmed(run_command("openssl x509 -noout -pubkey -in " + dir.file(certificate) +
+                            " | openssl pkey -pubin -outform DER | od -An -v -tx1 | tr -d ' \\n'")
+                    .output);
+    const bool exported =
+        std::find(token_public_keys.begin(), token_public_keys.end(), expected) != token_public_keys.end();
     const bool listed = spki_hex.size() > 130 && contains(listing, spki_hex.substr(spki_hex.size() - 130));
     EXPECT_TRUE(exported || listed) << certificate << " has a key that is not on the token:\n" << expected << listing;
   }
@@ -180,8 +192,9 @@ TEST(Hsm, TheSecretStoreWrapsItsDataKeysWithAKeyThatNeverLeavesTheToken) {
   ASSERT_TRUE(token.ready()) << token.log();
   token.use_in_this_process();
   TempDir dir;
-  const std::string config = dir.write(
-      "signet.yaml", hsm_config(dir, token, token.pin(), store_section(dir, "{keys: hsm, key_id: signet-store-master}")));
+  const std::string config =
+      dir.write("signet.yaml",
+                hsm_config(dir, token, token.pin(), store_section(dir, "{keys: hsm, key_id: signet-store-master}")));
   ASSERT_EQ(run_signet(dir, "ca init --config " + config).status, 0);
   const std::string admin = bootstrap_token(dir, config);
   const std::string secret = "a-secret-only-the-token-can-open";
@@ -228,7 +241,8 @@ TEST(Hsm, AWrongPinAMissingTokenOrAMissingKeyStopsTheStart) {
 
   std::string no_module_text = hsm_config(dir, token, token.pin());
   no_module_text.replace(no_module_text.find(softhsm_module()), softhsm_module().size(), "/usr/lib/nothing/pkcs11.so");
-  SignetProcess no_module({"serve", "--config", dir.write("no-module.yaml", no_module_text)}, dir.file("no-module.log"));
+  SignetProcess no_module({"serve", "--config", dir.write("no-module.yaml", no_module_text)},
+                          dir.file("no-module.log"));
   EXPECT_FALSE(no_module.started());
   EXPECT_TRUE(contains(no_module.log(), "PKCS#11 module /usr/lib/nothing/pkcs11.so does not exist")) << no_module.log();
   // The CA that uses it says why it cannot, rather than that there is no such instance.

@@ -2,18 +2,18 @@
 // what OpenSSL verifies, stay sensitive and never extractable (pkcs11-tool
 // says so), several threads sign at once, lost sessions and a restarted
 // module are recovered, and every start-up mistake has a one-line reason.
+#include "pkcs11_keys.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
 #include <atomic>
+#include <crypto/random.hpp>
 #include <mutex>
+#include <pkix/keys.hpp>
 #include <thread>
 
-#include <crypto/random.hpp>
-#include <pkix/keys.hpp>
-
-#include "pkcs11_keys.hpp"
 #include "softhsm_token.hpp"
 
 namespace signet::keys_pkcs11 {
@@ -50,7 +50,8 @@ bool verifies(const std::string& spki, SignatureAlgorithm algorithm, const std::
   if (!key) return false;
   pkix::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
-  const bool sha384 = algorithm == SignatureAlgorithm::rsa_pkcs1_sha384 || algorithm == SignatureAlgorithm::ecdsa_sha384;
+  const bool sha384 =
+      algorithm == SignatureAlgorithm::rsa_pkcs1_sha384 || algorithm == SignatureAlgorithm::ecdsa_sha384;
   if (EVP_DigestVerifyInit(ctx.get(), &pctx, sha384 ? EVP_sha384() : EVP_sha256(), nullptr, key.value().get()) != 1)
     return false;
   if (algorithm == SignatureAlgorithm::rsa_pss_sha256 &&
@@ -102,7 +103,8 @@ TEST_F(Pkcs11KeysTest, KeysMadeOnTheTokenSignWhatOpenSslVerifies) {
   };
   const std::vector<Case> cases = {
       {{KeyType::rsa, 2048, "", "rsa-2048"},
-       {SignatureAlgorithm::rsa_pkcs1_sha256, SignatureAlgorithm::rsa_pkcs1_sha384, SignatureAlgorithm::rsa_pss_sha256}},
+       {SignatureAlgorithm::rsa_pkcs1_sha256, SignatureAlgorithm::rsa_pkcs1_sha384,
+        SignatureAlgorithm::rsa_pss_sha256}},
       {{KeyType::ec, 0, "P-256", "ec-p256"}, {SignatureAlgorithm::ecdsa_sha256}},
       {{KeyType::ec, 0, "P-384", "ec-p384"}, {SignatureAlgorithm::ecdsa_sha384, SignatureAlgorithm::ecdsa_sha256}},
   };
@@ -117,7 +119,8 @@ TEST_F(Pkcs11KeysTest, KeysMadeOnTheTokenSignWhatOpenSslVerifies) {
       EXPECT_TRUE(verifies(made.value().public_key_der, algorithm, message, signature.value())) << c.spec.label;
       EXPECT_FALSE(verifies(made.value().public_key_der, algorithm, message + "!", signature.value()));
     }
-    const auto wrong = c.spec.type == KeyType::rsa ? SignatureAlgorithm::ecdsa_sha256 : SignatureAlgorithm::rsa_pkcs1_sha256;
+    const auto wrong =
+        c.spec.type == KeyType::rsa ? SignatureAlgorithm::ecdsa_sha256 : SignatureAlgorithm::rsa_pkcs1_sha256;
     EXPECT_EQ(keys->sign(made.value().key_id, wrong, message).error().code, ErrorCode::invalid_argument);
   }
   // Another process (or the next start) finds them by id, with the same public key.
@@ -237,7 +240,8 @@ TEST_F(Pkcs11KeysTest, RecoversLostSessionsAndARestartedModuleWithoutARestart) {
   for (CK_ULONG i = 0; i < count; ++i) module->C_CloseAllSessions(slots[i]);
   auto after_close = keys->sign(key.value().key_id, SignatureAlgorithm::rsa_pkcs1_sha256, "after close");
   ASSERT_TRUE(after_close) << after_close.error().message;
-  EXPECT_TRUE(verifies(key.value().public_key_der, SignatureAlgorithm::rsa_pkcs1_sha256, "after close", after_close.value()));
+  EXPECT_TRUE(
+      verifies(key.value().public_key_der, SignatureAlgorithm::rsa_pkcs1_sha256, "after close", after_close.value()));
   // Now the library itself is finalised under us.
   module->C_Finalize(nullptr);
   auto after_finalize = keys->sign(key.value().key_id, SignatureAlgorithm::rsa_pkcs1_sha256, "after finalize");
@@ -257,7 +261,8 @@ TEST_F(Pkcs11KeysTest, StartUpMistakesFailAtOnceWithAOneLineReason) {
   EXPECT_NE(no_module.error().message.find("does not exist"), std::string::npos);
   auto not_a_module = Module::load("/usr/lib/x86_64-linux-gnu/libz.so.1");
   ASSERT_FALSE(not_a_module);
-  EXPECT_NE(not_a_module.error().message.find("not a PKCS#11 module"), std::string::npos) << not_a_module.error().message;
+  EXPECT_NE(not_a_module.error().message.find("not a PKCS#11 module"), std::string::npos)
+      << not_a_module.error().message;
 
   auto no_token = open("", 8, "no-such-token");
   ASSERT_FALSE(no_token);
