@@ -13,9 +13,7 @@ namespace signet::secretstore {
 namespace {
 
 Error problem(const std::string& pointer, const std::string& message) {
-  Error error = make_error(ErrorCode::invalid_config, "invalid master key configuration");
-  error.problems.push_back({pointer, message});
-  return error;
+  return config_error("invalid master key configuration", pointer, message);
 }
 
 std::string trimmed(const std::string& text) {

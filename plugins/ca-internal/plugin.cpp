@@ -9,9 +9,7 @@ namespace {
 using namespace signet;
 
 Error config_problem(const std::string& pointer, const std::string& message) {
-  Error error = make_error(ErrorCode::invalid_config, "invalid ca-internal configuration");
-  error.problems.push_back({pointer, message});
-  return error;
+  return config_error("invalid ca-internal configuration", pointer, message);
 }
 
 Result<std::unique_ptr<CertificateAuthority>> make_ca(const PluginContext& context) {

@@ -29,9 +29,7 @@ constexpr const char* kSchema = R"json({
 })json";
 
 signet::Error config_problem(const std::string& pointer, const std::string& message) {
-  signet::Error error = signet::make_error(ErrorCode::invalid_config, "invalid keys-pkcs11 configuration: " + message);
-  error.problems.push_back({pointer, message});
-  return error;
+  return signet::config_error("invalid keys-pkcs11 configuration: " + message, pointer, message);
 }
 
 Result<std::unique_ptr<signet::KeyProvider>> make_keys(const signet::PluginContext& context) {

@@ -20,9 +20,7 @@ constexpr const char* kSchema = R"json({
 signet::Result<std::unique_ptr<signet::KeyProvider>> make_keys(const signet::PluginContext& context) {
   const std::string dir = context.config.at("dir").get<std::string>();
   if (auto made = signet::fsutil::make_private_directory(dir); !made) {
-    signet::Error error = signet::make_error(signet::ErrorCode::invalid_config, "cannot use the key directory");
-    error.problems.push_back({"/dir", made.error().message});
-    return error;
+    return signet::config_error("cannot use the key directory", "/dir", made.error().message);
   }
   return std::unique_ptr<signet::KeyProvider>(std::make_unique<signet::keys_software::SoftwareKeys>(
       dir, context.config.at("passphrase").get<std::string>(), context.services.random()));

@@ -29,9 +29,7 @@ constexpr const char* kSchema = R"json({
 constexpr std::size_t kConnections = 4;
 
 signet::Error config_problem(const std::string& pointer, const std::string& message) {
-  signet::Error error = signet::make_error(ErrorCode::invalid_config, "invalid store-local configuration");
-  error.problems.push_back({pointer, message});
-  return error;
+  return signet::config_error("invalid store-local configuration", pointer, message);
 }
 
 // SQLite gives its -wal and -shm files the main file's mode: creating the

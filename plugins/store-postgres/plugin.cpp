@@ -25,9 +25,7 @@ constexpr const char* kSchema = R"json({
 })json";
 
 signet::Error config_problem(const std::string& pointer, const std::string& message) {
-  signet::Error error = signet::make_error(ErrorCode::invalid_config, "invalid store-postgres configuration");
-  error.problems.push_back({pointer, message});
-  return error;
+  return signet::config_error("invalid store-postgres configuration", pointer, message);
 }
 
 // libpq's messages name the host and user, never the password.

@@ -53,6 +53,15 @@ inline Error make_error(ErrorCode code, std::string message) {
   return Error{code, std::move(message), {}, std::nullopt};
 }
 
+// Error{invalid_config} with one problem at `path`, a JSON pointer into the
+// instance's `config` ("" for the whole of it); the host prints it as
+// `<file>:<line>: instance "<name>": config<path>: <message>`.
+inline Error config_error(std::string summary, std::string path, std::string message) {
+  Error error = make_error(ErrorCode::invalid_config, std::move(summary));
+  error.problems.push_back({std::move(path), std::move(message)});
+  return error;
+}
+
 template <class T>
 class [[nodiscard]] Result {
  public:
