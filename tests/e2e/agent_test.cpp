@@ -4,13 +4,12 @@
 // change and only then, and, as a daemon, follows renewals until SIGTERM.
 // OpenSSL's command line checks the files it writes. Also `signet renew
 // --due`, the command-line form of POST /v1/renewals/run.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <fstream>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "e2e_helpers.hpp"
 
@@ -18,6 +17,39 @@ namespace signet::test {
 namespace {
 
 using nlohmann::json;
+
+// `signet agent` running as a daemon beside the test. stop() sends SIGTERM
+// (timeout, its parent, passes it on) and waits for the exit; leaving the
+// test any other way stops it too, so a failed assertion cannot leave a
+// joinable thread behind.
+class BackgroundAgent {
+ public:
+  BackgroundAgent(const std::string& command, std::string pid_file)
+      : pid_file_(std::move(pid_file)), runner_([this, command] {
+          result_ = run_command("sh -c 'echo $$ > " + pid_file_ + "; exec timeout --preserve-status 60 " + command +
+                                "' 2>&1");
+        }) {}
+  BackgroundAgent(const BackgroundAgent&) = delete;
+  BackgroundAgent& operator=(const BackgroundAgent&) = delete;
+  ~BackgroundAgent() { stop(); }
+
+  const CommandResult& stop() {
+    if (!runner_.joinable()) return result_;
+    std::string pid;
+    for (int i = 0; i < 50 && pid.empty(); ++i) {
+      pid = trimmed(read_file(pid_file_));
+      if (pid.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!pid.empty()) ::kill(std::stoi(pid), SIGTERM);
+    runner_.join();
+    return result_;
+  }
+
+ private:
+  std::string pid_file_;
+  CommandResult result_{-1, ""};
+  std::thread runner_;
+};
 
 class Agent : public ::testing::Test {
  protected:
@@ -46,6 +78,20 @@ class Agent : public ::testing::Test {
     return issued.value("id", "");
   }
 
+  // Two hours of the three gone, the certificate is due, and the host
+  // renews it. Whose round does it does not matter: the advance's own round
+  // does when the wall clock plus two hours passes the 02:00 UTC renewal
+  // schedule, the explicit run otherwise. Returns the successor's id.
+  std::string renewed_by_the_host(const std::string& id) {
+    EXPECT_EQ(call("POST", "/v1/test/clock", {{"advance", "2h1m"}})["_status"], 200);
+    const json run = call("POST", "/v1/renewals/run");
+    EXPECT_EQ(run["_status"], 200) << run.dump();
+    EXPECT_TRUE(run["failed"].empty()) << run.dump();
+    const json after = call("GET", "/v1/certificates/" + id);
+    EXPECT_TRUE(after["renewed_by"].is_string()) << after.dump() << run.dump();
+    return after["renewed_by"].is_string() ? after["renewed_by"].get<std::string>() : "";
+  }
+
   std::string out() const { return host_.dir().file("out"); }
   std::string reloads() const { return host_.dir().file("reloads"); }
 
@@ -71,7 +117,8 @@ class Agent : public ::testing::Test {
     const auto file_key = run_command("openssl pkey -in " + out() + "/server.key -pubout");
     EXPECT_EQ(cert_key.status, 0);
     EXPECT_EQ(cert_key.output, file_key.output);
-    const auto verified = run_command("openssl verify -no_check_time -CAfile " + out() + "/ca-chain.crt " + out() + "/server.crt");
+    const auto verified =
+        run_command("openssl verify -no_check_time -CAfile " + out() + "/ca-chain.crt " + out() + "/server.crt");
     EXPECT_EQ(verified.status, 0) << verified.output;
     struct stat st {};
     ASSERT_EQ(::stat((out() + "/server.key").c_str(), &st), 0);
@@ -108,10 +155,9 @@ TEST_F(Agent, InstallsPicksUpRenewalsRenewsOverMtlsAndReloadsOnlyOnChange) {
 
   // The scheduler renews it at two thirds of its life (a fresh key the
   // host holds); the agent installs that one.
-  ASSERT_EQ(call("POST", "/v1/test/clock", {{"advance", "2h1m"}})["_status"], 200);
-  const json run = call("POST", "/v1/renewals/run");
-  ASSERT_EQ(run["renewed"].size(), 1u) << run.dump();
-  const std::string second_id = call("GET", "/v1/certificates/" + id + "/current").value("id", "");
+  const std::string second_id = renewed_by_the_host(id);
+  ASSERT_FALSE(second_id.empty());
+  EXPECT_EQ(call("GET", "/v1/certificates/" + id + "/current").value("id", ""), second_id);
   const SignetRun picked = agent_once(id);
   ASSERT_EQ(picked.status, 0) << picked.err;
   const std::string second_serial = call("GET", "/v1/certificates/" + second_id).value("serial", "");
@@ -144,14 +190,17 @@ TEST_F(Agent, FindsTheKeyOfACertificateTheHostNeverHeldOrRenewsIt) {
   // A CSR made elsewhere: the host holds no key for it.
   const std::string key = host_.dir().file("own.key");
   ASSERT_EQ(run_command("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out " + key).status, 0);
-  const auto csr = run_command("openssl req -new -key " + key + " -subj /CN=web.test -addext "
+  const auto csr = run_command("openssl req -new -key " + key +
+                               " -subj /CN=web.test -addext "
                                "'subjectAltName=DNS:web.test,URI:spiffe://default/web' 2>/dev/null");
   const std::string id = issue({{"csr", csr.output}});
   ASSERT_FALSE(id.empty());
 
   // The key is on disk as the pending key of an earlier pass (a crash
   // between the request and the install): the agent installs with it.
-  ASSERT_EQ(run_command("mkdir -m 700 " + out() + " && install -m 600 " + key + " " + out() + "/server.key.pending").status, 0);
+  ASSERT_EQ(
+      run_command("mkdir -m 700 " + out() + " && install -m 600 " + key + " " + out() + "/server.key.pending").status,
+      0);
   const SignetRun found = agent_once(id, "--token " + host_.admin_token());
   ASSERT_EQ(found.status, 0) << found.err;
   EXPECT_EQ(serial_on_disk(), call("GET", "/v1/certificates/" + id).value("serial", ""));
@@ -173,9 +222,9 @@ TEST_F(Agent, RefusesARevokedCertificateAndABadCommand) {
   const std::string id = issue();
   ASSERT_EQ(agent_once(id, "--token " + host_.admin_token()).status, 0);
   // A reload command that fails: the files are in place, the exit says so.
-  const SignetRun failing = run_signet(host_.dir(), "agent --once --cert " + id + " --out " + out() + " --addr " +
-                                                        host_.url() + " --cacert " + host_.ca_file() +
-                                                        " --renew-before 4h --exec 'exit 3'");
+  const SignetRun failing =
+      run_signet(host_.dir(), "agent --once --cert " + id + " --out " + out() + " --addr " + host_.url() +
+                                  " --cacert " + host_.ca_file() + " --renew-before 4h --exec 'exit 3'");
   EXPECT_EQ(failing.status, 1);
   EXPECT_NE(failing.err.find("exited with status 3"), std::string::npos) << failing.err;
   expect_consistent_files();
@@ -194,35 +243,30 @@ TEST_F(Agent, AsADaemonFollowsRenewalsUntilSigterm) {
   const std::string id = issue();
   ASSERT_EQ(agent_once(id, "--token " + host_.admin_token()).status, 0);
   const std::string first_serial = serial_on_disk();
-  const std::string pid_file = host_.dir().file("agent.pid");
-  CommandResult daemon{-1, ""};
-  std::thread runner([&] {
-    daemon = run_command("sh -c 'echo $$ > " + pid_file + "; exec timeout --preserve-status 60 " + binary_path() +
-                         " agent --interval 1s --cert " + id + " --out " + out() + " --addr " + host_.url() +
-                         " --cacert " + host_.ca_file() + " --exec \"echo \\$SIGNET_CERT_SERIAL >> " + reloads() +
-                         "\"' 2>&1");
-  });
-  ASSERT_EQ(call("POST", "/v1/test/clock", {{"advance", "2h1m"}})["_status"], 200);
-  ASSERT_EQ(call("POST", "/v1/renewals/run")["renewed"].size(), 1u);
-  const std::string new_serial = call("GET", "/v1/certificates/" + id + "/current").value("serial", "");
-  for (int i = 0; i < 100 && serial_on_disk() != new_serial; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // --renew-before 1m: the daemon only follows; the host makes the renewal.
+  BackgroundAgent daemon(binary_path() + " agent --interval 1s --renew-before 1m --cert " + id + " --out " + out() +
+                             " --addr " + host_.url() + " --cacert " + host_.ca_file() +
+                             " --exec \"echo \\$SIGNET_CERT_SERIAL >> " + reloads() + "\"",
+                         host_.dir().file("agent.pid"));
+  const std::string second_id = renewed_by_the_host(id);
+  ASSERT_FALSE(second_id.empty());
+  const std::string new_serial = call("GET", "/v1/certificates/" + second_id).value("serial", "");
+  for (int i = 0; i < 100 && serial_on_disk() != new_serial; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(serial_on_disk(), new_serial);
   for (int i = 0; i < 50 && reload_log().size() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(reload_log(), (std::vector<std::string>{first_serial, new_serial}));
-  std::string pid;
-  for (int i = 0; i < 50 && pid.empty(); ++i) pid = trimmed(read_file(pid_file));
-  ASSERT_FALSE(pid.empty());
-  ::kill(std::stoi(pid), SIGTERM);  // timeout passes it on to the agent
-  runner.join();
-  EXPECT_EQ(daemon.status, 0) << daemon.output;
-  EXPECT_NE(daemon.output.find("installed certificate " + new_serial), std::string::npos) << daemon.output;
+  const CommandResult& stopped = daemon.stop();
+  EXPECT_EQ(stopped.status, 0) << stopped.output;
+  EXPECT_NE(stopped.output.find("installed certificate " + new_serial), std::string::npos) << stopped.output;
   expect_consistent_files();
 }
 
 TEST_F(Agent, RenewDueRenewsWhatIsDueFromTheCommandLine) {
   const std::string due = issue();
   const std::string later = issue({{"ttl", "24h"}});
-  const std::string connection = " --addr " + host_.url() + " --cacert " + host_.ca_file() + " --token " + host_.admin_token();
+  const std::string connection =
+      " --addr " + host_.url() + " --cacert " + host_.ca_file() + " --token " + host_.admin_token();
   const SignetRun nothing = run_signet(host_.dir(), "renew --due" + connection);
   EXPECT_EQ(nothing.status, 0) << nothing.err;
   EXPECT_NE(nothing.out.find("0 renewed, 0 pending, 0 failed"), std::string::npos) << nothing.out;
