@@ -112,13 +112,7 @@ TEST(AuditRequired, NoActionHappensWhoseRecordCannotBeWritten) {
   TempDir dir;
   const std::vector<std::string> serve = dev_serve_args(dir, dir.file("dev"));
   { SignetProcess first(serve, dir.file("first.log")); ASSERT_TRUE(first.started()) << first.log(); }
-  const auto broken = query_database(
-      dir, dir.file("dev/signet.db"),
-      testing_postgres() ? "CREATE FUNCTION audit_down() RETURNS trigger AS \\$\\$ BEGIN RAISE EXCEPTION 'audit log unavailable'; "
-                           "END \\$\\$ LANGUAGE plpgsql; CREATE TRIGGER audit_down BEFORE INSERT ON audit_log "
-                           "FOR EACH ROW EXECUTE FUNCTION audit_down()"
-                         : "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log "
-                           "BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END;");
+  const auto broken = set_audit_log_down(dir, dir.file("dev/signet.db"), true);
   ASSERT_EQ(broken.status, 0) << broken.output;
   SignetProcess host(serve, dir.file("host.log"));
   ASSERT_TRUE(host.started()) << host.log();

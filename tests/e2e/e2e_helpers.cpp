@@ -46,6 +46,17 @@ CommandResult query_database(const TempDir& dir, const std::string& sqlite_file,
                      sql + "\" 2>&1");
 }
 
+CommandResult set_audit_log_down(const TempDir& dir, const std::string& sqlite_file, bool down) {
+  if (!down) return query_database(dir, sqlite_file, testing_postgres() ? "DROP TRIGGER audit_down ON audit_log" : "DROP TRIGGER audit_down");
+  return query_database(dir, sqlite_file,
+                        testing_postgres() ? "CREATE OR REPLACE FUNCTION audit_down() RETURNS trigger AS \\$\\$ BEGIN RAISE "
+                                             "EXCEPTION 'audit log unavailable'; END \\$\\$ LANGUAGE plpgsql; CREATE "
+                                             "TRIGGER audit_down BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION "
+                                             "audit_down()"
+                                           : "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log BEGIN SELECT "
+                                             "RAISE(ABORT, 'audit log unavailable'); END;");
+}
+
 std::string copy_database(const TempDir& dir, const std::string& name) {
   const std::string url = database_url_for(dir);
   const std::size_t slash = url.rfind('/');

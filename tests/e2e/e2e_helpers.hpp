@@ -54,6 +54,9 @@ std::string database_flag(const TempDir& dir);
 // Runs SQL on that database (`sqlite_file` when it is SQLite); rows come
 // back as sqlite3 prints them, "a|b" lines.
 CommandResult query_database(const TempDir& dir, const std::string& sqlite_file, const std::string& sql);
+// Makes every insert into the audit log fail with "audit log unavailable"
+// (a trigger), or, with down false, takes the trigger away.
+CommandResult set_audit_log_down(const TempDir& dir, const std::string& sqlite_file, bool down);
 // PostgreSQL only: a copy of the (idle) database of `dir` named `name`; its URL.
 std::string copy_database(const TempDir& dir, const std::string& name);
 // Everything the database holds, as bytes to search for what must never be

@@ -149,5 +149,60 @@ TEST_F(Secrets, ARotationPolicyRaisesAnEventWhenDue) {
   EXPECT_EQ(rotations().size(), 2u);
 }
 
+// The store and the audit log are two systems. With the audit log down
+// (a trigger refuses every insert), changes the store made are answered
+// 503; once the log is back, the lifecycle round records each one as the
+// store says it went, under its original request id, and the path's
+// metadata follows.
+TEST_F(Secrets, AChangeTheStoreMadeButTheAuditLogMissedIsRecordedLater) {
+  ASSERT_EQ(call("PUT", "/v1/secrets/app/key", admin(), {{"data", "first"}}).status, 200);
+  ASSERT_EQ(call("PUT", "/v1/secrets/app/old", admin(), {{"data", "old"}}).status, 200);
+  const std::string db = host_.dir().file("dev/signet.db");
+  const auto down = set_audit_log_down(host_.dir(), db, true);
+  ASSERT_EQ(down.status, 0) << down.output;
+
+  const auto request_id = [](const Answer& a) { return a.body.value("error", json::object()).value("request_id", ""); };
+  const Answer write = call("PUT", "/v1/secrets/app/key", admin(), {{"data", "second"}, {"rotation_interval", "30d"}});
+  EXPECT_EQ(write.status, 503) << write.body;
+  const Answer removal = call("DELETE", "/v1/secrets/app/old", admin());
+  EXPECT_EQ(removal.status, 503) << removal.body;
+  const Answer conflict = call("PUT", "/v1/secrets/app/key", admin(), {{"data", "lost"}, {"cas", 1}});
+  EXPECT_EQ(code(conflict), "version_conflict") << conflict.body;
+  // Without a record, not even the admin reads the new value.
+  EXPECT_EQ(call("GET", "/v1/secrets/app/key", admin()).status, 503);
+
+  const auto up = set_audit_log_down(host_.dir(), db, false);
+  ASSERT_EQ(up.status, 0) << up.output;
+  const auto record_of = [&](const Answer& a) {
+    const json items = call("GET", "/v1/audit?request_id=" + request_id(a), admin()).body["items"];
+    return items.size() == 1 ? items[0] : json{{"records", items}};
+  };
+  EXPECT_EQ(record_of(write)["records"], json::array());  // not yet: the change might still be under way
+  ASSERT_EQ(call("POST", "/v1/test/clock", admin(), {{"advance", "6m"}}).status, 200);
+
+  const json written = record_of(write);
+  EXPECT_EQ(written["action"], "secret.write") << written.dump();
+  EXPECT_EQ(written["outcome"], "success");
+  EXPECT_EQ(written["object"], "app/key");
+  EXPECT_EQ(written["detail"]["version"], 2);
+  EXPECT_EQ(written["detail"]["settled_by"], "lifecycle");
+  const json removed = record_of(removal);
+  EXPECT_EQ(removed["action"], "secret.delete") << removed.dump();
+  EXPECT_EQ(removed["outcome"], "success");
+  const json refused = record_of(conflict);
+  EXPECT_EQ(refused["action"], "secret.write") << refused.dump();
+  EXPECT_EQ(refused["outcome"], "failure");
+  EXPECT_EQ(refused["detail"]["error"], "interrupted");
+
+  // The metadata caught up with the store, rotation policy included.
+  const json listed = call("GET", "/v1/secrets?prefix=app/key", admin()).body["items"];
+  ASSERT_EQ(listed.size(), 1u) << listed.dump();
+  EXPECT_EQ(listed[0]["version"], 2);
+  EXPECT_EQ(listed[0]["rotation_interval"], "720h");
+  EXPECT_EQ(call("GET", "/v1/secrets/app/key", admin()).body["data"], "second");
+  EXPECT_EQ(call("GET", "/v1/secrets/app/old", admin()).status, 404);
+  EXPECT_EQ(query_database(host_.dir(), db, "SELECT COUNT(*) FROM secret_changes").output, "0\n");
+}
+
 }  // namespace
 }  // namespace signet::test

@@ -16,6 +16,7 @@
 #include "pki/crl_publisher.hpp"
 #include "pki/ocsp_responder.hpp"
 #include "plugins/instances.hpp"
+#include "secrets/secret_changes.hpp"
 #include "services/metrics.hpp"
 
 namespace signet::host {
@@ -31,6 +32,7 @@ struct ApiDependencies {
   // Tenants limited to some profiles (tenants.<slug>.profiles), by tenant id.
   const std::map<std::string, std::vector<std::string>>& tenant_profiles;
   Renewals& renewals;
+  SecretChanges& secret_changes;
 };
 
 void add_operations_routes(Router& router, ApiDependencies deps);   // /health, /ready, /metrics

@@ -2,12 +2,14 @@
 // check-and-set, per tenant, kept in a store instance (secrets.store); the
 // secrets table indexes the paths and their rotation policy. Every access,
 // reads included, is an audit record, and a value is handed out only once
-// its record is written.
+// its record is written; a change is announced before the store sees it and
+// settled after (secrets/secret_changes.hpp), so none goes unrecorded.
 #include "api/api.hpp"
 #include "api/request_bodies.hpp"
 #include "db/audit.hpp"
 #include "db/filter_query.hpp"
 #include "db/prepared.hpp"
+#include "secrets/secret_changes.hpp"
 #include <secretstore/secret_path.hpp>
 
 namespace signet::host {
@@ -16,10 +18,6 @@ namespace {
 using nlohmann::json;
 
 constexpr std::size_t kMaxValueBytes = 512 * 1024;
-
-std::string store_path(const std::string& tenant_id, const std::string& path) {
-  return "tenants/" + tenant_id + "/secrets/" + path;
-}
 
 // The store the secrets API writes to: secrets.store, or the only store.
 std::shared_ptr<SecretStore> secret_store(const ApiDependencies& deps, std::string& name) {
@@ -58,10 +56,10 @@ std::variant<SecretCall, ApiError> secret_call(const RequestContext& context, co
   return call;
 }
 
-Result<void> audit(const ApiDependencies& deps, const RequestContext& context, const SecretCall& call,
-                   const std::string& action, const std::string& outcome, json detail) {
+Result<void> audit_read(const ApiDependencies& deps, const RequestContext& context, const SecretCall& call,
+                        const std::string& outcome, json detail) {
   return append_audit(deps.db, {call.tenant, context.principal->id, context.principal->auth, context.remote,
-                                "secret." + action, call.path, outcome, context.request_id, std::move(detail)});
+                                "secret.read", call.path, outcome, context.request_id, std::move(detail)});
 }
 
 ApiError store_error(const Error& e, const std::string& path) {
@@ -70,19 +68,34 @@ ApiError store_error(const Error& e, const std::string& path) {
   return api_error(e);
 }
 
-// A refusal from the store is audited as a failure, then answered.
+// A read refused by the store is audited as a failure, then answered.
 HttpResponseMessage refused(const ApiDependencies& deps, const RequestContext& context, const SecretCall& call,
-                            const std::string& action, const Error& e) {
+                            const Error& e) {
   const ApiError error = store_error(e, call.path);
-  (void)audit(deps, context, call, action, "failure", {{"error", error.code}});
+  (void)audit_read(deps, context, call, "failure", {{"error", error.code}});
   return error_response(error, context.request_id);
+}
+
+// A change refused by the store is settled as a failure, then answered.
+// When that record cannot be written, the lifecycle round writes it later.
+HttpResponseMessage refused(const ApiDependencies& deps, const RequestContext& context, const SecretChange& change,
+                            const Error& e) {
+  const ApiError error = store_error(e, change.path);
+  (void)deps.secret_changes.settle_failure(change, error.code);
+  return error_response(error, context.request_id);
+}
+
+// A change announced before the store sees it (secrets/secret_changes.hpp).
+SecretChange change_of(const RequestContext& context, const SecretCall& call, const std::string& action) {
+  return {context.request_id, call.tenant,         call.path,           call.store_name, action,
+          context.principal->id, context.principal->auth, context.remote};
 }
 
 HttpResponseMessage read(RequestContext& context, const ApiDependencies& deps) {
   auto made = secret_call(context, deps);
   if (const auto* e = std::get_if<ApiError>(&made)) return error_response(*e, context.request_id);
   const SecretCall& call = std::get<SecretCall>(made);
-  GetRequest get{store_path(call.tenant, call.path), std::nullopt};
+  GetRequest get{secret_store_path(call.tenant, call.path), std::nullopt};
   if (const std::string v = context.query_value("version"); !v.empty()) {
     try {
       get.version = std::stoull(v);
@@ -91,8 +104,8 @@ HttpResponseMessage read(RequestContext& context, const ApiDependencies& deps) {
     }
   }
   auto secret = call.store->get(get);
-  if (!secret) return refused(deps, context, call, "read", secret.error());
-  if (auto audited = audit(deps, context, call, "read", "success", {{"version", secret->version}}); !audited)
+  if (!secret) return refused(deps, context, call, secret.error());
+  if (auto audited = audit_read(deps, context, call, "success", {{"version", secret->version}}); !audited)
     return error_response(api_error(audited.error()), context.request_id);
   json data = json::parse(secret->data, nullptr, false);
   return json_response(http::status::ok, {{"path", call.path},
@@ -109,7 +122,7 @@ HttpResponseMessage write(RequestContext& context, const ApiDependencies& deps) 
   if (!body.is_object() || !body.contains("data"))
     return error_response({"invalid_request", R"(the body must be {"data": ..., "cas": N, "rotation_interval": "30d"})"},
                           context.request_id);
-  PutRequest put{store_path(call.tenant, call.path), body.at("data").dump(), std::nullopt, json::object()};
+  PutRequest put{secret_store_path(call.tenant, call.path), body.at("data").dump(), std::nullopt, json::object()};
   if (put.data.size() > kMaxValueBytes) return error_response({"body_too_large", "a secret holds at most 512 KiB"}, context.request_id);
   if (body.contains("cas")) {
     if (!body.at("cas").is_number_unsigned()) return error_response({"invalid_request", "cas must be a version number (0: create only)"}, context.request_id);
@@ -122,40 +135,26 @@ HttpResponseMessage write(RequestContext& context, const ApiDependencies& deps) 
     if (!interval || *interval < std::chrono::minutes(1))
       return error_response({"invalid_request", "rotation_interval must be a duration of at least 1m, or null"}, context.request_id);
   }
+  SecretChange change = change_of(context, call, "write");
+  if (sets_rotation)
+    change.detail["rotation_interval_ms"] = interval ? json(static_cast<long long>(interval->count())) : json(nullptr);
+  if (auto announced = deps.secret_changes.announce(change); !announced)
+    return error_response(api_error(announced.error()), context.request_id);
   auto version = call.store->put(put);
-  if (!version) return refused(deps, context, call, "write", version.error());
-  const long long now = to_unix_ms(Clock::now());
-  const long long v = static_cast<long long>(version.value());
-  long long rotate_at = 0;
-  auto written = deps.db.write([&](soci::session& s) {
-    // A new version restarts the rotation interval; the policy stays unless the body sets it.
-    execute(s,
-            "INSERT INTO secrets (tenant_id, path, store, current_version, created_at, updated_at) SELECT :t, :p, :s, :v, "
-            ":c, :u WHERE NOT EXISTS (SELECT 1 FROM secrets WHERE tenant_id = :t2 AND path = :p2)",
-            {call.tenant, call.path, call.store_name, v, now, now, call.tenant, call.path});
-    if (sets_rotation)
-      execute(s, "UPDATE secrets SET rotation_interval_ms = :i WHERE tenant_id = :t AND path = :p",
-              {interval ? SqlParam(static_cast<long long>(interval->count())) : SqlParam::null_number(), call.tenant, call.path});
-    const auto every = query_number(s, "SELECT rotation_interval_ms FROM secrets WHERE tenant_id = :t AND path = :p", {call.tenant, call.path});
-    rotate_at = every ? now + *every : 0;
-    execute(s,
-            "UPDATE secrets SET current_version = :v, updated_at = :u, rotate_at = :r, rotation_event_at = NULL "
-            "WHERE tenant_id = :t AND path = :p",
-            {v, now, rotate_at ? SqlParam(rotate_at) : SqlParam::null_number(), call.tenant, call.path});
-    append_audit(s, {call.tenant, context.principal->id, context.principal->auth, context.remote, "secret.write",
-                     call.path, "success", context.request_id, {{"version", v}}});
-  });
-  if (!written) return error_response(api_error(written.error()), context.request_id);
-  return json_response(http::status::ok, {{"path", call.path},
-                                          {"version", v},
-                                          {"rotate_at", rotate_at ? json(to_rfc3339(from_unix_ms(rotate_at))) : json(nullptr)}});
+  if (!version) return refused(deps, context, change, version.error());
+  auto rotate_at = deps.secret_changes.settle_write(change, version.value());
+  if (!rotate_at) return error_response(api_error(rotate_at.error()), context.request_id);
+  return json_response(http::status::ok,
+                       {{"path", call.path},
+                        {"version", version.value()},
+                        {"rotate_at", rotate_at.value() ? json(to_rfc3339(from_unix_ms(rotate_at.value()))) : json(nullptr)}});
 }
 
 HttpResponseMessage remove(RequestContext& context, const ApiDependencies& deps) {
   auto made = secret_call(context, deps);
   if (const auto* e = std::get_if<ApiError>(&made)) return error_response(*e, context.request_id);
   const SecretCall& call = std::get<SecretCall>(made);
-  DeleteRequest del{store_path(call.tenant, call.path), {}};
+  DeleteRequest del{secret_store_path(call.tenant, call.path), {}};
   if (const std::string list = context.query_value("versions"); !list.empty()) {
     std::size_t start = 0;
     while (start <= list.size()) {
@@ -169,11 +168,14 @@ HttpResponseMessage remove(RequestContext& context, const ApiDependencies& deps)
     }
   }
   const bool destroy = context.query_value("destroy") == "true";
-  const std::string action = destroy ? "destroy" : "delete";
+  SecretChange change = change_of(context, call, destroy ? "destroy" : "delete");
+  change.detail["versions"] = del.versions;
+  if (auto announced = deps.secret_changes.announce(change); !announced)
+    return error_response(api_error(announced.error()), context.request_id);
   auto done = destroy ? call.store->destroy(del) : call.store->remove(del);
-  if (!done) return refused(deps, context, call, action, done.error());
-  if (auto audited = audit(deps, context, call, action, "success", {{"versions", del.versions}}); !audited)
-    return error_response(api_error(audited.error()), context.request_id);
+  if (!done) return refused(deps, context, change, done.error());
+  if (auto settled = deps.secret_changes.settle_delete(change); !settled)
+    return error_response(api_error(settled.error()), context.request_id);
   return HttpResponseMessage{http::status::no_content, 11};
 }
 

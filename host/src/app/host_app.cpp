@@ -195,14 +195,15 @@ int serve(const Config& given, const ServeOptions& options) {
   runner.on_final_failure(final_failure_writes(renewals));
   NotificationDispatcher dispatcher(*db.value(), instances, config.notifications, pipeline_workers, services.logger(),
                                     services.metrics());
-  LifecycleScheduler scheduler(*db.value(), runner, renewals, config, services.logger(), runner.owner());
+  SecretChanges secret_changes(*db.value(), instances, services.logger());
+  LifecycleScheduler scheduler(*db.value(), runner, renewals, secret_changes, config, services.logger(), runner.owner());
   auto roles = std::make_shared<Roles>(Roles::builtin());
   for (const auto& role : config.roles) (void)roles->add(role);  // checked when the config was read
   Router router(request_authenticator(*db.value(), services.logger(), config.server.tls.client_auth, ca_names(config)),
                 role_authorizer(roles),
                 audit_refusals(*db.value(), services.logger()), rate_limits(config.server));
   const ApiDependencies deps{config,           *db.value(), runner, instances, services.metrics_registry(), services.logger(),
-                             *roles,           tenant_profiles, renewals};
+                             *roles,           tenant_profiles, renewals,  secret_changes};
   add_operations_routes(router, deps);
   add_certificate_routes(router, deps);
   add_certificate_read_routes(router, deps);

@@ -300,6 +300,23 @@ const std::vector<Migration> kMigrations = {
               PRIMARY KEY (tenant_id, path)))",
          "CREATE INDEX secrets_rotation ON secrets (rotate_at) WHERE rotate_at IS NOT NULL",
      }},
+    {12, "secret changes announced before the store sees them",
+     {
+         // A secrets API change between its announcement and its audit record
+         // (host/src/secrets/secret_changes.hpp); the row is gone once settled.
+         R"(CREATE TABLE secret_changes (
+              request_id VARCHAR(40) PRIMARY KEY,
+              tenant_id VARCHAR(40) NOT NULL,
+              path VARCHAR(512) NOT NULL,
+              store VARCHAR(64) NOT NULL,
+              action VARCHAR(16) NOT NULL,
+              principal VARCHAR(200) NOT NULL,
+              auth VARCHAR(16) NOT NULL,
+              source VARCHAR(64) NOT NULL,
+              detail TEXT NOT NULL,
+              created_at BIGINT NOT NULL))",
+         "CREATE INDEX secret_changes_age ON secret_changes (created_at)",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in

@@ -11,9 +11,9 @@ constexpr std::chrono::minutes kSlowJobsInterval{1};
 
 }  // namespace
 
-LifecycleScheduler::LifecycleScheduler(Database& db, Runner& runner, Renewals& renewals, const Config& config,
-                                       signet::Logger& log, const std::string& host_id)
-    : db_(db), renewals_(renewals), jobs_(db, runner, config, log), config_(config), log_(log),
+LifecycleScheduler::LifecycleScheduler(Database& db, Runner& runner, Renewals& renewals, SecretChanges& secret_changes,
+                                       const Config& config, signet::Logger& log, const std::string& host_id)
+    : db_(db), renewals_(renewals), secret_changes_(secret_changes), jobs_(db, runner, config, log), config_(config), log_(log),
       // Three rounds' grace before another host takes over from a silent leader.
       lease_(db, "lifecycle", host_id, std::max<std::chrono::milliseconds>(config.lifecycle.interval * 3, std::chrono::seconds(15))) {}
 
@@ -70,6 +70,7 @@ void LifecycleScheduler::round(bool everything) {
     jobs_.warn_expiring();
     jobs_.announce_secret_rotations();
     renewals_.release_orphaned_claims();
+    secret_changes_.settle_unsettled();
     next_slow_jobs_ = Clock::now() + kSlowJobsInterval;
   }
   const bool scheduled = scheduled_run_due();

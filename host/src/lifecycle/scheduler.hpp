@@ -3,7 +3,8 @@
 // failed renewals whose back-off has passed, and, when renewal.schedule
 // (cron, UTC) says so, renews every due certificate. The last scheduled run
 // is kept in the database (job_runs), so a restart neither skips nor
-// repeats one, and several hosts sharing a database run it once.
+// repeats one, and several hosts sharing a database run it once. Secret
+// changes a host left unsettled are settled here too.
 #pragma once
 
 #include <mutex>
@@ -15,14 +16,15 @@
 #include "lifecycle/jobs.hpp"
 #include "lifecycle/leader_lease.hpp"
 #include "lifecycle/renewals.hpp"
+#include "secrets/secret_changes.hpp"
 #include "util/periodic_thread.hpp"
 
 namespace signet::host {
 
 class LifecycleScheduler {
  public:
-  LifecycleScheduler(Database& db, Runner& runner, Renewals& renewals, const Config& config, signet::Logger& log,
-                     const std::string& host_id);
+  LifecycleScheduler(Database& db, Runner& runner, Renewals& renewals, SecretChanges& secret_changes,
+                     const Config& config, signet::Logger& log, const std::string& host_id);
   ~LifecycleScheduler() { stop(); }
 
   Result<void> start();
@@ -37,6 +39,7 @@ class LifecycleScheduler {
 
   Database& db_;
   Renewals& renewals_;
+  SecretChanges& secret_changes_;
   LifecycleJobs jobs_;
   const Config& config_;
   signet::Logger& log_;

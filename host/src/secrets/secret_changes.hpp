@@ -1,0 +1,75 @@
+// The secrets API changes two systems: the store instance that holds the
+// values and the database that holds the paths and the audit log. So a
+// change is announced (a secret_changes row) before the store sees it, and
+// settled after: the path's metadata, the audit record and the end of the
+// announcement in one transaction. When settling never happens (the host
+// stopped, the database or the audit log failed in between), the lifecycle
+// round settles the change once it is kUnsettledAfter old: the store says
+// whether it happened, and the audit log gets a record either way.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <signet/services.hpp>
+#include <string>
+
+#include "db/database.hpp"
+#include "plugins/instances.hpp"
+
+namespace signet::host {
+
+// Where the secrets API keeps a tenant's path in the store instance.
+inline std::string secret_store_path(const std::string& tenant_id, const std::string& path) {
+  return "tenants/" + tenant_id + "/secrets/" + path;
+}
+
+struct SecretChange {
+  std::string request_id;  // the request's X-Request-Id; the key of the announcement
+  std::string tenant_id, path, store;
+  std::string action;  // "write", "delete" or "destroy"
+  std::string principal, auth, source;
+  // write: "rotation_interval_ms" (a number, or null to clear) when the body
+  // sets it; delete and destroy: "versions" (empty: the newest).
+  nlohmann::json detail = nlohmann::json::object();
+};
+
+class SecretChanges {
+ public:
+  // Far longer than a request takes, so a change still in flight is never
+  // taken for an interrupted one.
+  static constexpr std::chrono::minutes kUnsettledAfter{5};
+
+  SecretChanges(Database& db, const PluginInstances& instances, signet::Logger& log)
+      : db_(db), instances_(instances), log_(log) {}
+
+  // Before the store sees the change; when this fails the change must not
+  // be made.
+  Result<void> announce(const SecretChange& change);
+  // The store made `version`: the path's metadata, the audit record. Returns
+  // when the rotation interval next asks for a new version (0: never).
+  Result<long long> settle_write(const SecretChange& change, std::uint64_t version,
+                                 const nlohmann::json& audit_extra = nlohmann::json::object());
+  // The store deleted or destroyed the versions: the audit record.
+  Result<void> settle_delete(const SecretChange& change, const nlohmann::json& audit_extra = nlohmann::json::object());
+  // The store did not make the change: a failure record with `error_code`.
+  Result<void> settle_failure(const SecretChange& change, const std::string& error_code,
+                              const nlohmann::json& audit_extra = nlohmann::json::object());
+
+  // The lifecycle round: settles the changes announced kUnsettledAfter ago
+  // or earlier by what the store holds now.
+  void settle_unsettled();
+
+ private:
+  void settle_interrupted(const SecretChange& change);
+  // Whether an interrupted change reached the store: for a write, the
+  // version it made (0: none); for a delete, 1 when every version it named
+  // is gone, 0 otherwise.
+  Result<std::uint64_t> reached_store(const SecretChange& change);
+
+  Database& db_;
+  const PluginInstances& instances_;
+  signet::Logger& log_;
+};
+
+}  // namespace signet::host
