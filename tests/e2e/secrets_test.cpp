@@ -168,11 +168,20 @@ TEST_F(Secrets, AChangeTheStoreMadeButTheAuditLogMissedIsRecordedLater) {
   EXPECT_EQ(removal.status, 503) << removal.body;
   const Answer conflict = call("PUT", "/v1/secrets/app/key", admin(), {{"data", "lost"}, {"cas", 1}});
   EXPECT_EQ(code(conflict), "version_conflict") << conflict.body;
+  const Answer absent = call("DELETE", "/v1/secrets/app/never?versions=3", admin());
+  EXPECT_EQ(code(absent), "not_found") << absent.body;
   // Without a record, not even the admin reads the new value.
   EXPECT_EQ(call("GET", "/v1/secrets/app/key", admin()).status, 503);
 
   const auto up = set_audit_log_down(host_.dir(), db, false);
   ASSERT_EQ(up.status, 0) << up.output;
+  // A host killed between the announcement and the store: nothing happened.
+  const auto killed = query_database(
+      host_.dir(), db,
+      "INSERT INTO secret_changes (request_id, tenant_id, path, store, action, principal, auth, source, detail, "
+      "created_at) SELECT 'rid_killed', tenant_id, 'app/ghost', store, 'write', 'tok_gone', 'token', '127.0.0.1', "
+      "'{}', 0 FROM secrets WHERE path = 'app/key'");
+  ASSERT_EQ(killed.status, 0) << killed.output;
   const auto record_of = [&](const Answer& a) {
     const json items = call("GET", "/v1/audit?request_id=" + request_id(a), admin()).body["items"];
     return items.size() == 1 ? items[0] : json{{"records", items}};
@@ -189,10 +198,22 @@ TEST_F(Secrets, AChangeTheStoreMadeButTheAuditLogMissedIsRecordedLater) {
   const json removed = record_of(removal);
   EXPECT_EQ(removed["action"], "secret.delete") << removed.dump();
   EXPECT_EQ(removed["outcome"], "success");
+  // Refusals keep their reason: the store is not asked again.
   const json refused = record_of(conflict);
   EXPECT_EQ(refused["action"], "secret.write") << refused.dump();
   EXPECT_EQ(refused["outcome"], "failure");
-  EXPECT_EQ(refused["detail"]["error"], "interrupted");
+  EXPECT_EQ(refused["detail"]["error"], "version_conflict");
+  const json not_deleted = record_of(absent);
+  EXPECT_EQ(not_deleted["action"], "secret.delete") << not_deleted.dump();
+  EXPECT_EQ(not_deleted["outcome"], "failure");
+  EXPECT_EQ(not_deleted["detail"]["error"], "not_found");
+
+  const json ghost = call("GET", "/v1/audit?request_id=rid_killed", admin()).body["items"];
+  ASSERT_EQ(ghost.size(), 1u) << ghost.dump();
+  EXPECT_EQ(ghost[0]["outcome"], "failure");
+  EXPECT_EQ(ghost[0]["principal"], "tok_gone");
+  EXPECT_EQ(ghost[0]["detail"]["error"], "interrupted");
+  EXPECT_EQ(call("GET", "/v1/secrets/app/ghost", admin()).status, 404);
 
   // The metadata caught up with the store, rotation policy included.
   const json listed = call("GET", "/v1/secrets?prefix=app/key", admin()).body["items"];

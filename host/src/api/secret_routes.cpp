@@ -81,7 +81,7 @@ HttpResponseMessage refused(const ApiDependencies& deps, const RequestContext& c
 HttpResponseMessage refused(const ApiDependencies& deps, const RequestContext& context, const SecretChange& change,
                             const Error& e) {
   const ApiError error = store_error(e, change.path);
-  (void)deps.secret_changes.settle_failure(change, error.code);
+  if (!deps.secret_changes.settle_failure(change, error.code)) deps.secret_changes.remember_refusal(change, error.code);
   return error_response(error, context.request_id);
 }
 

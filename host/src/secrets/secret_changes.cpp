@@ -101,6 +101,16 @@ Result<void> SecretChanges::settle_failure(const SecretChange& c, const std::str
   });
 }
 
+void SecretChanges::remember_refusal(const SecretChange& c, const std::string& error_code) {
+  json detail = c.detail;
+  detail["refused"] = error_code;
+  auto kept = db_.write([&](soci::session& s) {
+    execute(s, "UPDATE secret_changes SET detail = :d WHERE request_id = :r", {detail.dump(), c.request_id});
+  });
+  if (!kept)
+    log_.warn("cannot keep a secret change's refusal", {{"request_id", c.request_id}, {"error", kept.error().message}});
+}
+
 void SecretChanges::settle_unsettled() {
   std::vector<SecretChange> unsettled;
   const long long before = to_unix_ms(Clock::now() - kUnsettledAfter);
@@ -122,6 +132,12 @@ void SecretChanges::settle_unsettled() {
 
 void SecretChanges::settle_interrupted(const SecretChange& c) {
   const json by_round = {{"settled_by", "lifecycle"}};
+  if (const auto refusal = c.detail.find("refused"); refusal != c.detail.end() && refusal->is_string()) {
+    if (auto settled = settle_failure(c, refusal->get<std::string>(), by_round); !settled)
+      log_.warn("cannot settle a refused secret change",
+                {{"path", c.path}, {"request_id", c.request_id}, {"error", settled.error().message}});
+    return;
+  }
   auto reached = reached_store(c);
   if (!reached) {  // the store cannot say now: the next round asks again
     log_.warn(

@@ -55,6 +55,10 @@ class SecretChanges {
   // The store did not make the change: a failure record with `error_code`.
   Result<void> settle_failure(const SecretChange& change, const std::string& error_code,
                               const nlohmann::json& audit_extra = nlohmann::json::object());
+  // The store refused the change and its failure record could not be
+  // written (the audit log is down): the announcement keeps the refusal, so
+  // the round records it as it was instead of asking the store.
+  void remember_refusal(const SecretChange& change, const std::string& error_code);
 
   // The lifecycle round: settles the changes announced kUnsettledAfter ago
   // or earlier by what the store holds now.
