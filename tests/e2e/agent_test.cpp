@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <ctime>
 #include <fstream>
 #include <thread>
 
@@ -262,14 +263,29 @@ TEST_F(Agent, AsADaemonFollowsRenewalsUntilSigterm) {
   expect_consistent_files();
 }
 
+// Minutes from now to the next 02:00 UTC, when the host's own renewal run
+// (the default renewal.schedule) starts.
+int minutes_to_the_scheduled_run() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  constexpr int kDay = 24 * 60;
+  return (2 * 60 - (utc.tm_hour * 60 + utc.tm_min) + kDay) % kDay;
+}
+
 TEST_F(Agent, RenewDueRenewsWhatIsDueFromTheCommandLine) {
-  const std::string due = issue();
   const std::string later = issue({{"ttl", "24h"}});
   const std::string connection =
       " --addr " + host_.url() + " --cacert " + host_.ca_file() + " --token " + host_.admin_token();
   const SignetRun nothing = run_signet(host_.dir(), "renew --due" + connection);
   EXPECT_EQ(nothing.status, 0) << nothing.err;
   EXPECT_NE(nothing.out.find("0 renewed, 0 pending, 0 failed"), std::string::npos) << nothing.out;
+  // The renewal must be the command's: when the two hours below would pass
+  // 02:00 UTC, the host's own run would take it. So the clock passes that
+  // hour first, while nothing is due, and the next run is a day away.
+  if (const int minutes = minutes_to_the_scheduled_run(); minutes <= 130)
+    ASSERT_EQ(call("POST", "/v1/test/clock", {{"advance", std::to_string(minutes + 1) + "m"}})["_status"], 200);
+  const std::string due = issue();
   ASSERT_EQ(call("POST", "/v1/test/clock", {{"advance", "2h1m"}, {"run", false}})["_status"], 200);
   const SignetRun ran = run_signet(host_.dir(), "renew --due" + connection);
   EXPECT_EQ(ran.status, 0) << ran.err;
