@@ -71,32 +71,27 @@ Result<void> SecretChanges::announce(const SecretChange& c) {
 
 Result<long long> SecretChanges::settle_write(const SecretChange& c, std::uint64_t version, const json& audit_extra) {
   long long rotate_at = 0;
-  auto written = db_.write([&](soci::session& s) {
-    rotate_at = record_version(s, c, static_cast<long long>(version));
-    json detail = {{"version", version}};
-    detail.update(audit_extra);
-    record(s, c, "success", std::move(detail));
-    forget(s, c);
-  });
-  if (!written) return std::move(written).error();
+  auto settled = settle(c, "success", {{"version", version}}, audit_extra,
+                        [&](soci::session& s) { rotate_at = record_version(s, c, static_cast<long long>(version)); });
+  if (!settled) return std::move(settled).error();
   return rotate_at;
 }
 
 Result<void> SecretChanges::settle_delete(const SecretChange& c, const json& audit_extra) {
-  return db_.write([&](soci::session& s) {
-    json detail = {{"versions", c.detail.value("versions", json::array())}};
-    detail.update(audit_extra);
-    record(s, c, "success", std::move(detail));
-    forget(s, c);
-  });
+  return settle(c, "success", {{"versions", c.detail.value("versions", json::array())}}, audit_extra);
 }
 
 Result<void> SecretChanges::settle_failure(const SecretChange& c, const std::string& error_code,
                                            const json& audit_extra) {
+  return settle(c, "failure", {{"error", error_code}}, audit_extra);
+}
+
+Result<void> SecretChanges::settle(const SecretChange& c, const std::string& outcome, json detail,
+                                   const json& audit_extra, const std::function<void(soci::session&)>& first) {
+  detail.update(audit_extra);
   return db_.write([&](soci::session& s) {
-    json detail = {{"error", error_code}};
-    detail.update(audit_extra);
-    record(s, c, "failure", std::move(detail));
+    if (first) first(s);
+    record(s, c, outcome, detail);
     forget(s, c);
   });
 }
@@ -132,37 +127,34 @@ void SecretChanges::settle_unsettled() {
 
 void SecretChanges::settle_interrupted(const SecretChange& c) {
   const json by_round = {{"settled_by", "lifecycle"}};
-  if (const auto refusal = c.detail.find("refused"); refusal != c.detail.end() && refusal->is_string()) {
-    if (auto settled = settle_failure(c, refusal->get<std::string>(), by_round); !settled)
-      log_.warn("cannot settle a refused secret change",
-                {{"path", c.path}, {"request_id", c.request_id}, {"error", settled.error().message}});
-    return;
-  }
-  auto reached = reached_store(c);
-  if (!reached) {  // the store cannot say now: the next round asks again
-    log_.warn(
-        "cannot settle an interrupted secret change yet",
-        {{"path", c.path}, {"action", c.action}, {"request_id", c.request_id}, {"error", reached.error().message}});
-    return;
-  }
+  json fields = {{"path", c.path}, {"action", c.action}, {"request_id", c.request_id}};
   Result<void> settled;
-  if (reached.value() == 0)
-    settled = settle_failure(c, "interrupted", by_round);
-  else if (c.action == "write") {
-    auto written = settle_write(c, reached.value(), by_round);
-    if (!written) settled = std::move(written).error();
-  } else
-    settled = settle_delete(c, by_round);
+  bool happened = false;
+  if (const auto refusal = c.detail.find("refused"); refusal != c.detail.end() && refusal->is_string()) {
+    settled = settle_failure(c, refusal->get<std::string>(), by_round);  // the store said no: not asked again
+  } else {
+    auto reached = reached_store(c);
+    if (!reached) {  // the store cannot say now: the next round asks again
+      fields["error"] = reached.error().message;
+      log_.warn("cannot settle an interrupted secret change yet", fields);
+      return;
+    }
+    happened = reached.value() != 0;
+    if (!happened)
+      settled = settle_failure(c, "interrupted", by_round);
+    else if (c.action == "write") {
+      auto written = settle_write(c, reached.value(), by_round);
+      if (!written) settled = std::move(written).error();
+    } else
+      settled = settle_delete(c, by_round);
+  }
   if (!settled) {
-    log_.warn(
-        "cannot settle an interrupted secret change",
-        {{"path", c.path}, {"action", c.action}, {"request_id", c.request_id}, {"error", settled.error().message}});
+    fields["error"] = settled.error().message;
+    log_.warn("cannot settle an interrupted secret change", fields);
     return;
   }
-  log_.info("settled an interrupted secret change", {{"path", c.path},
-                                                     {"action", c.action},
-                                                     {"request_id", c.request_id},
-                                                     {"outcome", reached.value() ? "success" : "failure"}});
+  fields["outcome"] = happened ? "success" : "failure";
+  log_.info("settled an interrupted secret change", fields);
 }
 
 Result<std::uint64_t> SecretChanges::reached_store(const SecretChange& c) {

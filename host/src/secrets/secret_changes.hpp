@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <signet/services.hpp>
 #include <string>
@@ -65,6 +66,10 @@ class SecretChanges {
   void settle_unsettled();
 
  private:
+  // The audit record of a change and the end of its announcement, in one
+  // transaction after `first` (a write's metadata).
+  Result<void> settle(const SecretChange& change, const std::string& outcome, nlohmann::json detail,
+                      const nlohmann::json& audit_extra, const std::function<void(soci::session&)>& first = {});
   void settle_interrupted(const SecretChange& change);
   // Whether an interrupted change reached the store: for a write, the
   // version it made (0: none); for a delete, 1 when every version it named
