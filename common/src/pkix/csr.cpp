@@ -242,7 +242,10 @@ namespace {
 std::string san_text(const CsrNames& n) {
   std::string out;
   auto add = [&](const char* kind, const std::vector<std::string>& values) {
-    for (const auto& v : values) out += (out.empty() ? "" : ",") + std::string(kind) + ":" + v;
+    for (const auto& v : values) {
+      if (!out.empty()) out += ',';
+      out.append(kind).append(":").append(v);
+    }
   };
   add("DNS", n.dns);
   add("IP", n.ip);
