@@ -40,8 +40,11 @@ TEST_F(CertCli, IssuesIntoADirectoryListsRenewsAndRevokes) {
   EXPECT_EQ(listed.status, 0);
   EXPECT_TRUE(contains(listed.output, id + "  active")) << listed.output;
 
-  const auto renewed = cli("renew " + id + " --out renewed");
+  // A folder given with its trailing slash is joined as a path, not pasted.
+  const auto renewed = cli("renew " + id + " --out renewed/");
   ASSERT_EQ(renewed.status, 0) << renewed.output;
+  EXPECT_TRUE(contains(renewed.output, "wrote renewed/server.crt, renewed/ca-chain.crt, renewed/server.key"))
+      << renewed.output;
   EXPECT_EQ(run_command("cmp -s " + dir_.file("out/server.key") + " " + dir_.file("renewed/server.key")).status, 1)
       << "a renewal brings a new key";
 

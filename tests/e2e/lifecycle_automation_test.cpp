@@ -114,6 +114,22 @@ TEST_F(LifecycleAutomation, RenewsAtTheThresholdAndNotBefore) {
   EXPECT_EQ(call(*host, "POST", "/v1/renewals/run")["renewed"].size(), 0u);
 }
 
+// The rule is measured on the life that was asked for, from issuance, not
+// from the CA's backdated notBefore (60 s earlier): a 30 s certificate is
+// not due the moment it is issued, and is due once two thirds have passed.
+TEST_F(LifecycleAutomation, AShortLivedCertificateIsNotDueWhenIssued) {
+  auto host = start();
+  const std::string id = issue(*host, "short.example.com", {{"ttl", "30s"}}).value("id", "");
+  ASSERT_FALSE(id.empty());
+  const json first = call(*host, "POST", "/v1/renewals/run");
+  EXPECT_EQ(first["renewed"].size(), 0u) << first.dump();
+  EXPECT_TRUE(certificate(*host, id)["renewed_by"].is_null());
+  // Renewed by this run or by the round the clock's advance runs itself.
+  advance(*host, "21s");
+  const json second = call(*host, "POST", "/v1/renewals/run");
+  EXPECT_FALSE(certificate(*host, id)["renewed_by"].is_null()) << second.dump() << host->log();
+}
+
 TEST_F(LifecycleAutomation, RevokesExactlyAtTheEndOfUse) {
   auto host = start();
   const std::string end = trimmed(run_command("date -u -d '+10 days' +%Y-%m-%dT%H:%M:%SZ").output);

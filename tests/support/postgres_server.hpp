@@ -35,6 +35,7 @@ class PostgresServer {
  private:
   std::string as_owner(const std::string& command) const;  // runuser when we are root
   std::string template_cluster() const;                     // a fresh initdb's data directory
+  bool start_on_a_free_port();
 
   TempDir dir_;
   std::string bin_;   // /usr/lib/postgresql/<v>/bin

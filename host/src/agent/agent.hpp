@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/deployed_files.hpp"
-#include "cli/api_client.hpp"
+#include "client/api_client.hpp"
 
 namespace signet::host {
 

@@ -1,10 +1,9 @@
 // Registers the HTTP API on a router. Each handler checks first and works
-// last; every refusal is an ApiError.
+// last; every refusal is a HostError.
 #pragma once
 
 #include <variant>
 
-#include "auth/permissions.hpp"
 #include "config/config.hpp"
 #include "db/certificates.hpp"
 #include "db/database.hpp"
@@ -16,6 +15,7 @@
 #include "pki/crl_publisher.hpp"
 #include "pki/ocsp_responder.hpp"
 #include "plugins/instances.hpp"
+#include "rbac/roles.hpp"
 #include "secrets/secret_changes.hpp"
 #include "services/metrics.hpp"
 
@@ -59,18 +59,20 @@ void add_approle_routes(Router& router, ApiDependencies deps);      // /v1/auth/
 void add_renewal_routes(Router& router, ApiDependencies deps);      // POST /v1/renewals/run
 void add_notification_routes(Router& router, ApiDependencies deps);  // GET /v1/notifications
 void add_secret_routes(Router& router, ApiDependencies deps);       // /v1/secrets
+// Every route of the HTTPS listener but the test clock's, in one place.
+void add_api_routes(Router& router, const ApiDependencies& deps, const PkiDependencies& pki);
 // POST /v1/test/clock: moves the host's clock (signet serve --test-clock only).
 void add_test_clock_routes(Router& router, LifecycleScheduler& scheduler, signet::Logger& log);
 
 // The certificate {id} of the acting tenant. Another tenant's certificate
 // is as absent as a missing one: not_found, never forbidden.
-std::variant<CertificateRow, ApiError> certificate_in_tenant(const RequestContext& context, const ApiDependencies& deps);
+std::variant<CertificateRow, HostError> certificate_in_tenant(const RequestContext& context, const ApiDependencies& deps);
 
 // Writes an audit record for each refusal of a guarded route.
 RefusalObserver audit_refusals(Database& db, signet::Logger& log);
 
 // Who called and from where, kept in a request's state for its audit record.
-nlohmann::json caller_state(const RequestContext& context);
+RequestCaller caller_state(const RequestContext& context);
 
 // The tenant a call acts in: the caller's own, or for a super admin the one
 // named by ?tenant=slug.

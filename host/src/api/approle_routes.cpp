@@ -35,18 +35,18 @@ HttpResponseMessage create(RequestContext& context, const ApiDependencies& deps)
   AppRole role;
   if (auto e = read_approle_body(body, deps.roles, context.principal->roles, role)) return error_response(*e, context.request_id);
   auto tenant = acting_tenant(context, deps.db, body.value("tenant", context.query_value("tenant")));
-  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
   role.tenant_id = tenant.value();
   auto created = AppRoleStore(deps.db).create(role, audited(context, role.tenant_id, "approle.create"));
-  if (!created) return error_response(api_error(created.error()), context.request_id);
+  if (!created) return error_response(host_error(created.error()), context.request_id);
   return json_response(http::status::created, approle_view(created.value()));
 }
 
 HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
   auto tenant = acting_tenant(context, deps.db);
-  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
   auto roles = AppRoleStore(deps.db).list(tenant.value());
-  if (!roles) return error_response(api_error(roles.error()), context.request_id);
+  if (!roles) return error_response(host_error(roles.error()), context.request_id);
   json items = json::array();
   for (const auto& r : roles.value()) items.push_back(approle_view(r));
   return json_response(http::status::ok, {{"items", std::move(items)}});
@@ -54,20 +54,20 @@ HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
 
 HttpResponseMessage remove(RequestContext& context, const ApiDependencies& deps) {
   auto tenant = acting_tenant(context, deps.db);
-  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
   auto removed = AppRoleStore(deps.db).remove(tenant.value(), context.param("id"),
                                               audited(context, tenant.value(), "approle.delete"));
-  if (!removed) return error_response(api_error(removed.error()), context.request_id);
+  if (!removed) return error_response(host_error(removed.error()), context.request_id);
   if (!removed.value()) return error_response({"not_found", "no login role " + context.param("id").substr(0, 64)}, context.request_id);
   return HttpResponseMessage{http::status::no_content, 11};
 }
 
 HttpResponseMessage secret_id(RequestContext& context, const ApiDependencies& deps) {
   auto tenant = acting_tenant(context, deps.db);
-  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
   auto issued = AppRoleStore(deps.db).new_secret_id(tenant.value(), context.param("id"),
                                                     audited(context, tenant.value(), "approle.secret_id"));
-  if (!issued) return error_response(api_error(issued.error()), context.request_id);
+  if (!issued) return error_response(host_error(issued.error()), context.request_id);
   return json_response(http::status::created, {{"secret_id_id", issued->id},
                                                {"secret_id", issued->secret_id},  // the only time it is shown
                                                {"expires_at", to_rfc3339(issued->expires_at)}});
@@ -84,7 +84,7 @@ HttpResponseMessage login(RequestContext& context, const ApiDependencies& deps) 
                      outcome, context.request_id, why.empty() ? json::object() : json{{"reason", why}}});
   };
   auto done = AppRoleStore(deps.db).login(role_id, body.at("secret_id").get<std::string>(), audit);
-  if (!done) return error_response(api_error(done.error()), context.request_id);
+  if (!done) return error_response(host_error(done.error()), context.request_id);
   return json_response(http::status::ok, {{"token", done->token.token},
                                           {"token_id", done->token.id},
                                           {"expires_at", to_rfc3339(done->expires_at)},

@@ -9,11 +9,11 @@ namespace {
 
 using nlohmann::json;
 
-std::optional<ApiError> read_audit_filter(const RequestContext& c, AuditFilter& f) {
+std::optional<HostError> read_audit_filter(const RequestContext& c, AuditFilter& f) {
   for (auto [name, time] : {std::pair{"since", &f.since}, {"until", &f.until}})
     if (const std::string t = c.query_value(name); !t.empty()) {
       *time = parse_rfc3339(t);
-      if (!*time) return ApiError{"invalid_request", std::string(name) + " must be an RFC 3339 time"};
+      if (!*time) return HostError{"invalid_request", std::string(name) + " must be an RFC 3339 time"};
     }
   f.action = c.query_value("action");
   f.principal = c.query_value("principal");
@@ -22,7 +22,7 @@ std::optional<ApiError> read_audit_filter(const RequestContext& c, AuditFilter& 
   f.request_id = c.query_value("request_id");
   if (const std::string cursor = c.query_value("cursor"); !cursor.empty()) {
     if (cursor.size() > 18 || cursor.find_first_not_of("0123456789") != std::string::npos)
-      return ApiError{"invalid_request", "the cursor is not one this API gave out"};
+      return HostError{"invalid_request", "the cursor is not one this API gave out"};
     f.after_seq = std::stoll(cursor);
   }
   return read_limit(c.query_value("limit"), f.limit);
@@ -42,11 +42,11 @@ Result<std::string> audit_tenant(const RequestContext& context, Database& db) {
 
 HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
   auto tenant = audit_tenant(context, deps.db);
-  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
   AuditFilter filter;
   if (auto bad = read_audit_filter(context, filter)) return error_response(*bad, context.request_id);
   auto page = list_audit(deps.db, tenant.value(), filter);
-  if (!page) return error_response(api_error(page.error()), context.request_id);
+  if (!page) return error_response(host_error(page.error()), context.request_id);
   json items = json::array();
   for (const auto& r : page.value().items) items.push_back(audit_json(r));
   const auto& next = page.value().next_after;

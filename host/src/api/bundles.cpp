@@ -50,18 +50,18 @@ HttpResponseMessage bundle(RequestContext& context, const ApiDependencies& deps)
     return error_response({"invalid_request", "a p12 bundle needs a password (header X-Signet-Bundle-Password or ?password=)"},
                           context.request_id);
   auto found = certificate_in_tenant(context, deps);
-  if (const auto* e = std::get_if<ApiError>(&found)) return error_response(*e, context.request_id);
+  if (const auto* e = std::get_if<HostError>(&found)) return error_response(*e, context.request_id);
   const CertificateRow& row = std::get<CertificateRow>(found);
   BundleParts parts{row.certificate_pem, ca_chain_of(row, deps), {}, row.common_name.empty() ? row.id : row.common_name};
   if (!row.key_store.empty()) {
     auto key = held_private_key(deps.instances, row.key_store, row.key_path);
-    if (!key) return error_response(api_error(key.error()), context.request_id);
+    if (!key) return error_response(host_error(key.error()), context.request_id);
     parts.private_key_pem = std::move(key).value();
   }
   if (format == "pem") return download(http::status::ok, pem_bundle(parts), "application/x-pem-file", row.id + ".pem");
   if (format == "zip" || format == "p12") {
     auto packed = format == "zip" ? zip_bundle(parts) : pkcs12_bundle(parts, password);
-    if (!packed) return error_response(api_error(packed.error()), context.request_id);
+    if (!packed) return error_response(host_error(packed.error()), context.request_id);
     return format == "zip" ? download(http::status::ok, std::move(packed).value(), "application/zip", row.id + ".zip")
                            : download(http::status::ok, std::move(packed).value(), "application/x-pkcs12", row.id + ".p12");
   }

@@ -13,10 +13,10 @@ namespace {
 using nlohmann::json;
 
 // Filters come from the query string; a malformed one is refused, never ignored.
-std::optional<ApiError> read_filter(const RequestContext& c, CertificateFilter& f) {
+std::optional<HostError> read_filter(const RequestContext& c, CertificateFilter& f) {
   f.status = c.query_value("status");
   if (!f.status.empty() && f.status != "active" && f.status != "revoked" && f.status != "expired")
-    return ApiError{"invalid_request", "status must be active, revoked or expired"};
+    return HostError{"invalid_request", "status must be active, revoked or expired"};
   f.common_name = c.query_value("common_name");
   f.name = c.query_value("san");
   f.profile = c.query_value("profile");
@@ -27,21 +27,21 @@ std::optional<ApiError> read_filter(const RequestContext& c, CertificateFilter& 
     if (const std::string v = c.query_value(key); !v.empty()) f.metadata.emplace_back(key, v);
   if (const std::string t = c.query_value("expiring_before"); !t.empty()) {
     f.expiring_before = parse_rfc3339(t);
-    if (!f.expiring_before) return ApiError{"invalid_request", "expiring_before must be an RFC 3339 time"};
+    if (!f.expiring_before) return HostError{"invalid_request", "expiring_before must be an RFC 3339 time"};
   }
   return read_limit(c.query_value("limit"), f.limit);
 }
 
 HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
   auto tenant = acting_tenant(context, deps.db);
-  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
   CertificateFilter filter;
   if (auto bad = read_filter(context, filter)) return error_response(*bad, context.request_id);
   auto page = list_certificates(deps.db, tenant.value(), filter, Clock::now());
   if (!page) {
     if (page.error().code == ErrorCode::invalid_argument)
       return error_response({"invalid_request", page.error().message}, context.request_id);
-    return error_response(api_error(page.error()), context.request_id);
+    return error_response(host_error(page.error()), context.request_id);
   }
   json items = json::array();
   for (const auto& row : page.value().items) items.push_back(certificate_view(row, false));
@@ -51,19 +51,19 @@ HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
 
 HttpResponseMessage get_one(RequestContext& context, const ApiDependencies& deps) {
   auto found = certificate_in_tenant(context, deps);
-  if (const auto* e = std::get_if<ApiError>(&found)) return error_response(*e, context.request_id);
+  if (const auto* e = std::get_if<HostError>(&found)) return error_response(*e, context.request_id);
   return json_response(http::status::ok, certificate_view(std::get<CertificateRow>(found), true));
 }
 
 // Follows renewed_by to the newest certificate that replaced this one.
 HttpResponseMessage current(RequestContext& context, const ApiDependencies& deps) {
   auto found = certificate_in_tenant(context, deps);
-  if (const auto* e = std::get_if<ApiError>(&found)) return error_response(*e, context.request_id);
+  if (const auto* e = std::get_if<HostError>(&found)) return error_response(*e, context.request_id);
   CertificateRow row = std::get<CertificateRow>(std::move(found));
   json replaced = json::array();
   for (int hops = 0; !row.renewed_by.empty() && hops < 10000; ++hops) {
     auto next = find_certificate(deps.db, row.tenant_id, row.renewed_by);
-    if (!next) return error_response(api_error(next.error()), context.request_id);
+    if (!next) return error_response(host_error(next.error()), context.request_id);
     if (!next.value()) break;
     replaced.push_back(row.id);
     row = std::move(*next.value());
@@ -74,21 +74,21 @@ HttpResponseMessage current(RequestContext& context, const ApiDependencies& deps
 }
 
 // ?since= an RFC 3339 time or the next_since of the previous answer.
-std::optional<ApiError> read_since(const std::string& text, long long& ms, std::string& id) {
-  if (text.empty()) return ApiError{"invalid_request", "since is required: an RFC 3339 time or the next_since of the last answer"};
+std::optional<HostError> read_since(const std::string& text, long long& ms, std::string& id) {
+  if (text.empty()) return HostError{"invalid_request", "since is required: an RFC 3339 time or the next_since of the last answer"};
   if (auto t = parse_rfc3339(text)) {
     ms = to_unix_ms(*t);
     return std::nullopt;
   }
   const auto cursor = decode_cursor(text);
-  if (!cursor) return ApiError{"invalid_request", "since must be an RFC 3339 time or the next_since of the last answer"};
+  if (!cursor) return HostError{"invalid_request", "since must be an RFC 3339 time or the next_since of the last answer"};
   std::tie(ms, id) = *cursor;
   return std::nullopt;
 }
 
 HttpResponseMessage updates(RequestContext& context, const ApiDependencies& deps) {
   auto tenant = acting_tenant(context, deps.db);
-  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
   long long since_ms = 0;
   std::string since_id;
   if (auto bad = read_since(context.query_value("since"), since_ms, since_id)) return error_response(*bad, context.request_id);
@@ -96,7 +96,7 @@ HttpResponseMessage updates(RequestContext& context, const ApiDependencies& deps
   if (auto bad = read_limit(context.query_value("limit"), limit)) return error_response(*bad, context.request_id);
   const std::string service = context.access == Access::own ? context.principal->service : context.query_value("service");
   auto page = list_certificate_updates(deps.db, tenant.value(), service, since_ms, since_id, limit);
-  if (!page) return error_response(api_error(page.error()), context.request_id);
+  if (!page) return error_response(host_error(page.error()), context.request_id);
   json items = json::array();
   for (const auto& row : page.value().items) items.push_back(certificate_view(row, false));
   const std::string next = encode_cursor(page.value().last_ms, page.value().last_id);
@@ -105,14 +105,14 @@ HttpResponseMessage updates(RequestContext& context, const ApiDependencies& deps
 
 }  // namespace
 
-std::variant<CertificateRow, ApiError> certificate_in_tenant(const RequestContext& context, const ApiDependencies& deps) {
+std::variant<CertificateRow, HostError> certificate_in_tenant(const RequestContext& context, const ApiDependencies& deps) {
   auto tenant = acting_tenant(context, deps.db);
-  if (!tenant) return api_error(tenant.error());
+  if (!tenant) return host_error(tenant.error());
   auto found = find_certificate(deps.db, tenant.value(), context.param("id"));
-  if (!found) return api_error(found.error());
+  if (!found) return host_error(found.error());
   // A certificate of another service is as absent to an `_own` caller.
   if (!found.value() || (context.access == Access::own && found.value()->service != context.principal->service))
-    return ApiError{"not_found", "no certificate " + context.param("id")};
+    return HostError{"not_found", "no certificate " + context.param("id")};
   return std::move(*found.value());
 }
 

@@ -17,9 +17,9 @@ using nlohmann::json;
 // The 201 body; a key made here is handed out once, now.
 HttpResponseMessage issued_response(const RequestRecord& done, const ApiDependencies& deps, const std::string& rid) {
   json view = issued_view(done);
-  if (done.state.contains("key_path")) {
-    auto key = held_private_key(deps.instances, done.state.value("key_store", ""), done.state.value("key_path", ""));
-    if (!key) return error_response(api_error(key.error()), rid);
+  if (!done.state.key_path.empty()) {
+    auto key = held_private_key(deps.instances, done.state.key_store, done.state.key_path);
+    if (!key) return error_response(host_error(key.error()), rid);
     view["private_key"] = std::move(key).value();
   }
   return json_response(http::status::created, view);
@@ -27,12 +27,12 @@ HttpResponseMessage issued_response(const RequestRecord& done, const ApiDependen
 
 // A spiffe:// URI SAN makes a certificate an identity (auth/client_certs.hpp):
 // it may name only the tenant and service the certificate belongs to.
-std::optional<ApiError> check_spiffe_ids(const RequestContext& context, const IssueInput& in, const std::string& service) {
+std::optional<HostError> check_spiffe_ids(const RequestContext& context, const IssueInput& in, const std::string& service) {
   const std::string named = context.query_value("tenant");
   const std::string own = "spiffe://" + (named.empty() ? context.principal->tenant : named) + "/" + service;
   for (const auto& uri : in.uri)
     if (ascii_lowercase(uri).rfind("spiffe://", 0) == 0 && (service.empty() || uri != own))
-      return ApiError{"permission_denied", "URI SAN " + uri.substr(0, 200) + " would be the identity of another service; " +
+      return HostError{"permission_denied", "URI SAN " + uri.substr(0, 200) + " would be the identity of another service; " +
                                                (service.empty() ? "name the certificate's service" : "only " + own + " is allowed")};
   return std::nullopt;
 }
@@ -49,27 +49,27 @@ HttpResponseMessage run_request(RequestContext& context, const ApiDependencies& 
   if (auto e = check_spiffe_ids(context, ask.in, ask.service)) return error_response(*e, context.request_id);
   auto made = make_certificate_request(deps.config, deps.runner, deps.tenant_profiles, "issue", tenant,
                                        context.principal->id, std::move(ask), caller_state(context));
-  if (const auto* refused = std::get_if<ApiError>(&made)) return error_response(*refused, context.request_id);
+  if (const auto* refused = std::get_if<HostError>(&made)) return error_response(*refused, context.request_id);
   auto ran = deps.runner.submit(std::move(std::get<RequestRecord>(made)), deps.config.runner.sync_wait);
-  if (!ran) return error_response(api_error(ran.error()), context.request_id);
+  if (!ran) return error_response(host_error(ran.error()), context.request_id);
   return request_outcome(ran.value(), deps, context.request_id);
 }
 
 // Whose certificate it is: "service" in the body, or the caller's own. A
 // caller with `_own` access may name only its own service.
-std::optional<ApiError> owner_service(const RequestContext& context, const json& body, std::string& service) {
+std::optional<HostError> owner_service(const RequestContext& context, const json& body, std::string& service) {
   const Principal& p = *context.principal;
   if (body.contains("service") && !body.at("service").is_string())
-    return ApiError{"invalid_request", "service must be a string"};
+    return HostError{"invalid_request", "service must be a string"};
   service = body.value("service", p.service);
   if (context.access == Access::own && service != p.service)
-    return ApiError{"permission_denied", "the caller may request certificates for its own service " + p.service + " only"};
+    return HostError{"permission_denied", "the caller may request certificates for its own service " + p.service + " only"};
   return std::nullopt;
 }
 
 HttpResponseMessage issue(RequestContext& context, const ApiDependencies& deps) {
   auto tenant = acting_tenant(context, deps.db);
-  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
   if (!deps.runner.has_pipeline("issue", tenant.value()))
     return error_response({"not_configured", "no issue pipeline is configured on this host"}, context.request_id);
   const json body = json::parse(context.message.body(), nullptr, false);
@@ -82,7 +82,7 @@ HttpResponseMessage issue(RequestContext& context, const ApiDependencies& deps) 
 
 HttpResponseMessage renew(RequestContext& context, const ApiDependencies& deps) {
   auto old = certificate_in_tenant(context, deps);
-  if (const auto* e = std::get_if<ApiError>(&old)) return error_response(*e, context.request_id);
+  if (const auto* e = std::get_if<HostError>(&old)) return error_response(*e, context.request_id);
   const CertificateRow& row = std::get<CertificateRow>(old);
   if (!deps.runner.has_pipeline("renew", row.tenant_id))
     return error_response({"not_configured", "no renew pipeline is configured on this host"}, context.request_id);
@@ -109,7 +109,7 @@ HttpResponseMessage renew(RequestContext& context, const ApiDependencies& deps) 
   }
   auto outcome = deps.renewals.renew(row, std::move(a), context.principal->id, caller_state(context),
                                      deps.config.runner.sync_wait);
-  if (const auto* refused = std::get_if<ApiError>(&outcome)) return error_response(*refused, context.request_id);
+  if (const auto* refused = std::get_if<HostError>(&outcome)) return error_response(*refused, context.request_id);
   return request_outcome(std::get<RequestRecord>(outcome), deps, context.request_id);
 }
 

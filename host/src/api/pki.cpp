@@ -20,7 +20,7 @@ HttpResponseMessage chain_pem(RequestContext& context, const PkiDependencies& de
   auto ca = deps.instances.ca(context.param("ca"));
   if (!ca) return error_response({"not_found", "no CA " + context.param("ca")}, context.request_id);
   auto chain = ca->chain();
-  if (!chain) return error_response(api_error(chain.error()), context.request_id);
+  if (!chain) return error_response(host_error(chain.error()), context.request_id);
   std::string text;
   for (const auto& pem : chain.value()) text += pem;
   auto response = text_response(http::status::ok, std::move(text), "application/pem-certificate-chain");
@@ -33,7 +33,7 @@ HttpResponseMessage ca_certificate(RequestContext& context, const PkiDependencie
   auto ca = deps.instances.ca(context.param("ca"));
   if (!ca) return error_response({"not_found", "no CA " + context.param("ca")}, context.request_id);
   auto chain = ca->chain();
-  if (!chain) return error_response(api_error(chain.error()), context.request_id);
+  if (!chain) return error_response(host_error(chain.error()), context.request_id);
   std::string body = chain.value().empty() ? "" : certificate_der_of(chain.value().front());
   if (body.empty()) return error_response({"internal", "the CA's chain holds no certificate"}, context.request_id);
   auto response = text_response(http::status::ok, std::move(body), "application/pkix-cert");

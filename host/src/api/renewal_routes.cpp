@@ -11,14 +11,14 @@ HttpResponseMessage run(RequestContext& context, const ApiDependencies& deps) {
   const bool everyone = context.principal->has_role(kSuperAdminRole) && context.query_value("tenant").empty();
   if (!everyone) {
     auto acting = acting_tenant(context, deps.db);
-    if (!acting) return error_response(api_error(acting.error()), context.request_id);
+    if (!acting) return error_response(host_error(acting.error()), context.request_id);
     tenant = acting.value();
   }
   auto ran = deps.renewals.run_due(tenant, context.principal->id);
   if (!ran) {
     if (ran.error().code == ErrorCode::conflict)
       return error_response({"renewal_running", ran.error().message, ran.error().retry_after}, context.request_id);
-    return error_response(api_error(ran.error()), context.request_id);
+    return error_response(host_error(ran.error()), context.request_id);
   }
   return json_response(http::status::ok, ran.value().to_json());
 }

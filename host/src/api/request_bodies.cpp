@@ -13,12 +13,12 @@ namespace {
 using nlohmann::json;
 
 // `where` prefixes the key in messages ("sans.").
-std::optional<ApiError> read_strings(const json& j, const char* key, std::vector<std::string>& out,
+std::optional<HostError> read_strings(const json& j, const char* key, std::vector<std::string>& out,
                                      const std::string& where = "sans.") {
   if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
-  if (!j.at(key).is_array()) return ApiError{"invalid_request", where + key + " must be a list of strings"};
+  if (!j.at(key).is_array()) return HostError{"invalid_request", where + key + " must be a list of strings"};
   for (const auto& v : j.at(key)) {
-    if (!v.is_string()) return ApiError{"invalid_request", where + key + " must be a list of strings"};
+    if (!v.is_string()) return HostError{"invalid_request", where + key + " must be a list of strings"};
     out.push_back(v.get<std::string>());
   }
   return std::nullopt;
@@ -26,17 +26,17 @@ std::optional<ApiError> read_strings(const json& j, const char* key, std::vector
 
 // {"type": "ecdsa", "curve": "P-256"}, {"type": "rsa", "bits": 2048},
 // {"type": "ed25519"}; missing fields come from the profile.
-std::optional<ApiError> read_key(const json& key, IssueInput& in) {
-  const ApiError shape{"invalid_request", R"(key must look like {"type": "ecdsa", "curve": "P-256"}, {"type": "rsa", "bits": 2048} or {"type": "ed25519"})"};
+std::optional<HostError> read_key(const json& key, IssueInput& in) {
+  const HostError shape{"invalid_request", R"(key must look like {"type": "ecdsa", "curve": "P-256"}, {"type": "rsa", "bits": 2048} or {"type": "ed25519"})"};
   if (!key.is_object()) return shape;
   for (const auto& [name, value] : key.items()) {
-    if (name != "type" && name != "bits" && name != "curve") return ApiError{"invalid_request", "key has no field " + name};
+    if (name != "type" && name != "bits" && name != "curve") return HostError{"invalid_request", "key has no field " + name};
     if ((name == "bits") != value.is_number_integer() || (name != "bits" && !value.is_string())) return shape;
   }
   in.key_type = key.value("type", "");
   if (in.key_type == "ec") in.key_type = "ecdsa";
   if (!in.key_type.empty() && in.key_type != "rsa" && in.key_type != "ecdsa" && in.key_type != "ed25519")
-    return ApiError{"invalid_request", "key.type must be rsa, ecdsa or ed25519"};
+    return HostError{"invalid_request", "key.type must be rsa, ecdsa or ed25519"};
   in.key_bits = key.value("bits", 0);
   in.key_curve = key.value("curve", "");
   return std::nullopt;
@@ -51,51 +51,51 @@ std::string reason_list() {
 }  // namespace
 
 // The key material of a request: a CSR, or what the host should generate.
-std::optional<ApiError> read_key_source(const json& body, IssueInput& in, std::string& csr_text) {
-  if (body.contains("csr") && !body.at("csr").is_string()) return ApiError{"invalid_request", "csr must be a string"};
+std::optional<HostError> read_key_source(const json& body, IssueInput& in, std::string& csr_text) {
+  if (body.contains("csr") && !body.at("csr").is_string()) return HostError{"invalid_request", "csr must be a string"};
   const bool has_csr = body.contains("csr"), has_key = body.contains("key") && !body.at("key").is_null();
-  if (has_csr && has_key) return ApiError{"invalid_request", "give either csr or key, not both"};
+  if (has_csr && has_key) return HostError{"invalid_request", "give either csr or key, not both"};
   if (has_key) return read_key(body.at("key"), in);
   if (!has_csr) return std::nullopt;  // the profile's default key, made here
   csr_text = body.at("csr").get<std::string>();
   auto csr = parse_csr(csr_text);
-  if (const auto* rejected = std::get_if<Rejection>(&csr)) return ApiError{rejected->code, rejected->message};
+  if (const auto* rejected = std::get_if<Rejection>(&csr)) return HostError{rejected->code, rejected->message};
   in.csr = std::get<CsrInfo>(csr);
   return std::nullopt;
 }
 
-std::optional<ApiError> read_issue_body(const json& body, IssueInput& in, json& metadata, std::string& csr_text) {
-  if (!body.is_object()) return ApiError{"invalid_request", "the body must be a JSON object"};
+std::optional<HostError> read_issue_body(const json& body, IssueInput& in, json& metadata, std::string& csr_text) {
+  if (!body.is_object()) return HostError{"invalid_request", "the body must be a JSON object"};
   for (const char* key : {"profile", "common_name", "ttl"})
     if (body.contains(key) && !body.at(key).is_string())
-      return ApiError{"invalid_request", std::string(key) + " must be a string"};
+      return HostError{"invalid_request", std::string(key) + " must be a string"};
   in.profile = body.value("profile", "default");
   in.common_name = body.value("common_name", "");
   if (body.contains("ttl")) {
     const auto ttl = parse_duration(body.at("ttl").get<std::string>());
-    if (!ttl) return ApiError{"invalid_request", "ttl must be a duration such as 720h or 90d"};
+    if (!ttl) return HostError{"invalid_request", "ttl must be a duration such as 720h or 90d"};
     in.ttl = *ttl;
   }
   const json sans = body.value("sans", json::object());
-  if (!sans.is_object()) return ApiError{"invalid_request", "sans must be an object"};
+  if (!sans.is_object()) return HostError{"invalid_request", "sans must be an object"};
   for (auto [key, list] : {std::pair{"dns", &in.dns}, {"ip", &in.ip}, {"email", &in.email}, {"uri", &in.uri}})
     if (auto e = read_strings(sans, key, *list)) return e;
   metadata = body.value("metadata", json::object());
-  if (!metadata.is_object()) return ApiError{"invalid_request", "metadata must be an object"};
+  if (!metadata.is_object()) return HostError{"invalid_request", "metadata must be an object"};
   if (auto e = read_lifecycle_fields(body, in)) return e;
   return read_key_source(body, in, csr_text);
 }
 
 // "auto_renew": true|false (absent: the profile's), "not_after_use": RFC 3339.
-std::optional<ApiError> read_lifecycle_fields(const json& body, IssueInput& in) {
+std::optional<HostError> read_lifecycle_fields(const json& body, IssueInput& in) {
   if (body.contains("auto_renew")) {
-    if (!body.at("auto_renew").is_boolean()) return ApiError{"invalid_request", "auto_renew must be true or false"};
+    if (!body.at("auto_renew").is_boolean()) return HostError{"invalid_request", "auto_renew must be true or false"};
     in.auto_renew = body.at("auto_renew").get<bool>();
   }
   if (body.contains("not_after_use") && !body.at("not_after_use").is_null()) {
     const json& v = body.at("not_after_use");
     const auto t = v.is_string() ? parse_rfc3339(v.get<std::string>()) : std::nullopt;
-    if (!t) return ApiError{"invalid_request", "not_after_use must be an RFC 3339 UTC time such as 2027-01-31T00:00:00Z"};
+    if (!t) return HostError{"invalid_request", "not_after_use must be an RFC 3339 UTC time such as 2027-01-31T00:00:00Z"};
     in.not_after_use = *t;
   }
   return std::nullopt;
@@ -121,16 +121,16 @@ bool has_own_grants(const Roles& roles, const std::string& role) {
   return std::any_of(grants.begin(), grants.end(), [](const std::string& g) { return g.size() > 4 && g.substr(g.size() - 4) == "_own"; });
 }
 
-std::optional<ApiError> read_token_roles(const nlohmann::json& body, const Roles& roles,
+std::optional<HostError> read_token_roles(const nlohmann::json& body, const Roles& roles,
                                          const std::vector<std::string>& caller_roles, TokenSpec& spec) {
-  const auto shape = ApiError{"invalid_request", "roles must be a non-empty list of role names"};
+  const auto shape = HostError{"invalid_request", "roles must be a non-empty list of role names"};
   if (!body.contains("roles") || !body.at("roles").is_array() || body.at("roles").empty()) return shape;
   for (const auto& role : body.at("roles")) {
     if (!role.is_string()) return shape;
     const std::string name = role.get<std::string>();
-    if (!roles.exists(name)) return ApiError{"unknown_role", "no role " + name.substr(0, 64)};
+    if (!roles.exists(name)) return HostError{"unknown_role", "no role " + name.substr(0, 64)};
     if (!roles.within(caller_roles, name))
-      return ApiError{"permission_denied", "role " + name + " grants more than the caller holds"};
+      return HostError{"permission_denied", "role " + name + " grants more than the caller holds"};
     spec.roles.push_back(name);
   }
   return std::nullopt;
@@ -138,36 +138,36 @@ std::optional<ApiError> read_token_roles(const nlohmann::json& body, const Roles
 
 }  // namespace
 
-std::optional<ApiError> read_token_body(const nlohmann::json& body, const Roles& roles,
+std::optional<HostError> read_token_body(const nlohmann::json& body, const Roles& roles,
                                         const std::vector<std::string>& caller_roles, TokenSpec& spec) {
-  if (!body.is_object()) return ApiError{"invalid_request", "the body must be a JSON object"};
+  if (!body.is_object()) return HostError{"invalid_request", "the body must be a JSON object"};
   for (const auto& [name, value] : body.items()) {
     if (name == "roles" || name == "allowed_networks") continue;
     if (name != "tenant" && name != "ttl" && name != "service" && name != "description")
-      return ApiError{"invalid_request", "a token takes tenant, roles, ttl, service, description and allowed_networks"};
-    if (!value.is_string()) return ApiError{"invalid_request", name + " must be a string"};
+      return HostError{"invalid_request", "a token takes tenant, roles, ttl, service, description and allowed_networks"};
+    if (!value.is_string()) return HostError{"invalid_request", name + " must be a string"};
   }
   if (auto e = read_token_roles(body, roles, caller_roles, spec)) return e;
   std::chrono::milliseconds ttl = kDefaultTokenTtl;
   if (body.contains("ttl")) {
     const auto parsed = parse_duration(body.at("ttl").get<std::string>());
     if (!parsed || parsed->count() <= 0 || *parsed > kMaxTokenTtl)
-      return ApiError{"invalid_request", "ttl must be a duration up to 365d, such as 24h or 90d"};
+      return HostError{"invalid_request", "ttl must be a duration up to 365d, such as 24h or 90d"};
     ttl = *parsed;
   }
   spec.expires_at = Clock::now() + ttl;
   spec.service = body.value("service", "");
   if (!spec.service.empty() && !valid_service_name(spec.service))
-    return ApiError{"invalid_request", "service must be 1-200 letters, digits, '.', '-' or '_'"};
+    return HostError{"invalid_request", "service must be 1-200 letters, digits, '.', '-' or '_'"};
   for (const auto& role : spec.roles)
     if (spec.service.empty() && has_own_grants(roles, role))
-      return ApiError{"invalid_request", "role " + role + " acts on its own service's objects: name the service"};
+      return HostError{"invalid_request", "role " + role + " acts on its own service's objects: name the service"};
   spec.description = body.value("description", "");
-  if (spec.description.size() > kMaxDescription) return ApiError{"invalid_request", "description is over 500 characters"};
+  if (spec.description.size() > kMaxDescription) return HostError{"invalid_request", "description is over 500 characters"};
   std::vector<std::string> networks;
   if (auto e = read_strings(body, "allowed_networks", networks, "")) return e;
   auto canonical = canonical_networks(networks);
-  if (!canonical) return ApiError{"invalid_request", "allowed_networks: " + canonical.error().message};
+  if (!canonical) return HostError{"invalid_request", "allowed_networks: " + canonical.error().message};
   spec.networks = std::move(canonical).value();
   return std::nullopt;
 }
@@ -175,77 +175,77 @@ std::optional<ApiError> read_token_body(const nlohmann::json& body, const Roles&
 namespace {
 
 // A duration field: absent gives `fallback`; else within (0, max].
-std::optional<ApiError> read_ttl(const nlohmann::json& body, const char* key, std::chrono::milliseconds fallback,
+std::optional<HostError> read_ttl(const nlohmann::json& body, const char* key, std::chrono::milliseconds fallback,
                                  std::chrono::milliseconds max, const char* limit, std::chrono::milliseconds& out) {
   out = fallback;
   if (!body.contains(key)) return std::nullopt;
   const auto parsed = body.at(key).is_string() ? parse_duration(body.at(key).get<std::string>()) : std::nullopt;
   if (!parsed || parsed->count() <= 0 || *parsed > max)
-    return ApiError{"invalid_request", std::string(key) + " must be a duration up to " + limit};
+    return HostError{"invalid_request", std::string(key) + " must be a duration up to " + limit};
   out = *parsed;
   return std::nullopt;
 }
 
 }  // namespace
 
-std::optional<ApiError> read_approle_body(const nlohmann::json& body, const Roles& roles,
+std::optional<HostError> read_approle_body(const nlohmann::json& body, const Roles& roles,
                                           const std::vector<std::string>& caller_roles, AppRole& role) {
-  if (!body.is_object()) return ApiError{"invalid_request", "the body must be a JSON object"};
+  if (!body.is_object()) return HostError{"invalid_request", "the body must be a JSON object"};
   static const std::set<std::string> kFields = {"tenant", "name", "roles", "service", "token_ttl", "secret_id_ttl",
                                                 "secret_id_num_uses"};
   for (const auto& [name, value] : body.items())
     if (!kFields.count(name))
-      return ApiError{"invalid_request", "a login role takes name, roles, service, token_ttl, secret_id_ttl and secret_id_num_uses"};
+      return HostError{"invalid_request", "a login role takes name, roles, service, token_ttl, secret_id_ttl and secret_id_num_uses"};
   role.name = body.value("name", nlohmann::json()).is_string() ? body.at("name").get<std::string>() : "";
   if (!valid_service_name(role.name) || role.name.size() > 100)
-    return ApiError{"invalid_request", "name must be 1-100 letters, digits, '.', '-' or '_'"};
+    return HostError{"invalid_request", "name must be 1-100 letters, digits, '.', '-' or '_'"};
   TokenSpec spec;
   if (auto e = read_token_roles(body, roles, caller_roles, spec)) return e;
   role.roles = spec.roles;
-  if (body.contains("service") && !body.at("service").is_string()) return ApiError{"invalid_request", "service must be a string"};
+  if (body.contains("service") && !body.at("service").is_string()) return HostError{"invalid_request", "service must be a string"};
   role.service = body.value("service", "");
   if (!role.service.empty() && !valid_service_name(role.service))
-    return ApiError{"invalid_request", "service must be 1-200 letters, digits, '.', '-' or '_'"};
+    return HostError{"invalid_request", "service must be 1-200 letters, digits, '.', '-' or '_'"};
   for (const auto& r : role.roles)
     if (role.service.empty() && has_own_grants(roles, r))
-      return ApiError{"invalid_request", "role " + r + " acts on its own service's objects: name the service"};
+      return HostError{"invalid_request", "role " + r + " acts on its own service's objects: name the service"};
   if (auto e = read_ttl(body, "token_ttl", std::chrono::hours(1), std::chrono::hours(24), "24h", role.token_ttl)) return e;
   if (auto e = read_ttl(body, "secret_id_ttl", std::chrono::hours(24), kMaxTokenTtl, "365d", role.secret_id_ttl)) return e;
   const nlohmann::json uses = body.value("secret_id_num_uses", nlohmann::json(0));
   if (!uses.is_number_integer() || uses.get<long long>() < 0 || uses.get<long long>() > 1'000'000)
-    return ApiError{"invalid_request", "secret_id_num_uses must be a number from 0 (unlimited) to 1000000"};
+    return HostError{"invalid_request", "secret_id_num_uses must be a number from 0 (unlimited) to 1000000"};
   role.secret_id_uses = uses.get<int>();
   return std::nullopt;
 }
 
-std::optional<ApiError> read_limit(const std::string& l, int& limit) {
+std::optional<HostError> read_limit(const std::string& l, int& limit) {
   if (l.empty()) return std::nullopt;
   if (l.size() > 4 || l.find_first_not_of("0123456789") != std::string::npos || std::stoi(l) < 1 || std::stoi(l) > 1000)
-    return ApiError{"invalid_request", "limit must be a number from 1 to 1000"};
+    return HostError{"invalid_request", "limit must be a number from 1 to 1000"};
   limit = std::stoi(l);
   return std::nullopt;
 }
 
-std::optional<ApiError> read_revoke_body(const std::string& text, RevokeBody& out) {
+std::optional<HostError> read_revoke_body(const std::string& text, RevokeBody& out) {
   const json body = json::parse(text.empty() ? "{}" : text, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return ApiError{"invalid_json", "the body must be a JSON object"};
+  if (body.is_discarded() || !body.is_object()) return HostError{"invalid_json", "the body must be a JSON object"};
   for (const auto& [name, value] : body.items()) {
     if (name == "reason" && value.is_string()) out.reason = value.get<std::string>();
     else if (name == "all_with_same_key" && value.is_boolean()) out.all_with_same_key = value.get<bool>();
     else if (name == "invalidity_date" && value.is_string()) out.invalidity_date = parse_rfc3339(value.get<std::string>());
     else
-      return ApiError{"invalid_request", "a revocation takes reason (a string), all_with_same_key (a boolean) and "
+      return HostError{"invalid_request", "a revocation takes reason (a string), all_with_same_key (a boolean) and "
                                          "invalidity_date (an RFC 3339 time)"};
     if (name == "invalidity_date" && !out.invalidity_date)
-      return ApiError{"invalid_request", "invalidity_date must be an RFC 3339 time, such as 2026-01-31T12:00:00Z"};
+      return HostError{"invalid_request", "invalidity_date must be an RFC 3339 time, such as 2026-01-31T12:00:00Z"};
   }
   if (out.invalidity_date && *out.invalidity_date > Clock::now())
-    return ApiError{"invalid_request", "invalidity_date must not be in the future"};
+    return HostError{"invalid_request", "invalidity_date must not be in the future"};
   const std::string& reason = out.reason;
   if (!revocation_reason_from(reason))
-    return ApiError{"invalid_reason", "unknown revocation reason \"" + reason + "\"; use one of " + reason_list()};
+    return HostError{"invalid_reason", "unknown revocation reason \"" + reason + "\"; use one of " + reason_list()};
   if (out.all_with_same_key && reason != "key_compromise")
-    return ApiError{"invalid_request", "all_with_same_key applies to the key_compromise reason only"};
+    return HostError{"invalid_request", "all_with_same_key applies to the key_compromise reason only"};
   return std::nullopt;
 }
 

@@ -1,5 +1,5 @@
 // The JSON bodies (and paging parameters) of the API, read into the host's types.
-// Every refusal is an ApiError naming the field; no input throws. Kept
+// Every refusal is an HostError naming the field; no input throws. Kept
 // apart from the handlers so the fuzz targets (tests/fuzz) reach them.
 #pragma once
 
@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "auth/permissions.hpp"
+#include "rbac/roles.hpp"
 #include "auth/approles.hpp"
 #include "auth/tokens.hpp"
 #include "http/errors.hpp"
@@ -18,13 +18,13 @@
 namespace signet::host {
 
 // POST /v1/certificates: names, ttl, metadata, and a csr or a key spec.
-std::optional<ApiError> read_issue_body(const nlohmann::json& body, IssueInput& in, nlohmann::json& metadata,
+std::optional<HostError> read_issue_body(const nlohmann::json& body, IssueInput& in, nlohmann::json& metadata,
                                         std::string& csr_text);
 // "auto_renew" and "not_after_use" of an issue body.
-std::optional<ApiError> read_lifecycle_fields(const nlohmann::json& body, IssueInput& in);
+std::optional<HostError> read_lifecycle_fields(const nlohmann::json& body, IssueInput& in);
 // The key material of an issue or renew body: a CSR, or what the host
 // should generate ({"type", "bits", "curve"}; absent: the profile's default).
-std::optional<ApiError> read_key_source(const nlohmann::json& body, IssueInput& in, std::string& csr_text);
+std::optional<HostError> read_key_source(const nlohmann::json& body, IssueInput& in, std::string& csr_text);
 // POST /v1/certificates/{id}/revoke: {"reason", "all_with_same_key",
 // "invalidity_date"}; an empty body means reason unspecified.
 struct RevokeBody {
@@ -34,22 +34,22 @@ struct RevokeBody {
   // §5.3.2): RFC 3339, not in the future.
   std::optional<TimePoint> invalidity_date;
 };
-std::optional<ApiError> read_revoke_body(const std::string& text, RevokeBody& out);
+std::optional<HostError> read_revoke_body(const std::string& text, RevokeBody& out);
 
 // POST /v1/tokens: {"roles", "ttl", "service", "description",
 // "allowed_networks"} ("tenant" is the handler's). Roles must exist and be
 // `within` the caller's own (else permission_denied); a role with `_own`
 // grants needs a service.
-std::optional<ApiError> read_token_body(const nlohmann::json& body, const Roles& roles,
+std::optional<HostError> read_token_body(const nlohmann::json& body, const Roles& roles,
                                         const std::vector<std::string>& caller_roles, TokenSpec& spec);
 
 // POST /v1/auth/approles: {"name", "roles", "service", "token_ttl",
 // "secret_id_ttl", "secret_id_num_uses"} ("tenant" is the handler's), with
 // the same rules for roles and service as a token.
-std::optional<ApiError> read_approle_body(const nlohmann::json& body, const Roles& roles,
+std::optional<HostError> read_approle_body(const nlohmann::json& body, const Roles& roles,
                                           const std::vector<std::string>& caller_roles, AppRole& role);
 
 // ?limit=1..1000 (absent: `limit` stays as given).
-std::optional<ApiError> read_limit(const std::string& text, int& limit);
+std::optional<HostError> read_limit(const std::string& text, int& limit);
 
 }  // namespace signet::host

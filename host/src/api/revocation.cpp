@@ -13,38 +13,20 @@ using nlohmann::json;
 
 // Every other active, unexpired certificate of the tenant with the same public key.
 Result<std::vector<CertificateRow>> same_key_certificates(Database& db, const CertificateRow& row) {
-  std::vector<CertificateRow> out;
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
-    const long long now = to_unix_ms(Clock::now());
-    soci::rowset<std::string> rows =
-        (s.prepare << "SELECT id FROM certificates WHERE tenant_id = :t AND key_sha256 = :k AND status = 'active' "
-                      "AND not_after > :now AND id <> :id",
-         soci::use(row.tenant_id), soci::use(row.key_sha256), soci::use(now), soci::use(row.id));
-    const std::vector<std::string> ids(rows.begin(), rows.end());
-    for (const auto& id : ids) {
-      auto found = find_certificate(db, row.tenant_id, id);
-      if (!found) return std::move(found).error();
-      if (found.value()) out.push_back(std::move(*found.value()));
-    }
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
-  return out;
+  return certificates_with_key(db, row.tenant_id, row.key_sha256, row.id, Clock::now());
 }
 
 HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps) {
   RevokeBody body;
   if (auto e = read_revoke_body(context.message.body(), body)) return error_response(*e, context.request_id);
   auto found = certificate_in_tenant(context, deps);
-  if (const auto* e = std::get_if<ApiError>(&found)) return error_response(*e, context.request_id);
+  if (const auto* e = std::get_if<HostError>(&found)) return error_response(*e, context.request_id);
   const CertificateRow& row = std::get<CertificateRow>(found);
   RevokeInput input{{}, body.reason, body.invalidity_date};
   if (row.status != "revoked") input.targets.push_back({row.id, row.ca, row.serial, row.certificate_pem, row.service});
   if (body.all_with_same_key && !row.key_sha256.empty()) {
     auto others = same_key_certificates(deps.db, row);
-    if (!others) return error_response(api_error(others.error()), context.request_id);
+    if (!others) return error_response(host_error(others.error()), context.request_id);
     for (const auto& o : others.value()) input.targets.push_back({o.id, o.ca, o.serial, o.certificate_pem, o.service});
   }
   // Revoking twice changes nothing: the first time and reason stand.
@@ -60,22 +42,22 @@ HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps)
   q.operation = "revoke";
   q.principal = context.principal->id;
   q.input = to_json(input);
-  q.state = {{"caller", caller_state(context)}};
+  q.state.caller = caller_state(context);
   auto ran = deps.runner.submit(std::move(q), deps.config.runner.sync_wait);
-  if (!ran) return error_response(api_error(ran.error()), context.request_id);
+  if (!ran) return error_response(host_error(ran.error()), context.request_id);
   const RequestRecord& done = ran.value();
   if (done.status == RequestStatus::failed) return error_response({done.error_code, done.error_message}, context.request_id);
   if (done.status != RequestStatus::succeeded)
     return json_response(http::status::accepted, {{"request_id", done.id}, {"status", "pending"}});
   auto after = certificate_in_tenant(context, deps);
-  if (const auto* e = std::get_if<ApiError>(&after)) return error_response(*e, context.request_id);
+  if (const auto* e = std::get_if<HostError>(&after)) return error_response(*e, context.request_id);
   json view = certificate_view(std::get<CertificateRow>(after), false);
   json others = json::array();
-  for (const auto& id : done.state.value("revoked", json::array()))
+  for (const auto& id : done.state.revoked)
     if (id != row.id) others.push_back(id);
   view["revoked_with_same_key"] = others;
   // Certificates of the same key whose CA refused: named, with why.
-  view["not_revoked"] = done.state.value("not_revoked", json::array());
+  view["not_revoked"] = to_json(done.state.not_revoked);
   return json_response(http::status::ok, view);
 }
 

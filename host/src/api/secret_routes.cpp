@@ -7,8 +7,7 @@
 #include "api/api.hpp"
 #include "api/request_bodies.hpp"
 #include "db/audit.hpp"
-#include "db/filter_query.hpp"
-#include "db/prepared.hpp"
+#include "db/secrets.hpp"
 #include "secrets/secret_changes.hpp"
 #include <secretstore/secret_path.hpp>
 
@@ -39,20 +38,20 @@ struct SecretCall {
 
 // Tenant, path and store of a call, or why not. `_own` callers reach only
 // the folder named after their service.
-std::variant<SecretCall, ApiError> secret_call(const RequestContext& context, const ApiDependencies& deps) {
+std::variant<SecretCall, HostError> secret_call(const RequestContext& context, const ApiDependencies& deps) {
   SecretCall call;
   auto tenant = acting_tenant(context, deps.db);
-  if (!tenant) return api_error(tenant.error());
+  if (!tenant) return host_error(tenant.error());
   call.tenant = tenant.value();
   call.path = context.param("path");
   if (!secretstore::valid_secret_path(call.path))
-    return ApiError{"invalid_request", "a secret path is 1-512 characters of segments made of letters, digits, '.', '_' "
+    return HostError{"invalid_request", "a secret path is 1-512 characters of segments made of letters, digits, '.', '_' "
                                        "and '-', separated by '/'"};
   if (context.access == Access::own && call.path.rfind(context.principal->service + "/", 0) != 0)
-    return ApiError{"not_found", "no secret " + call.path};
+    return HostError{"not_found", "no secret " + call.path};
   call.store = secret_store(deps, call.store_name);
   if (!call.store)
-    return ApiError{"not_configured", "no store instance for secrets: set secrets.store (docs/configuration.md)"};
+    return HostError{"not_configured", "no store instance for secrets: set secrets.store (docs/configuration.md)"};
   return call;
 }
 
@@ -62,16 +61,16 @@ Result<void> audit_read(const ApiDependencies& deps, const RequestContext& conte
                                 "secret.read", call.path, outcome, context.request_id, std::move(detail)});
 }
 
-ApiError store_error(const Error& e, const std::string& path) {
+HostError store_error(const Error& e, const std::string& path) {
   if (e.code == ErrorCode::not_found) return {"not_found", "no secret " + path + (e.message.empty() ? "" : ": " + e.message)};
   if (e.code == ErrorCode::conflict) return {"version_conflict", e.message};
-  return api_error(e);
+  return host_error(e);
 }
 
 // A read refused by the store is audited as a failure, then answered.
 HttpResponseMessage refused(const ApiDependencies& deps, const RequestContext& context, const SecretCall& call,
                             const Error& e) {
-  const ApiError error = store_error(e, call.path);
+  const HostError error = store_error(e, call.path);
   (void)audit_read(deps, context, call, "failure", {{"error", error.code}});
   return error_response(error, context.request_id);
 }
@@ -80,7 +79,7 @@ HttpResponseMessage refused(const ApiDependencies& deps, const RequestContext& c
 // When that record cannot be written, the lifecycle round writes it later.
 HttpResponseMessage refused(const ApiDependencies& deps, const RequestContext& context, const SecretChange& change,
                             const Error& e) {
-  const ApiError error = store_error(e, change.path);
+  const HostError error = store_error(e, change.path);
   if (!deps.secret_changes.settle_failure(change, error.code)) deps.secret_changes.remember_refusal(change, error.code);
   return error_response(error, context.request_id);
 }
@@ -93,7 +92,7 @@ SecretChange change_of(const RequestContext& context, const SecretCall& call, co
 
 HttpResponseMessage read(RequestContext& context, const ApiDependencies& deps) {
   auto made = secret_call(context, deps);
-  if (const auto* e = std::get_if<ApiError>(&made)) return error_response(*e, context.request_id);
+  if (const auto* e = std::get_if<HostError>(&made)) return error_response(*e, context.request_id);
   const SecretCall& call = std::get<SecretCall>(made);
   GetRequest get{secret_store_path(call.tenant, call.path), std::nullopt};
   if (const std::string v = context.query_value("version"); !v.empty()) {
@@ -106,7 +105,7 @@ HttpResponseMessage read(RequestContext& context, const ApiDependencies& deps) {
   auto secret = call.store->get(get);
   if (!secret) return refused(deps, context, call, secret.error());
   if (auto audited = audit_read(deps, context, call, "success", {{"version", secret->version}}); !audited)
-    return error_response(api_error(audited.error()), context.request_id);
+    return error_response(host_error(audited.error()), context.request_id);
   json data = json::parse(secret->data, nullptr, false);
   return json_response(http::status::ok, {{"path", call.path},
                                           {"version", secret->version},
@@ -116,7 +115,7 @@ HttpResponseMessage read(RequestContext& context, const ApiDependencies& deps) {
 
 HttpResponseMessage write(RequestContext& context, const ApiDependencies& deps) {
   auto made = secret_call(context, deps);
-  if (const auto* e = std::get_if<ApiError>(&made)) return error_response(*e, context.request_id);
+  if (const auto* e = std::get_if<HostError>(&made)) return error_response(*e, context.request_id);
   const SecretCall& call = std::get<SecretCall>(made);
   const json body = json::parse(context.message.body(), nullptr, false);
   if (!body.is_object() || !body.contains("data"))
@@ -139,11 +138,11 @@ HttpResponseMessage write(RequestContext& context, const ApiDependencies& deps) 
   if (sets_rotation)
     change.detail["rotation_interval_ms"] = interval ? json(static_cast<long long>(interval->count())) : json(nullptr);
   if (auto announced = deps.secret_changes.announce(change); !announced)
-    return error_response(api_error(announced.error()), context.request_id);
+    return error_response(host_error(announced.error()), context.request_id);
   auto version = call.store->put(put);
   if (!version) return refused(deps, context, change, version.error());
   auto rotate_at = deps.secret_changes.settle_write(change, version.value());
-  if (!rotate_at) return error_response(api_error(rotate_at.error()), context.request_id);
+  if (!rotate_at) return error_response(host_error(rotate_at.error()), context.request_id);
   return json_response(http::status::ok,
                        {{"path", call.path},
                         {"version", version.value()},
@@ -152,7 +151,7 @@ HttpResponseMessage write(RequestContext& context, const ApiDependencies& deps) 
 
 HttpResponseMessage remove(RequestContext& context, const ApiDependencies& deps) {
   auto made = secret_call(context, deps);
-  if (const auto* e = std::get_if<ApiError>(&made)) return error_response(*e, context.request_id);
+  if (const auto* e = std::get_if<HostError>(&made)) return error_response(*e, context.request_id);
   const SecretCall& call = std::get<SecretCall>(made);
   DeleteRequest del{secret_store_path(call.tenant, call.path), {}};
   if (const std::string list = context.query_value("versions"); !list.empty()) {
@@ -171,45 +170,34 @@ HttpResponseMessage remove(RequestContext& context, const ApiDependencies& deps)
   SecretChange change = change_of(context, call, destroy ? "destroy" : "delete");
   change.detail["versions"] = del.versions;
   if (auto announced = deps.secret_changes.announce(change); !announced)
-    return error_response(api_error(announced.error()), context.request_id);
+    return error_response(host_error(announced.error()), context.request_id);
   auto done = destroy ? call.store->destroy(del) : call.store->remove(del);
   if (!done) return refused(deps, context, change, done.error());
   if (auto settled = deps.secret_changes.settle_delete(change); !settled)
-    return error_response(api_error(settled.error()), context.request_id);
+    return error_response(host_error(settled.error()), context.request_id);
   return HttpResponseMessage{http::status::no_content, 11};
 }
 
 HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
   auto tenant = acting_tenant(context, deps.db);
-  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
   std::string prefix = context.query_value("prefix");
   if (context.access == Access::own && prefix.rfind(context.principal->service + "/", 0) != 0)
     prefix = context.principal->service + "/" + (prefix.empty() ? "" : prefix);
   int limit = 100;
   if (auto bad = read_limit(context.query_value("limit"), limit)) return error_response(*bad, context.request_id);
+  auto paths = list_secret_paths(deps.db, tenant.value(), prefix, context.query_value("after"), limit);
+  if (!paths) return error_response(host_error(paths.error()), context.request_id);
   json items = json::array();
-  try {
-    Connection connection(deps.db);
-    soci::session& s = *connection;
-    const std::string pattern = like_literal(prefix) + "%";
-    const std::string after = context.query_value("after");
-    soci::rowset<soci::row> rows =
-        (s.prepare << "SELECT path, current_version, rotation_interval_ms, rotate_at, updated_at FROM secrets "
-                      "WHERE tenant_id = :t AND path LIKE :p ESCAPE '\\' AND path > :a ORDER BY path LIMIT " << limit,
-         soci::use(tenant.value()), soci::use(pattern), soci::use(after));
-    for (const auto& r : rows) {
-      json item = {{"path", r.get<std::string>(0)}, {"version", r.get<long long>(1)},
-                   {"updated_at", to_rfc3339(from_unix_ms(r.get<long long>(4)))}};
-      item["rotation_interval"] = r.get_indicator(2) == soci::i_ok ? json(format_duration(std::chrono::milliseconds(r.get<long long>(2)))) : json(nullptr);
-      item["rotate_at"] = r.get_indicator(3) == soci::i_ok ? json(to_rfc3339(from_unix_ms(r.get<long long>(3)))) : json(nullptr);
-      items.push_back(std::move(item));
-    }
-  } catch (const std::exception& e) {
-    return error_response(api_error(database_error(e)), context.request_id);
+  for (const auto& p : paths.value()) {
+    json item = {{"path", p.path}, {"version", p.current_version}, {"updated_at", to_rfc3339(p.updated_at)}};
+    item["rotation_interval"] = p.rotation_interval ? json(format_duration(*p.rotation_interval)) : json(nullptr);
+    item["rotate_at"] = p.rotate_at ? json(to_rfc3339(*p.rotate_at)) : json(nullptr);
+    items.push_back(std::move(item));
   }
   auto audited = append_audit(deps.db, {tenant.value(), context.principal->id, context.principal->auth, context.remote,
                                         "secret.list", prefix, "success", context.request_id, {{"count", items.size()}}});
-  if (!audited) return error_response(api_error(audited.error()), context.request_id);
+  if (!audited) return error_response(host_error(audited.error()), context.request_id);
   const json next = static_cast<int>(items.size()) == limit ? items.back()["path"] : json(nullptr);
   return json_response(http::status::ok, {{"items", std::move(items)}, {"next_after", next}});
 }

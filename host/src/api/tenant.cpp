@@ -4,8 +4,8 @@
 
 namespace signet::host {
 
-nlohmann::json caller_state(const RequestContext& context) {
-  return {{"auth", context.principal ? context.principal->auth : ""}, {"source", context.remote}};
+RequestCaller caller_state(const RequestContext& context) {
+  return {context.principal ? context.principal->auth : "", context.remote, ""};
 }
 
 Result<std::string> acting_tenant(const RequestContext& context, Database& db) {

@@ -31,13 +31,13 @@ HttpResponseMessage create(RequestContext& context, const ApiDependencies& deps)
     append_audit(s, {t.id, context.principal->id, context.principal->auth, context.remote, "tenant.create", t.id, "success",
                      context.request_id, {{"slug", slug}}});
   });
-  if (!created) return error_response(api_error(created.error()), context.request_id);
+  if (!created) return error_response(host_error(created.error()), context.request_id);
   return json_response(http::status::created, tenant_view(created.value()));
 }
 
 HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
   auto tenants = list_tenants(deps.db);
-  if (!tenants) return error_response(api_error(tenants.error()), context.request_id);
+  if (!tenants) return error_response(host_error(tenants.error()), context.request_id);
   json items = json::array();
   for (const auto& t : tenants.value()) items.push_back(tenant_view(t));
   return json_response(http::status::ok, {{"items", std::move(items)}});

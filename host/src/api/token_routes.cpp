@@ -30,13 +30,13 @@ HttpResponseMessage create(RequestContext& context, const ApiDependencies& deps)
   TokenSpec spec;
   if (auto e = read_token_body(body, deps.roles, caller.roles, spec)) return error_response(*e, context.request_id);
   auto tenant = acting_tenant(context, deps.db, body.value("tenant", context.query_value("tenant")));
-  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
   spec.tenant_id = tenant.value();
   auto issued = TokenStore(deps.db).issue(spec, [&](soci::session& s, const std::string& id) {
     append_audit(s, {spec.tenant_id, caller.id, caller.auth, context.remote, "token.create", id, "success", context.request_id,
                      {{"roles", spec.roles}, {"service", spec.service}}});
   });
-  if (!issued) return error_response(api_error(issued.error()), context.request_id);
+  if (!issued) return error_response(host_error(issued.error()), context.request_id);
   json view = token_view({issued->id, spec.tenant_id, spec.service, spec.description, spec.roles, spec.networks,
                           Clock::now(), spec.expires_at, std::nullopt});
   view["token"] = issued->token;  // the only time it is shown
@@ -45,11 +45,11 @@ HttpResponseMessage create(RequestContext& context, const ApiDependencies& deps)
 
 HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
   auto tenant = acting_tenant(context, deps.db);
-  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
   int limit = 100;
   if (auto e = read_limit(context.query_value("limit"), limit)) return error_response(*e, context.request_id);
   auto tokens = TokenStore(deps.db).list(tenant.value(), limit, context.query_value("cursor"));
-  if (!tokens) return error_response(api_error(tokens.error()), context.request_id);
+  if (!tokens) return error_response(host_error(tokens.error()), context.request_id);
   json items = json::array();
   for (const auto& t : tokens.value()) items.push_back(token_view(t));
   const bool full = static_cast<int>(tokens.value().size()) == limit;
@@ -59,13 +59,13 @@ HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
 
 HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps) {
   auto tenant = acting_tenant(context, deps.db);
-  if (!tenant) return error_response(api_error(tenant.error()), context.request_id);
+  if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
   const std::string id = context.param("id");
   auto revoked = TokenStore(deps.db).revoke(tenant.value(), id, [&](soci::session& s, const std::string&) {
     append_audit(s, {tenant.value(), context.principal->id, context.principal->auth, context.remote, "token.revoke", id,
                      "success", context.request_id, json::object()});
   });
-  if (!revoked) return error_response(api_error(revoked.error()), context.request_id);
+  if (!revoked) return error_response(host_error(revoked.error()), context.request_id);
   if (!revoked.value()) return error_response({"not_found", "no token " + id.substr(0, 64)}, context.request_id);
   HttpResponseMessage response{http::status::no_content, 11};
   return response;

@@ -19,15 +19,16 @@ nlohmann::json request_view(const RequestRecord& q) {
 }
 
 nlohmann::json issued_view(const RequestRecord& q) {
+  const bool recorded = !q.transient.certificate_pem.empty();  // by this run's record step
   return {{"id", q.certificate_id},
           {"request_id", q.id},
           {"status", "active"},
-          {"serial", q.state.value("serial", "")},
+          {"serial", q.state.serial},
           {"common_name", q.input.value("common_name", "")},
-          {"not_before", q.state.value("not_before", "")},
-          {"not_after", q.state.value("not_after", "")},
-          {"certificate", q.transient.value("certificate_pem", q.state.value("certificate_pem", ""))},
-          {"chain", q.transient.value("chain", q.state.value("chain", nlohmann::json::array()))}};
+          {"not_before", q.state.not_before},
+          {"not_after", q.state.not_after},
+          {"certificate", recorded ? q.transient.certificate_pem : q.state.certificate_pem},
+          {"chain", recorded ? q.transient.chain : q.state.chain}};
 }
 
 namespace {

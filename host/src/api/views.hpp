@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "db/certificates.hpp"
-#include "pipeline/request.hpp"
+#include "db/requests.hpp"
 
 namespace signet::host {
 

@@ -11,19 +11,13 @@
 #include <vector>
 
 #include "auth/tokens.hpp"
+#include "db/approles.hpp"
 #include "db/database.hpp"
 #include "util/time.hpp"
 
 namespace signet::host {
 
-struct AppRole {
-  std::string id;  // the role_id
-  std::string tenant_id, name, service;
-  std::vector<std::string> roles;
-  std::chrono::milliseconds token_ttl{0}, secret_id_ttl{0};
-  int secret_id_uses = 0;  // 0: unlimited
-  TimePoint created_at{};
-};
+// AppRole, a login role as stored, is db/approles.hpp's.
 
 struct IssuedSecretId {
   std::string id;

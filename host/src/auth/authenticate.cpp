@@ -1,6 +1,7 @@
 #include "auth/authenticate.hpp"
 
 #include "auth/client_certs.hpp"
+#include "auth/token_cache.hpp"
 #include "auth/tokens.hpp"
 
 namespace signet::host {
@@ -13,34 +14,38 @@ using Mode = ClientAuthConfig::Mode;
 
 }  // namespace
 
-Authenticator request_authenticator(Database& db, signet::Logger& log, const ClientAuthConfig& client_auth,
-                                    std::vector<std::string> cas) {
-  auto token_cache = std::make_shared<TokenCache>(kCredentialCacheTtl);
-  auto cert_cache = std::make_shared<TokenCache>(kCredentialCacheTtl);
-  auto certificates = std::make_shared<ClientCertificates>(db, client_auth, std::move(cas), *cert_cache);
-  const Mode mode = client_auth.mode;
-  return [&db, &log, token_cache, cert_cache, certificates, mode](RequestContext& context) -> std::optional<ApiError> {
-    // Credentials that could not be checked (the database is down) are not refused as wrong.
-    auto outcome = [&](Result<Principal> principal) -> std::optional<ApiError> {
-      if (principal) {
-        context.principal = std::move(principal).value();
-        return std::nullopt;
-      }
-      if (principal.error().code == ErrorCode::unauthenticated) return ApiError{"unauthenticated", principal.error().message};
-      log.error("cannot check credentials", {{"request_id", context.request_id}, {"error", principal.error().message}});
-      return ApiError{"unavailable", "cannot check credentials now; try again"};
-    };
-    const auto header = context.message[http::field::authorization];
-    const std::string value(header.data(), header.size());
-    const bool bearer = value.rfind("Bearer ", 0) == 0;
-    if (mode == Mode::required) {
-      if (!context.peer) return ApiError{"unauthenticated", "a client certificate is required"};
-      if (auto refused = outcome(certificates->authenticate(*context.peer)); refused || !bearer) return refused;
-    }
-    if (bearer) return outcome(TokenStore(db, token_cache.get()).authenticate(value.substr(7), context.remote));
-    if (context.peer && mode != Mode::off) return outcome(certificates->authenticate(*context.peer));
-    return ApiError{"unauthenticated", mode == Mode::off ? "missing bearer token" : "missing bearer token or client certificate"};
-  };
+RequestAuthenticator::RequestAuthenticator(Database& db, signet::Logger& log, const ClientAuthConfig& client_auth,
+                                           std::vector<std::string> cas)
+    : db_(db),
+      log_(log),
+      mode_(client_auth.mode),
+      token_cache_(std::make_unique<TokenCache>(kCredentialCacheTtl)),
+      cert_cache_(std::make_unique<TokenCache>(kCredentialCacheTtl)),
+      certificates_(std::make_unique<ClientCertificates>(db, client_auth, std::move(cas), *cert_cache_)) {}
+
+RequestAuthenticator::~RequestAuthenticator() = default;
+
+// Credentials that could not be checked (the database is down) are not refused as wrong.
+std::variant<Principal, HostError> RequestAuthenticator::outcome(Result<Principal> principal,
+                                                                 const Credentials& credentials) const {
+  if (principal) return std::move(principal).value();
+  if (principal.error().code == ErrorCode::unauthenticated) return HostError{"unauthenticated", principal.error().message};
+  log_.error("cannot check credentials", {{"request_id", credentials.request_id}, {"error", principal.error().message}});
+  return HostError{"unavailable", "cannot check credentials now; try again"};
+}
+
+std::variant<Principal, HostError> RequestAuthenticator::authenticate(const Credentials& credentials) const {
+  const auto* peer = credentials.peer;
+  const auto& bearer = credentials.bearer_token;
+  if (mode_ == Mode::required) {
+    if (!peer) return HostError{"unauthenticated", "a client certificate is required"};
+    auto by_certificate = outcome(certificates_->authenticate(*peer), credentials);
+    if (std::holds_alternative<HostError>(by_certificate) || !bearer) return by_certificate;
+  }
+  if (bearer) return outcome(TokenStore(db_, token_cache_.get()).authenticate(*bearer, credentials.source), credentials);
+  if (peer && mode_ != Mode::off) return outcome(certificates_->authenticate(*peer), credentials);
+  return HostError{"unauthenticated",
+                   mode_ == Mode::off ? "missing bearer token" : "missing bearer token or client certificate"};
 }
 
 }  // namespace signet::host

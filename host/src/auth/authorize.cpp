@@ -12,18 +12,14 @@ std::string listed(const std::vector<std::string>& roles) {
 
 }  // namespace
 
-Authorizer role_authorizer(std::shared_ptr<const Roles> roles) {
-  return [roles](RequestContext& context, const std::string& permission) -> std::optional<ApiError> {
-    const Principal& p = *context.principal;
-    const Access access = roles->access(p.roles, permission);
-    if (access == Access::none)
-      return ApiError{"permission_denied", "the caller's " + listed(p.roles) + " do not allow " + permission};
-    if (access == Access::own && p.service.empty())
-      return ApiError{"permission_denied", "the caller's " + listed(p.roles) + " allow " + permission +
-                                       " only for the caller's own service, and the caller has none"};
-    context.access = access;
-    return std::nullopt;
-  };
+std::variant<Access, HostError> authorize(const Roles& roles, const Principal& caller, const std::string& permission) {
+  const Access access = roles.access(caller.roles, permission);
+  if (access == Access::none)
+    return HostError{"permission_denied", "the caller's " + listed(caller.roles) + " do not allow " + permission};
+  if (access == Access::own && caller.service.empty())
+    return HostError{"permission_denied", "the caller's " + listed(caller.roles) + " allow " + permission +
+                                              " only for the caller's own service, and the caller has none"};
+  return access;
 }
 
 }  // namespace signet::host

@@ -6,6 +6,7 @@
 
 #include <pkix/openssl_ptr.hpp>
 
+#include "db/certificates.hpp"
 #include "db/tenants.hpp"
 #include "pki/certificate_info.hpp"
 #include "util/ids.hpp"
@@ -85,19 +86,7 @@ Result<Principal> ClientCertificates::identify(const PeerCertificate& peer, cons
 
 // Signet's own records: a certificate one of its CAs issued and revoked.
 Result<bool> ClientCertificates::revoked(const std::string& serial_hex) {
-  try {
-    Connection connection(db_);
-    soci::session& s = *connection;
-    for (const auto& ca : cas_) {
-      std::string status;
-      s << "SELECT status FROM certificates WHERE ca = :ca AND serial = :serial", soci::use(ca), soci::use(serial_hex),
-          soci::into(status);
-      if (s.got_data() && status == "revoked") return true;
-    }
-    return false;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  return certificate_revoked(db_, cas_, serial_hex);
 }
 
 }  // namespace signet::host

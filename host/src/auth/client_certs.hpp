@@ -12,7 +12,7 @@
 #include "auth/token_cache.hpp"
 #include "config/config.hpp"
 #include "db/database.hpp"
-#include "http/message.hpp"
+#include "auth/credentials.hpp"
 
 namespace signet::host {
 

@@ -9,6 +9,7 @@
 #include "auth/principal.hpp"
 #include "auth/token_cache.hpp"
 #include "db/database.hpp"
+#include "db/tokens.hpp"
 #include "util/time.hpp"
 
 namespace signet::host {
@@ -28,12 +29,7 @@ struct TokenSpec {
 };
 
 // A token as listed: everything but the secret.
-struct TokenInfo {
-  std::string id, tenant_id, service, description;
-  std::vector<std::string> roles, networks;
-  TimePoint created_at{};
-  std::optional<TimePoint> expires_at, revoked_at;
-};
+using TokenInfo = TokenRow;
 
 class TokenStore {
  public:
@@ -41,8 +37,17 @@ class TokenStore {
   explicit TokenStore(Database& db, TokenCache* cache = nullptr) : db_(db), cache_(cache) {}
 
   // `also` runs in the same transaction (the audit record), with the new id.
-  using Also = std::function<void(soci::session&, const std::string& id)>;
+  using Also = TokenRepo::Also;
   Result<IssuedToken> issue(const TokenSpec& spec, const Also& also = {});
+  // A new token for `spec` and what stores it (the hash, never the secret):
+  // issue() writes it in a transaction of its own, role login with
+  // insert_token() (db/tokens.hpp) in the login's.
+  struct Minted {
+    IssuedToken issued;
+    TokenRow row;
+    std::string hash;
+  };
+  static Minted mint(const TokenSpec& spec);
   // Error{unauthenticated} for unknown, expired or revoked tokens, and for
   // a token used from outside its networks, with a message that does not
   // say which. `remote` is the peer's address.

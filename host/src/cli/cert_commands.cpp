@@ -1,14 +1,16 @@
 // signet cert issue | get | renew | revoke | list: the common path of the
 // certificate API from a shell, without curl.
 #include <arpa/inet.h>
+
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
 
 #include <fsutil/files.hpp>
 
-#include "cli/api_client.hpp"
 #include "cli/commands.hpp"
+#include "client/api_client.hpp"
 
 namespace signet::host {
 namespace {
@@ -67,18 +69,20 @@ int write_bundle(ApiClient& api, const std::string& id, const std::string& dir) 
     std::cerr << "signet: " << made.error().message << "\n";
     return 1;
   }
+  const auto in_dir = [folder = std::filesystem::path(dir)](const char* name) { return (folder / name).string(); };
+  const bool with_key = bundle->at("private_key").is_string();
   std::string chain;
   for (const auto& pem : bundle->value("ca_chain", json::array())) chain += pem.get<std::string>();
-  bool ok = fsutil::write_file_atomically(dir + "/server.crt", bundle->value("certificate", ""), 0644) &&
-            fsutil::write_file_atomically(dir + "/ca-chain.crt", chain, 0644);
-  if (ok && bundle->at("private_key").is_string())
-    ok = static_cast<bool>(fsutil::write_file_atomically(dir + "/server.key", bundle->at("private_key").get<std::string>(), 0600));
+  bool ok = fsutil::write_file_atomically(in_dir("server.crt"), bundle->value("certificate", ""), 0644) &&
+            fsutil::write_file_atomically(in_dir("ca-chain.crt"), chain, 0644);
+  if (ok && with_key)
+    ok = static_cast<bool>(fsutil::write_file_atomically(in_dir("server.key"), bundle->at("private_key").get<std::string>(), 0600));
   if (!ok) {
     std::cerr << "signet: cannot write the bundle into " << dir << "\n";
     return 1;
   }
-  std::cout << "wrote " << dir << "/server.crt, " << dir << "/ca-chain.crt"
-            << (bundle->at("private_key").is_string() ? ", " + dir + "/server.key" : "") << "\n";
+  std::cout << "wrote " << in_dir("server.crt") << ", " << in_dir("ca-chain.crt")
+            << (with_key ? ", " + in_dir("server.key") : "") << "\n";
   return 0;
 }
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "cli/args.hpp"
+#include "util/args.hpp"
 #include "config/config.hpp"
 
 namespace signet::host {

@@ -2,7 +2,7 @@
 // (offline, the first super-admin token) is in commands.cpp.
 #include <iostream>
 
-#include "cli/api_client.hpp"
+#include "client/api_client.hpp"
 #include "cli/commands.hpp"
 
 namespace signet::host {

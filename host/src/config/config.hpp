@@ -10,7 +10,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "auth/permissions.hpp"
+#include "rbac/roles.hpp"
 #include "config/issues.hpp"
 
 namespace signet::host {

@@ -6,10 +6,21 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <exception>
 #include <regex>
 #include <set>
 #include <system_error>
 #include <utility>
+
+// Without exceptions valijson reports every error by calling abort(). Its CMake target defines this.
+#if !defined(VALIJSON_USE_EXCEPTIONS) || !VALIJSON_USE_EXCEPTIONS
+#error "valijson must be compiled with VALIJSON_USE_EXCEPTIONS=1"
+#endif
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
 
 namespace signet::host {
 
@@ -242,10 +253,47 @@ json untyped_scalar(const YAML::Node& scalar, const std::string& text) {
   return json(text);
 }
 
-std::size_t count_characters(const std::string& utf8) {
-  return static_cast<std::size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U;  // skip continuation bytes
-  }));
+// The lead bytes of multi-byte UTF-8 sequences: their length and the smallest code point each may encode.
+struct Utf8Lead {
+  unsigned mask;
+  unsigned bits;
+  std::size_t length;
+  std::uint32_t shortest;
+};
+constexpr std::array<Utf8Lead, 3> kUtf8Leads = {{
+    {0xE0, 0xC0, 2, 0x80},
+    {0xF0, 0xE0, 3, 0x800},
+    {0xF8, 0xF0, 4, 0x10000},
+}};
+
+// The length in bytes of the well-formed UTF-8 sequence (RFC 3629) that starts `text`, else 0. NUL counts as
+// malformed: valijson measures minLength and maxLength up to the first NUL.
+std::size_t utf8_sequence_length(std::string_view text) {
+  const unsigned lead = static_cast<unsigned char>(text.front());
+  if (lead == 0) return 0;
+  if (lead < 0x80U) return 1;
+  const auto form = std::find_if(kUtf8Leads.begin(), kUtf8Leads.end(),
+                                 [&](const Utf8Lead& candidate) { return (lead & candidate.mask) == candidate.bits; });
+  if (form == kUtf8Leads.end() || text.size() < form->length) return 0;
+  std::uint32_t code_point = lead & ~form->mask;
+  for (std::size_t i = 1; i < form->length; ++i) {
+    const unsigned byte = static_cast<unsigned char>(text[i]);
+    if ((byte & 0xC0U) != 0x80U) return 0;
+    code_point = (code_point << 6U) | (byte & 0x3FU);
+  }
+  const bool surrogate = code_point >= 0xD800U && code_point <= 0xDFFFU;
+  return code_point < form->shortest || surrogate || code_point > 0x10FFFFU ? 0 : form->length;
+}
+
+// valijson reads past the end of a table on malformed UTF-8 (a ${file:} may hold binary data) and stops counting
+// at NUL, so such text never reaches it.
+bool is_utf8_without_nul(std::string_view text) {
+  while (!text.empty()) {
+    const std::size_t length = utf8_sequence_length(text);
+    if (length == 0) return false;
+    text.remove_prefix(length);
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------- YAML nodes
@@ -288,15 +336,21 @@ std::string describe_node(const YAML::Node& node) {
 
 using Types = std::vector<std::string>;  // empty: any type
 
+// The value of a checked "type" keyword.
+Types type_names(const json& type) { return type.is_string() ? Types{type.get<std::string>()} : type.get<Types>(); }
+
 Types types_of(const json& schema) {
   const json* type = find_keyword(schema, "type");
-  if (!type) return {};
-  if (type->is_string()) return {type->get<std::string>()};
-  return type->get<Types>();
+  return type ? type_names(*type) : Types{};
 }
 
 bool allows(const Types& types, std::string_view type) {
   return std::find(types.begin(), types.end(), type) != types.end();
+}
+
+// Text cannot become a mapping or a list, so it is not even resolved when only those are allowed.
+bool allows_a_scalar(const Types& types) {
+  return allows(types, "string") || allows(types, "integer") || allows(types, "number") || allows(types, "boolean");
 }
 
 // Without a "type", object keywords still say what the value should be.
@@ -352,59 +406,64 @@ Place place_of_item(const Place& parent, std::size_t index, int line) {
   return {child_pointer(parent.pointer, std::to_string(index)), base + "[" + std::to_string(index) + "]", line};
 }
 
+std::string unknown_key_message(const Place& child, const json* properties) {
+  std::vector<std::string> expected;
+  if (properties) {
+    for (const auto& [key, subschema] : properties->items()) expected.push_back(key);
+  }
+  const std::string hint = expected.empty() ? "no keys are allowed here" : "expected one of: " + join(expected, ", ");
+  return "unknown key " + display_name(child) + " (" + hint + ")";
+}
+
 struct Entry {
   std::string key;
   int key_line = 0;
   YAML::Node value;
 };
 
-// Fills in the defaults of absent, optional properties. A default that is
-// itself an object gets the defaults of its own properties too, so a plugin
-// sees them whether or not the operator wrote the enclosing section.
-void fill_defaults(json& object, const json& schema) {
-  const json* properties = find_keyword(schema, "properties");
-  if (!properties || !object.is_object()) return;
-  for (const auto& [key, subschema] : properties->items()) {
-    const json* fallback = find_keyword(subschema, "default");
-    if (!fallback || object.contains(key) || is_required(schema, key)) continue;
-    json value = *fallback;
-    fill_defaults(value, subschema);
-    object[key] = std::move(value);
-  }
-}
+// What validation needs from the conversion besides the value.
+struct ConversionRecord {
+  // Place::line of every converted value: the line of its problems. LineMap has the key's line, which differs
+  // when the value starts on a line of its own ("url:" then "  host: x" is a wrong url at line 2).
+  std::map<std::string, int, std::less<>> value_lines;
+  // Values already reported as unconvertible; their leftovers (kept for their lines) are not validated.
+  std::set<std::string, std::less<>> failed;
+};
 
+// Turns YAML into JSON typed by the schema. It reports what only the YAML shows: values that cannot have the
+// schema's type, unknown, duplicate and non-text keys, and unresolvable ${env:} and ${file:} references. The
+// keywords that constrain typed values are valijson's (Validation below).
 class Converter {
  public:
   explicit Converter(Converted& out) : out_(out) {}
 
   json convert(const YAML::Node& node, const json& schema, const Place& place);
+  const ConversionRecord& record() const { return record_; }
 
  private:
   json convert_object(const YAML::Node& node, const json& schema, const Place& place);
   json convert_array(const YAML::Node& node, const json& schema, const Place& place);
   json convert_untyped(const YAML::Node& node, const Place& place);
   std::optional<json> convert_scalar(const YAML::Node& node, const Types& types, const Place& place);
-  std::string resolved_text(const YAML::Node& node, const Place& place);
+  std::optional<std::string> resolved_text(const YAML::Node& node, const Place& place);
   std::vector<Entry> entries_of(const YAML::Node& map, const Place& place);
   void report_unknown_key(const Place& child, const json* properties);
-  void report_missing_required(const json& object, const json& schema, const Place& place);
-
-  void check_constraints(const json& value, const json& schema, const Place& place);
-  void check_bounds(const json& number, const json& schema, const Place& place);
-  void check_length(const std::string& text, const json& schema, const Place& place);
-  void check_pattern_match(const std::string& text, const json& schema, const Place& place);
-  void check_item_count(const json& array, const json& schema, const Place& place);
-  void check_enum(const json& value, const json& schema, const Place& place);
 
   void report(const std::string& pointer, int line, std::string message) {
     out_.problems.push_back({pointer, line, std::move(message)});
   }
   void report(const Place& place, std::string message) { report(place.pointer, place.line, std::move(message)); }
+  void report_failed(const Place& place, std::string message) {
+    record_.failed.insert(place.pointer);
+    report(place, std::move(message));
+  }
 
   Converted& out_;
+  ConversionRecord record_;
 };
 
 json Converter::convert(const YAML::Node& node, const json& schema, const Place& place) {
+  record_.value_lines.insert_or_assign(place.pointer, place.line);
   const Types types = types_of(schema);
   const NodeKind kind = kind_of(node);
   std::optional<json> value;
@@ -414,36 +473,38 @@ json Converter::convert(const YAML::Node& node, const json& schema, const Place&
     value = convert_array(node, schema, place);
   } else if (types.empty()) {
     value = convert_untyped(node, place);
-  } else if (kind == NodeKind::scalar) {
+  } else if (kind == NodeKind::scalar && allows_a_scalar(types)) {
     value = convert_scalar(node, types, place);
   }
-  if (!value) {
-    report(place, display_name(place) + " must be " + describe_types(types) + ", got " + describe_node(node));
-    // Keeps the value's shape (and its lines) although it will not be used.
-    return convert_untyped(node, place);
-  }
-  check_constraints(*value, schema, place);
-  return *value;
+  if (value) return *value;
+  report_failed(place, display_name(place) + " must be " + describe_types(types) + ", got " + describe_node(node));
+  // Keeps the shape (and the lines) of a mapping or list, although it will not be used.
+  return kind == NodeKind::scalar ? json(nullptr) : convert_untyped(node, place);
 }
 
-// ${env:NAME} and ${file:PATH} work in plugin configs as in the host's own.
-std::string Converter::resolved_text(const YAML::Node& node, const Place& place) {
+// ${env:NAME} and ${file:PATH} work in plugin configs as in the host's own. Returns nothing when the text is
+// refused (already reported); the message never quotes the text, which may be a secret.
+std::optional<std::string> Converter::resolved_text(const YAML::Node& node, const Place& place) {
   std::string text;
   if (auto error = interpolate(node.Scalar(), text)) {
     report(place, display_name(place) + ": " + *error);
-    return node.Scalar();
+    text = node.Scalar();
   }
-  return text;
+  if (is_utf8_without_nul(text)) return text;
+  report_failed(place, display_name(place) + " must be UTF-8 text without NUL characters");
+  return std::nullopt;
 }
 
+// Refused text becomes null: the problem is reported, and validation skips the value.
 std::optional<json> Converter::convert_scalar(const YAML::Node& node, const Types& types, const Place& place) {
-  const std::string text = resolved_text(node, place);
+  const auto text = resolved_text(node, place);
+  if (!text) return json(nullptr);
   // Quoting says "this is text"; honour it whenever text is acceptable.
-  if (!is_plain(node) && allows(types, "string")) return json(text);
+  if (!is_plain(node) && allows(types, "string")) return json(*text);
   // The most specific reading wins: with ["string", "integer"], 8443 is a number.
   for (const std::string_view type : {"boolean", "integer", "number", "string"}) {
     if (!allows(types, type)) continue;
-    if (auto value = scalar_as(type, text)) return value;
+    if (auto value = scalar_as(type, *text)) return value;
   }
   return std::nullopt;
 }
@@ -468,6 +529,8 @@ std::vector<Entry> Converter::entries_of(const YAML::Node& map, const Place& pla
   return entries;
 }
 
+// Unknown keys are reported here, each at its own line and with the declared ones as a hint, and left out of the
+// value: valijson would report only the first, and a key without a schema has no type to convert its YAML to.
 json Converter::convert_object(const YAML::Node& node, const json& schema, const Place& place) {
   json object = json::object();
   const json* properties = find_keyword(schema, "properties");
@@ -485,29 +548,11 @@ json Converter::convert_object(const YAML::Node& node, const json& schema, const
       report_unknown_key({child.pointer, child.name, entry.key_line}, properties);
     }
   }
-  report_missing_required(object, schema, place);
-  fill_defaults(object, schema);
   return object;
 }
 
 void Converter::report_unknown_key(const Place& child, const json* properties) {
-  std::vector<std::string> expected;
-  if (properties) {
-    for (const auto& [key, subschema] : properties->items()) expected.push_back(key);
-  }
-  const std::string hint = expected.empty() ? "no keys are allowed here" : "expected one of: " + join(expected, ", ");
-  report(child, "unknown key " + display_name(child) + " (" + hint + ")");
-}
-
-void Converter::report_missing_required(const json& object, const json& schema, const Place& place) {
-  const json* required = find_keyword(schema, "required");
-  if (!required) return;
-  for (const auto& name : *required) {
-    const std::string key = name.get<std::string>();
-    if (object.contains(key)) continue;
-    const Place child = place_of_key(place, key, place.line);
-    report(child, "missing required key " + display_name(child));
-  }
+  report(child, unknown_key_message(child, properties));
 }
 
 json Converter::convert_array(const YAML::Node& node, const json& schema, const Place& place) {
@@ -527,72 +572,271 @@ json Converter::convert_untyped(const YAML::Node& node, const Place& place) {
   switch (kind_of(node)) {
     case NodeKind::missing:
     case NodeKind::null: return json(nullptr);
-    case NodeKind::scalar: return untyped_scalar(node, resolved_text(node, place));
+    case NodeKind::scalar: {
+      const auto text = resolved_text(node, place);
+      return text ? untyped_scalar(node, *text) : json(nullptr);
+    }
     case NodeKind::sequence: return convert_array(node, json::object(), place);
     case NodeKind::map: return convert_object(node, json{{"additionalProperties", true}}, place);
   }
   return json(nullptr);
 }
 
-void Converter::check_constraints(const json& value, const json& schema, const Place& place) {
-  if (value.is_number()) check_bounds(value, schema, place);
-  if (value.is_string()) {
-    check_length(value.get_ref<const std::string&>(), schema, place);
-    check_pattern_match(value.get_ref<const std::string&>(), schema, place);
+// ---------------------------------------------------------------- defaults
+
+// Fills in the defaults of absent, optional properties. A default that is
+// itself an object gets the defaults of its own properties too, so a plugin
+// sees them whether or not the operator wrote the enclosing section.
+void fill_defaults(json& object, const json& schema) {
+  const json* properties = find_keyword(schema, "properties");
+  if (!properties || !object.is_object()) return;
+  for (const auto& [key, subschema] : properties->items()) {
+    const json* fallback = find_keyword(subschema, "default");
+    if (!fallback || object.contains(key) || is_required(schema, key)) continue;
+    json value = *fallback;
+    fill_defaults(value, subschema);
+    object[key] = std::move(value);
   }
-  if (value.is_array()) check_item_count(value, schema, place);
-  check_enum(value, schema, place);
 }
 
-void Converter::check_bounds(const json& number, const json& schema, const Place& place) {
-  if (const json* minimum = find_keyword(schema, "minimum"); minimum && number < *minimum)
-    report(place, display_name(place) + " must be at least " + minimum->dump());
-  if (const json* maximum = find_keyword(schema, "maximum"); maximum && number > *maximum)
-    report(place, display_name(place) + " must be at most " + maximum->dump());
+// fill_defaults in every object the schema describes. It runs after validation: defaults are the plugin's, not the
+// operator's, and stay unchecked (a default outside its own schema would otherwise fail every instance).
+void fill_defaults_throughout(json& value, const json& schema) {
+  if (value.is_array()) {
+    if (const json* items = find_keyword(schema, "items")) {
+      for (json& item : value) fill_defaults_throughout(item, *items);
+    }
+    return;
+  }
+  if (!value.is_object()) return;
+  if (const json* properties = find_keyword(schema, "properties")) {
+    for (auto member = value.begin(); member != value.end(); ++member) {
+      const json* subschema = find_keyword(*properties, member.key());
+      if (subschema) fill_defaults_throughout(*member, *subschema);
+    }
+  }
+  fill_defaults(value, schema);
+}
+
+// ---------------------------------------------------------------- validation (valijson)
+
+// The schema valijson checks: Signet's closed objects made explicit, and the annotations left out (valijson
+// throws on a "title" or "description" that is not a string, which Signet ignores).
+json for_valijson(const json& schema) {
+  json rewritten = json::object();
+  for (const auto& [keyword, value] : schema.items()) {
+    if (is_ignored_keyword(keyword)) continue;
+    if (keyword == "properties") {
+      json properties = json::object();
+      for (const auto& [name, subschema] : value.items()) properties[name] = for_valijson(subschema);
+      rewritten[keyword] = std::move(properties);
+    } else if (keyword == "items") {
+      rewritten[keyword] = for_valijson(value);
+    } else {
+      rewritten[keyword] = value;
+    }
+  }
+  if (wants_object(schema, types_of(schema)) && !rewritten.contains("additionalProperties"))
+    rewritten["additionalProperties"] = false;
+  return rewritten;
+}
+
+// valijson names a location by "<root>" and then "[key]" or "[index]" per level, keys unescaped.
+std::vector<std::string> tokens_of(const std::vector<std::string>& context) {
+  std::vector<std::string> tokens;
+  for (std::size_t i = 1; i < context.size(); ++i) tokens.push_back(context[i].substr(1, context[i].size() - 2));
+  return tokens;
+}
+
+std::string pointer_of(const std::vector<std::string>& tokens) {
+  std::string pointer;
+  for (const auto& token : tokens) pointer = child_pointer(pointer, token);
+  return pointer;
+}
+
+// The subschema at a location (null where no schema describes the value) and the name messages give it.
+struct Located {
+  const json* schema = nullptr;
+  std::string name;
+};
+
+// Walks the value beside the schema: its arrays say which tokens are indexes ("[0]" may also be a key).
+Located locate(const json& schema, const json& value, const std::vector<std::string>& tokens) {
+  Located at{&schema, ""};
+  const json* current = &value;
+  for (const auto& token : tokens) {
+    std::size_t index = 0;
+    const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), index);
+    if (current->is_array() && error == std::errc() && index < current->size()) {
+      at.schema = at.schema ? find_keyword(*at.schema, "items") : nullptr;
+      at.name = (at.name.empty() ? "config" : at.name) + "[" + token + "]";
+      current = &(*current)[index];
+    } else if (current->is_object() && current->contains(token)) {
+      const json* properties = at.schema ? find_keyword(*at.schema, "properties") : nullptr;
+      at.schema = properties ? find_keyword(*properties, token) : nullptr;
+      at.name = at.name.empty() ? token : at.name + "." + token;
+      current = &current->at(token);
+    } else {
+      return {nullptr, at.name};
+    }
+  }
+  return at;
 }
 
 // "1 item", "3 items".
-std::string counted(std::uint64_t count, const std::string& noun) {
-  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+std::string counted(const json& count, const std::string& noun) {
+  const auto number = count.get<std::uint64_t>();
+  return std::to_string(number) + " " + noun + (number == 1 ? "" : "s");
 }
 
-void Converter::check_length(const std::string& text, const json& schema, const Place& place) {
-  const std::size_t length = count_characters(text);
-  if (const json* minimum = find_keyword(schema, "minLength"); minimum && length < minimum->get<std::uint64_t>())
-    report(place, display_name(place) + " must be at least " + counted(minimum->get<std::uint64_t>(), "character") + " long");
-  if (const json* maximum = find_keyword(schema, "maxLength"); maximum && length > maximum->get<std::uint64_t>())
-    report(place, display_name(place) + " must be at most " + counted(maximum->get<std::uint64_t>(), "character") + " long");
+std::string describe_enum(const json& choices) {
+  std::vector<std::string> described;
+  for (const auto& choice : choices) described.push_back(describe_enum_value(choice));
+  return join(described, ", ");
 }
 
-void Converter::check_pattern_match(const std::string& text, const json& schema, const Place& place) {
-  const json* pattern = find_keyword(schema, "pattern");
-  if (!pattern) return;
-  const std::string& expression = pattern->get_ref<const std::string&>();
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+// A keyword failure as valijson 1.0 describes it, and the requirement Signet states instead. Numbers come from the
+// plugin's schema (65535, where valijson says 65535.000000); no message quotes the value, which may be a secret.
+struct KeywordFailure {
+  std::string_view description;  // its beginning
+  std::string_view keyword;
+  std::string (*requirement)(const json& keyword_value);
+};
+
+const std::array<KeywordFailure, 9> kKeywordFailures = {{
+    {"Expected number greater than or equal to", "minimum",
+     [](const json& bound) { return "must be at least " + bound.dump(); }},
+    {"Expected number less than or equal to", "maximum",
+     [](const json& bound) { return "must be at most " + bound.dump(); }},
+    {"String should be no fewer than", "minLength",
+     [](const json& count) { return "must be at least " + counted(count, "character") + " long"; }},
+    {"String should be no more than", "maxLength",
+     [](const json& count) { return "must be at most " + counted(count, "character") + " long"; }},
+    {"Array should contain no fewer than", "minItems",
+     [](const json& count) { return "must have at least " + counted(count, "item"); }},
+    {"Array should contain no more than", "maxItems",
+     [](const json& count) { return "must have at most " + counted(count, "item"); }},
+    {"Failed to match regex specified by 'pattern'", "pattern",
+     [](const json& pattern) { return "must match the pattern " + in_quotes(pattern.get<std::string>()); }},
+    {"Failed to match against any enum values", "enum",
+     [](const json& choices) { return "must be one of: " + describe_enum(choices); }},
+    // Values typed by the converter always have their type; JSON given to validate_json may not.
+    {"Value type not permitted by 'type'", "type",
+     [](const json& type) { return "must be " + describe_types(type_names(type)); }},
+}};
+
+// What a value failing `description` must be; valijson's own words when the failure is not one of kKeywordFailures
+// (not expected: valijson 1.0's descriptions name keys and schema values, never the instance's values).
+std::string requirement(std::string_view description, const json* subschema) {
+  for (const KeywordFailure& failure : kKeywordFailures) {
+    const json* keyword_value = subschema ? find_keyword(*subschema, failure.keyword) : nullptr;
+    if (keyword_value && starts_with(description, failure.description)) return failure.requirement(*keyword_value);
+  }
+  return "fails the schema: " + std::string(description);
+}
+
+// valijson's errors about an object's keys: each names one key ("... '<key>'."). Of unknown keys only the first is
+// named; in converted values there are none (the converter leaves them out).
+constexpr std::string_view kMissingKey = "Missing required property '";
+constexpr std::string_view kUnknownKey =
+    "Object contains a property that could not be validated using 'properties' or 'additionalProperties' "
+    "constraints: '";
+
+std::optional<std::string> key_named(std::string_view description, std::string_view prefix) {
+  if (!starts_with(description, prefix)) return std::nullopt;
+  description.remove_prefix(prefix.size());
+  return std::string(description.substr(0, description.rfind("'.")));
+}
+
+// valijson also reports at the parent that a child failed; the child's own error says why.
+bool is_wrapper(std::string_view description) {
+  return starts_with(description, "Failed to validate against schema associated with property name") ||
+         starts_with(description, "Failed to validate item #") ||
+         starts_with(description, "Failed to validate against additional properties schema");
+}
+
+// Runs valijson over a converted value (defaults not yet filled) and words its errors as Signet's problems.
+class Validation {
+ public:
+  Validation(const json& schema, const json& value, const ConversionRecord& record, const LineMap& lines)
+      : schema_(schema), value_(value), record_(record), lines_(lines) {}
+
+  std::vector<SchemaProblem> run();
+
+ private:
+  void add(const valijson::ValidationResults::Error& error);
+  void add_key_problem(const Place& object, const json* schema, std::string_view description);
+  bool under_failed(std::string_view pointer) const;
+  int line_of(const std::string& pointer) const;
+
+  const json& schema_;
+  const json& value_;
+  const ConversionRecord& record_;
+  const LineMap& lines_;
+  std::vector<SchemaProblem> problems_;
+};
+
+std::vector<SchemaProblem> Validation::run() {
+  const json rewritten = for_valijson(schema_);
+  valijson::Schema compiled;
   try {
-    // JSON Schema patterns are not anchored: a match anywhere counts.
-    if (std::regex_search(text, std::regex(expression, std::regex::ECMAScript))) return;
-    // The value is not quoted: it may have come from a ${file:} secret.
-    report(place, display_name(place) + " must match the pattern " + in_quotes(expression));
-  } catch (const std::regex_error& error) {
-    // Raised for inputs too complex for std::regex, not for the pattern (check_schema compiled it).
-    report(place, display_name(place) + " could not be matched against the pattern " + in_quotes(expression) + ": " +
-                      error.what());
+    valijson::SchemaParser(valijson::SchemaParser::kDraft7)
+        .populateSchema(valijson::adapters::NlohmannJsonAdapter(rewritten), compiled);
+  } catch (const std::exception& error) {  // not expected once check_schema accepted the schema
+    return {{"", line_of(""), std::string("the plugin's configuration schema is invalid: ") + error.what()}};
+  }
+  valijson::Validator validator;  // strong types: "5" is no integer. Its regex cache makes it one per call.
+  valijson::ValidationResults results;
+  try {
+    validator.validate(compiled, valijson::adapters::NlohmannJsonAdapter(value_), &results);
+  } catch (const std::exception& error) {  // std::regex_search gives up on inputs too complex for it
+    problems_.push_back(
+        {"", line_of(""), std::string("the configuration could not be checked against the schema: ") + error.what()});
+  }
+  for (const auto& error : results) add(error);
+  return std::move(problems_);
+}
+
+void Validation::add(const valijson::ValidationResults::Error& error) {
+  const std::string_view description = error.description;
+  if (is_wrapper(description)) return;
+  const auto tokens = tokens_of(error.context);
+  const std::string pointer = pointer_of(tokens);
+  if (under_failed(pointer)) return;  // its conversion problem was reported, with the YAML text
+  const Located at = locate(schema_, value_, tokens);
+  const Place place{pointer, at.name, line_of(pointer)};
+  if (starts_with(description, kMissingKey) || starts_with(description, kUnknownKey)) {
+    add_key_problem(place, at.schema, description);
+  } else {
+    problems_.push_back({pointer, place.line, display_name(place) + " " + requirement(description, at.schema)});
   }
 }
 
-void Converter::check_item_count(const json& array, const json& schema, const Place& place) {
-  if (const json* minimum = find_keyword(schema, "minItems"); minimum && array.size() < minimum->get<std::uint64_t>())
-    report(place, display_name(place) + " must have at least " + counted(minimum->get<std::uint64_t>(), "item"));
-  if (const json* maximum = find_keyword(schema, "maxItems"); maximum && array.size() > maximum->get<std::uint64_t>())
-    report(place, display_name(place) + " must have at most " + counted(maximum->get<std::uint64_t>(), "item"));
+// A missing key is reported at the line of the object, as it has none of its own.
+void Validation::add_key_problem(const Place& object, const json* schema, std::string_view description) {
+  if (auto key = key_named(description, kMissingKey)) {
+    const Place child = place_of_key(object, *key, object.line);
+    problems_.push_back({child.pointer, child.line, "missing required key " + display_name(child)});
+  } else if (auto unknown = key_named(description, kUnknownKey)) {
+    const Place child = place_of_key(object, *unknown, line_of(child_pointer(object.pointer, *unknown)));
+    const json* properties = schema ? find_keyword(*schema, "properties") : nullptr;
+    problems_.push_back({child.pointer, child.line, unknown_key_message(child, properties)});
+  }
 }
 
-void Converter::check_enum(const json& value, const json& schema, const Place& place) {
-  const json* allowed = find_keyword(schema, "enum");
-  if (!allowed || std::find(allowed->begin(), allowed->end(), value) != allowed->end()) return;
-  std::vector<std::string> choices;
-  for (const auto& choice : *allowed) choices.push_back(describe_enum_value(choice));
-  report(place, display_name(place) + " must be one of: " + join(choices, ", "));
+bool Validation::under_failed(std::string_view pointer) const {
+  for (;;) {
+    if (record_.failed.find(pointer) != record_.failed.end()) return true;
+    if (pointer.empty()) return false;
+    pointer = pointer.substr(0, pointer.rfind('/'));
+  }
+}
+
+int Validation::line_of(const std::string& pointer) const {
+  const auto found = record_.value_lines.find(pointer);
+  return found != record_.value_lines.end() ? found->second : lines_.line_of(pointer);
 }
 
 }  // namespace
@@ -634,10 +878,19 @@ Converted convert_with_schema(const YAML::Node& node, const json& schema, int ke
   }
   const int line = is_empty(kind_of(node)) ? key_line : mark_line(node);
   converted.lines.set("", line);
-  converted.value = Converter(converted).convert(node, schema, Place{"", "", line});
+  Converter converter(converted);
+  converted.value = converter.convert(node, schema, Place{"", "", line});
+  auto validated = Validation(schema, converted.value, converter.record(), converted.lines).run();
+  converted.problems.insert(converted.problems.end(), validated.begin(), validated.end());
   std::stable_sort(converted.problems.begin(), converted.problems.end(),
                    [](const SchemaProblem& a, const SchemaProblem& b) { return a.line < b.line; });
+  fill_defaults_throughout(converted.value, schema);
   return converted;
+}
+
+std::vector<SchemaProblem> validate_json(const json& value, const json& schema) {
+  if (auto error = check_schema(schema)) return {{"", 0, "the plugin's configuration schema is invalid: " + *error}};
+  return Validation(schema, value, ConversionRecord{}, LineMap{}).run();
 }
 
 }  // namespace signet::host

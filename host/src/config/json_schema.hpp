@@ -5,12 +5,17 @@
 // YAML line, and a LineMap gives lines to the JSON pointers that plugins use
 // when they report problems of their own later.
 //
-// Supported keywords: type (object, array, string, integer, number, boolean,
-// or an array of those), properties, required, additionalProperties (true or
-// false; false when absent), items, enum, minimum, maximum, minLength,
-// maxLength, minItems, maxItems, pattern (ECMAScript, searched anywhere in
-// the string), default; description, title, $schema and examples are
-// ignored. Any other keyword makes the schema invalid.
+// The schema is a subset of JSON Schema draft-07, whatever its "$schema"
+// says; the keywords are checked by valijson (SchemaParser::kDraft7) after
+// the conversion. Supported keywords: type (object, array, string, integer,
+// number, boolean, or an array of those), properties, required,
+// additionalProperties (true or false; false when absent), items, enum,
+// minimum, maximum, minLength, maxLength, minItems, maxItems, pattern
+// (ECMAScript, searched anywhere in the string), default (filled in, never
+// checked); description, title, $schema and examples are ignored. Any other
+// keyword makes the schema invalid. Where this departs from draft-07 is listed
+// in docs/plugin-authoring.md, "Instance configuration schema", and checked
+// against the official JSON-Schema-Test-Suite in json_schema_suite_test.cpp.
 #pragma once
 
 #include <functional>
@@ -65,5 +70,11 @@ std::optional<std::string> parse_schema(std::string_view text, nlohmann::json& s
 // key: yaml-cpp places the mark of an empty value after it, so problems of an
 // empty section are reported there instead (0 when unknown).
 Converted convert_with_schema(const YAML::Node& node, const nlohmann::json& schema, int key_line = 0);
+
+// Validates a value that is JSON already: convert_with_schema's checks after
+// the conversion (objects closed unless additionalProperties is true; only
+// the first unknown key of an object is named). The problems carry no lines.
+// For the official test suite, whose data is JSON.
+std::vector<SchemaProblem> validate_json(const nlohmann::json& value, const nlohmann::json& schema);
 
 }  // namespace signet::host

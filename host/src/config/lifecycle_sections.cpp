@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "lifecycle/cron.hpp"
+#include "util/cron.hpp"
 
 namespace signet::host {
 namespace {

@@ -218,4 +218,46 @@ Result<CertificatePage> list_certificates(Database& db, const std::string& tenan
   }
 }
 
+Result<std::vector<CertificateRow>> certificates_with_key(Database& db, const std::string& tenant_id,
+                                                          const std::string& key_sha256, const std::string& except_id,
+                                                          TimePoint now) {
+  const long long at = to_unix_ms(now);
+  try {
+    Connection connection(db);
+    soci::session& s = *connection;
+    // PEMs included: the caller revokes them all. Oldest first, a defined order.
+    soci::rowset<soci::row> rows =
+        (s.prepare << "SELECT " << kColumns << ", certificate_pem, chain_pem FROM certificates WHERE tenant_id = :t "
+                      "AND key_sha256 = :k AND status = 'active' AND not_after > :now AND id <> :id "
+                      "ORDER BY created_at, id",
+         soci::use(tenant_id), soci::use(key_sha256), soci::use(at), soci::use(except_id));
+    std::vector<CertificateRow> out;
+    for (const auto& row : rows) {
+      CertificateRow c = from_row(row);
+      c.certificate_pem = row.get<std::string>(kColumnCount);
+      c.chain_pem = row.get<std::string>(kColumnCount + 1);
+      out.push_back(std::move(c));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+Result<bool> certificate_revoked(Database& db, const std::vector<std::string>& cas, const std::string& serial_hex) {
+  try {
+    Connection connection(db);
+    soci::session& s = *connection;
+    for (const auto& ca : cas) {
+      std::string status;
+      s << "SELECT status FROM certificates WHERE ca = :ca AND serial = :serial", soci::use(ca), soci::use(serial_hex),
+          soci::into(status);
+      if (s.got_data() && status == "revoked") return true;
+    }
+    return false;
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
 }  // namespace signet::host

@@ -86,4 +86,15 @@ Result<UpdatesPage> list_certificate_updates(Database& db, const std::string& te
 Result<CertificatePage> list_certificates(Database& db, const std::string& tenant_id, const CertificateFilter& filter,
                                           TimePoint now);
 
+// Every other certificate of the tenant with this public key that is active
+// and unexpired at `now`, with PEMs (as find_certificate), oldest first:
+// revoking "all with the same key".
+Result<std::vector<CertificateRow>> certificates_with_key(Database& db, const std::string& tenant_id,
+                                                          const std::string& key_sha256, const std::string& except_id,
+                                                          TimePoint now);
+
+// Whether one of `cas` issued this serial and its record says revoked
+// (certificates.status): client-certificate logins.
+Result<bool> certificate_revoked(Database& db, const std::vector<std::string>& cas, const std::string& serial_hex);
+
 }  // namespace signet::host

@@ -2,6 +2,7 @@
 
 #include <encoding/base64url.hpp>
 
+#include "db/prepared.hpp"
 #include "util/text.hpp"
 
 using signet::encoding::base64url;
@@ -144,6 +145,26 @@ Result<std::vector<StoredCrl>> load_crls(Database& db) {
   } catch (const std::exception& e) {
     return database_error(e);
   }
+}
+
+void record_revocation(soci::session& s, const std::string& tenant_id, const std::string& certificate_id,
+                       const RevocationMark& mark) {
+  const long long at = to_unix_ms(mark.at);
+  const long long invalidity = mark.invalidity_date ? to_unix_ms(*mark.invalidity_date) : 0;
+  const SqlParam invalidity_date = invalidity ? SqlParam(invalidity) : SqlParam::null_number();
+  // The numbered revocation first (CRLs and OCSP are made from it), while
+  // the certificate still reads as not revoked. MAX(seq) + 1 inside the
+  // INSERT: the number is taken in the same statement that uses it.
+  execute(s,
+          "INSERT INTO revocations (seq, ca, serial, certificate_id, revoked_at, reason, invalidity_date, not_after, "
+          "crl_shard) SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM revocations), ca, serial, id, :t, :code, "
+          ":invalidity, not_after, crl_shard FROM certificates "
+          "WHERE tenant_id = :tenant AND id = :id AND status <> 'revoked'",
+          {at, mark.reason_code, invalidity_date, tenant_id, certificate_id});
+  execute(s,
+          "UPDATE certificates SET status = 'revoked', revoked_at = :t, revocation_reason = :r, updated_at = :t2 "
+          "WHERE tenant_id = :tenant AND id = :id AND status <> 'revoked'",
+          {at, mark.reason, at, tenant_id, certificate_id});
 }
 
 }  // namespace signet::host

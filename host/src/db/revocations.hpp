@@ -48,4 +48,17 @@ Result<std::vector<StoredCrl>> load_crls(Database& db);
 // "0a1b..." (whole octets, as the certificates table keeps serials) into an entry's serial.
 bool set_entry_serial(CrlEntry& entry, std::string_view hex);
 
+// How a certificate was revoked, as its revocation and its row record it.
+struct RevocationMark {
+  TimePoint at{};
+  int reason_code = 0;  // RFC 5280 CRLReason, for the revocation (CRLs, OCSP)
+  std::string reason;   // its API name, for the certificate's row
+  std::optional<TimePoint> invalidity_date;
+};
+// Inside a write transaction: numbers the certificate's revocation (the
+// next seq), then marks the certificate revoked. Nothing for a certificate
+// revoked already: its first revocation time and reason stand.
+void record_revocation(soci::session& s, const std::string& tenant_id, const std::string& certificate_id,
+                       const RevocationMark& mark);
+
 }  // namespace signet::host

@@ -62,7 +62,7 @@ http::status status_for(const std::string& code) {
   return it == table.end() ? S::internal_server_error : it->second;
 }
 
-HttpResponseMessage error_response(const ApiError& error, const std::string& request_id) {
+HttpResponseMessage error_response(const HostError& error, const std::string& request_id) {
   HttpResponseMessage response = json_response(
       status_for(error.code), {{"error", {{"code", error.code}, {"message", error.message}, {"request_id", request_id}}}});
   // RFC 9110 §10.2.3: a 503 says when to come back; the usual cause is a
@@ -72,8 +72,6 @@ HttpResponseMessage error_response(const ApiError& error, const std::string& req
   if (retry_after) response.set(http::field::retry_after, std::to_string(std::max<long long>(1, retry_after->count())));
   return response;
 }
-
-ApiError api_error(const Error& error) { return {std::string(to_string(error.code)), error.message, error.retry_after}; }
 
 HttpResponseMessage json_response(http::status status, const nlohmann::json& body) {
   // A path or message may carry bytes that are not UTF-8 (GET /%FF): replace

@@ -9,21 +9,15 @@
 #include <boost/beast/http/string_body.hpp>
 #include <nlohmann/json.hpp>
 
-#include "auth/permissions.hpp"
+#include "auth/credentials.hpp"
 #include "auth/principal.hpp"
+#include "rbac/roles.hpp"
 
 namespace signet::host {
 
 namespace http = boost::beast::http;
 using HttpRequestMessage = http::request<http::string_body>;
 using HttpResponseMessage = http::response<http::string_body>;
-
-// The certificate a TLS client presented, and OpenSSL's verdict on its
-// chain (X509_V_OK or the first error).
-struct PeerCertificate {
-  std::string der;
-  long verify_result = 0;
-};
 
 struct RequestContext {
   const HttpRequestMessage& message;

@@ -6,6 +6,19 @@
 #include "util/text.hpp"
 
 namespace signet::host {
+namespace {
+
+// What the caller presents, read off the request for authentication.
+Credentials credentials(const RequestContext& context) {
+  Credentials out{std::nullopt, context.peer, context.remote, context.request_id};
+  const auto header = context.message[http::field::authorization];
+  const std::string value(header.data(), header.size());
+  const std::string bearer = "Bearer ";
+  if (value.rfind(bearer, 0) == 0) out.bearer_token = value.substr(bearer.size());
+  return out;
+}
+
+}  // namespace
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> segments;
@@ -69,9 +82,13 @@ std::optional<Router::Refusal> Router::admit(const Route& route, RequestContext&
   if (guarded || route.options.limit_source)
     if (auto refusal = throttle(limits_.per_source, context.remote, context.remote)) return refusal;
   if (!guarded) return std::nullopt;
-  if (auto denied = authenticate_(context)) return Refusal{*denied};
+  auto principal = authenticate_(credentials(context));
+  if (auto* denied = std::get_if<HostError>(&principal)) return Refusal{std::move(*denied)};
+  context.principal = std::move(std::get<Principal>(principal));
   if (auto refusal = throttle(limits_.per_principal, context.principal->id, "this principal")) return refusal;
-  if (auto denied = authorize_(context, route.options.permission)) return Refusal{*denied};
+  const auto access = authorize_(*context.principal, route.options.permission);
+  if (const auto* denied = std::get_if<HostError>(&access)) return Refusal{*denied};
+  context.access = std::get<Access>(access);
   return std::nullopt;
 }
 
@@ -86,7 +103,7 @@ std::optional<Router::Refusal> Router::throttle(const std::shared_ptr<RateLimite
                  throttled->in_a_row == 1};
 }
 
-HttpResponseMessage Router::refuse_unreadable(RequestContext& context, const ApiError& error) const {
+HttpResponseMessage Router::refuse_unreadable(RequestContext& context, const HostError& error) const {
   if (auto refusal = throttle(limits_.per_source, context.remote, context.remote))
     return refuse(*refusal, context, "http:unreadable");
   return refuse(Refusal{error}, context, "http:unreadable");

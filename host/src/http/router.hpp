@@ -1,10 +1,11 @@
 // Maps method + path to a handler. Handlers run on the worker pool; they
-// check first, do the work last, and return every failure as an ApiError
+// check first, do the work last, and return every failure as an HostError
 // through error_response().
 #pragma once
 
 #include <functional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "http/errors.hpp"
@@ -14,10 +15,11 @@
 namespace signet::host {
 
 using Handler = std::function<HttpResponseMessage(RequestContext&)>;
-// Fills context.principal or returns why not.
-using Authenticator = std::function<std::optional<ApiError>(RequestContext&)>;
-// Sets context.access for the route's permission, or returns why not.
-using Authorizer = std::function<std::optional<ApiError>(RequestContext&, const std::string& permission)>;
+// Who presents these credentials, or why nobody (auth/authenticate.hpp).
+using Authenticator = std::function<std::variant<Principal, HostError>(const Credentials&)>;
+// How far the route's permission reaches for the caller, or why not at all
+// (auth/authorize.hpp).
+using Authorizer = std::function<std::variant<Access, HostError>(const Principal&, const std::string& permission)>;
 // Told of every refusal the audit log records: each 4xx/5xx answer of a
 // guarded route, a request the router could not route or the server could
 // not read, and the first of a run of 429s (`action` names what was tried).
@@ -66,7 +68,7 @@ class Router {
   bool runs_inline(const RequestContext& context) const;
   // The answer to a request the server could not read (malformed, too
   // large); audited like any refusal. Blocks on the audit write.
-  HttpResponseMessage refuse_unreadable(RequestContext& context, const ApiError& error) const;
+  HttpResponseMessage refuse_unreadable(RequestContext& context, const HostError& error) const;
 
  private:
   struct Route {
@@ -78,7 +80,7 @@ class Router {
   };
   // A request turned away before any handler ran.
   struct Refusal {
-    ApiError error;
+    HostError error;
     bool recorded = true;  // false for the second and later 429s in a row
   };
   HttpResponseMessage route(RequestContext& context) const;

@@ -149,7 +149,7 @@ class Session {
   asio::awaitable<HttpResponseMessage> refuse_unreadable(http::request_parser<http::string_body>& parser,
                                                          const beast::error_code& ec, const std::string& request_id) {
     const HttpRequestMessage partial = parser.release();
-    const ApiError error{error_code_for(ec), "malformed or oversize request: " + ec.message()};
+    const HostError error{error_code_for(ec), "malformed or oversize request: " + ec.message()};
     RequestContext context{partial, request_id, remote_, {}, {}, {}, {}};
     context.peer = peer_ ? &*peer_ : nullptr;
     if (!partial.target().empty())

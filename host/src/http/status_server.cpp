@@ -29,7 +29,7 @@ constexpr std::string_view kEndKeepAlive = "\r\n";                       // HTTP
 constexpr std::string_view kEndKeepAlive10 = "Connection: keep-alive\r\n\r\n";  // HTTP/1.0 asked for it
 constexpr std::string_view kEndClose = "Connection: close\r\n\r\n";
 
-ApiError refusal_of(HeadStatus status, const RequestHead& head, std::size_t max_body) {
+HostError refusal_of(HeadStatus status, const RequestHead& head, std::size_t max_body) {
   if (status == HeadStatus::too_many_headers) return {"headers_too_large", "more than 32 header fields"};
   if (status == HeadStatus::incomplete) return {"headers_too_large", "the request head is too large"};
   if (head.chunked) return {"bad_request", "chunked request bodies are not accepted here; send Content-Length"};
@@ -144,7 +144,7 @@ class StatusConnection : public std::enable_shared_from_this<StatusConnection> {
   }
 
   // A request that cannot be read: refused (and audited) by the Router, then closed.
-  void refuse_unreadable(const ApiError& error, const RequestHead& head, HeadStatus status) {
+  void refuse_unreadable(const HostError& error, const RequestHead& head, HeadStatus status) {
     handling_ = true;
     keep_alive_ = false;
     auto message = std::make_shared<HttpRequestMessage>();

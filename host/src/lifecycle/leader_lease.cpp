@@ -1,6 +1,6 @@
 #include "lifecycle/leader_lease.hpp"
 
-#include "db/prepared.hpp"
+#include "db/leader_leases.hpp"
 
 namespace signet::host {
 
@@ -9,20 +9,11 @@ Result<bool> LeaderLease::acquire() {
   std::lock_guard lock(mutex_);
   const TimePoint started = Clock::now();
   if (held_until_ - started > ttl_ / 2) return true;
-  bool held = false;
-  const long long now = to_unix_ms(started);
-  const long long until = to_unix_ms(started + ttl_);
-  auto written = db_.write([&](soci::session& s) {
-    held = execute(s, "UPDATE leader_leases SET owner = :o, until = :u WHERE name = :n AND (owner = :o2 OR until < :now)",
-                   {owner_, until, name_, owner_, now}) == 1;
-    if (!held)
-      held = execute(s,
-                     "INSERT INTO leader_leases (name, owner, until) SELECT :n, :o, :u "
-                     "WHERE NOT EXISTS (SELECT 1 FROM leader_leases WHERE name = :n2)",
-                     {name_, owner_, until, name_}) == 1;
-  });
-  if (!written) return std::move(written).error();
-  held_until_ = held ? from_unix_ms(until) : TimePoint{};
+  // Whole milliseconds, as the row keeps it.
+  const TimePoint until = from_unix_ms(to_unix_ms(started + ttl_));
+  auto held = take_leader_lease(db_, name_, owner_, started, until);
+  if (!held) return held;
+  held_until_ = held.value() ? until : TimePoint{};
   return held;
 }
 
@@ -32,21 +23,13 @@ void LeaderLease::release() {
     std::lock_guard lock(mutex_);
     held_until_ = TimePoint{};
   }
-  (void)db_.write([&](soci::session& s) {
-    execute(s, "DELETE FROM leader_leases WHERE name = :n AND owner = :o", {name_, owner_});
-  });
+  (void)drop_leader_lease(db_, name_, owner_);
 }
 
 std::string LeaderLease::holder() {
   if (!db_.is_sqlite()) return db_.advisory_locks(owner_).holder(name_);
-  try {
-    Connection connection(db_);
-    soci::session& s = *connection;
-    const long long now = to_unix_ms(Clock::now());
-    return query_text(s, "SELECT owner FROM leader_leases WHERE name = :n AND until >= :now", {name_, now}).value_or("");
-  } catch (const std::exception&) {
-    return "";
-  }
+  auto held_by = leader_lease_holder(db_, name_, Clock::now());
+  return held_by ? held_by.value() : std::string();
 }
 
 }  // namespace signet::host

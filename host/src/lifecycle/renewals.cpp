@@ -1,10 +1,9 @@
 #include "lifecycle/renewals.hpp"
 
-#include "db/filter_query.hpp"
-#include "db/prepared.hpp"
+#include "db/renewals.hpp"
 #include "lifecycle/leader_lease.hpp"
 #include "notify/outbox.hpp"
-#include "notify/request_events.hpp"
+#include "pipeline/request_events.hpp"
 #include "pipeline/issue_request.hpp"
 #include "util/backoff.hpp"
 #include "util/ids.hpp"
@@ -24,7 +23,7 @@ json error_json(const std::string& code, const std::string& message) { return {{
 
 // The failed event of a renewal refused before it became a request (the
 // profile no longer allows it, say), for the tenant's renew notifiers.
-OutboxEvent refusal_event(const CertificateRow& old, const ApiError& error, int attempt) {
+OutboxEvent refusal_event(const CertificateRow& old, const HostError& error, int attempt) {
   OutboxEvent e;
   e.type = EventType::failed;
   e.id = event_id(old.id + ":renewal-refused:" + std::to_string(attempt));
@@ -49,42 +48,31 @@ std::chrono::milliseconds Renewals::backoff(int failed_attempts, TimePoint not_a
   return std::max<std::chrono::milliseconds>(std::min(delay, left), kShortestRetry);
 }
 
-std::variant<RequestRecord, ApiError> Renewals::renew(const CertificateRow& old, CertificateAsk ask,
-                                                      const std::string& principal, json caller,
+std::variant<RequestRecord, HostError> Renewals::renew(const CertificateRow& old, CertificateAsk ask,
+                                                      const std::string& principal, RequestCaller caller,
                                                       std::chrono::milliseconds wait) {
   auto made = make_certificate_request(config_, runner_, tenant_profiles_, "renew", old.tenant_id, principal,
                                        std::move(ask), std::move(caller));
-  if (auto* refused = std::get_if<ApiError>(&made)) return *refused;
+  if (auto* refused = std::get_if<HostError>(&made)) return *refused;
   RequestRecord q = std::move(std::get<RequestRecord>(made));
-  long long claimed = 0;
-  const long long now = to_unix_ms(Clock::now());
-  auto written = db_.write([&](soci::session& s) {
-    claimed = execute(s,
-                      "UPDATE certificates SET renewal_request_id = :req, last_renewal_attempt_at = :now "
-                      "WHERE tenant_id = :t AND id = :id AND renewed_by IS NULL AND renewal_request_id IS NULL "
-                      "AND status <> 'revoked'",
-                      {q.id, now, old.tenant_id, old.id});
-  });
-  if (!written) return api_error(written.error());
-  if (claimed == 0) {
+  auto claimed = claim_renewal(db_, old.tenant_id, old.id, q.id, Clock::now());
+  if (!claimed) return host_error(claimed.error());
+  if (!claimed.value()) {
     auto now_row = find_certificate(db_, old.tenant_id, old.id);
-    if (!now_row || !now_row.value()) return ApiError{"not_found", "no certificate " + old.id};
+    if (!now_row || !now_row.value()) return HostError{"not_found", "no certificate " + old.id};
     const CertificateRow& r = *now_row.value();
     if (!r.renewed_by.empty())
-      return ApiError{"already_renewed", "certificate " + r.id + " was replaced by " + r.renewed_by + "; renew that one"};
+      return HostError{"already_renewed", "certificate " + r.id + " was replaced by " + r.renewed_by + "; renew that one"};
     if (!r.renewal_request_id.empty())
-      return ApiError{"renewal_in_progress", "certificate " + r.id + " is being renewed by request " + r.renewal_request_id};
-    return ApiError{"conflict", "certificate " + r.id + " is revoked; issue a new one instead"};
+      return HostError{"renewal_in_progress", "certificate " + r.id + " is being renewed by request " + r.renewal_request_id};
+    return HostError{"conflict", "certificate " + r.id + " is revoked; issue a new one instead"};
   }
   const std::string request_id = q.id;
   auto ran = runner_.submit(std::move(q), wait);
   if (!ran) {
     // Never saved: nothing will release the claim but this.
-    (void)db_.write([&](soci::session& s) {
-      execute(s, "UPDATE certificates SET renewal_request_id = NULL WHERE tenant_id = :t AND id = :id AND renewal_request_id = :req",
-              {old.tenant_id, old.id, request_id});
-    });
-    return api_error(ran.error());
+    (void)release_renewal_claim(db_, old.tenant_id, old.id, request_id);
+    return host_error(ran.error());
   }
   return std::move(ran).value();
 }
@@ -93,45 +81,30 @@ DeferredWrite Renewals::release_failed_claim(const RequestRecord& q) const {
   const std::string old = issue_request_from(q.input).renews;
   const std::string message = q.error_code + ": " + q.error_message;
   return [this, old, message, request_id = q.id, tenant = q.tenant_id](soci::session& s) {
-    soci::row row;
-    s << "SELECT renewal_attempts, not_after FROM certificates WHERE tenant_id = :t AND id = :id AND renewal_request_id = :req",
-        soci::use(tenant), soci::use(old), soci::use(request_id), soci::into(row);
-    if (!s.got_data()) return;  // not claimed by this request
-    const int attempts = row.get<int>(0) + 1;
-    const long long next = to_unix_ms(Clock::now() + backoff(attempts, from_unix_ms(row.get<long long>(1))));
-    execute(s,
-            "UPDATE certificates SET renewal_request_id = NULL, renewal_attempts = :a, next_renewal_attempt_at = :next, "
-            "renewal_error = :err WHERE tenant_id = :t AND id = :id AND renewal_request_id = :req",
-            {attempts, next, message, tenant, old, request_id});
+    const auto claim = claimed_renewal(s, tenant, old, request_id);
+    if (!claim) return;  // not claimed by this request
+    const int attempts = claim->failed_attempts + 1;
+    const RenewalFailure failure{attempts, Clock::now() + backoff(attempts, claim->not_after), message};
+    record_failed_renewal(s, tenant, old, request_id, failure);
   };
 }
 
 Result<std::vector<Renewals::Due>> Renewals::due(const std::string& tenant_id, bool retries_only) {
   std::vector<Due> out;
-  const long long now = to_unix_ms(Clock::now());
-  try {
-    Connection connection(db_);
-    soci::session& s = *connection;
-    for (const auto& profile : config_.profiles) {
-      if (static_cast<int>(out.size()) >= config_.renewal.batch) break;
-      const long long horizon = now + static_cast<long long>(profile.renew_before_days) * 86'400'000LL;
-      const int room = config_.renewal.batch - static_cast<int>(out.size());
-      // Due: remaining <= min(threshold, lifetime / 3), i.e. remaining <=
-      // threshold and 3 * remaining <= lifetime. A time-bound certificate
-      // whose end of use comes before its notAfter needs no successor.
-      FilterQuery q("status = 'active' AND auto_renew = 1 AND renewed_by IS NULL AND renewal_request_id IS NULL");
-      q.also("profile = " + q.bind(profile.name));
-      q.also("not_after <= " + q.bind(horizon));
-      q.also("(not_after - " + q.bind(now) + ") * 3 <= (not_after - not_before)");
-      q.also("(next_renewal_attempt_at IS NULL OR next_renewal_attempt_at <= " + q.bind(now) + ")");
-      q.also("(not_after_use IS NULL OR not_after_use > not_after)");
-      if (retries_only) q.also("next_renewal_attempt_at IS NOT NULL");
-      if (!tenant_id.empty()) q.also("tenant_id = " + q.bind(tenant_id));
-      q.run(s, "SELECT id, tenant_id FROM certificates WHERE " + q.where() + " ORDER BY not_after LIMIT " + std::to_string(room),
-            [&](const soci::row& r) { out.push_back({r.get<std::string>(0), r.get<std::string>(1)}); });
-    }
-  } catch (const std::exception& e) {
-    return database_error(e);
+  const TimePoint now = Clock::now();
+  // Profile by profile, within one budget for the run.
+  for (const auto& profile : config_.profiles) {
+    if (static_cast<int>(out.size()) >= config_.renewal.batch) break;
+    RenewalDueQuery query;
+    query.profile = profile.name;
+    query.now = now;
+    query.horizon = now + std::chrono::days(profile.renew_before_days);
+    query.retries_only = retries_only;
+    query.tenant_id = tenant_id;
+    query.limit = config_.renewal.batch - static_cast<int>(out.size());
+    auto found = due_renewals(db_, query);
+    if (!found) return std::move(found).error();
+    for (auto& d : found.value()) out.push_back({std::move(d.id), std::move(d.tenant_id)});
   }
   return out;
 }
@@ -140,23 +113,20 @@ void Renewals::renew_one(const Due& due, const std::string& principal, RenewalRu
   auto found = find_certificate(db_, due.tenant_id, due.id);
   if (!found || !found.value()) return;
   const CertificateRow& old = *found.value();
-  const json caller = {{"principal", principal}, {"auth", "scheduler"}, {"source", host_id_}};
+  const RequestCaller caller{"scheduler", host_id_, principal};
   auto outcome = renew(old, renewal_ask(old, config_), principal, caller, config_.renewal.request_wait);
-  if (const auto* refused = std::get_if<ApiError>(&outcome)) {
+  if (const auto* refused = std::get_if<HostError>(&outcome)) {
     if (refused->code == "already_renewed" || refused->code == "renewal_in_progress") return;  // someone else's
     run.failed.push_back({{"id", old.id}, {"error", error_json(refused->code, refused->message)}});
     if (refused->code == "unavailable") return;  // the database: the next round tries again
     // Refused before it became a request: count the attempt and tell the notifiers here.
     const int attempts = old.renewal_attempts + 1;
-    const long long next = to_unix_ms(Clock::now() + backoff(attempts, old.not_after));
+    const RenewalFailure failure{attempts, Clock::now() + backoff(attempts, old.not_after),
+                                 refused->code + ": " + refused->message};
     const Pipeline* pipeline = runner_.pipeline("renew", old.tenant_id);
     const OutboxEvent event = refusal_event(old, *refused, attempts);
-    const std::string message = refused->code + ": " + refused->message;
     (void)db_.write([&](soci::session& s) {
-      execute(s,
-              "UPDATE certificates SET renewal_attempts = :a, next_renewal_attempt_at = :next, renewal_error = :err, "
-              "last_renewal_attempt_at = :now WHERE tenant_id = :t AND id = :id",
-              {attempts, next, message, static_cast<long long>(to_unix_ms(Clock::now())), old.tenant_id, old.id});
+      record_refused_renewal(s, old.tenant_id, old.id, failure, Clock::now());
       record_event(s, event, pipeline ? pipeline->notifiers() : std::vector<std::string>{});
     });
     return;
@@ -212,13 +182,7 @@ Runner::FailureWrites final_failure_writes(Renewals& renewals) {
 }
 
 void Renewals::release_orphaned_claims() {
-  const long long before = to_unix_ms(Clock::now() - kOrphanedClaim);
-  (void)db_.write([&](soci::session& s) {
-    execute(s,
-            "UPDATE certificates SET renewal_request_id = NULL WHERE renewal_request_id IS NOT NULL "
-            "AND last_renewal_attempt_at < :before AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = renewal_request_id)",
-            {before});
-  });
+  (void)release_orphaned_renewal_claims(db_, Clock::now() - kOrphanedClaim);
 }
 
 }  // namespace signet::host

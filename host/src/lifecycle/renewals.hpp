@@ -37,8 +37,8 @@ class Renewals {
   // Renews `old` as `ask` says: claims it, then submits the renewal and
   // waits up to `wait`. Refused with already_renewed (it was replaced) or
   // renewal_in_progress (another renewal holds the claim).
-  std::variant<RequestRecord, ApiError> renew(const CertificateRow& old, CertificateAsk ask, const std::string& principal,
-                                              nlohmann::json caller, std::chrono::milliseconds wait);
+  std::variant<RequestRecord, HostError> renew(const CertificateRow& old, CertificateAsk ask, const std::string& principal,
+                                              RequestCaller caller, std::chrono::milliseconds wait);
 
   // Renews every due certificate of `tenant_id` ("" for every tenant), under
   // the renewal lease; Error{conflict} while another host's run holds it.

@@ -1,11 +1,13 @@
 #include "lifecycle/scheduler.hpp"
 
-#include "db/prepared.hpp"
+#include "db/job_runs.hpp"
 
 namespace signet::host {
 namespace {
 
 const char* const kSchedulerPrincipal = "system:scheduler";
+// The scheduled run's name in job_runs.
+const std::string kScheduledJob = "renewal";
 // Expiry warnings count in days: looking once a minute is plenty.
 constexpr std::chrono::minutes kSlowJobsInterval{1};
 
@@ -35,27 +37,24 @@ void LifecycleScheduler::run_now() { round(true); }
 // The scheduled run is due when the schedule named a time after the last
 // run that has come. The first round of a new database only starts the clock.
 bool LifecycleScheduler::scheduled_run_due() {
-  const long long now = to_unix_ms(Clock::now());
+  const TimePoint now = Clock::now();
   // Read first: most rounds find nothing due and need no write.
-  try {
-    Connection connection(db_);
-    soci::session& s = *connection;
-    const auto last = query_number(s, "SELECT last_run_at FROM job_runs WHERE name = 'renewal'", {});
-    if (last && to_unix_ms(schedule_->next_after(from_unix_ms(*last))) > now) return false;
-  } catch (const std::exception& e) {
-    log_.warn("cannot read the last renewal run", {{"error", database_error(e).message}});
+  auto read = last_job_run(db_, kScheduledJob);
+  if (!read) {
+    log_.warn("cannot read the last renewal run", {{"error", read.error().message}});
     return false;
   }
+  if (read.value() && schedule_->next_after(*read.value()) > now) return false;
   bool due = false;
   auto written = db_.write([&](soci::session& s) {
     due = false;
-    const auto last = query_number(s, "SELECT last_run_at FROM job_runs WHERE name = 'renewal'", {});
+    const auto last = last_job_run(s, kScheduledJob);
     if (!last) {
-      execute(s, "INSERT INTO job_runs (name, last_run_at) VALUES ('renewal', :now)", {now});
+      insert_job_run(s, kScheduledJob, now);
       return;
     }
-    if (to_unix_ms(schedule_->next_after(from_unix_ms(*last))) > now) return;
-    due = execute(s, "UPDATE job_runs SET last_run_at = :now WHERE name = 'renewal' AND last_run_at = :last", {now, *last}) == 1;
+    if (schedule_->next_after(*last) > now) return;
+    due = advance_job_run(s, kScheduledJob, *last, now);
   });
   return written && due;
 }

@@ -12,7 +12,7 @@
 
 #include <signet/services.hpp>
 
-#include "lifecycle/cron.hpp"
+#include "util/cron.hpp"
 #include "lifecycle/jobs.hpp"
 #include "lifecycle/leader_lease.hpp"
 #include "lifecycle/renewals.hpp"

@@ -2,7 +2,7 @@
 
 #include <boost/asio/post.hpp>
 
-#include "db/prepared.hpp"
+#include "db/notifications.hpp"
 #include "notify/event_types.hpp"
 #include "util/backoff.hpp"
 #include "util/ids.hpp"
@@ -19,24 +19,20 @@ struct NotificationDispatcher::Claimed {
 
 namespace {
 
-constexpr const char* kClaimedColumns =
-    "n.id, n.notifier, n.attempts, n.created_at, e.id, e.type, t.slug, e.request_id, e.certificate_id, e.time, e.data";
-
-NotificationDispatcher::Claimed claimed_from(const soci::row& r, const std::string& token) {
+NotificationDispatcher::Claimed claimed_from(ClaimedNotification row, const std::string& token) {
   NotificationDispatcher::Claimed n;
-  n.id = r.get<std::string>(0);
-  n.notifier = r.get<std::string>(1);
-  n.attempts = r.get<int>(2);
-  n.created_at = from_unix_ms(r.get<long long>(3));
+  n.id = std::move(row.id);
+  n.notifier = std::move(row.notifier);
+  n.attempts = row.attempts;
+  n.created_at = row.created_at;
   n.lease_token = token;
-  n.event.id = r.get<std::string>(4);
-  n.event.type = event_type_from(r.get<std::string>(5)).value_or(EventType::failed);
-  n.event.tenant = text_at(r, 6);
-  n.event.request_id = text_at(r, 7);
-  n.event.certificate_id = text_at(r, 8);
-  n.event.time = from_unix_ms(r.get<long long>(9));
-  n.event.data = nlohmann::json::parse(r.get<std::string>(10), nullptr, false);
-  if (n.event.data.is_discarded()) n.event.data = nlohmann::json::object();
+  n.event.id = std::move(row.event_id);
+  n.event.type = event_type_from(row.event_type).value_or(EventType::failed);
+  n.event.tenant = std::move(row.tenant_slug);
+  n.event.request_id = std::move(row.request_id);
+  n.event.certificate_id = std::move(row.certificate_id);
+  n.event.time = row.event_time;
+  n.event.data = std::move(row.event_data);
   if (n.event.data.contains("service") && n.event.data["service"].is_string()) n.event.service = n.event.data["service"];
   return n;
 }
@@ -67,48 +63,29 @@ void NotificationDispatcher::round() {
   }
   if (capacity <= 0) return;
   const std::string token = owner_ + "." + std::to_string(++claims_);
-  const long long now = to_unix_ms(Clock::now());
-  const long long lease = to_unix_ms(Clock::now() + config_.lease);
-  std::vector<Claimed> claimed;
+  const TimePoint now = Clock::now();
+  const TimePoint lease = Clock::now() + config_.lease;
   // A look first: most rounds find nothing due and need no write.
-  try {
-    Connection connection(db_);
-    soci::session& s = *connection;
-    if (!query_number(s,
-                      "SELECT 1 FROM notifications WHERE status = 'pending' AND next_attempt_at <= :now AND "
-                      "(lease_until IS NULL OR lease_until < :now2) LIMIT 1",
-                      {now, now}))
-      return;
-  } catch (const std::exception& e) {
-    log_.warn("cannot look for due notifications", {{"error", database_error(e).message}});
+  auto due = any_notification_due(db_, now);
+  if (!due) {
+    log_.warn("cannot look for due notifications", {{"error", due.error().message}});
     return;
   }
+  if (!due.value()) return;
   // Claim (a write), then read what was claimed: the same two steps on
   // SQLite and PostgreSQL. A lapsed lease is a host that died mid-delivery.
-  auto written = db_.write([&](soci::session& s) {
-    execute(s,
-            "UPDATE notifications SET lease_owner = :token, lease_until = :lease WHERE id IN (SELECT id FROM "
-            "notifications WHERE status = 'pending' AND next_attempt_at <= :now AND (lease_until IS NULL OR "
-            "lease_until < :now2) ORDER BY next_attempt_at LIMIT :n)",
-            {token, lease, now, now, capacity});
-  });
+  auto written = claim_due_notifications(db_, token, now, lease, capacity);
   if (!written) {
     log_.warn("cannot claim notifications", {{"error", written.error().message}});
     return;
   }
-  try {
-    Connection connection(db_);
-    soci::session& s = *connection;
-    soci::rowset<soci::row> rows =
-        (s.prepare << "SELECT " << kClaimedColumns
-                   << " FROM notifications n JOIN events e ON e.id = n.event_id JOIN tenants t ON t.id = n.tenant_id "
-                      "WHERE n.lease_owner = :token AND n.status = 'pending'",
-         soci::use(token));
-    for (const auto& r : rows) claimed.push_back(claimed_from(r, token));
-  } catch (const std::exception& e) {
-    log_.warn("cannot read claimed notifications", {{"error", database_error(e).message}});
+  auto rows = claimed_notifications(db_, token);
+  if (!rows) {
+    log_.warn("cannot read claimed notifications", {{"error", rows.error().message}});
     return;
   }
+  std::vector<Claimed> claimed;
+  for (auto& row : rows.value()) claimed.push_back(claimed_from(std::move(row), token));
   for (auto& n : claimed) {
     {
       std::lock_guard lock(mutex_);
@@ -162,14 +139,7 @@ void NotificationDispatcher::finish(const Claimed& n, const Result<void>& sent) 
   }
   metrics_.counter_add("signet_notifications_total", "Notification delivery attempts by outcome",
                        {{"notifier", n.notifier}, {"outcome", status}}, 1);
-  const long long now_ms = to_unix_ms(now), next_ms = to_unix_ms(next);
-  auto written = db_.write([&](soci::session& s) {
-    execute(s,
-            "UPDATE notifications SET status = :status, reason = :reason, attempts = :attempts, next_attempt_at = :next, "
-            "last_attempt_at = :now, updated_at = :updated, lease_owner = NULL, lease_until = NULL "
-            "WHERE id = :id AND lease_owner = :token",
-            {status, SqlParam::text_or_null(reason), attempts, next_ms, now_ms, now_ms, n.id, n.lease_token});
-  });
+  auto written = record_delivery_attempt(db_, {n.id, n.lease_token, status, reason, attempts, next, now});
   if (!written) log_.warn("cannot record a delivery attempt", {{"notification", n.id}, {"error", written.error().message}});
 }
 

@@ -50,26 +50,28 @@ void same_key_kind(const CertificateRow& old, IssueInput& in) {
 
 }  // namespace
 
-std::variant<RequestRecord, ApiError> make_certificate_request(const Config& config, const Runner& runner,
+std::variant<RequestRecord, HostError> make_certificate_request(const Config& config, const Runner& runner,
                                                                const TenantProfiles& tenant_profiles,
                                                                const std::string& operation, const std::string& tenant,
                                                                const std::string& principal, CertificateAsk ask,
-                                                               json caller) {
+                                                               RequestCaller caller) {
   const ProfileConfig* profile = config.profile(ask.in.profile);
   if (!profile || !profile_allowed(tenant_profiles, tenant, ask.in.profile))
-    return ApiError{"unknown_profile", "no profile " + ask.in.profile};
-  if (auto rejected = check_policy(*profile, ask.in)) return ApiError{rejected->code, rejected->message};
+    return HostError{"unknown_profile", "no profile " + ask.in.profile};
+  if (auto rejected = check_policy(*profile, ask.in)) return HostError{rejected->code, rejected->message};
   if (ask.in.not_after_use && *ask.in.not_after_use <= Clock::now())
-    return ApiError{"invalid_request", "not_after_use " + to_rfc3339(*ask.in.not_after_use) + " has passed"};
+    return HostError{"invalid_request", "not_after_use " + to_rfc3339(*ask.in.not_after_use) + " has passed"};
   if (ask.csr_text.empty() && !runner.makes_keys(operation, tenant))
-    return ApiError{"not_configured", "the " + operation + " pipeline has no store to keep a key made here; send a csr"};
+    return HostError{"not_configured", "the " + operation + " pipeline has no store to keep a key made here; send a csr"};
   RequestRecord q;
   q.id = new_id("req");
   q.tenant_id = tenant;
   q.operation = operation;
   q.principal = principal;
   q.input = to_json(persisted_input(ask, *profile));
-  q.state = {{"certificate_id", new_id("crt")}, {"policy_epoch", policy_epoch()}, {"caller", std::move(caller)}};
+  q.state.certificate_id = new_id("crt");
+  q.state.policy_epoch = policy_epoch();
+  q.state.caller = std::move(caller);
   return q;
 }
 
@@ -93,7 +95,7 @@ CertificateAsk renewal_ask(const CertificateRow& old, const Config& config) {
   return a;
 }
 
-std::optional<ApiError> same_names(const CertificateRow& old, const IssueInput& in) {
+std::optional<HostError> same_names(const CertificateRow& old, const IssueInput& in) {
   auto sorted = [](std::vector<std::string> v) {
     std::sort(v.begin(), v.end());
     v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -101,7 +103,7 @@ std::optional<ApiError> same_names(const CertificateRow& old, const IssueInput& 
   };
   for (auto [kind, now] : {std::pair{"dns", &in.dns}, {"ip", &in.ip}, {"email", &in.email}, {"uri", &in.uri}})
     if (sorted(*now) != sorted(strings_of(old.sans, kind)))
-      return ApiError{"csr_mismatch", std::string("a renewal keeps the ") + kind + " names of certificate " + old.id};
+      return HostError{"csr_mismatch", std::string("a renewal keeps the ") + kind + " names of certificate " + old.id};
   return std::nullopt;
 }
 

@@ -13,9 +13,9 @@
 
 #include "config/config.hpp"
 #include "db/certificates.hpp"
-#include "http/errors.hpp"
+#include "util/host_error.hpp"
 #include "pipeline/policy.hpp"
-#include "pipeline/request.hpp"
+#include "db/requests.hpp"
 
 namespace signet::host {
 
@@ -34,11 +34,11 @@ using TenantProfiles = std::map<std::string, std::vector<std::string>>;
 
 // Checks the ask against its profile (and the tenant's profiles) and makes
 // the request, not yet submitted. Refusals carry the API's error codes.
-std::variant<RequestRecord, ApiError> make_certificate_request(const Config& config, const Runner& runner,
+std::variant<RequestRecord, HostError> make_certificate_request(const Config& config, const Runner& runner,
                                                                const TenantProfiles& tenant_profiles,
                                                                const std::string& operation, const std::string& tenant,
                                                                const std::string& principal, CertificateAsk ask,
-                                                               nlohmann::json caller);
+                                                               RequestCaller caller);
 
 // The renewal of `old`: its profile, names, metadata, service, auto-renewal
 // and end of use, the same lifetime (within what the profile allows now),
@@ -46,6 +46,6 @@ std::variant<RequestRecord, ApiError> make_certificate_request(const Config& con
 CertificateAsk renewal_ask(const CertificateRow& old, const Config& config);
 
 // A renewal keeps the names: a CSR may repeat them but not add any.
-std::optional<ApiError> same_names(const CertificateRow& old, const IssueInput& in);
+std::optional<HostError> same_names(const CertificateRow& old, const IssueInput& in);
 
 }  // namespace signet::host

@@ -16,7 +16,7 @@
 
 #include "config/config.hpp"
 #include "pipeline/pipeline.hpp"
-#include "pipeline/request_repo.hpp"
+#include "db/requests.hpp"
 
 namespace signet::host {
 

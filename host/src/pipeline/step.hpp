@@ -9,18 +9,14 @@
 
 #include <signet/result.hpp>
 
-#include "pipeline/request.hpp"
-
-namespace soci {
-class session;
-}
+#include "db/requests.hpp"
 
 namespace signet::host {
 
 // Database work a step hands to the runner, which runs it in the same
 // transaction as the request's next save: the step's effect and the
 // request's progress become durable together, in one (group) commit.
-using DeferredWrite = std::function<void(soci::session&)>;
+using DeferredWrite = TransactionWork;
 
 struct StepOutcome {
   enum class Kind { done, waiting, failed };

@@ -1,7 +1,7 @@
 #include "secrets/secret_changes.hpp"
 
 #include "db/audit.hpp"
-#include "db/prepared.hpp"
+#include "db/secrets.hpp"
 
 namespace signet::host {
 namespace {
@@ -10,63 +10,33 @@ using nlohmann::json;
 
 constexpr int kSettledPerRound = 100;
 
-void forget(soci::session& s, const SecretChange& c) {
-  execute(s, "DELETE FROM secret_changes WHERE request_id = :r", {c.request_id});
-}
-
 void record(soci::session& s, const SecretChange& c, const std::string& outcome, json detail) {
   append_audit(s, {c.tenant_id, c.principal, c.auth, c.source, "secret." + c.action, c.path, outcome, c.request_id,
                    std::move(detail)});
-}
-
-std::optional<long long> current_version(soci::session& s, const SecretChange& c) {
-  return query_number(s, "SELECT current_version FROM secrets WHERE tenant_id = :t AND path = :p",
-                      {c.tenant_id, c.path});
 }
 
 // The path's row for `version`. A new version restarts the rotation
 // interval; the policy stays unless the write set it. A version older than
 // the one recorded (two writes settled out of order) leaves the row alone.
 long long record_version(soci::session& s, const SecretChange& c, long long version) {
-  const long long now = to_unix_ms(Clock::now());
-  execute(
-      s,
-      "INSERT INTO secrets (tenant_id, path, store, current_version, created_at, updated_at) SELECT :t, :p, :s, :v, "
-      ":c, :u WHERE NOT EXISTS (SELECT 1 FROM secrets WHERE tenant_id = :t2 AND path = :p2)",
-      {c.tenant_id, c.path, c.store, version, now, now, c.tenant_id, c.path});
-  if (c.detail.contains("rotation_interval_ms")) {
+  const TimePoint now = Clock::now();
+  insert_secret_path_if_absent(s, c.tenant_id, c.path, c.store, version, now);
+  if (c.detail.contains("rotation_interval_ms")) {  // a number sets it, null (or anything else) clears it
     const json& every = c.detail.at("rotation_interval_ms");
-    execute(s, "UPDATE secrets SET rotation_interval_ms = :i WHERE tenant_id = :t AND path = :p",
-            {every.is_number() ? SqlParam(every.get<long long>()) : SqlParam::null_number(), c.tenant_id, c.path});
+    set_rotation_interval(s, c.tenant_id, c.path,
+                          every.is_number() ? std::optional(std::chrono::milliseconds(every.get<long long>()))
+                                            : std::nullopt);
   }
-  const auto every = query_number(s, "SELECT rotation_interval_ms FROM secrets WHERE tenant_id = :t AND path = :p",
-                                  {c.tenant_id, c.path});
-  const long long rotate_at = every ? now + *every : 0;
-  execute(s,
-          "UPDATE secrets SET current_version = :v, updated_at = :u, rotate_at = :r, rotation_event_at = NULL "
-          "WHERE tenant_id = :t AND path = :p AND current_version <= :v2",
-          {version, now, rotate_at ? SqlParam(rotate_at) : SqlParam::null_number(), c.tenant_id, c.path, version});
-  return rotate_at;
-}
-
-SecretChange change_of(const soci::row& r) {
-  SecretChange c{text_at(r, 0), text_at(r, 1), text_at(r, 2), text_at(r, 3),
-                 text_at(r, 4), text_at(r, 5), text_at(r, 6), text_at(r, 7)};
-  c.detail = json::parse(text_at(r, 8), nullptr, false);
-  if (!c.detail.is_object()) c.detail = json::object();
-  return c;
+  const auto every = rotation_interval(s, c.tenant_id, c.path);
+  const std::optional<TimePoint> rotate_at = every ? std::optional(now + *every) : std::nullopt;
+  set_current_version(s, c.tenant_id, c.path, version, now, rotate_at);
+  return rotate_at ? to_unix_ms(*rotate_at) : 0;
 }
 
 }  // namespace
 
 Result<void> SecretChanges::announce(const SecretChange& c) {
-  return db_.write([&](soci::session& s) {
-    execute(s,
-            "INSERT INTO secret_changes (request_id, tenant_id, path, store, action, principal, auth, source, detail, "
-            "created_at) VALUES (:r, :t, :p, :s, :a, :w, :h, :o, :d, :c)",
-            {c.request_id, c.tenant_id, c.path, c.store, c.action, c.principal, c.auth, c.source, c.detail.dump(),
-             static_cast<long long>(to_unix_ms(Clock::now()))});
-  });
+  return announce_secret_change(db_, c, Clock::now());
 }
 
 Result<long long> SecretChanges::settle_write(const SecretChange& c, std::uint64_t version, const json& audit_extra) {
@@ -92,37 +62,25 @@ Result<void> SecretChanges::settle(const SecretChange& c, const std::string& out
   return db_.write([&](soci::session& s) {
     if (first) first(s);
     record(s, c, outcome, detail);
-    forget(s, c);
+    forget_secret_change(s, c.request_id);
   });
 }
 
 void SecretChanges::remember_refusal(const SecretChange& c, const std::string& error_code) {
   json detail = c.detail;
   detail["refused"] = error_code;
-  auto kept = db_.write([&](soci::session& s) {
-    execute(s, "UPDATE secret_changes SET detail = :d WHERE request_id = :r", {detail.dump(), c.request_id});
-  });
+  auto kept = set_secret_change_detail(db_, c.request_id, detail);
   if (!kept)
     log_.warn("cannot keep a secret change's refusal", {{"request_id", c.request_id}, {"error", kept.error().message}});
 }
 
 void SecretChanges::settle_unsettled() {
-  std::vector<SecretChange> unsettled;
-  const long long before = to_unix_ms(Clock::now() - kUnsettledAfter);
-  try {
-    Connection connection(db_);
-    soci::session& s = *connection;
-    soci::rowset<soci::row> rows =
-        (s.prepare << "SELECT request_id, tenant_id, path, store, action, principal, auth, source, detail FROM "
-                      "secret_changes WHERE created_at <= :b ORDER BY created_at LIMIT "
-                   << kSettledPerRound,
-         soci::use(before));
-    for (const auto& r : rows) unsettled.push_back(change_of(r));
-  } catch (const std::exception& e) {
-    log_.warn("cannot look for interrupted secret changes", {{"error", database_error(e).message}});
+  auto unsettled = secret_changes_announced_before(db_, Clock::now() - kUnsettledAfter, kSettledPerRound);
+  if (!unsettled) {
+    log_.warn("cannot look for interrupted secret changes", {{"error", unsettled.error().message}});
     return;
   }
-  for (const auto& c : unsettled) settle_interrupted(c);
+  for (const auto& c : unsettled.value()) settle_interrupted(c);
 }
 
 void SecretChanges::settle_interrupted(const SecretChange& c) {
@@ -160,13 +118,9 @@ void SecretChanges::settle_interrupted(const SecretChange& c) {
 Result<std::uint64_t> SecretChanges::reached_store(const SecretChange& c) {
   auto store = instances_.store(c.store);
   if (!store) return make_error(ErrorCode::unavailable, "no store instance named " + c.store + " any more");
-  std::optional<long long> recorded;
-  try {
-    Connection connection(db_);
-    recorded = current_version(*connection, c);
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  auto version = current_secret_version(db_, c.tenant_id, c.path);
+  if (!version) return std::move(version).error();
+  const std::optional<long long> recorded = version.value();
   const std::string store_path = secret_store_path(c.tenant_id, c.path);
   if (c.action == "write") {
     // The write made a version when the store's newest is one the path's row does not know yet.

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "db/database.hpp"
+#include "db/secret_changes.hpp"  // SecretChange
 #include "plugins/instances.hpp"
 
 namespace signet::host {
@@ -24,16 +25,6 @@ namespace signet::host {
 inline std::string secret_store_path(const std::string& tenant_id, const std::string& path) {
   return "tenants/" + tenant_id + "/secrets/" + path;
 }
-
-struct SecretChange {
-  std::string request_id;  // the request's X-Request-Id; the key of the announcement
-  std::string tenant_id, path, store;
-  std::string action;  // "write", "delete" or "destroy"
-  std::string principal, auth, source;
-  // write: "rotation_interval_ms" (a number, or null to clear) when the body
-  // sets it; delete and destroy: "versions" (empty: the newest).
-  nlohmann::json detail = nlohmann::json::object();
-};
 
 class SecretChanges {
  public:

@@ -1,6 +1,8 @@
 #include "config/json_schema.hpp"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -513,6 +515,141 @@ TEST(ConvertWithSchema, AnUntypedSchemaTakesAnything) {
       R"({"type": "object", "properties": {"free": {"description": "anything"}}})");
   ASSERT_TRUE(no_problems(converted));
   EXPECT_EQ(converted.value["free"], json::parse(R"({"a": 1, "b": [true, "x"]})"));
+}
+
+TEST(ConvertWithSchema, LocatesProblemsUnderKeysWithSlashesAndTildes) {
+  const auto converted = convert(
+      "a/b:\n"                          // 1
+      "  c~d: 0\n",                     // 2
+      R"({"type": "object", "properties": {"a/b": {"type": "object",
+        "properties": {"c~d": {"type": "integer", "minimum": 1}, "e'f.": {}}, "required": ["e'f."]}}})");
+  EXPECT_TRUE(has_problem(converted, 2, "/a~1b/c~0d", "\"a/b.c~d\" must be at least 1"));
+  EXPECT_TRUE(has_problem(converted, 2, "/a~1b/e'f.", "missing required key \"a/b.e'f.\""));
+  EXPECT_EQ(converted.problems.size(), 2U);
+}
+
+TEST(ConvertWithSchema, NamesItemsOfAWholeConfigList) {
+  const auto converted = convert(
+      "- port: 0\n"                     // 1
+      "- name: b\n",                    // 2
+      R"({"type": "array", "items": {"type": "object",
+        "properties": {"name": {"type": "string"}, "port": {"type": "integer", "minimum": 1}},
+        "required": ["name"]}})");
+  EXPECT_TRUE(has_problem(converted, 1, "/0/port", "\"config[0].port\" must be at least 1"));
+  EXPECT_TRUE(has_problem(converted, 1, "/0/name", "missing required key \"config[0].name\""));
+  EXPECT_EQ(converted.problems.size(), 2U);
+}
+
+// Defaults are the plugin's: one outside its own schema is filled in, not reported to the operator.
+TEST(ConvertWithSchema, DoesNotCheckDefaults) {
+  const auto converted = convert("{}\n", R"({"type": "object", "properties": {
+        "name": {"type": "string", "minLength": 4, "default": "bad"},
+        "tls": {"type": "object", "default": {},
+                "properties": {"port": {"type": "integer", "maximum": 1, "default": 5}}}}})");
+  ASSERT_TRUE(no_problems(converted));
+  EXPECT_EQ(converted.value, json::parse(R"({"name": "bad", "tls": {"port": 5}})"));
+}
+
+// Annotations are not checked: valijson would refuse a "description" that is not text.
+TEST(ConvertWithSchema, IgnoresAnnotationsOfAnyType) {
+  const auto converted = convert("a: x\n", R"({"type": "object", "title": null, "properties": {
+        "a": {"type": "string", "description": 5, "examples": "x", "minLength": 2}}})");
+  EXPECT_TRUE(has_problem(converted, 1, "/a", "\"a\" must be at least 2 characters long"));
+  EXPECT_EQ(converted.problems.size(), 1U);
+}
+
+TEST(ConvertWithSchema, CountsCharactersOfEveryLengthOfUtf8) {
+  const auto converted = convert(
+      "one: \"\xF0\x9F\x92\xA9\"\n"          // U+1F4A9: four bytes, one character
+      "two: \"\xE6\x97\xA5\xE6\x9C\xAC\"\n",  // two characters of three bytes
+      R"({"type": "object", "properties": {
+        "one": {"type": "string", "minLength": 1, "maxLength": 1},
+        "two": {"type": "string", "minLength": 2, "maxLength": 2}}})");
+  ASSERT_TRUE(no_problems(converted));
+  EXPECT_EQ(converted.value["one"], json("\xF0\x9F\x92\xA9"));
+}
+
+std::string file_holding(const std::string& name, const std::string& content) {
+  const std::string path = std::string(::testing::TempDir()) + name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+// valijson measures lengths up to the first NUL and reads out of bounds on malformed UTF-8 (a ${file:} may hold
+// binary data), so such text is refused before validation, and never quoted: it may be a secret.
+TEST(ConvertWithSchema, RefusesTextThatIsNotUtf8OrHoldsNul) {
+  const std::string binary = file_holding("signet-binary-secret", std::string(10, '\x80') + "s3cret");
+  const std::string overlong = file_holding("signet-overlong-secret", "s3cret\xC0\xAF");
+  const std::string surrogate = file_holding("signet-surrogate-secret", "s3cret\xED\xA0\x80");
+  const auto converted = convert(
+      "token: ${file:" + binary + "}\n"      // 1
+      "key: \"s3cret\\0tail\"\n"            // 2
+      "free: ${file:" + overlong + "}\n"     // 3
+      "list:\n"                              // 4
+      "  - ${file:" + surrogate + "}\n",     // 5
+      R"({"type": "object", "properties": {
+        "token": {"type": "string", "maxLength": 100}, "key": {"type": "string", "maxLength": 3},
+        "free": {"maxLength": 100}, "list": {"type": "array"}}})");
+  EXPECT_TRUE(has_problem(converted, 1, "/token", "\"token\" must be UTF-8 text without NUL characters"));
+  EXPECT_TRUE(has_problem(converted, 2, "/key", "\"key\" must be UTF-8 text without NUL characters"));
+  EXPECT_TRUE(has_problem(converted, 3, "/free", "\"free\" must be UTF-8 text without NUL characters"));
+  EXPECT_TRUE(has_problem(converted, 5, "/list/0", "\"list[0]\" must be UTF-8 text without NUL characters"));
+  EXPECT_EQ(converted.problems.size(), 4U);
+  for (const auto& problem : converted.problems) EXPECT_EQ(problem.message.find("s3cret"), std::string::npos);
+}
+
+// ---------------------------------------------------------------- validate_json
+
+// One line per problem, sorted: the order of valijson's errors is its own.
+std::string listed(const std::vector<SchemaProblem>& problems) {
+  std::vector<std::string> lines;
+  for (const auto& problem : problems) lines.push_back(problem.pointer + ": " + problem.message + "\n");
+  std::sort(lines.begin(), lines.end());
+  std::string text;
+  for (const auto& line : lines) text += line;
+  return text;
+}
+
+// Also pins valijson's descriptions: reworded ones would show as "fails the schema: <valijson's words>".
+TEST(ValidateJsonAgainstSchema, WordsEveryKeywordFailureAsForYaml) {
+  const json schema = schema_from(R"({"type": "object", "required": ["url"], "properties": {
+      "url": {"type": "string"}, "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+      "ratio": {"type": "number", "maximum": 0.5}, "name": {"type": "string", "minLength": 2, "maxLength": 3},
+      "word": {"type": "string", "maxLength": 1, "pattern": "^[a-z]+$"}, "mode": {"enum": ["a", 2]},
+      "hosts": {"type": "array", "minItems": 1, "items": {"type": ["integer", "boolean"]}},
+      "tags": {"type": "array", "maxItems": 1}, "short": {"type": "string", "minLength": 3}}})");
+  const auto problems = validate_json(json::parse(R"({"port": 0, "ratio": 0.75, "name": "abcd", "word": "A1",
+      "mode": "b", "hosts": [], "tags": [1, 2], "short": "a", "extra": true})"), schema);
+  EXPECT_EQ(listed(problems),
+            "/extra: unknown key \"extra\" (expected one of: hosts, mode, name, port, ratio, short, tags, url, "
+            "word)\n"
+            "/hosts: \"hosts\" must have at least 1 item\n"
+            "/mode: \"mode\" must be one of: a, 2\n"
+            "/name: \"name\" must be at most 3 characters long\n"
+            "/port: \"port\" must be at least 1\n"
+            "/ratio: \"ratio\" must be at most 0.5\n"
+            "/short: \"short\" must be at least 3 characters long\n"
+            "/tags: \"tags\" must have at most 1 item\n"
+            "/url: missing required key \"url\"\n"
+            "/word: \"word\" must be at most 1 character long\n"
+            "/word: \"word\" must match the pattern \"^[a-z]+$\"\n");
+}
+
+TEST(ValidateJsonAgainstSchema, NamesTheTypesAValueMustHave) {
+  const json schema = schema_from(R"({"type": "object", "properties": {
+      "port": {"type": "integer"}, "hosts": {"type": "array", "items": {"type": ["integer", "boolean"]}}}})");
+  const auto problems = validate_json(json::parse(R"({"port": 1.5, "hosts": [1, "x"]})"), schema);
+  EXPECT_EQ(listed(problems),
+            "/hosts/1: \"hosts[1]\" must be an integer or true or false\n"
+            "/port: \"port\" must be an integer\n");
+  EXPECT_EQ(listed(validate_json(json::parse("[]"), schema)), ": \"config\" must be a mapping\n");
+}
+
+TEST(ValidateJsonAgainstSchema, ReportsAnInvalidSchema) {
+  const auto problems = validate_json(json::object(), json::parse(R"({"format": "uri"})"));
+  ASSERT_EQ(problems.size(), 1U);
+  EXPECT_EQ(problems[0].message,
+            "the plugin's configuration schema is invalid: unsupported keyword \"format\" at the schema root");
 }
 
 // ---------------------------------------------------------------- LineMap

@@ -21,7 +21,7 @@ class ScriptedStep final : public Step {
   std::string name() const override { return name_; }
   StepOutcome run(RequestRecord& q) override {
     tickets_seen.push_back(q.ticket);
-    q.state[name_] = static_cast<int>(tickets_seen.size());
+    q.state.unknown[name_] = static_cast<int>(tickets_seen.size());
     if (outcomes_.empty()) return StepOutcome::done();
     StepOutcome next = outcomes_.front();
     outcomes_.pop_front();
@@ -106,8 +106,8 @@ TEST_P(RunnerTest, FinishesEveryStepAndPersistsTheState) {
   EXPECT_EQ(saved.status, RequestStatus::succeeded);
   EXPECT_EQ(saved.step, "done");
   EXPECT_EQ(saved.step_index, 2);
-  EXPECT_EQ(saved.state["a"], 1);
-  EXPECT_EQ(saved.state["b"], 1);
+  EXPECT_EQ(saved.state.unknown.value("a", 0), 1);
+  EXPECT_EQ(saved.state.unknown.value("b", 0), 1);
 }
 
 TEST_P(RunnerTest, WaitsWithATicketAndResumesWithIt) {

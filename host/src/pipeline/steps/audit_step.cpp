@@ -11,13 +11,12 @@ class AuditStep final : public Step {
   std::string name() const override { return "audit"; }
 
   StepOutcome run(RequestRecord& q) override {
-    nlohmann::json detail = {{"serial", q.state.value("serial", "")}, {"ca", q.state.value("ca", "")}};
+    nlohmann::json detail = {{"serial", q.state.serial}, {"ca", q.state.ca}};
     if (q.operation == "revoke") {
-      detail["reason"] = q.state.value("reason", "");
-      detail["certificates"] = q.state.value("revoked", nlohmann::json::array());
+      detail["reason"] = q.state.reason;
+      detail["certificates"] = q.state.revoked;
     }
-    const nlohmann::json caller = q.state.value("caller", nlohmann::json::object());
-    AuditRecord record{q.tenant_id, q.principal, caller.value("auth", ""), caller.value("source", ""),
+    AuditRecord record{q.tenant_id, q.principal, q.state.caller.auth, q.state.caller.source,
                        "certificate." + q.operation, q.certificate_id, "success", q.id, detail};
     // Written with the request's final save: the outcome and its record
     // become durable together or not at all.

@@ -31,7 +31,7 @@ class KeygenStep final : public Step {
   StepOutcome run(RequestRecord& q) override {
     const IssueRequest in = issue_request_from(q.input);
     if (!in.csr.empty()) return StepOutcome::done();  // the caller holds the key
-    const std::string path = bundle_path(q.tenant_id, q.state.value("certificate_id", q.id));
+    const std::string path = bundle_path(q.tenant_id, q.state.certificate_id.empty() ? q.id : q.state.certificate_id);
     // A rerun after a crash finds the key it already stored and keeps it.
     auto key = stored_key(*store_, path);
     if (!key && key.error().code == ErrorCode::not_found) {
@@ -42,9 +42,9 @@ class KeygenStep final : public Step {
     if (!key) return StepOutcome::fail(plugin_failure(instance_, std::move(key).error()));
     const std::string csr = pkix::make_csr_pem(key.value().get(), {in.common_name, in.dns, in.ip, in.email, in.uri});
     if (csr.empty()) return StepOutcome::fail(make_error(ErrorCode::internal, "cannot make a CSR for the new key"));
-    q.state["csr"] = csr;
-    q.state["key_store"] = instance_;
-    q.state["key_path"] = path;
+    q.state.csr = csr;
+    q.state.key_store = instance_;
+    q.state.key_path = path;
     return StepOutcome::done();
   }
 

@@ -1,6 +1,6 @@
 #include "pipeline/steps/steps.hpp"
 
-#include "notify/request_events.hpp"
+#include "pipeline/request_events.hpp"
 
 namespace signet::host {
 namespace {

@@ -15,7 +15,7 @@ class ProfilePolicyStep final : public Step {
   std::string name() const override { return "validate:profile-policy"; }
 
   StepOutcome run(RequestRecord& q) override {
-    if (q.state.value("policy_epoch", "") == policy_epoch()) return StepOutcome::done();  // checked at acceptance
+    if (q.state.policy_epoch == policy_epoch()) return StepOutcome::done();  // checked at acceptance
     const IssueRequest accepted = issue_request_from(q.input);
     IssueInput in;
     in.profile = accepted.profile;

@@ -2,15 +2,15 @@
 #include "pipeline/steps/steps.hpp"
 
 #include "db/certificates.hpp"
-#include "db/prepared.hpp"
+#include "db/renewals.hpp"
 #include "pki/certificate_info.hpp"
 
 namespace signet::host {
 namespace {
 
-std::string chain_text(const nlohmann::json& chain) {
+std::string chain_text(const std::vector<std::string>& chain) {
   std::string out;
-  for (const auto& pem : chain) out += pem.get<std::string>();
+  for (const auto& pem : chain) out += pem;
   return out;
 }
 
@@ -20,7 +20,7 @@ CertificateRow row_of(const RequestRecord& q, const std::string& id, const Certi
   c.id = id;
   c.tenant_id = q.tenant_id;
   c.request_id = q.id;
-  c.ca = q.state.value("ca", "");
+  c.ca = q.state.ca;
   c.serial = info.serial_hex;
   c.common_name = info.common_name.empty() ? in.common_name : info.common_name;
   c.sans = {{"dns", in.dns}, {"ip", in.ip}, {"email", in.email}, {"uri", in.uri}};
@@ -32,12 +32,12 @@ CertificateRow row_of(const RequestRecord& q, const std::string& id, const Certi
   c.not_after = info.not_after;
   c.created_at = Clock::now();
   c.key_sha256 = info.key_sha256;
-  c.certificate_pem = q.state.value("certificate_pem", "");
-  c.chain_pem = chain_text(q.state.value("chain", nlohmann::json::array()));
-  c.key_store = q.state.value("key_store", "");
-  c.key_path = q.state.value("key_path", "");
+  c.certificate_pem = q.state.certificate_pem;
+  c.chain_pem = chain_text(q.state.chain);
+  c.key_store = q.state.key_store;
+  c.key_path = q.state.key_path;
   c.renews = in.renews;
-  c.crl_shard = q.state.value("crl_shard", 0);
+  c.crl_shard = q.state.crl_shard.value_or(0);
   c.auto_renew = in.auto_renew;
   c.not_after_use = in.not_after_use;
   return c;
@@ -50,35 +50,26 @@ class RecordStep final : public Step {
   std::string name() const override { return "record"; }
 
   StepOutcome run(RequestRecord& q) override {
-    auto info = read_certificate(q.state.value("certificate_pem", ""));
+    auto info = read_certificate(q.state.certificate_pem);
     if (!info) return StepOutcome::fail(std::move(info).error());
-    const std::string id = q.state.value("certificate_id", "");
+    const std::string id = q.state.certificate_id;
     // Saved with the request's progress; idempotent, as a rerun after a
     // crash may find the row there already.
     auto columns = std::make_shared<const CertificateColumns>(row_of(q, id, info.value()));
     DeferredWrite insert = [columns](soci::session& s) {
       if (!insert_certificate(s, *columns)) return;  // there already: a rerun after a crash
       const CertificateRow& row = columns->row;
-      if (row.renews.empty()) return;
       // The replaced certificate points at its successor, and its renewal is no longer under way.
-      execute(s,
-              "UPDATE certificates SET renewed_by = :id, renewal_request_id = NULL, renewal_error = NULL, next_renewal_attempt_at = NULL, "
-              "updated_at = :now WHERE tenant_id = :t AND id = :old",
-              {row.id, columns->created, row.tenant_id, row.renews});
-      execute(s,
-              "UPDATE certificates SET renewal_count = (SELECT o.renewal_count + 1 FROM certificates o "
-              "WHERE o.tenant_id = :t AND o.id = :old) WHERE tenant_id = :t2 AND id = :id",
-              {row.tenant_id, row.renews, row.tenant_id, row.id});
+      if (!row.renews.empty()) link_renewal(s, row.tenant_id, row.renews, row.id, row.created_at);
     };
     q.certificate_id = id;
-    q.state["serial"] = info->serial_hex;
-    q.state["not_before"] = to_rfc3339(info->not_before);
-    q.state["not_after"] = to_rfc3339(info->not_after);
+    q.state.serial = info->serial_hex;
+    q.state.not_before = to_rfc3339(info->not_before);
+    q.state.not_after = to_rfc3339(info->not_after);
     // The certificates row holds them now; the request row need not repeat them.
-    for (const char* key : {"certificate_pem", "chain"}) {
-      q.transient[key] = std::move(q.state[key]);
-      q.state.erase(key);
-    }
+    q.transient = {std::move(q.state.certificate_pem), std::move(q.state.chain)};
+    q.state.certificate_pem.clear();
+    q.state.chain.clear();
     return StepOutcome::done_with(std::move(insert));
   }
 };

@@ -3,6 +3,7 @@
 #include "pipeline/revoke_request.hpp"
 #include "pipeline/steps/steps.hpp"
 
+#include "db/revocations.hpp"
 #include "util/time.hpp"
 
 namespace signet::host {
@@ -10,8 +11,12 @@ namespace {
 
 using nlohmann::json;
 
-bool listed(const json& list, const std::string& id) {
-  return std::find(list.begin(), list.end(), json(id)) != list.end();
+bool listed(const std::vector<std::string>& ids, const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+bool skipped(const std::vector<NotRevoked>& refused, const std::string& id) {
+  return std::any_of(refused.begin(), refused.end(), [&](const NotRevoked& r) { return r.id == id; });
 }
 
 // Asks each certificate's own CA instance to revoke it: only the CA that
@@ -28,29 +33,23 @@ class RevokeAtCaStep final : public Step {
   StepOutcome run(RequestRecord& q) override {
     const RevokeInput in = revoke_input_from(q.input);
     const auto reason = revocation_reason_from(in.reason).value_or(RevocationReason::unspecified);
-    for (const char* key : {"revoked_at_ca", "not_revoked"})
-      if (!q.state.contains(key)) q.state[key] = json::array();
     for (std::size_t i = 0; i < in.targets.size(); ++i) {
       const RevokeTarget& t = in.targets[i];
-      if (listed(q.state["revoked_at_ca"], t.id) || skipped(q.state["not_revoked"], t.id)) continue;  // done before
+      if (listed(q.state.revoked_at_ca, t.id) || skipped(q.state.not_revoked, t.id)) continue;  // done before
       auto revoked = revoke_one(q, t, reason);
       if (revoked.kind == StepOutcome::Kind::waiting) return revoked;
       if (revoked.kind == StepOutcome::Kind::failed) {
         if (i == 0 || revoked.error.retryable()) return revoked;
-        q.state["not_revoked"].push_back({{"id", t.id}, {"error", {{"code", to_string(revoked.error.code)}, {"message", revoked.error.message}}}});
+        q.state.not_revoked.push_back({t.id, std::string(to_string(revoked.error.code)), revoked.error.message});
         continue;
       }
       q.ticket.clear();
-      q.state["revoked_at_ca"].push_back(t.id);
+      q.state.revoked_at_ca.push_back(t.id);
     }
     return StepOutcome::done();
   }
 
  private:
-  static bool skipped(const json& list, const std::string& id) {
-    return std::any_of(list.begin(), list.end(), [&](const json& e) { return e.value("id", "") == id; });
-  }
-
   StepOutcome revoke_one(RequestRecord& q, const RevokeTarget& t, RevocationReason reason) {
     const PluginInstance* instance = instances_.find(t.ca);
     auto ca = instances_.ca(t.ca);
@@ -79,35 +78,20 @@ class RecordRevocationStep final : public Step {
 
   StepOutcome run(RequestRecord& q) override {
     const RevokeInput in = revoke_input_from(q.input);
-    const long long now = to_unix_ms(Clock::now());
     // Only what the CAs revoked; a target they refused for good stays as it is.
-    std::vector<std::string> done_ids;
-    for (const auto& id : q.state.value("revoked_at_ca", json::array())) done_ids.push_back(id.get<std::string>());
+    const std::vector<std::string> done_ids = q.state.revoked_at_ca;
     const int code = static_cast<int>(revocation_reason_from(in.reason).value_or(RevocationReason::unspecified));
-    const long long invalidity = in.invalidity_date ? to_unix_ms(*in.invalidity_date) : 0;
-    DeferredWrite mark = [done_ids, reason = in.reason, code, now, invalidity, tenant = q.tenant_id](soci::session& s) {
-      for (const auto& id : done_ids) {
-        // The numbered revocation first (CRLs and OCSP are made from it),
-        // while the certificate still reads as not revoked.
-        soci::indicator has_invalidity = invalidity ? soci::i_ok : soci::i_null;
-        s << "INSERT INTO revocations (seq, ca, serial, certificate_id, revoked_at, reason, invalidity_date, not_after, "
-             "crl_shard) SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM revocations), ca, serial, id, :t, :code, :invalidity, "
-             "not_after, crl_shard FROM certificates WHERE tenant_id = :tenant AND id = :id AND status <> 'revoked'",
-            soci::use(now), soci::use(code), soci::use(invalidity, has_invalidity), soci::use(tenant), soci::use(id);
-        s << "UPDATE certificates SET status = 'revoked', revoked_at = :t, revocation_reason = :r, updated_at = :t2 "
-             "WHERE tenant_id = :tenant AND id = :id AND status <> 'revoked'",
-            soci::use(now), soci::use(reason), soci::use(now), soci::use(tenant), soci::use(id);
-      }
+    const RevocationMark revocation{Clock::now(), code, in.reason, in.invalidity_date};
+    DeferredWrite mark = [done_ids, revocation, tenant = q.tenant_id](soci::session& s) {
+      for (const auto& id : done_ids) record_revocation(s, tenant, id, revocation);
     };
-    json ids = json::array();
-    for (const auto& id : done_ids) ids.push_back(id);
     if (!in.targets.empty()) {
       q.certificate_id = in.targets.front().id;
-      q.state["serial"] = in.targets.front().serial;
-      q.state["ca"] = in.targets.front().ca;
+      q.state.serial = in.targets.front().serial;
+      q.state.ca = in.targets.front().ca;
     }
-    q.state["revoked"] = ids;
-    q.state["reason"] = in.reason;
+    q.state.revoked = done_ids;
+    q.state.reason = in.reason;
     return StepOutcome::done_with(std::move(mark));
   }
 };

@@ -10,7 +10,7 @@ SignRequest sign_request_of(const RequestRecord& q) {
   SignRequest r;
   r.request_id = q.id;
   r.tenant = q.tenant_id;
-  r.csr_pem = in.csr.empty() ? q.state.value("csr", "") : in.csr;  // the keygen step's CSR
+  r.csr_pem = in.csr.empty() ? q.state.csr : in.csr;  // the keygen step's CSR
   r.common_name = in.common_name;
   r.sans = {in.dns, in.ip, in.email, in.uri};
   r.ttl = std::chrono::duration_cast<std::chrono::seconds>(in.ttl);
@@ -41,16 +41,16 @@ class SignStep final : public Step {
       // The CRL shard is chosen once per request: a retry links the same one.
       const int shard = crl_shard_for(*revocation_, q.id);
       request.status_urls = status_urls_for(*revocation_, instance_, shard, ocsp_);
-      q.state["crl_shard"] = shard;
+      q.state.crl_shard = shard;
     }
     auto outcome = ca_->sign(request);
     if (!outcome) return StepOutcome::fail(plugin_failure(instance_, std::move(outcome).error()));
     if (const auto* pending = std::get_if<Pending>(&outcome.value()))
       return StepOutcome::wait(pending->ticket, pending->retry_after);
     const auto& issued = std::get<IssuedCertificate>(outcome.value());
-    q.state["certificate_pem"] = issued.certificate_pem;
-    q.state["chain"] = issued.chain_pem;
-    q.state["ca"] = instance_;
+    q.state.certificate_pem = issued.certificate_pem;
+    q.state.chain = issued.chain_pem;
+    q.state.ca = instance_;
     return StepOutcome::done();
   }
 

@@ -16,14 +16,14 @@ class StoreStep final : public Step {
   std::string name() const override { return "store:" + instance_; }
 
   StepOutcome run(RequestRecord& q) override {
-    if (!q.state.contains("key_path")) return StepOutcome::done();
-    const std::string path = q.state.at("key_path").get<std::string>();
+    if (q.state.key_path.empty()) return StepOutcome::done();  // the caller holds the key
+    const std::string path = q.state.key_path;
     auto first = store_->get({path, 1});
     if (!first) return StepOutcome::fail(plugin_failure(instance_, std::move(first).error()));
     json bundle = json::parse(first->data, nullptr, false);
     if (!bundle.is_object()) return StepOutcome::fail(make_error(ErrorCode::internal, "the bundle at " + path + " is not JSON"));
-    bundle["certificate"] = q.state.value("certificate_pem", "");
-    bundle["chain"] = q.state.value("chain", json::array());
+    bundle["certificate"] = q.state.certificate_pem;
+    bundle["chain"] = q.state.chain;
     PutRequest put;
     put.path = path;
     put.data = bundle.dump();

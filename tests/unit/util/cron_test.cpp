@@ -1,6 +1,6 @@
 // Cron schedules as crontab(5) reads them, in UTC: the next run after a
 // moment, and a precise reason for every schedule refused.
-#include "lifecycle/cron.hpp"
+#include "util/cron.hpp"
 
 #include <gtest/gtest.h>
 

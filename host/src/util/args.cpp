@@ -1,4 +1,4 @@
-#include "cli/args.hpp"
+#include "util/args.hpp"
 
 namespace signet::host {
 

@@ -1,4 +1,4 @@
-#include "cli/api_client.hpp"
+#include "client/api_client.hpp"
 
 #include <cstdlib>
 #include <iostream>

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/args.hpp"
+#include "util/args.hpp"
 #include "services/http_client.hpp"
 
 namespace signet::host {

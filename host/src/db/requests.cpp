@@ -1,4 +1,4 @@
-#include "pipeline/request_repo.hpp"
+#include "db/requests.hpp"
 
 #include "db/prepared.hpp"
 
@@ -21,8 +21,11 @@ RequestRecord from_row(const soci::row& r) {
   q.next_attempt_at = from_unix_ms(r.get<long long>(7));
   q.ticket = r.get_indicator(8) == soci::i_ok ? r.get<std::string>(8) : "";
   q.principal = r.get<std::string>(9);
-  q.input = nlohmann::json::parse(r.get<std::string>(10));
-  q.state = nlohmann::json::parse(r.get<std::string>(11));
+  // Never throws: a row is read inside the claim of due requests, where
+  // one that cannot be read must not stop every claim.
+  q.input = nlohmann::json::parse(r.get<std::string>(10), nullptr, false);
+  if (q.input.is_discarded()) q.input = nlohmann::json::object();
+  q.state = request_state_from(nlohmann::json::parse(r.get<std::string>(11), nullptr, false));
   q.error_code = r.get_indicator(12) == soci::i_ok ? r.get<std::string>(12) : "";
   q.error_message = r.get_indicator(13) == soci::i_ok ? r.get<std::string>(13) : "";
   q.certificate_id = r.get_indicator(14) == soci::i_ok ? r.get<std::string>(14) : "";
@@ -63,7 +66,7 @@ struct RequestColumns {
       : status(to_string(q.status)),
         input(q.input.dump()),
         // Plugins may hand back bytes that are not UTF-8; store them replaced rather than never save.
-        state(q.state.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)),
+        state(to_json(q.state).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)),
         next(to_unix_ms(q.next_attempt_at)), lease(to_unix_ms(lease_until)), created(to_unix_ms(q.created_at)),
         updated(to_unix_ms(q.updated_at)) {}
   // The message goes with the code: NULL when there is no error.
@@ -156,7 +159,7 @@ Result<bool> RequestRepo::save(const RequestRecord& q, TimePoint lease_until) {
 }
 
 Result<bool> RequestRepo::save_with(const RequestRecord& q, TimePoint lease_until, bool create,
-                                    const std::vector<DeferredWrite>& writes) {
+                                    const std::vector<TransactionWork>& writes) {
   bool kept = false;
   RequestColumns columns(q, lease_until);
   auto written = db_.write([&](soci::session& s) {
@@ -167,6 +170,16 @@ Result<bool> RequestRepo::save_with(const RequestRecord& q, TimePoint lease_unti
   });
   if (!written) return std::move(written).error();
   return kept;
+}
+
+Result<bool> request_exists(Database& db, const std::string& id) {
+  try {
+    Connection connection(db);
+    soci::session& s = *connection;
+    return query_number(s, "SELECT COUNT(*) FROM requests WHERE id = :id", {id}).value_or(0) > 0;
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
 }
 
 }  // namespace signet::host

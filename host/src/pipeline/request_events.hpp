@@ -3,7 +3,7 @@
 #pragma once
 
 #include "notify/outbox.hpp"
-#include "pipeline/request.hpp"
+#include "db/requests.hpp"
 
 namespace signet::host {
 

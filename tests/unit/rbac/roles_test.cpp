@@ -4,7 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "auth/authorize.hpp"
-#include "auth/permissions.hpp"
+#include "http/router.hpp"
+#include "rbac/roles.hpp"
 
 namespace signet::host {
 namespace {
@@ -51,39 +52,36 @@ TEST(Roles, MalformedOrDuplicateCustomRolesAreRefused) {
   EXPECT_FALSE(roles.add({"ok", "", {"cert:read"}}));             // twice
 }
 
-struct Call {
-  HttpRequestMessage message;
-  RequestContext context{message, "rid", "127.0.0.1", "/", {}, {}, std::nullopt};
-};
+HostError denial(const std::variant<Access, HostError>& outcome) {
+  EXPECT_TRUE(std::holds_alternative<HostError>(outcome));
+  return std::holds_alternative<HostError>(outcome) ? std::get<HostError>(outcome) : HostError{};
+}
 
 TEST(Authorize, OwnGrantsNeedACallerWithAService) {
-  const Authorizer authorize = role_authorizer(std::make_shared<const Roles>(Roles::builtin()));
-  Call call;
-  call.context.principal = Principal{"tok_1", "ten_1", "default", {"service_account"}, "", "token"};
-  auto denied = authorize(call.context, "cert:read");
-  ASSERT_TRUE(denied);
-  EXPECT_EQ(denied->code, "permission_denied");
+  const Roles roles = Roles::builtin();
+  Principal caller{"tok_1", "ten_1", "default", {"service_account"}, "", "token"};
+  EXPECT_EQ(denial(authorize(roles, caller, "cert:read")).code, "permission_denied");
 
-  call.context.principal->service = "checkout";
-  EXPECT_FALSE(authorize(call.context, "cert:read"));
-  EXPECT_EQ(call.context.access, Access::own);
+  caller.service = "checkout";
+  const auto own = authorize(roles, caller, "cert:read");
+  ASSERT_TRUE(std::holds_alternative<Access>(own));
+  EXPECT_EQ(std::get<Access>(own), Access::own);
 
-  denied = authorize(call.context, "cert:revoke");
-  ASSERT_TRUE(denied);
-  EXPECT_EQ(denied->code, "permission_denied");
-  EXPECT_NE(denied->message.find("cert:revoke"), std::string::npos);
+  const HostError denied = denial(authorize(roles, caller, "cert:revoke"));
+  EXPECT_EQ(denied.code, "permission_denied");
+  EXPECT_NE(denied.message.find("cert:revoke"), std::string::npos);
 }
 
 TEST(Authorize, AdminsReachEveryObjectOfTheirTenant) {
-  const Authorizer authorize = role_authorizer(std::make_shared<const Roles>(Roles::builtin()));
-  Call call;
-  call.context.principal = Principal{"tok_1", "ten_1", "default", {"pki_admin"}, "", "token"};
-  EXPECT_FALSE(authorize(call.context, "cert:export"));
-  EXPECT_EQ(call.context.access, Access::all);
+  const Principal caller{"tok_1", "ten_1", "default", {"pki_admin"}, "", "token"};
+  const auto access = authorize(Roles::builtin(), caller, "cert:export");
+  ASSERT_TRUE(std::holds_alternative<Access>(access));
+  EXPECT_EQ(std::get<Access>(access), Access::all);
 }
 
 TEST(Router, RefusesARouteThatIsNeitherOpenNorGuarded) {
-  Router router([](RequestContext&) { return std::nullopt; }, [](RequestContext&, const std::string&) { return std::nullopt; });
+  Router router([](const Credentials&) -> std::variant<Principal, HostError> { return Principal{}; },
+                [](const Principal&, const std::string&) -> std::variant<Access, HostError> { return Access::all; });
   const Handler handler = [](RequestContext&) { return json_response(http::status::ok, {}); };
   EXPECT_THROW(router.add(http::verb::get, "/v1/x", handler, {}), std::logic_error);
   EXPECT_THROW(router.add(http::verb::get, "/v1/x", handler, {.permission = "cert"}), std::logic_error);

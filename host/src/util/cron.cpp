@@ -1,4 +1,4 @@
-#include "lifecycle/cron.hpp"
+#include "util/cron.hpp"
 
 #include <array>
 #include <cctype>

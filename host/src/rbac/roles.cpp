@@ -1,4 +1,4 @@
-#include "auth/permissions.hpp"
+#include "rbac/roles.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "notify/request_events.hpp"
+#include "pipeline/request_events.hpp"
 
 #include "pipeline/issue_request.hpp"
 #include "pipeline/revoke_request.hpp"
@@ -36,14 +36,14 @@ OutboxEvent request_event(const RequestRecord& q) {
   OutboxEvent event = base_event(q, type);
   if (type == EventType::revoked) {
     const RevokeInput in = revoke_input_from(q.input);
-    event.data = {{"serial", q.state.value("serial", "")}, {"reason", q.state.value("reason", "")},
-                  {"certificates", q.state.value("revoked", nlohmann::json::array())},
+    event.data = {{"serial", q.state.serial}, {"reason", q.state.reason},
+                  {"certificates", q.state.revoked},
                   {"service", in.targets.empty() ? "" : in.targets.front().service}};
     return event;
   }
   event.data = issue_data(q);
-  event.data["serial"] = q.state.value("serial", "");
-  event.data["not_after"] = q.state.value("not_after", "");
+  event.data["serial"] = q.state.serial;
+  event.data["not_after"] = q.state.not_after;
   return event;
 }
 

@@ -1,0 +1,280 @@
+#include "app/host.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <fsutil/files.hpp>
+
+#include "api/api.hpp"
+#include "auth/authorize.hpp"
+#include "auth/bootstrap.hpp"
+#include "auth/tokens.hpp"
+#include "db/tenants.hpp"
+#include "pipeline/build_pipelines.hpp"
+#include "tls/ca_issued.hpp"
+#include "tls/server_context.hpp"
+
+namespace signet::host {
+namespace {
+
+StageRefusal refused(const std::string& message) { return {"signet: " + message}; }
+
+RateLimits rate_limits(const ServerConfig& server) {
+  auto limiter = [](const RateLimitConfig& c) {
+    return c.rate > 0 ? std::make_shared<RateLimiter>(c.rate, c.burst) : nullptr;
+  };
+  return {limiter(server.per_source), limiter(server.per_principal)};
+}
+
+std::vector<std::string> ca_names(const Config& config) {
+  std::vector<std::string> names;
+  for (const auto& i : config.instances)
+    if (i.kind == PluginKind::ca) names.push_back(i.name);
+  return names;
+}
+
+// The anchors of client certificates: a CA instance's chain or a PEM file.
+Result<std::vector<std::string>> client_anchors(const ClientAuthConfig& c, const PluginInstances& instances) {
+  if (c.mode == ClientAuthConfig::Mode::off) return std::vector<std::string>{};
+  if (!c.trust_file.empty()) {
+    auto text = fsutil::read_file(c.trust_file);
+    if (!text) return make_error(ErrorCode::invalid_config, "server.tls.client_auth.trust_file: " + text.error().message);
+    return std::vector<std::string>{text.value()};
+  }
+  auto chain = instances.ca(c.trust_ca)->chain();
+  if (!chain) return make_error(chain.error().code, "server.tls.client_auth.trust_ca " + c.trust_ca + ": " + chain.error().message);
+  return chain.value();
+}
+
+// Dev mode: the first super-admin token, written once to a 0600 file and
+// kept across restarts.
+Result<void> write_dev_admin_token(Database& db, const std::string& path) {
+  auto exists = TokenStore(db).super_admin_exists();
+  if (!exists) return std::move(exists).error();
+  if (exists.value() && std::filesystem::exists(path)) return {};
+  auto issued = bootstrap_admin_token(db, path, true);
+  if (!issued) return std::move(issued).error();
+  return {};
+}
+
+// CAs that Signet manages get their keys and certificates now (or say why
+// they cannot), not at the first request.
+Result<void> initialize_cas(const PluginInstances& instances) {
+  for (const auto& i : instances.all()) {
+    if (i.kind != PluginKind::ca || !(i.capabilities & SIGNET_CAP_CA_MANAGE)) continue;
+    auto chain = instances.ca(i.name)->initialize(CaInit{true});
+    if (!chain) return make_error(chain.error().code, "CA " + i.name + ": " + chain.error().message);
+  }
+  return {};
+}
+
+// Automatic TLS: when the issue pipeline signs with a CA Signet runs, the
+// host's certificate comes from it (and ca.pem is that CA's root).
+Result<void> prepare_automatic_tls(const Config& config, const PluginInstances& instances, const std::string& tenant) {
+  const auto issue = config.pipelines.find("issue");
+  if (config.server.tls.mode != TlsConfig::Mode::automatic || issue == config.pipelines.end()) return {};
+  const PluginInstance* ca = instances.find(issue->second.sign);
+  if (ca == nullptr || !(ca->capabilities & SIGNET_CAP_CA_MANAGE)) return {};
+  HostCertificateRequest request{config.data_dir, ca->name, tenant, {"localhost"}, {"127.0.0.1", "::1"}};
+  std::string host;
+  unsigned short port = 0;
+  if (split_host_port(config.server.listen, host, port) && host != "localhost" && host != "0.0.0.0" && host != "::") {
+    boost::system::error_code ec;
+    (void)boost::asio::ip::make_address(host, ec);
+    auto& names = ec ? request.dns : request.ip;
+    if (std::find(names.begin(), names.end(), host) == names.end()) names.push_back(host);
+  }
+  return ensure_ca_issued_certificate(*instances.ca(ca->name), request, Clock::now());
+}
+
+// A CA that refuses the host's names (name constraints, say) leaves the
+// host on its self-signed certificate rather than down.
+Result<void> prepare_tls(const Config& config, const PluginInstances& instances, const std::string& tenant,
+                         signet::Logger& log) {
+  auto prepared = prepare_automatic_tls(config, instances, tenant);
+  if (prepared || prepared.error().code != ErrorCode::rejected) return prepared;
+  log.warn("the CA refused the host's TLS certificate; using a self-signed one", {{"error", prepared.error().message}});
+  return {};
+}
+
+}  // namespace
+
+const std::vector<Host::Stage>& Host::stages() {
+  static const std::vector<Stage> list = {
+      {"data directory", &Host::open_data_directory, nullptr},
+      {"database", &Host::open_database, nullptr},
+      {"plugins", &Host::load_plugins, nullptr},
+      {"revocation listener", &Host::bind_revocation_listener, &Host::stop_revocation_listener},
+      {"revocation publishing", &Host::start_revocation_publishing, &Host::stop_revocation_publishing},
+      {"pipelines", &Host::build_pipelines, nullptr},
+      {"background services", &Host::start_background_services, &Host::stop_background_services},
+      {"front", &Host::start_front, &Host::stop_front},
+  };
+  return list;
+}
+
+Host::Host(const Config& config, const ServeOptions& options)
+    : config_(config),
+      options_(options),
+      services_(parse_log_level(config.log_level).value_or(LogLevel::info)),
+      handlers_(static_cast<std::size_t>(config.runner.workers)),
+      pipeline_workers_(static_cast<std::size_t>(config.runner.workers)) {}
+
+Host::~Host() = default;
+
+std::optional<StageRefusal> Host::open_data_directory() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) return refused("cannot create data_dir " + config_.data_dir + ": " + ec.message());
+  return std::nullopt;
+}
+
+std::optional<StageRefusal> Host::open_database() {
+  auto db = Database::open(config_.database_url, static_cast<std::size_t>(config_.runner.workers) + 4);
+  if (!db) return refused(db.error().message);
+  db_ = std::move(db).value();
+  if (auto migrated = db_->migrate(); !migrated) return refused(migrated.error().message);
+  auto tenant = ensure_tenant(*db_, "default", "Default");
+  if (!tenant) return refused(tenant.error().message);
+  default_tenant_id_ = tenant->id;
+  // Tenants the configuration names exist from the start; some have profiles or pipelines of their own.
+  for (const auto& t : config_.tenants) {
+    auto made = ensure_tenant(*db_, t.slug, t.slug);
+    if (!made) return refused("tenant " + t.slug + ": " + made.error().message);
+    tenant_ids_[t.slug] = made->id;
+    if (!t.profiles.empty()) tenant_profiles_[made->id] = t.profiles;
+  }
+  return std::nullopt;
+}
+
+std::optional<StageRefusal> Host::load_plugins() {
+  ledger_.emplace(*db_);
+  services_.set_ledger(&*ledger_);
+  StageRefusal errors;
+  instances_.emplace(PluginInstances::create(config_, services_, errors));
+  if (!errors.empty()) return errors;
+  if (auto ready = initialize_cas(*instances_); !ready) return refused(ready.error().message);
+  if (options_.dev)
+    if (auto written = write_dev_admin_token(*db_, options_.admin_token_file); !written)
+      return refused(written.error().message);
+  return std::nullopt;
+}
+
+std::optional<StageRefusal> Host::bind_revocation_listener() {
+  access_log_ = services_.shared_json_logger()->with_component("access");
+  // Only open routes there: nobody authenticates on it.
+  const auto nobody = [](const Credentials&) -> std::variant<Principal, HostError> {
+    return HostError{"unauthenticated", "no authentication here"};
+  };
+  const auto nothing = [](const Principal&, const std::string&) -> std::variant<Access, HostError> {
+    return HostError{"permission_denied", "nothing is granted here"};
+  };
+  pki_router_.emplace(nobody, nothing, audit_refusals(*db_, log()));
+  if (config_.revocation.listen.empty()) return std::nullopt;
+  ServerConfig pki_config = config_.server;
+  pki_config.listen = config_.revocation.listen;
+  pki_config.io_threads = config_.revocation.io_threads > 0
+                              ? config_.revocation.io_threads
+                              : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  pki_server_.emplace(pki_config, *pki_router_, handlers_, *access_log_, services_.metrics());
+  if (auto listening = pki_server_->listen(); !listening) return refused(listening.error().message);
+  if (config_.revocation.base_url.empty()) config_.revocation.base_url = pki_server_->url();
+  return std::nullopt;
+}
+
+void Host::stop_revocation_listener() {
+  if (pki_server_) pki_server_->stop();
+}
+
+std::optional<StageRefusal> Host::start_revocation_publishing() {
+  crls_.emplace(*db_, *instances_, config_.revocation, log());
+  if (auto publishing = crls_->start(); !publishing) return refused(publishing.error().message);
+  ocsp_.emplace(*db_, *instances_, config_.revocation, log(), services_.metrics());
+  if (auto answering = ocsp_->start(); !answering) return refused(answering.error().message);
+  return std::nullopt;
+}
+
+void Host::stop_revocation_publishing() {
+  if (crls_) crls_->stop();
+  if (ocsp_) ocsp_->stop();
+}
+
+std::optional<StageRefusal> Host::build_pipelines() {
+  runner_.emplace(*db_, signet::host::build_pipelines(config_, *instances_, tenant_ids_), config_.runner,
+                  pipeline_workers_, log(), services_.metrics());
+  renewals_.emplace(*db_, *runner_, config_, tenant_profiles_, log(), runner_->owner());
+  runner_->on_final_failure(final_failure_writes(*renewals_));
+  dispatcher_.emplace(*db_, *instances_, config_.notifications, pipeline_workers_, log(), services_.metrics());
+  secret_changes_.emplace(*db_, *instances_, log());
+  scheduler_.emplace(*db_, *runner_, *renewals_, *secret_changes_, config_, log(), runner_->owner());
+  return std::nullopt;
+}
+
+std::optional<StageRefusal> Host::start_background_services() {
+  if (!config_.audit_export_file.empty()) {
+    audit_export_.emplace(*db_, config_.audit_export_file, config_.audit_export_interval, log());
+    if (auto exporting = audit_export_->start(); !exporting) return refused(exporting.error().message);
+  }
+  runner_->start();
+  dispatcher_->start();
+  if (auto scheduling = scheduler_->start(); !scheduling) return refused(scheduling.error().message);
+  return std::nullopt;
+}
+
+// Work already posted to the pipeline pool finishes before the pool is gone.
+void Host::stop_background_services() {
+  if (scheduler_) scheduler_->stop();
+  if (runner_) runner_->stop();
+  if (dispatcher_) dispatcher_->stop();
+  pipeline_workers_.join();
+  if (audit_export_) audit_export_->stop();
+}
+
+std::optional<StageRefusal> Host::start_front() {
+  if (auto prepared = prepare_tls(config_, *instances_, default_tenant_id_, log()); !prepared)
+    return refused(prepared.error().message);
+  auto anchors = client_anchors(config_.server.tls.client_auth, *instances_);
+  if (!anchors) return refused(anchors.error().message);
+  auto tls = make_server_tls(config_.server.tls, config_.data_dir, anchors.value());
+  if (!tls) return refused(tls.error().message);
+  roles_ = std::make_shared<Roles>(Roles::builtin());
+  for (const auto& role : config_.roles) (void)roles_->add(role);  // checked when the config was read
+  authenticator_ = std::make_unique<RequestAuthenticator>(*db_, log(), config_.server.tls.client_auth, ca_names(config_));
+  router_.emplace([authenticator = authenticator_.get()](const Credentials& c) { return authenticator->authenticate(c); },
+                  [roles = roles_](const Principal& caller, const std::string& permission) {
+                    return authorize(*roles, caller, permission);
+                  },
+                  audit_refusals(*db_, log()), rate_limits(config_.server));
+  add_routes();
+  server_.emplace(config_.server, tls.value(), *router_, handlers_, *access_log_, services_.metrics());
+  if (auto listening = server_->listen(); !listening) return refused(listening.error().message);
+  server_->start();
+  if (pki_server_) pki_server_->start(ocsp_fast_path(*ocsp_));
+  log().info("signet is serving", {{"url", server_->url()}, {"data_dir", config_.data_dir}});
+  if (pki_server_) std::cout << "signet: revocation status on " << pki_server_->url() << std::endl;
+  std::cout << "signet: listening on " << server_->url() << std::endl;
+  return std::nullopt;
+}
+
+// No new requests, and those under way finish, before anything they use stops.
+void Host::stop_front() {
+  if (server_) server_->stop();
+  if (pki_server_) pki_server_->stop();
+  handlers_.join();
+}
+
+void Host::add_routes() {
+  const ApiDependencies deps{config_,          *db_,       *runner_, *instances_, services_.metrics_registry(), log(),
+                             *roles_,          tenant_profiles_, *renewals_, *secret_changes_};
+  const PkiDependencies pki{*instances_, *crls_, *ocsp_, config_.revocation};
+  add_api_routes(*router_, deps, pki);
+  add_pki_routes(*pki_router_, pki);
+  if (options_.test_clock) {
+    log().warn("the test clock is on: POST /v1/test/clock moves this host's time; never use it in production");
+    add_test_clock_routes(*router_, *scheduler_, log());
+  }
+}
+
+}  // namespace signet::host
