@@ -187,6 +187,25 @@ TEST_F(Agent, InstallsPicksUpRenewalsRenewsOverMtlsAndReloadsOnlyOnChange) {
   EXPECT_EQ(audit["items"][0]["object"], third["id"]) << audit.dump();
 }
 
+// The agent's rule, like the host's, counts the life asked for from
+// issuance, not from the CA's notBefore 60 s earlier: a 30 s certificate is
+// installed and left alone, and renewed once two thirds have passed.
+TEST_F(Agent, AShortLivedCertificateIsNotRenewedTheMomentItIsInstalled) {
+  const std::string id = issue({{"ttl", "30s"}});
+  ASSERT_FALSE(id.empty());
+  const SignetRun first = agent_once(id, "--token " + host_.admin_token());
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_EQ(serial_on_disk(), call("GET", "/v1/certificates/" + id).value("serial", ""));
+  EXPECT_TRUE(call("GET", "/v1/certificates/" + id)["renewed_by"].is_null()) << first.out;
+  EXPECT_EQ(reload_log().size(), 1u);
+  EXPECT_EQ(call("POST", "/v1/test/clock", {{"advance", "21s"}})["_status"], 200);
+  const SignetRun due = agent_once(id);
+  ASSERT_EQ(due.status, 0) << due.err;
+  const json after = call("GET", "/v1/certificates/" + id);
+  ASSERT_TRUE(after["renewed_by"].is_string()) << after.dump() << due.out << due.err;
+  EXPECT_EQ(serial_on_disk(), call("GET", "/v1/certificates/" + id + "/current").value("serial", ""));
+}
+
 TEST_F(Agent, FindsTheKeyOfACertificateTheHostNeverHeldOrRenewsIt) {
   // A CSR made elsewhere: the host holds no key for it.
   const std::string key = host_.dir().file("own.key");

@@ -1,5 +1,7 @@
 #include "agent/agent.hpp"
 
+#include <algorithm>
+
 #include <pkix/csr.hpp>
 #include <pkix/keys.hpp>
 #include <pkix/pem.hpp>
@@ -118,7 +120,9 @@ Result<CertificateAgent::Renewal> CertificateAgent::renew(const json& view) {
 }
 
 milliseconds CertificateAgent::until_due(const CertificateInfo& installed) const {
-  const auto lifetime = std::chrono::duration_cast<milliseconds>(installed.not_after - installed.not_before);
+  TimePoint issued = installed.not_before;
+  if (installed.serial_hex == current_serial_) issued = std::max(issued, current_issued_at_);
+  const auto lifetime = std::chrono::duration_cast<milliseconds>(installed.not_after - issued);
   const milliseconds before = options_.renew_before.value_or(lifetime / 3);
   const TimePoint now = host_now_ == TimePoint{} ? Clock::now() : host_now_;
   const auto left = std::chrono::duration_cast<milliseconds>(installed.not_after - now) - before;
@@ -133,6 +137,8 @@ PassReport CertificateAgent::run_pass() {
   for (int round = 0; round < 2; ++round) {
     auto view = current();
     if (!view) return {false, report.changed, view.error().message};
+    current_serial_ = view->value("serial", "");
+    current_issued_at_ = parse_rfc3339(view->value("created_at", "")).value_or(TimePoint{});
     const auto installed = files_.installed();
     if (!installed || installed->serial_hex != view->value("serial", "")) {
       auto done = install(view->value("id", ""), view->value("certificate", ""), std::nullopt);

@@ -21,8 +21,8 @@ namespace signet::host {
 struct AgentOptions {
   std::string certificate_id;
   std::string out_dir;
-  // Renew when less than this is left; nullopt: a third of the lifetime,
-  // the host's own rule for short-lived certificates.
+  // Renew when less than this is left; nullopt: a third of the lifetime
+  // counted from issuance, the host's own rule for short-lived certificates.
   std::optional<std::chrono::milliseconds> renew_before;
 };
 
@@ -55,6 +55,10 @@ class CertificateAgent {
   const AgentOptions options_;
   DeployedFiles files_;
   Clock::time_point host_now_{};  // from the Date of the last answer
+  // When the host recorded the certificate it last named current: a CA
+  // backdates notBefore, so the life asked for starts here.
+  std::string current_serial_;
+  TimePoint current_issued_at_{};
 };
 
 }  // namespace signet::host
