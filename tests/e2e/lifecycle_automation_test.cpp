@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "e2e_helpers.hpp"
+#include "util/time.hpp"
 #include "webhook_receiver.hpp"
 
 namespace signet::test {
@@ -127,7 +128,15 @@ TEST_F(LifecycleAutomation, AShortLivedCertificateIsNotDueWhenIssued) {
   // Renewed by this run or by the round the clock's advance runs itself.
   advance(*host, "21s");
   const json second = call(*host, "POST", "/v1/renewals/run");
-  EXPECT_FALSE(certificate(*host, id)["renewed_by"].is_null()) << second.dump() << host->log();
+  const json renewed = certificate(*host, id);
+  ASSERT_TRUE(renewed["renewed_by"].is_string()) << second.dump() << host->log();
+  // The successor lives 30 s too: the backdating is not added to its life.
+  const json successor = certificate(*host, renewed["renewed_by"]);
+  const auto life = [](const json& c) {
+    return host::parse_rfc3339(c.value("not_after", "")).value_or(host::TimePoint{}) -
+           host::parse_rfc3339(c.value("not_before", "")).value_or(host::TimePoint{});
+  };
+  EXPECT_EQ(life(successor), life(certificate(*host, id))) << successor.dump();
 }
 
 TEST_F(LifecycleAutomation, RevokesExactlyAtTheEndOfUse) {

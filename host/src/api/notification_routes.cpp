@@ -2,6 +2,7 @@
 // not sent, with its reason (docs/notifications.md).
 #include "api/api.hpp"
 #include "api/request_bodies.hpp"
+#include "api/views.hpp"
 #include "db/notifications.hpp"
 
 namespace signet::host {
@@ -9,22 +10,20 @@ namespace {
 
 using nlohmann::json;
 
-json text_or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
-
 json notification_view(const NotificationItem& n) {
   return {{"id", n.id},
           {"event_id", n.event_id},
           {"event_type", n.event_type},
-          {"notifier", text_or_null(n.notifier)},
+          {"notifier", optional_text(n.notifier)},
           {"status", n.status},
-          {"reason", text_or_null(n.reason)},
+          {"reason", optional_text(n.reason)},
           {"attempts", n.attempts},
           {"next_attempt_at", n.status == "pending" ? json(to_rfc3339(n.next_attempt_at)) : json(nullptr)},
-          {"last_attempt_at", n.last_attempt_at ? json(to_rfc3339(*n.last_attempt_at)) : json(nullptr)},
+          {"last_attempt_at", optional_time(n.last_attempt_at)},
           {"created_at", to_rfc3339(n.created_at)},
           {"updated_at", to_rfc3339(n.updated_at)},
-          {"certificate_id", text_or_null(n.certificate_id)},
-          {"request_id", text_or_null(n.request_id)},
+          {"certificate_id", optional_text(n.certificate_id)},
+          {"request_id", optional_text(n.request_id)},
           {"event_time", to_rfc3339(n.event_time)},
           {"data", n.data}};
 }

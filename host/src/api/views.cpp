@@ -31,10 +31,10 @@ nlohmann::json issued_view(const RequestRecord& q) {
           {"chain", recorded ? q.transient.chain : q.state.chain}};
 }
 
-namespace {
-
 nlohmann::json optional_text(const std::string& text) { return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text); }
 nlohmann::json optional_time(const std::optional<TimePoint>& t) { return t ? nlohmann::json(to_rfc3339(*t)) : nlohmann::json(nullptr); }
+
+namespace {
 
 // Past notAfter reads as expired even before the lifecycle job marked it.
 std::string shown_status(const CertificateRow& c) {

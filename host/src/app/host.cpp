@@ -5,6 +5,7 @@
 #include <iostream>
 #include <thread>
 
+#include <boost/asio/ip/address.hpp>
 #include <fsutil/files.hpp>
 
 #include "api/api.hpp"
@@ -19,7 +20,7 @@
 namespace signet::host {
 namespace {
 
-StageRefusal refused(const std::string& message) { return {"signet: " + message}; }
+StageRefusal refused(const std::string& message) { return {refusal_line(message)}; }
 
 RateLimits rate_limits(const ServerConfig& server) {
   auto limiter = [](const RateLimitConfig& c) {
@@ -101,16 +102,21 @@ Result<void> prepare_tls(const Config& config, const PluginInstances& instances,
 
 }  // namespace
 
+// Start order: nothing takes work (claims requests, sends notifications,
+// holds the scheduler's lease) before the front is known to be able to
+// serve. Stop order, the reverse: no new requests and those under way
+// finish, then the background work, then CRL and OCSP publishing.
 const std::vector<Host::Stage>& Host::stages() {
   static const std::vector<Stage> list = {
       {"data directory", &Host::open_data_directory, nullptr},
       {"database", &Host::open_database, nullptr},
       {"plugins", &Host::load_plugins, nullptr},
-      {"revocation listener", &Host::bind_revocation_listener, &Host::stop_revocation_listener},
+      {"revocation listener", &Host::bind_revocation_listener, nullptr},
       {"revocation publishing", &Host::start_revocation_publishing, &Host::stop_revocation_publishing},
-      {"pipelines", &Host::build_pipelines, nullptr},
+      {"request processing", &Host::build_request_processing, nullptr},
+      {"front", &Host::prepare_front, nullptr},
       {"background services", &Host::start_background_services, &Host::stop_background_services},
-      {"front", &Host::start_front, &Host::stop_front},
+      {"serving", &Host::open_front, &Host::close_front},
   };
   return list;
 }
@@ -119,6 +125,7 @@ Host::Host(const Config& config, const ServeOptions& options)
     : config_(config),
       options_(options),
       services_(parse_log_level(config.log_level).value_or(LogLevel::info)),
+      access_log_(services_.shared_json_logger()->with_component("access")),
       handlers_(static_cast<std::size_t>(config.runner.workers)),
       pipeline_workers_(static_cast<std::size_t>(config.runner.workers)) {}
 
@@ -163,7 +170,6 @@ std::optional<StageRefusal> Host::load_plugins() {
 }
 
 std::optional<StageRefusal> Host::bind_revocation_listener() {
-  access_log_ = services_.shared_json_logger()->with_component("access");
   // Only open routes there: nobody authenticates on it.
   const auto nobody = [](const Credentials&) -> std::variant<Principal, HostError> {
     return HostError{"unauthenticated", "no authentication here"};
@@ -184,10 +190,6 @@ std::optional<StageRefusal> Host::bind_revocation_listener() {
   return std::nullopt;
 }
 
-void Host::stop_revocation_listener() {
-  if (pki_server_) pki_server_->stop();
-}
-
 std::optional<StageRefusal> Host::start_revocation_publishing() {
   crls_.emplace(*db_, *instances_, config_.revocation, log());
   if (auto publishing = crls_->start(); !publishing) return refused(publishing.error().message);
@@ -201,8 +203,8 @@ void Host::stop_revocation_publishing() {
   if (ocsp_) ocsp_->stop();
 }
 
-std::optional<StageRefusal> Host::build_pipelines() {
-  runner_.emplace(*db_, signet::host::build_pipelines(config_, *instances_, tenant_ids_), config_.runner,
+std::optional<StageRefusal> Host::build_request_processing() {
+  runner_.emplace(*db_, build_pipelines(config_, *instances_, tenant_ids_), config_.runner,
                   pipeline_workers_, log(), services_.metrics());
   renewals_.emplace(*db_, *runner_, config_, tenant_profiles_, log(), runner_->owner());
   runner_->on_final_failure(final_failure_writes(*renewals_));
@@ -232,7 +234,7 @@ void Host::stop_background_services() {
   if (audit_export_) audit_export_->stop();
 }
 
-std::optional<StageRefusal> Host::start_front() {
+std::optional<StageRefusal> Host::prepare_front() {
   if (auto prepared = prepare_tls(config_, *instances_, default_tenant_id_, log()); !prepared)
     return refused(prepared.error().message);
   auto anchors = client_anchors(config_.server.tls.client_auth, *instances_);
@@ -250,6 +252,10 @@ std::optional<StageRefusal> Host::start_front() {
   add_routes();
   server_.emplace(config_.server, tls.value(), *router_, handlers_, *access_log_, services_.metrics());
   if (auto listening = server_->listen(); !listening) return refused(listening.error().message);
+  return std::nullopt;
+}
+
+std::optional<StageRefusal> Host::open_front() {
   server_->start();
   if (pki_server_) pki_server_->start(ocsp_fast_path(*ocsp_));
   log().info("signet is serving", {{"url", server_->url()}, {"data_dir", config_.data_dir}});
@@ -259,7 +265,7 @@ std::optional<StageRefusal> Host::start_front() {
 }
 
 // No new requests, and those under way finish, before anything they use stops.
-void Host::stop_front() {
+void Host::close_front() {
   if (server_) server_->stop();
   if (pki_server_) pki_server_->stop();
   handlers_.join();

@@ -26,9 +26,11 @@
 #include "pki/crl_publisher.hpp"
 #include "pki/ocsp_responder.hpp"
 #include "plugins/instances.hpp"
+#include "rbac/roles.hpp"
 #include "secrets/secret_changes.hpp"
 #include "services/audit_export.hpp"
 #include "services/host_services.hpp"
+#include "services/logger.hpp"
 
 namespace signet::host {
 
@@ -54,16 +56,20 @@ class Host {
   std::optional<StageRefusal> open_database();
   std::optional<StageRefusal> load_plugins();
   // Bound before the pipelines are built: without revocation.base_url,
-  // certificates link to this listener's address.
+  // certificates link to this listener's address. It opens with the front.
   std::optional<StageRefusal> bind_revocation_listener();
-  void stop_revocation_listener();
   std::optional<StageRefusal> start_revocation_publishing();
   void stop_revocation_publishing();
-  std::optional<StageRefusal> build_pipelines();
+  // The runner and its pipelines, renewals, notifications, secret changes
+  // and the scheduler, made but not started.
+  std::optional<StageRefusal> build_request_processing();
+  // TLS, routes and the bound listener: a host that cannot serve (its port
+  // taken, a bad certificate) stops here, before it takes any work.
+  std::optional<StageRefusal> prepare_front();
   std::optional<StageRefusal> start_background_services();
   void stop_background_services();
-  std::optional<StageRefusal> start_front();
-  void stop_front();
+  std::optional<StageRefusal> open_front();
+  void close_front();
 
   signet::Logger& log() { return services_.logger(); }
 
@@ -78,11 +84,11 @@ class Host {
   TenantProfiles tenant_profiles_;
   std::optional<DatabaseLedger> ledger_;
   HostServicesImpl services_;
+  const std::shared_ptr<JsonLogger> access_log_;
   std::optional<PluginInstances> instances_;
   // Two pools: HTTP handlers may wait for a pipeline, so pipelines never
   // queue behind the handlers that wait for them.
   boost::asio::thread_pool handlers_, pipeline_workers_;
-  std::shared_ptr<JsonLogger> access_log_;
   std::optional<Router> pki_router_;
   std::optional<StatusServer> pki_server_;
   std::optional<CrlPublisher> crls_;

@@ -25,8 +25,10 @@ void stop_stages(Host& host, std::size_t count) {
 
 }  // namespace
 
+std::string refusal_line(const std::string& message) { return "signet: " + message; }
+
 int refuse(const std::string& message) {
-  std::cerr << "signet: " << message << "\n";
+  std::cerr << refusal_line(message) << "\n";
   return 1;
 }
 
@@ -39,6 +41,7 @@ int serve(const Config& config, const ServeOptions& options) {
   Host host(config, options);
   const auto& stages = Host::stages();
   for (std::size_t i = 0; i < stages.size(); ++i) {
+    host.log().debug("starting", {{"stage", stages[i].name}});
     if (auto refusal = (host.*stages[i].start)()) {
       for (const auto& line : *refusal) std::cerr << line << "\n";
       stop_stages(host, i + 1);  // a stage stops whatever part of it started

@@ -17,7 +17,9 @@ struct ServeOptions {
 // was refused (every reason printed to stderr, one per line).
 int serve(const Config& config, const ServeOptions& options);
 
-// Prints "signet: message" to stderr and returns exit code 1.
+// "signet: message", as every refusal to start is printed.
+std::string refusal_line(const std::string& message);
+// Prints refusal_line(message) to stderr and returns exit code 1.
 int refuse(const std::string& message);
 
 // The configuration of `signet serve --dev` (../docs/configuration.md).

@@ -6,7 +6,7 @@
 
 #include "app/host_app.hpp"
 #include "auth/bootstrap.hpp"
-#include "util/args.hpp"
+#include "client/args.hpp"
 #include "db/tenants.hpp"
 #include "plugins/instances.hpp"
 #include "plugins/loader.hpp"

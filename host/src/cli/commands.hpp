@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "util/args.hpp"
+#include "client/args.hpp"
 #include "config/config.hpp"
 
 namespace signet::host {

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "util/args.hpp"
+#include "client/args.hpp"
 #include "services/http_client.hpp"
 
 namespace signet::host {

@@ -22,7 +22,7 @@ LifecycleCandidate candidate_of(const soci::row& r) {
   c.service = text_at(r, 6);
   c.renewed_by = text_at(r, 7);
   c.not_after = from_unix_ms(r.get<long long>(8));
-  if (r.get_indicator(9) == soci::i_ok) c.not_after_use = from_unix_ms(r.get<long long>(9));
+  c.not_after_use = time_at(r, 9);
   if (r.get_indicator(10) == soci::i_ok) c.warned_before = std::chrono::milliseconds(r.get<long long>(10));
   c.auto_renew = r.get<int>(11) != 0;
   return c;

@@ -21,11 +21,6 @@ const char* kColumns =
     "next_renewal_attempt_at, renewal_error, updated_at";
 constexpr std::size_t kColumnCount = 30;
 
-std::optional<TimePoint> time_at(const soci::row& r, std::size_t i) {
-  if (r.get_indicator(i) != soci::i_ok) return std::nullopt;
-  return from_unix_ms(r.get<long long>(i));
-}
-
 CertificateRow from_row(const soci::row& r) {
   CertificateRow c;
   c.id = r.get<std::string>(0);
@@ -41,7 +36,7 @@ CertificateRow from_row(const soci::row& r) {
   c.not_after = from_unix_ms(r.get<long long>(10));
   c.metadata = json::parse(r.get<std::string>(11), nullptr, false);
   c.created_at = from_unix_ms(r.get<long long>(12));
-  if (r.get_indicator(13) == soci::i_ok) c.revoked_at = from_unix_ms(r.get<long long>(13));
+  c.revoked_at = time_at(r, 13);
   c.revocation_reason = text_at(r, 14);
   c.renews = text_at(r, 15);
   c.renewed_by = text_at(r, 16);
@@ -58,6 +53,16 @@ CertificateRow from_row(const soci::row& r) {
   c.next_renewal_attempt_at = time_at(r, 27);
   c.renewal_error = text_at(r, 28);
   c.updated_at = time_at(r, 29).value_or(c.created_at);
+  return c;
+}
+
+// The PEMs, only where they are needed: kPemColumns after kColumns.
+constexpr const char* kPemColumns = ", certificate_pem, chain_pem";
+
+CertificateRow from_row_with_pems(const soci::row& r) {
+  CertificateRow c = from_row(r);
+  c.certificate_pem = r.get<std::string>(kColumnCount);
+  c.chain_pem = r.get<std::string>(kColumnCount + 1);
   return c;
 }
 
@@ -152,14 +157,10 @@ Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::
     Connection connection(db);
     soci::session& s = *connection;
     soci::row row;
-    std::string pem, chain;
-    s << "SELECT " << kColumns << ", certificate_pem, chain_pem FROM certificates WHERE tenant_id = :t AND id = :id",
+    s << "SELECT " << kColumns << kPemColumns << " FROM certificates WHERE tenant_id = :t AND id = :id",
         soci::use(tenant_id), soci::use(id), soci::into(row);
     if (!s.got_data()) return std::optional<CertificateRow>();
-    CertificateRow c = from_row(row);
-    c.certificate_pem = row.get<std::string>(kColumnCount);
-    c.chain_pem = row.get<std::string>(kColumnCount + 1);
-    return std::optional<CertificateRow>(std::move(c));
+    return std::optional<CertificateRow>(from_row_with_pems(row));
   } catch (const std::exception& e) {
     return database_error(e);
   }
@@ -227,17 +228,12 @@ Result<std::vector<CertificateRow>> certificates_with_key(Database& db, const st
     soci::session& s = *connection;
     // PEMs included: the caller revokes them all. Oldest first, a defined order.
     soci::rowset<soci::row> rows =
-        (s.prepare << "SELECT " << kColumns << ", certificate_pem, chain_pem FROM certificates WHERE tenant_id = :t "
+        (s.prepare << "SELECT " << kColumns << kPemColumns << " FROM certificates WHERE tenant_id = :t "
                       "AND key_sha256 = :k AND status = 'active' AND not_after > :now AND id <> :id "
                       "ORDER BY created_at, id",
          soci::use(tenant_id), soci::use(key_sha256), soci::use(at), soci::use(except_id));
     std::vector<CertificateRow> out;
-    for (const auto& row : rows) {
-      CertificateRow c = from_row(row);
-      c.certificate_pem = row.get<std::string>(kColumnCount);
-      c.chain_pem = row.get<std::string>(kColumnCount + 1);
-      out.push_back(std::move(c));
-    }
+    for (const auto& row : rows) out.push_back(from_row_with_pems(row));
     return out;
   } catch (const std::exception& e) {
     return database_error(e);

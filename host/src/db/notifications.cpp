@@ -52,7 +52,7 @@ NotificationItem item_from(const soci::row& r) {
   n.reason = text_at(r, 5);
   n.attempts = r.get<int>(6);
   n.next_attempt_at = from_unix_ms(r.get<long long>(7));
-  if (r.get_indicator(8) == soci::i_ok) n.last_attempt_at = from_unix_ms(r.get<long long>(8));
+  n.last_attempt_at = time_at(r, 8);
   n.created_at = from_unix_ms(r.get<long long>(9));
   n.updated_at = from_unix_ms(r.get<long long>(10));
   n.certificate_id = text_at(r, 11);

@@ -15,6 +15,8 @@
 
 #include <soci/soci.h>
 
+#include "util/time.hpp"
+
 namespace signet::host {
 
 // One bound value: text or a number, either of which may be NULL. The kind
@@ -95,6 +97,12 @@ std::optional<std::string> query_text(soci::session& s, const std::string& sql, 
 // Column i of a row as text, "" when NULL.
 inline std::string text_at(const soci::row& r, std::size_t i) {
   return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();
+}
+
+// Column i of a row, a time in unix milliseconds, or nothing when NULL.
+inline std::optional<TimePoint> time_at(const soci::row& r, std::size_t i) {
+  if (r.get_indicator(i) != soci::i_ok) return std::nullopt;
+  return from_unix_ms(r.get<long long>(i));
 }
 
 }  // namespace signet::host

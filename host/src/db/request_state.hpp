@@ -1,8 +1,9 @@
 // The persisted progress of a request (requests.state): what its steps
 // produced so far, read back by later steps, the API's answer, the events
 // and the audit record. One shape, one place (like issue_request.hpp for
-// the input). Keys this version does not know are kept and written back,
-// so hosts of two versions sharing a database never drop each other's work.
+// the input). Top-level keys this version does not know are kept and
+// written back, so hosts of two versions sharing a database do not drop
+// what the other added.
 #pragma once
 
 #include <optional>

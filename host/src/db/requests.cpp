@@ -9,7 +9,11 @@ const char* kColumns =
     "id, tenant_id, operation, status, step, step_index, attempts, next_attempt_at, ticket, principal, input, state, "
     "error_code, error_message, certificate_id, created_at, updated_at";
 
-RequestRecord from_row(const soci::row& r) {
+// Never throws on the JSON columns: a row is read inside the claim of due
+// requests, where one that cannot be read must not stop every claim. An
+// unreadable input (never written by the host) comes back as an empty
+// object, with `input_readable` false.
+RequestRecord from_row(const soci::row& r, bool* input_readable = nullptr) {
   RequestRecord q;
   q.id = r.get<std::string>(0);
   q.tenant_id = r.get<std::string>(1);
@@ -19,16 +23,15 @@ RequestRecord from_row(const soci::row& r) {
   q.step_index = r.get<int>(5);
   q.attempts = r.get<int>(6);
   q.next_attempt_at = from_unix_ms(r.get<long long>(7));
-  q.ticket = r.get_indicator(8) == soci::i_ok ? r.get<std::string>(8) : "";
+  q.ticket = text_at(r, 8);
   q.principal = r.get<std::string>(9);
-  // Never throws: a row is read inside the claim of due requests, where
-  // one that cannot be read must not stop every claim.
   q.input = nlohmann::json::parse(r.get<std::string>(10), nullptr, false);
+  if (input_readable) *input_readable = !q.input.is_discarded();
   if (q.input.is_discarded()) q.input = nlohmann::json::object();
   q.state = request_state_from(nlohmann::json::parse(r.get<std::string>(11), nullptr, false));
-  q.error_code = r.get_indicator(12) == soci::i_ok ? r.get<std::string>(12) : "";
-  q.error_message = r.get_indicator(13) == soci::i_ok ? r.get<std::string>(13) : "";
-  q.certificate_id = r.get_indicator(14) == soci::i_ok ? r.get<std::string>(14) : "";
+  q.error_code = text_at(r, 12);
+  q.error_message = text_at(r, 13);
+  q.certificate_id = text_at(r, 14);
   q.created_at = from_unix_ms(r.get<long long>(15));
   q.updated_at = from_unix_ms(r.get<long long>(16));
   return q;
@@ -137,7 +140,20 @@ Result<std::vector<RequestRecord>> RequestRepo::claim_due(const std::string& own
                                               << " ORDER BY next_attempt_at LIMIT :limit" << lock,
                                     soci::use(now_ms), soci::use(now_ms), soci::use(limit));
     std::vector<RequestRecord> candidates;
-    for (const auto& row : rows) candidates.push_back(from_row(row));
+    std::vector<std::string> unreadable;
+    for (const auto& row : rows) {
+      bool readable = true;
+      candidates.push_back(from_row(row, &readable));
+      if (readable) continue;
+      unreadable.push_back(candidates.back().id);
+      candidates.pop_back();
+    }
+    // Nothing can run a request whose input cannot be read: it fails, once.
+    for (const auto& id : unreadable)
+      execute(s,
+              "UPDATE requests SET status = 'failed', error_code = 'internal', error_message = :message, "
+              "updated_at = :now WHERE id = :id",
+              {"the stored input of this request is not JSON", now_ms, id});
     for (auto& q : candidates) {
       q.lease_token = new_lease_token(owner);
       soci::statement update = (s.prepare << "UPDATE requests SET status = 'running', lease_owner = :owner, "

@@ -5,14 +5,6 @@
 #include "util/text.hpp"
 
 namespace signet::host {
-namespace {
-
-std::optional<TimePoint> time_at(const soci::row& r, std::size_t i) {
-  if (r.get_indicator(i) != soci::i_ok) return std::nullopt;
-  return from_unix_ms(r.get<long long>(i));
-}
-
-}  // namespace
 
 void insert_token(soci::session& s, const TokenRow& t, const std::string& token_hash) {
   const std::string roles = join(t.roles, ',');

@@ -66,21 +66,17 @@ void LifecycleJobs::revoke_at_end_of_use() {
       continue;
     }
     const std::string pem = found.value() ? found.value()->certificate_pem : std::string();
-    try {
-      RequestRecord q;
-      q.id = id;
-      q.tenant_id = c.tenant_id;
-      q.operation = "revoke";
-      q.principal = kPrincipal;
-      q.input = to_json(RevokeInput{{{c.id, c.ca, c.serial, pem, c.service}}, "cessation_of_operation", c.not_after_use});
-      q.state.caller = {"scheduler", "lifecycle", kPrincipal};
-      auto ran = runner_.submit(std::move(q), config_.renewal.request_wait);
-      log_.info("revoked at the end of use", {{"certificate", c.id}, {"end_of_use", to_rfc3339(*c.not_after_use)},
-                                               {"request_id", id},
-                                               {"status", ran ? to_string(ran->status) : ran.error().message}});
-    } catch (const std::exception& e) {
-      log_.warn("cannot revoke at the end of use", {{"certificate", c.id}, {"error", database_error(e).message}});
-    }
+    RequestRecord q;
+    q.id = id;
+    q.tenant_id = c.tenant_id;
+    q.operation = "revoke";
+    q.principal = kPrincipal;
+    q.input = to_json(RevokeInput{{{c.id, c.ca, c.serial, pem, c.service}}, "cessation_of_operation", c.not_after_use});
+    q.state.caller = {"scheduler", "lifecycle", kPrincipal};
+    auto ran = runner_.submit(std::move(q), config_.renewal.request_wait);
+    log_.info("revoked at the end of use", {{"certificate", c.id}, {"end_of_use", to_rfc3339(*c.not_after_use)},
+                                             {"request_id", id},
+                                             {"status", ran ? to_string(ran->status) : ran.error().message}});
   }
 }
 

@@ -86,9 +86,11 @@ CertificateAsk renewal_ask(const CertificateRow& old, const Config& config) {
   a.service = old.service;
   a.in.auto_renew = old.auto_renew;
   a.in.not_after_use = old.not_after_use;
-  // The same lifetime as before, within what the profile allows now (the
-  // CA's backdating made the old one a bit longer).
-  a.in.ttl = std::chrono::duration_cast<std::chrono::milliseconds>(old.not_after - old.not_before);
+  // The same lifetime as before, within what the profile allows now:
+  // counted from issuance, as the renewal rule counts it, not from the
+  // CA's backdated notBefore (each renewal would add the backdating), and
+  // rounded up to whole seconds, which is all notAfter holds.
+  a.in.ttl = std::chrono::ceil<std::chrono::seconds>(old.not_after - std::max(old.not_before, old.created_at));
   if (const ProfileConfig* profile = config.profile(old.profile))
     a.in.ttl = std::clamp(a.in.ttl, profile->min_ttl, profile->max_ttl);
   same_key_kind(old, a.in);

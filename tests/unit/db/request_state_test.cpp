@@ -162,5 +162,35 @@ TEST(RequestState, ARowSavedInTheEarlierFormatLoadsAndSavesUnchanged) {
   std::filesystem::remove_all(dir);
 }
 
+// A row whose input is not JSON (never written by the host) neither stops
+// the claim of the others nor runs: it fails, with why.
+TEST(RequestState, AnUnreadableInputFailsItsRequestAndTheOthersAreClaimed) {
+  const auto dir = std::filesystem::temp_directory_path() / new_id("request-input-test");
+  std::filesystem::create_directories(dir);
+  auto db = std::move(Database::open("sqlite://" + (dir / "signet.db").string(), 2)).value();
+  ASSERT_TRUE(db->migrate());
+  const std::string tenant = ensure_tenant(*db, "default", "Default").value().id;
+  const std::string broken = new_id("req"), fine = new_id("req");
+  for (const auto& [id, input] : {std::pair{broken, std::string("{not json")}, std::pair{fine, std::string("{}")}})
+    ASSERT_TRUE(db->write([&, id = id, input = input](soci::session& s) {
+      execute(s,
+              "INSERT INTO requests (id, tenant_id, operation, status, step, step_index, attempts, next_attempt_at, "
+              "principal, input, state, created_at, updated_at) VALUES (:id, :t, 'issue', 'pending', 'policy', 0, 0, "
+              "1, 'tok_1', :input, '{}', 1, 1)",
+              {id, tenant, input});
+    }));
+  RequestRepo repo(*db);
+  auto claimed = repo.claim_due("host", Clock::now(), Clock::now() + std::chrono::seconds(30), 10);
+  ASSERT_TRUE(claimed) << claimed.error().message;
+  ASSERT_EQ(claimed.value().size(), 1u);
+  EXPECT_EQ(claimed.value()[0].id, fine);
+  const RequestRecord failed = *repo.load(broken).value();
+  EXPECT_EQ(failed.status, RequestStatus::failed);
+  EXPECT_EQ(failed.error_code, "internal");
+  EXPECT_EQ(failed.error_message, "the stored input of this request is not JSON");
+  db.reset();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace signet::host

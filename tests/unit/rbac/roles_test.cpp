@@ -1,10 +1,8 @@
-// Roles and their grants (seed 003), and the router's authorize phase:
-// what each role reaches, how `_own` grants narrow it, and that no route
-// can be registered without a permission.
+// Roles and their grants (seed 003), and the authorize phase: what each
+// role reaches, and how `_own` grants narrow it.
 #include <gtest/gtest.h>
 
 #include "auth/authorize.hpp"
-#include "http/router.hpp"
 #include "rbac/roles.hpp"
 
 namespace signet::host {
@@ -77,18 +75,6 @@ TEST(Authorize, AdminsReachEveryObjectOfTheirTenant) {
   const auto access = authorize(Roles::builtin(), caller, "cert:export");
   ASSERT_TRUE(std::holds_alternative<Access>(access));
   EXPECT_EQ(std::get<Access>(access), Access::all);
-}
-
-TEST(Router, RefusesARouteThatIsNeitherOpenNorGuarded) {
-  Router router([](const Credentials&) -> std::variant<Principal, HostError> { return Principal{}; },
-                [](const Principal&, const std::string&) -> std::variant<Access, HostError> { return Access::all; });
-  const Handler handler = [](RequestContext&) { return json_response(http::status::ok, {}); };
-  EXPECT_THROW(router.add(http::verb::get, "/v1/x", handler, {}), std::logic_error);
-  EXPECT_THROW(router.add(http::verb::get, "/v1/x", handler, {.permission = "cert"}), std::logic_error);
-  EXPECT_NO_THROW(router.add(http::verb::get, "/v1/x", handler, {.permission = "cert:read"}));
-  EXPECT_NO_THROW(router.add(http::verb::get, "/open", handler, {.permission = {}, .open = true}));
-  ASSERT_EQ(router.routes().size(), 2u);
-  EXPECT_EQ(router.routes()[0].permission, "cert:read");
 }
 
 }  // namespace

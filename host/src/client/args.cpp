@@ -1,4 +1,4 @@
-#include "util/args.hpp"
+#include "client/args.hpp"
 
 namespace signet::host {
 
