@@ -116,8 +116,13 @@ Result<KeyInfo> Pkcs11Keys::generate(const KeySpec& spec) {
   if (!made) return std::move(made).error();
   if (spki.empty()) return make_error(ErrorCode::internal, "the token made a key whose public half does not read");
   KeyInfo info{pkix::to_hex(id), spec.type, spki};
+  Known entry;
+  entry.name = KeyName{CKA_ID, id};
+  entry.info = info;
+  entry.handle = private_key;
+  entry.generation = token_->generation();
   std::lock_guard lock(mutex_);
-  known_[info.key_id] = Known{{CKA_ID, id}, info, private_key, token_->generation()};
+  known_.insert_or_assign(info.key_id, std::move(entry));
   return info;
 }
 
