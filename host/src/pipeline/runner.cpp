@@ -10,7 +10,7 @@ namespace signet::host {
 
 Runner::Runner(Database& db, Pipelines pipelines, RunnerConfig config, boost::asio::thread_pool& workers,
                signet::Logger& log, signet::Metrics& metrics)
-    : db_(db), repo_(db), pipelines_(std::move(pipelines)), config_(config), workers_(workers), log_(log),
+    : repo_(db), pipelines_(std::move(pipelines)), config_(config), workers_(workers), log_(log),
       metrics_(metrics), owner_(new_id("host")) {}
 
 Runner::~Runner() { stop(); }

@@ -77,7 +77,6 @@ class Runner {
   std::chrono::milliseconds backoff(int attempts, const Error& error) const;
   TimePoint lease_end() const;
 
-  Database& db_;
   RequestRepo repo_;
   Pipelines pipelines_;
   RunnerConfig config_;

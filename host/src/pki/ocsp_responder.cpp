@@ -313,9 +313,10 @@ void OcspResponder::renew_signers(TimePoint now) {
       log_.error("cannot renew the OCSP signer", {{"ca", ca}, {"error", renewed.error().message}});
       continue;
     }
+    const std::string prefix = ca + "\n";  // the cache's keys of this CA's answers
     std::unique_lock lock(mutex_);
     authority.signer = std::move(renewed).value();
-    std::erase_if(cache_, [&](const auto& entry) { return entry.first.compare(0, ca.size() + 1, ca + "\n") == 0; });
+    std::erase_if(cache_, [&prefix](const auto& entry) { return entry.first.compare(0, prefix.size(), prefix) == 0; });
   }
 }
 
