@@ -6,6 +6,9 @@
 set -euo pipefail
 build_dir=$1
 source_dir=$2
+# The host's compiler: a plugin built with another one carries another build
+# key, and the host refuses it (docs/plugin-authoring.md).
+compiler=${3:-c++}
 work=$(mktemp -d /tmp/signet-sdk-example-XXXXXX)
 host_pid=
 cleanup() {
@@ -24,7 +27,7 @@ done
 
 # Out of tree: a copy of the example, nothing of the source tree on the path.
 cp -r "$source_dir/sdk/examples/notify-jsonl" "$work/example"
-cmake -S "$work/example" -B "$work/example-build" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null \
+cmake -S "$work/example" -B "$work/example-build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_CXX_COMPILER="$compiler" >/dev/null \
   || fail "configuring the example against the installed SDK"
 cmake --build "$work/example-build" -j 2 >/dev/null || fail "building the example"
 plugin=$work/example-build/notify-jsonl.so
