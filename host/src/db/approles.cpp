@@ -47,18 +47,14 @@ Result<bool> AppRoleRepo::create(const AppRole& role, const Also& also) {
 }
 
 Result<std::vector<AppRole>> AppRoleRepo::list(const std::string& tenant_id) {
-  try {
-    Connection connection(db_);
-    soci::session& s = *connection;
+  return read(db_, [&](soci::session& s) -> Result<std::vector<AppRole>> {
     soci::rowset<soci::row> rows =
         (s.prepare << std::string(kColumns) + " WHERE tenant_id = :t AND deleted_at IS NULL ORDER BY name",
          soci::use(tenant_id));
     std::vector<AppRole> out;
     for (const auto& r : rows) out.push_back(role_of(r));
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<bool> AppRoleRepo::remove(const std::string& tenant_id, const std::string& id, TimePoint at, const Also& also) {

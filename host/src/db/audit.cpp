@@ -27,9 +27,7 @@ Result<AuditPage> list_audit(Database& db, const std::string& tenant_id, const A
                                {"object", &f.object}, {"request_id", &f.request_id}})
     if (!value->empty()) q.also(std::string(column) + " = " + q.bind(*value));
   const int limit = std::clamp(f.limit, 1, 1000);
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<AuditPage> {
     AuditPage page;
     q.run(s, std::string(kAuditColumns) + " FROM audit_log WHERE " + q.where() + " ORDER BY seq LIMIT " +
                  std::to_string(limit + 1),
@@ -39,9 +37,7 @@ Result<AuditPage> list_audit(Database& db, const std::string& tenant_id, const A
       page.next_after = page.items.back().seq;
     }
     return page;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 namespace {

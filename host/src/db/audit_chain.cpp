@@ -46,24 +46,18 @@ nlohmann::json audit_json(const StoredAudit& r) {
 }
 
 Result<std::vector<StoredAudit>> audit_records_after(Database& db, long long after_seq, int limit) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::vector<StoredAudit>> {
     soci::rowset<soci::row> rows =
         (s.prepare << std::string(kAuditColumns) + " FROM audit_log WHERE seq > :after ORDER BY seq LIMIT :n",
          soci::use(after_seq), soci::use(limit));
     std::vector<StoredAudit> out;
     for (const auto& row : rows) out.push_back(stored_audit_of(row));
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<ChainReport> verify_audit_chain(Database& db) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<ChainReport> {
     soci::rowset<soci::row> rows = (s.prepare << kSelectAll);
     ChainReport report;
     std::string expected_prev(kAuditGenesis);
@@ -85,9 +79,7 @@ Result<ChainReport> verify_audit_chain(Database& db) {
       expected_seq = r.seq + 1;
     }
     return report;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 void chain_existing_audit(soci::session& s) {

@@ -153,17 +153,13 @@ bool insert_certificate(soci::session& s, const CertificateColumns& k) {
 }
 
 Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::string& tenant_id, const std::string& id) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::optional<CertificateRow>> {
     soci::row row;
     s << "SELECT " << kColumns << kPemColumns << " FROM certificates WHERE tenant_id = :t AND id = :id",
         soci::use(tenant_id), soci::use(id), soci::into(row);
     if (!s.got_data()) return std::optional<CertificateRow>();
     return std::optional<CertificateRow>(from_row_with_pems(row));
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<UpdatesPage> list_certificate_updates(Database& db, const std::string& tenant_id, const std::string& service,
@@ -202,9 +198,7 @@ Result<CertificatePage> list_certificates(Database& db, const std::string& tenan
            q.bind(id) + "))");
   }
   const int limit = std::clamp(f.limit, 1, 1000);
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<CertificatePage> {
     const std::string sql = std::string("SELECT ") + kColumns + " FROM certificates c WHERE " + q.where() +
                             " ORDER BY c.created_at DESC, c.id DESC LIMIT " + std::to_string(limit + 1);
     CertificatePage page;
@@ -214,18 +208,14 @@ Result<CertificatePage> list_certificates(Database& db, const std::string& tenan
       page.next_cursor = cursor_of(page.items.back());
     }
     return page;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<std::vector<CertificateRow>> certificates_with_key(Database& db, const std::string& tenant_id,
                                                           const std::string& key_sha256, const std::string& except_id,
                                                           TimePoint now) {
   const long long at = to_unix_ms(now);
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::vector<CertificateRow>> {
     // PEMs included: the caller revokes them all. Oldest first, a defined order.
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT " << kColumns << kPemColumns << " FROM certificates WHERE tenant_id = :t "
@@ -235,15 +225,11 @@ Result<std::vector<CertificateRow>> certificates_with_key(Database& db, const st
     std::vector<CertificateRow> out;
     for (const auto& row : rows) out.push_back(from_row_with_pems(row));
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<bool> certificate_revoked(Database& db, const std::vector<std::string>& cas, const std::string& serial_hex) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<bool> {
     for (const auto& ca : cas) {
       std::string status;
       s << "SELECT status FROM certificates WHERE ca = :ca AND serial = :serial", soci::use(ca), soci::use(serial_hex),
@@ -251,9 +237,7 @@ Result<bool> certificate_revoked(Database& db, const std::vector<std::string>& c
       if (s.got_data() && status == "revoked") return true;
     }
     return false;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 }  // namespace signet::host

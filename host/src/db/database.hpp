@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <type_traits>
 
 #include <soci/soci.h>
 
@@ -70,5 +71,34 @@ class Connection : public sql::PooledSession {
 // A database failure as an Error{unavailable} with a message safe to log,
 // and a short Retry-After: the usual cause is a server restarting.
 Error database_error(const std::exception& e);
+
+namespace detail {
+template <class T>
+struct AsResult {
+  using type = Result<T>;
+};
+template <class T>
+struct AsResult<Result<T>> {
+  using type = Result<T>;
+};
+}  // namespace detail
+
+// Runs fn on a connection borrowed from the pool, outside any transaction,
+// and returns what it returns as a Result (a Result it returns stays as it
+// is); a database failure comes back as database_error().
+template <class Fn>
+auto read(Database& db, Fn&& fn) -> typename detail::AsResult<std::invoke_result_t<Fn&, soci::session&>>::type {
+  try {
+    Connection connection(db);
+    if constexpr (std::is_void_v<std::invoke_result_t<Fn&, soci::session&>>) {
+      fn(*connection);
+      return {};
+    } else {
+      return fn(*connection);
+    }
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
 
 }  // namespace signet::host

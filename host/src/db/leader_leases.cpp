@@ -31,15 +31,11 @@ Result<void> drop_leader_lease(Database& db, const std::string& name, const std:
 }
 
 Result<std::string> leader_lease_holder(Database& db, const std::string& name, TimePoint now) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::string> {
     const long long now_ms = to_unix_ms(now);
     return query_text(s, "SELECT owner FROM leader_leases WHERE name = :n AND until >= :now", {name, now_ms})
         .value_or("");
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 }  // namespace signet::host

@@ -86,17 +86,13 @@ void insert_notification(soci::session& s, const NewNotification& n) {
 
 Result<bool> any_notification_due(Database& db, TimePoint now) {
   const long long now_ms = to_unix_ms(now);
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<bool> {
     return query_number(s,
                         "SELECT 1 FROM notifications WHERE status = 'pending' AND next_attempt_at <= :now AND "
                         "(lease_until IS NULL OR lease_until < :now2) LIMIT 1",
                         {now_ms, now_ms})
         .has_value();
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 // An UPDATE of a sub-select, the same on SQLite and PostgreSQL; which rows a
@@ -114,9 +110,7 @@ Result<void> claim_due_notifications(Database& db, const std::string& lease_toke
 }
 
 Result<std::vector<ClaimedNotification>> claimed_notifications(Database& db, const std::string& lease_token) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::vector<ClaimedNotification>> {
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT " << kClaimedColumns
                    << " FROM notifications n JOIN events e ON e.id = n.event_id JOIN tenants t ON t.id = n.tenant_id "
@@ -125,9 +119,7 @@ Result<std::vector<ClaimedNotification>> claimed_notifications(Database& db, con
     std::vector<ClaimedNotification> out;
     for (const auto& r : rows) out.push_back(claimed_from(r));
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<void> record_delivery_attempt(Database& db, const DeliveryAttempt& a) {
@@ -157,9 +149,7 @@ Result<NotificationPage> list_notifications(Database& db, const std::string& ten
            q.bind(id) + "))");
   }
   const int limit = std::clamp(f.limit, 1, 1000);
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<NotificationPage> {
     NotificationPage page;
     // One more than a page: whether there is a next one.
     q.run(s,
@@ -171,9 +161,7 @@ Result<NotificationPage> list_notifications(Database& db, const std::string& ten
       page.next_cursor = encode_cursor(to_unix_ms(page.items.back().created_at), page.items.back().id);
     }
     return page;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 }  // namespace signet::host

@@ -3,9 +3,7 @@
 namespace signet::host {
 
 Result<CertificateStatus> certificate_status(Database& db, const std::string& ca, const std::string& serial_hex) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<CertificateStatus> {
     std::string status;
     long long revoked_at = 0;
     int reason = 0;
@@ -26,31 +24,23 @@ Result<CertificateStatus> certificate_status(Database& db, const std::string& ca
       out.kind = CertificateStatus::Kind::good;
     }
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<std::vector<RevokedSerial>> revocations_after(Database& db, long long after_seq, int limit) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::vector<RevokedSerial>> {
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT seq, ca, serial FROM revocations WHERE seq > :after ORDER BY seq LIMIT :limit",
          soci::use(after_seq), soci::use(limit));
     std::vector<RevokedSerial> out;
     for (const auto& row : rows) out.push_back({row.get<long long>(0), row.get<std::string>(1), row.get<std::string>(2)});
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<std::vector<IssuedSerial>> certificates_recorded_after(Database& db, long long after_ms, long long up_to_ms,
                                                               int limit) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::vector<IssuedSerial>> {
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT c.ca, c.serial, c.created_at FROM tenants t JOIN certificates c "
                       "ON c.tenant_id = t.id AND c.created_at > :after AND c.created_at <= :upto "
@@ -59,15 +49,11 @@ Result<std::vector<IssuedSerial>> certificates_recorded_after(Database& db, long
     std::vector<IssuedSerial> out;
     for (const auto& row : rows) out.push_back({row.get<std::string>(0), row.get<std::string>(1), row.get<long long>(2)});
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<std::optional<StoredOcspSigner>> load_ocsp_signer(Database& db, const std::string& ca) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::optional<StoredOcspSigner>> {
     StoredOcspSigner out;
     long long not_after = 0, created_at = 0;
     s << "SELECT keys_instance, key_id, certificate_pem, not_after, created_at FROM ocsp_signers WHERE ca = :ca",
@@ -78,9 +64,7 @@ Result<std::optional<StoredOcspSigner>> load_ocsp_signer(Database& db, const std
     out.not_after = from_unix_ms(not_after);
     out.created_at = from_unix_ms(created_at);
     return std::optional<StoredOcspSigner>{std::move(out)};
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<void> save_ocsp_signer(Database& db, const StoredOcspSigner& signer, const AuditRecord& audit) {

@@ -112,16 +112,12 @@ Result<void> RequestRepo::create_claimed(const RequestRecord& q, TimePoint lease
 }
 
 Result<std::optional<RequestRecord>> RequestRepo::load(const std::string& id) {
-  try {
-    Connection connection(db_);
-    soci::session& s = *connection;
+  return read(db_, [&](soci::session& s) -> Result<std::optional<RequestRecord>> {
     soci::row row;
     s << "SELECT " << kColumns << " FROM requests WHERE id = :id", soci::use(id), soci::into(row);
     if (!s.got_data()) return std::optional<RequestRecord>();
     return std::optional<RequestRecord>(from_row(row));
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<std::vector<RequestRecord>> RequestRepo::claim_due(const std::string& owner, TimePoint now,
@@ -189,13 +185,9 @@ Result<bool> RequestRepo::save_with(const RequestRecord& q, TimePoint lease_unti
 }
 
 Result<bool> request_exists(Database& db, const std::string& id) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<bool> {
     return query_number(s, "SELECT COUNT(*) FROM requests WHERE id = :id", {id}).value_or(0) > 0;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 }  // namespace signet::host

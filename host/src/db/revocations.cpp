@@ -31,37 +31,27 @@ bool set_entry_serial(CrlEntry& entry, std::string_view hex) {
 }
 
 Result<long long> latest_revocation_seq(Database& db) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<long long> {
     long long seq = 0;
     soci::indicator ind = soci::i_ok;
     s << "SELECT MAX(seq) FROM revocations", soci::into(seq, ind);
     return ind == soci::i_ok ? seq : 0;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<std::vector<CrlScope>> scopes_revoked_since(Database& db, long long after_seq) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::vector<CrlScope>> {
     soci::rowset<soci::row> rows = (s.prepare << "SELECT DISTINCT ca, crl_shard FROM revocations WHERE seq > :after",
                                     soci::use(after_seq));
     std::vector<CrlScope> out;
     for (const auto& row : rows) out.push_back({row.get<std::string>(0), row.get<int>(1)});
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<std::vector<CrlEntry>> crl_entries(Database& db, const CrlScope& scope, long long after_seq, long long up_to_seq,
                                           TimePoint expired_before) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::vector<CrlEntry>> {
     const long long cutoff = to_unix_ms(expired_before);
     std::vector<std::string> serials(kBatch);
     std::vector<long long> revoked(kBatch), invalidity(kBatch);
@@ -89,9 +79,7 @@ Result<std::vector<CrlEntry>> crl_entries(Database& db, const CrlScope& scope, l
       invalidity.resize(kBatch);
     }
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<std::uint64_t> take_crl_number(Database& db, const std::string& ca) {
@@ -124,9 +112,7 @@ Result<void> save_crl(Database& db, const StoredCrl& c) {
 }
 
 Result<std::vector<StoredCrl>> load_crls(Database& db) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::vector<StoredCrl>> {
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT ca, shard, delta, number, this_update, next_update, last_seq, der FROM crls");
     std::vector<StoredCrl> out;
@@ -142,9 +128,7 @@ Result<std::vector<StoredCrl>> load_crls(Database& db) {
       out.push_back(std::move(c));
     }
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 void record_revocation(soci::session& s, const std::string& tenant_id, const std::string& certificate_id,

@@ -37,9 +37,7 @@ Result<void> set_secret_change_detail(Database& db, const std::string& request_i
 
 Result<std::vector<SecretChange>> secret_changes_announced_before(Database& db, TimePoint before, int limit) {
   const long long before_ms = to_unix_ms(before);  // named: soci binds by reference
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::vector<SecretChange>> {
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT request_id, tenant_id, path, store, action, principal, auth, source, detail FROM "
                       "secret_changes WHERE created_at <= :b ORDER BY created_at LIMIT "
@@ -48,9 +46,7 @@ Result<std::vector<SecretChange>> secret_changes_announced_before(Database& db, 
     std::vector<SecretChange> out;
     for (const auto& r : rows) out.push_back(change_of(r));
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 void forget_secret_change(soci::session& s, const std::string& request_id) {

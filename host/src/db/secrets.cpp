@@ -7,20 +7,14 @@ namespace signet::host {
 
 Result<std::optional<long long>> current_secret_version(Database& db, const std::string& tenant_id,
                                                         const std::string& path) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::optional<long long>> {
     return query_number(s, "SELECT current_version FROM secrets WHERE tenant_id = :t AND path = :p", {tenant_id, path});
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<std::vector<SecretPath>> list_secret_paths(Database& db, const std::string& tenant_id, const std::string& prefix,
                                                   const std::string& after, int limit) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::vector<SecretPath>> {
     const std::string pattern = like_literal(prefix) + "%";  // named: soci binds by reference
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT path, current_version, rotation_interval_ms, rotate_at, updated_at FROM secrets "
@@ -37,16 +31,12 @@ Result<std::vector<SecretPath>> list_secret_paths(Database& db, const std::strin
       out.push_back(std::move(p));
     }
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<std::vector<DueRotation>> secrets_due_for_rotation(Database& db, TimePoint now, int limit) {
   const long long now_ms = to_unix_ms(now);
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::vector<DueRotation>> {
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT tenant_id, path, current_version, rotate_at FROM secrets WHERE rotate_at IS NOT NULL AND "
                       "rotate_at <= :now AND (rotation_event_at IS NULL OR rotation_event_at < rotate_at) LIMIT "
@@ -57,9 +47,7 @@ Result<std::vector<DueRotation>> secrets_due_for_rotation(Database& db, TimePoin
       out.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<long long>(2),
                      from_unix_ms(r.get<long long>(3))});
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 // INSERT ... WHERE NOT EXISTS is portable (SQLite and PostgreSQL).

@@ -7,17 +7,13 @@
 namespace signet::host {
 
 Result<std::optional<Tenant>> find_tenant_by_slug(Database& db, const std::string& slug) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::optional<Tenant>> {
     Tenant t;
     s << "SELECT id, slug, name FROM tenants WHERE slug = :slug", soci::use(slug), soci::into(t.id),
         soci::into(t.slug), soci::into(t.name);
     if (!s.got_data()) return std::optional<Tenant>();
     return std::optional<Tenant>(t);
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<Tenant> create_tenant(Database& db, const std::string& slug, const std::string& name,
@@ -50,18 +46,14 @@ Result<Tenant> ensure_tenant(Database& db, const std::string& slug, const std::s
 }
 
 Result<std::vector<Tenant>> list_tenants(Database& db) {
-  try {
-    Connection connection(db);
-    soci::session& s = *connection;
+  return read(db, [&](soci::session& s) -> Result<std::vector<Tenant>> {
     soci::rowset<soci::row> rows = (s.prepare << "SELECT id, slug, name, created_at FROM tenants ORDER BY slug");
     std::vector<Tenant> out;
     for (const auto& r : rows)
       out.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2),
                      from_unix_ms(r.get<long long>(3))});
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 }  // namespace signet::host

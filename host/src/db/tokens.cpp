@@ -26,9 +26,7 @@ Result<void> TokenRepo::insert(const TokenRow& token, const std::string& token_h
 }
 
 Result<std::optional<StoredToken>> TokenRepo::find_by_hash(const std::string& token_hash) {
-  try {
-    Connection connection(db_);
-    soci::session& s = *connection;
+  return read(db_, [&](soci::session& s) -> Result<std::optional<StoredToken>> {
     soci::row r;
     s << "SELECT t.id, t.tenant_id, n.slug, t.token_hash, t.roles, t.service, t.expires_at, t.revoked_at, "
          "t.allowed_networks FROM tokens t JOIN tenants n ON n.id = t.tenant_id WHERE t.token_hash = :hash",
@@ -46,15 +44,11 @@ Result<std::optional<StoredToken>> TokenRepo::find_by_hash(const std::string& to
     t.revoked_at = time_at(r, 7);
     t.networks = split(text_at(r, 8), ',');
     return std::optional<StoredToken>(std::move(found));
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<std::vector<TokenRow>> TokenRepo::list(const std::string& tenant_id, int limit, const std::string& before_id) {
-  try {
-    Connection connection(db_);
-    soci::session& s = *connection;
+  return read(db_, [&](soci::session& s) -> Result<std::vector<TokenRow>> {
     // Ids are time-ordered (util/ids.hpp): newest first is descending id.
     soci::rowset<soci::row> rows = before_id.empty()
         ? (s.prepare << "SELECT id, tenant_id, roles, service, description, created_at, expires_at, revoked_at, "
@@ -69,9 +63,7 @@ Result<std::vector<TokenRow>> TokenRepo::list(const std::string& tenant_id, int 
                      split(r.get<std::string>(2), ','), split(text_at(r, 8), ','), from_unix_ms(r.get<long long>(5)),
                      time_at(r, 6), time_at(r, 7)});
     return out;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 Result<bool> TokenRepo::revoke(const std::string& tenant_id, const std::string& id, TimePoint at, const Also& also) {
@@ -94,18 +86,14 @@ Result<bool> TokenRepo::any_active_with_role(const std::string& role, TimePoint 
   const std::string literal = like_literal(role);
   const std::string first = literal + ",%", last = "%," + literal, middle = "%," + literal + ",%";
   const long long at = to_unix_ms(now);
-  try {
-    Connection connection(db_);
-    soci::session& s = *connection;
+  return read(db_, [&](soci::session& s) -> Result<bool> {
     int count = 0;
     s << "SELECT COUNT(*) FROM tokens WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now) "
          "AND (roles = :role OR roles LIKE :first ESCAPE '\\' OR roles LIKE :last ESCAPE '\\' "
          "OR roles LIKE :middle ESCAPE '\\')",
         soci::use(at), soci::use(role), soci::use(first), soci::use(last), soci::use(middle), soci::into(count);
     return count > 0;
-  } catch (const std::exception& e) {
-    return database_error(e);
-  }
+  });
 }
 
 }  // namespace signet::host
