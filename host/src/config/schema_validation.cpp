@@ -98,8 +98,6 @@ std::string describe_enum(const json& choices) {
   return join(described, ", ");
 }
 
-bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
-
 // A keyword failure as valijson 1.0 describes it, and the requirement Signet states instead. Numbers come from the
 // plugin's schema (65535, where valijson says 65535.000000); no message quotes the value, which may be a secret.
 struct KeywordFailure {
@@ -135,7 +133,7 @@ const std::array<KeywordFailure, 9> kKeywordFailures = {{
 std::string requirement(std::string_view description, const json* subschema) {
   for (const KeywordFailure& failure : kKeywordFailures) {
     const json* keyword_value = subschema ? find_keyword(*subschema, failure.keyword) : nullptr;
-    if (keyword_value && starts_with(description, failure.description)) return failure.requirement(*keyword_value);
+    if (keyword_value && description.starts_with(failure.description)) return failure.requirement(*keyword_value);
   }
   return "fails the schema: " + std::string(description);
 }
@@ -148,16 +146,16 @@ constexpr std::string_view kUnknownKey =
     "constraints: '";
 
 std::optional<std::string> key_named(std::string_view description, std::string_view prefix) {
-  if (!starts_with(description, prefix)) return std::nullopt;
+  if (!description.starts_with(prefix)) return std::nullopt;
   description.remove_prefix(prefix.size());
   return std::string(description.substr(0, description.rfind("'.")));
 }
 
 // valijson also reports at the parent that a child failed; the child's own error says why.
 bool is_wrapper(std::string_view description) {
-  return starts_with(description, "Failed to validate against schema associated with property name") ||
-         starts_with(description, "Failed to validate item #") ||
-         starts_with(description, "Failed to validate against additional properties schema");
+  return description.starts_with("Failed to validate against schema associated with property name") ||
+         description.starts_with("Failed to validate item #") ||
+         description.starts_with("Failed to validate against additional properties schema");
 }
 
 // Runs valijson over a converted value (defaults not yet filled) and words its errors as Signet's problems.
@@ -210,7 +208,7 @@ void Validation::add(const valijson::ValidationResults::Error& error) {
   if (under_failed(pointer)) return;  // its conversion problem was reported, with the YAML text
   const Located at = locate(schema_, value_, tokens);
   const Place place{pointer, at.name, line_of(pointer)};
-  if (starts_with(description, kMissingKey) || starts_with(description, kUnknownKey)) {
+  if (description.starts_with(kMissingKey) || description.starts_with(kUnknownKey)) {
     add_key_problem(place, at.schema, description);
   } else {
     problems_.push_back({pointer, place.line, display_name(place) + " " + requirement(description, at.schema)});

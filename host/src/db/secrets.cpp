@@ -26,7 +26,7 @@ Result<std::vector<SecretPath>> list_secret_paths(Database& db, const std::strin
       p.path = r.get<std::string>(0);
       p.current_version = r.get<long long>(1);
       if (r.get_indicator(2) == soci::i_ok) p.rotation_interval = std::chrono::milliseconds(r.get<long long>(2));
-      if (r.get_indicator(3) == soci::i_ok) p.rotate_at = from_unix_ms(r.get<long long>(3));
+      p.rotate_at = time_at(r, 3);
       p.updated_at = from_unix_ms(r.get<long long>(4));
       out.push_back(std::move(p));
     }
