@@ -151,7 +151,11 @@ Result<RenewalRun> Renewals::run_due(const std::string& tenant_id, const std::st
   auto held = lease.acquire();
   if (!held) return std::move(held).error();
   if (!held.value()) {
-    Error busy = make_error(ErrorCode::conflict, "a renewal run is under way on host " + lease.holder() + "; try again shortly");
+    // The other run may end between the refusal and the lookup: then it has no holder to name.
+    const std::string holder = lease.holder();
+    Error busy = make_error(ErrorCode::conflict, "a renewal run is under way on " +
+                                                     (holder.empty() ? "another host" : "host " + holder) +
+                                                     "; try again shortly");
     busy.retry_after = std::chrono::seconds(5);
     return busy;
   }
