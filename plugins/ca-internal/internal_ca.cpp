@@ -109,6 +109,7 @@ Result<std::string> InternalCa::lint_record_sign(X509* tbs, const Issuer& issuer
 }
 
 Result<SignOutcome> InternalCa::sign(const SignRequest& request) {
+  if (auto earlier = recent_.find(request.request_id)) return SignOutcome(*earlier);
   auto current = issuer();
   if (!current) return std::move(current).error();
   const Issuer& is = *current.value();
@@ -124,7 +125,11 @@ Result<SignOutcome> InternalCa::sign(const SignRequest& request) {
     auto tbs = build_leaf(plan.value(), is, *urls.value());
     if (!tbs) return std::move(tbs).error();
     auto pem = lint_record_sign(tbs.value().get(), is, plan.value(), request.request_id, request.tenant);
-    if (pem) return SignOutcome(IssuedCertificate{pem.value(), {is.chain_pem.begin(), is.chain_pem.end() - 1}});
+    if (pem) {
+      IssuedCertificate issued{pem.value(), {is.chain_pem.begin(), is.chain_pem.end() - 1}};
+      recent_.remember(request.request_id, issued);
+      return SignOutcome(std::move(issued));
+    }
     if (pem.error().code != ErrorCode::conflict || attempt == kSerialAttempts) return std::move(pem).error();
     services_.logger().warn("serial collision; drawing another", {{"ca", config_.instance}, {"serial", pkix::to_hex(plan.value().basics.serial)}});
   }

@@ -12,6 +12,7 @@
 #include "extensions.hpp"
 #include "hierarchy.hpp"
 #include "leaf.hpp"
+#include "recent_issuance.hpp"
 
 namespace signet::ca_internal {
 
@@ -44,6 +45,7 @@ class InternalCa final : public CertificateAuthority {
   HostServices& services_;
   std::mutex mutex_;
   IssuerPtr issuer_;  // guarded by mutex_; null until the CA exists
+  RecentIssuance recent_{4096};
 };
 
 }  // namespace signet::ca_internal

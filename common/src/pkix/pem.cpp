@@ -1,6 +1,7 @@
 #include <pkix/pem.hpp>
 
 #include <openssl/pem.h>
+#include <signet/x509.hpp>
 
 namespace signet::pkix {
 
@@ -33,17 +34,7 @@ Result<X509Ptr> certificate_from_der(const std::string& der) {
   return certificate;
 }
 
-std::vector<std::string> certificate_pem_blocks(const std::string& text) {
-  static const std::string kBegin = "-----BEGIN CERTIFICATE-----", kEnd = "-----END CERTIFICATE-----";
-  std::vector<std::string> out;
-  for (std::size_t begin = text.find(kBegin); begin != std::string::npos; begin = text.find(kBegin, begin)) {
-    const std::size_t end = text.find(kEnd, begin);
-    if (end == std::string::npos) break;
-    out.push_back(text.substr(begin, end + kEnd.size() - begin) + "\n");
-    begin = end + kEnd.size();
-  }
-  return out;
-}
+std::vector<std::string> certificate_pem_blocks(const std::string& text) { return x509::pem_blocks(text); }
 
 Result<std::vector<X509Ptr>> read_certificates_pem(const std::string& pem) {
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));

@@ -7,6 +7,7 @@
 #include "app/host_app.hpp"
 #include "auth/bootstrap.hpp"
 #include "client/args.hpp"
+#include "conformance/options.hpp"
 #include "db/tenants.hpp"
 #include "plugins/instances.hpp"
 #include "plugins/loader.hpp"
@@ -82,9 +83,19 @@ int command_config(int argc, char** argv) {
 }
 
 int command_plugins(int argc, char** argv) {
+  // `signet plugins check ...` is the conformance kit, signet-plugin-check.
+  if (argc > 2 && std::string(argv[2]) == "check") {
+    std::string error;
+    const auto options = conformance::parse_check_options(argc, argv, 3, error);
+    if (!options) {
+      std::cerr << "signet: plugins check: " << error << "\n" << conformance::kCheckUsage;
+      return 2;
+    }
+    return conformance::run_check(*options);
+  }
   Args args(argc, argv, 2, {});
   if (!args.only({"config", "dir"}) || args.positional() != std::vector<std::string>{"list"})
-    return usage(args.error().empty() ? "usage: signet plugins list [--config FILE] [--dir DIR]" : args.error());
+    return usage(args.error().empty() ? "usage: signet plugins list [--config FILE] [--dir DIR] | signet plugins check [options] LIBRARY [CONFIG]" : args.error());
   std::vector<std::string> dirs{default_plugin_dir()};
   if (auto file = args.flag("config")) {
     auto config = checked_config(*file, false);

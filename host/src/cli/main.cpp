@@ -16,6 +16,8 @@ constexpr const char* kUsage = R"(usage: signet <command> [options]
   config check FILE                   print every problem of FILE; exit 1 if any
   plugins list [--config FILE] [--dir DIR]
                                       print the plugins found, with kind and versions
+  plugins check [options] LIBRARY [CONFIG]
+                                      run the conformance kit against a plugin (signet-plugin-check --help)
   token create --role R [--tenant T] [--service S] [--ttl D] [--network CIDR] | token list | token revoke ID
                                       manage API tokens on a running host
   token bootstrap (--config FILE | --data-dir D [--database URL]) --out FILE [--force]

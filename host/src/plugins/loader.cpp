@@ -29,20 +29,54 @@ std::string PluginLibrary::sdk_version() const {
   return std::to_string(descriptor->sdk_major) + "." + std::to_string(descriptor->sdk_minor);
 }
 
-std::optional<std::string> descriptor_refusal(const signet_plugin_descriptor& d) {
+namespace {
+
+std::optional<std::string> frozen_size_refusal(const signet_plugin_descriptor& d) {
   if (d.struct_size < kFrozenSize) return "corrupt descriptor (struct_size " + std::to_string(d.struct_size) + ")";
-  const std::string theirs = std::to_string(d.sdk_major) + "." + std::to_string(d.sdk_minor);
+  return std::nullopt;
+}
+
+std::string version_of(const signet_plugin_descriptor& d) {
+  return std::to_string(d.sdk_major) + "." + std::to_string(d.sdk_minor);
+}
+
+std::optional<std::string> sdk_version_refusal(const signet_plugin_descriptor& d) {
   const std::string ours = std::to_string(SIGNET_SDK_MAJOR) + "." + std::to_string(SIGNET_SDK_MINOR);
   if (d.sdk_major != SIGNET_SDK_MAJOR)
-    return "built for SDK " + theirs + ", this host speaks SDK major " + std::to_string(SIGNET_SDK_MAJOR) + " (" + ours + ")";
-  if (d.sdk_minor > SIGNET_SDK_MINOR) return "built for SDK " + theirs + ", newer than this host's SDK " + ours;
+    return "built for SDK " + version_of(d) + ", this host speaks SDK major " + std::to_string(SIGNET_SDK_MAJOR) + " (" + ours + ")";
+  if (d.sdk_minor > SIGNET_SDK_MINOR) return "built for SDK " + version_of(d) + ", newer than this host's SDK " + ours;
+  return std::nullopt;
+}
+
+std::optional<std::string> build_key_refusal(const signet_plugin_descriptor& d) {
   const std::string key = d.build_key ? d.build_key : "";
   if (key != SIGNET_BUILD_KEY) return "build key \"" + key + "\" differs from the host's \"" SIGNET_BUILD_KEY "\"";
-  if (d.struct_size < required_size(d.sdk_minor)) return "descriptor too small for SDK " + theirs;
+  return std::nullopt;
+}
+
+std::optional<std::string> fields_refusal(const signet_plugin_descriptor& d) {
+  if (d.struct_size < required_size(d.sdk_minor)) return "descriptor too small for SDK " + version_of(d);
   if (!d.name || !*d.name) return "descriptor has no plugin name";
   if (!d.plugin_version || !*d.plugin_version) return "descriptor has no plugin version";
   if (!valid_kind(d.kind)) return "unknown plugin kind " + std::to_string(d.kind);
   if (!d.create) return "descriptor has no factory";
+  return std::nullopt;
+}
+
+constexpr DescriptorRule kRules[] = {
+    {"size", frozen_size_refusal},
+    {"sdk_version", sdk_version_refusal},
+    {"build_key", build_key_refusal},
+    {"fields", fields_refusal},
+};
+
+}  // namespace
+
+std::span<const DescriptorRule> descriptor_rules() { return kRules; }
+
+std::optional<std::string> descriptor_refusal(const signet_plugin_descriptor& d) {
+  for (const auto& rule : kRules)
+    if (auto reason = rule.refusal(d)) return reason;
   return std::nullopt;
 }
 

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,15 @@ Result<PluginLibrary> open_plugin(const std::string& path);
 
 // Checks a descriptor against this host's SDK version and build key.
 std::optional<std::string> descriptor_refusal(const signet_plugin_descriptor& d);
+
+// The checks descriptor_refusal applies, in its order, each under a topic
+// ("size", "sdk_version", "build_key", "fields") the conformance kit names
+// its cases after. A rule runs only after those before it passed.
+struct DescriptorRule {
+  const char* topic;
+  std::optional<std::string> (*refusal)(const signet_plugin_descriptor& d);
+};
+std::span<const DescriptorRule> descriptor_rules();
 
 // <dir>/<plugin>.so in the first directory that has it.
 std::optional<std::string> find_plugin_file(const std::vector<std::string>& dirs, const std::string& plugin);

@@ -13,6 +13,9 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/err.h>
+#include <algorithm>
 #include <stdexcept>
 #include <thread>
 
@@ -65,12 +68,25 @@ class ScriptedCa final : public signet::CertificateAuthority {
   explicit ScriptedCa(const nlohmann::json& config)
       : key_(EVP_EC_gen("P-256"), EVP_PKEY_free), ca_(new_cert(key_.get(), "Scripted Test CA", nullptr, 86400)),
         status_{config.value("crl_url", ""), config.value("ocsp_url", ""), ""} {
+    add_extension(ca_.get(), NID_basic_constraints, "critical,CA:TRUE");
+    add_extension(ca_.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
     X509_sign(ca_.get(), key_.get(), EVP_sha256());
   }
 
+#ifdef SIGNET_SCRIPTED_PUBLISHES_STATUS
   signet::Result<signet::StatusUrls> published_status() override { return status_; }
+#endif
 
   signet::Result<signet::SignOutcome> sign(const signet::SignRequest& r) override {
+    // Checked before the script runs: a CA refuses a bad CSR at once, it
+    // does not queue it.
+    auto csr = read_csr(r.csr_pem);
+    if (!csr) return signet::make_error(signet::ErrorCode::invalid_argument, "unreadable CSR or bad self-signature");
+    {
+      std::lock_guard lock(mutex_);
+      // The same request_id gets the same certificate (no second issuance).
+      if (auto earlier = issued_.find(r.request_id); earlier != issued_.end()) return signet::SignOutcome(earlier->second);
+    }
     const auto script = r.metadata.value("script", std::vector<std::string>{"done"});
     const std::size_t position = advance(r.request_id, r.ticket);
     const std::string step = position < script.size() ? script[position] : "done";
@@ -97,14 +113,46 @@ class ScriptedCa final : public signet::CertificateAuthority {
     return position;
   }
 
+  using CsrPtr = std::unique_ptr<X509_REQ, decltype(&X509_REQ_free)>;
+
+  static CsrPtr read_csr(const std::string& pem) {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+    CsrPtr csr(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr), X509_REQ_free);
+    if (csr && X509_REQ_verify(csr.get(), X509_REQ_get0_pubkey(csr.get())) != 1) csr.reset();
+    ERR_clear_error();
+    return csr;
+  }
+
+  static void add_extension(X509* cert, int nid, const char* value) {
+    X509V3_CTX context;
+    X509V3_set_ctx_nodb(&context);
+    X509V3_set_ctx(&context, cert, cert, nullptr, nullptr, 0);
+    if (X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &context, nid, value)) {
+      X509_add_ext(cert, extension, -1);
+      X509_EXTENSION_free(extension);
+    }
+    ERR_clear_error();
+  }
+
+  // subjectAltName from the request's names (the host resolved them).
+  static void add_names(X509* cert, const signet::SubjectAltNames& sans) {
+    std::string value;
+    for (const auto& d : sans.dns) value += (value.empty() ? "" : ",") + ("DNS:" + d);
+    for (const auto& i : sans.ip) value += (value.empty() ? "" : ",") + ("IP:" + i);
+    if (!value.empty()) add_extension(cert, NID_subject_alt_name, value.c_str());
+  }
+
   signet::Result<signet::SignOutcome> issue(const signet::SignRequest& r) {
-    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(r.csr_pem.data(), static_cast<int>(r.csr_pem.size())), BIO_free);
-    std::unique_ptr<X509_REQ, decltype(&X509_REQ_free)> csr(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr), X509_REQ_free);
+    auto csr = read_csr(r.csr_pem);
     if (!csr) return signet::make_error(signet::ErrorCode::invalid_argument, "unreadable CSR");
     EVP_PKEY* subject_key = X509_REQ_get0_pubkey(csr.get());
-    CertPtr cert = new_cert(subject_key, r.common_name, X509_get_subject_name(ca_.get()), std::max<long>(60, r.ttl.count()));
+    CertPtr cert = new_cert(subject_key, r.common_name, X509_get_subject_name(ca_.get()), std::clamp<long>(r.ttl.count(), 60, 86400));
+    add_names(cert.get(), r.sans);
     X509_sign(cert.get(), key_.get(), EVP_sha256());
-    return signet::SignOutcome(signet::IssuedCertificate{to_pem(cert.get()), {to_pem(ca_.get())}});
+    // The root issues directly: chain_pem, which leaves the root out, is empty.
+    const signet::IssuedCertificate issued{to_pem(cert.get()), {}};
+    std::lock_guard lock(mutex_);
+    return signet::SignOutcome(issued_.emplace(r.request_id, issued).first->second);
   }
 
   KeyPtr key_;
@@ -112,6 +160,7 @@ class ScriptedCa final : public signet::CertificateAuthority {
   signet::StatusUrls status_;
   std::mutex mutex_;
   std::map<std::string, std::size_t> seen_;
+  std::map<std::string, signet::IssuedCertificate> issued_;  // by request_id
 };
 
 signet::Result<std::unique_ptr<signet::CertificateAuthority>> make_ca(const signet::PluginContext& context) {

@@ -1,0 +1,45 @@
+#include "conformance/suite.hpp"
+
+#include <array>
+#include <exception>
+
+namespace signet::host::conformance {
+
+bool Suite::selected(const std::string& name) const {
+  // Loading and creating the instance come before any case can run.
+  if (options.only.empty() || name.starts_with("descriptor.") || name.starts_with("config.") || name.starts_with("instance."))
+    return true;
+  for (const auto& wanted : options.only) {
+    if (name == wanted) return true;
+    if (!wanted.empty() && name.starts_with(wanted) && (wanted.back() == '.' || name[wanted.size()] == '.')) return true;
+  }
+  return false;
+}
+
+bool Suite::run(const std::string& name, const std::function<Verdict()>& body) {
+  if (!selected(name)) return true;
+  set_current_case(name);
+  const auto start = Clock::now();
+  Verdict verdict;
+  try {
+    verdict = body();
+  } catch (const std::exception& e) {
+    verdict = Verdict::fail(std::string("the kit itself failed: ") + e.what());
+  }
+  report.add({name, verdict.outcome, verdict.reason, Clock::now() - start});
+  return verdict.outcome != Outcome::fail;
+}
+
+std::string Suite::unique(const std::string& prefix) const {
+  std::array<std::uint8_t, 8> bytes{};
+  services.random().fill(bytes);
+  std::string out = prefix + "-";
+  for (const auto b : bytes) {
+    static const char* digits = "0123456789abcdef";
+    out += digits[b >> 4];
+    out += digits[b & 0xf];
+  }
+  return out;
+}
+
+}  // namespace signet::host::conformance
