@@ -2,6 +2,9 @@
 // ["pending:1", "fail_retry", "done"]. Steps: done | pending:SECONDS |
 // fail_retry | fail | sleep:MILLISECONDS (then done) | throw.
 // The position in the script survives a restart through the ticket.
+// A repeated request_id gets the certificate issued before; metadata.defect
+// "reissue" or "wrong_key" breaks that or the key, for the conformance
+// kit's own tests (tests/e2e/plugin_conformance_test.cpp).
 // Built a second time as ca-remote-status (SIGNET_SCRIPTED_PUBLISHES_STATUS):
 // the stand-in of a remote CA that publishes its own CRL and OCSP at the
 // URLs of its config.
@@ -84,8 +87,10 @@ class ScriptedCa final : public signet::CertificateAuthority {
     if (!csr) return signet::make_error(signet::ErrorCode::invalid_argument, "unreadable CSR or bad self-signature");
     {
       std::lock_guard lock(mutex_);
-      // The same request_id gets the same certificate (no second issuance).
-      if (auto earlier = issued_.find(r.request_id); earlier != issued_.end()) return signet::SignOutcome(earlier->second);
+      // The same request_id gets the same certificate (no second issuance),
+      // unless metadata.defect says "reissue" (for the conformance kit's tests).
+      auto earlier = issued_.find(r.request_id);
+      if (earlier != issued_.end() && r.metadata.value("defect", "") != "reissue") return signet::SignOutcome(earlier->second);
     }
     const auto script = r.metadata.value("script", std::vector<std::string>{"done"});
     const std::size_t position = advance(r.request_id, r.ticket);
@@ -146,13 +151,17 @@ class ScriptedCa final : public signet::CertificateAuthority {
     auto csr = read_csr(r.csr_pem);
     if (!csr) return signet::make_error(signet::ErrorCode::invalid_argument, "unreadable CSR");
     EVP_PKEY* subject_key = X509_REQ_get0_pubkey(csr.get());
+    // metadata.defect "wrong_key": certify a key of its own, not the CSR's.
+    KeyPtr own_key(r.metadata.value("defect", "") == "wrong_key" ? EVP_EC_gen("P-256") : nullptr, EVP_PKEY_free);
+    if (own_key) subject_key = own_key.get();
     CertPtr cert = new_cert(subject_key, r.common_name, X509_get_subject_name(ca_.get()), std::clamp<long>(r.ttl.count(), 60, 86400));
     add_names(cert.get(), r.sans);
     X509_sign(cert.get(), key_.get(), EVP_sha256());
     // The root issues directly: chain_pem, which leaves the root out, is empty.
     const signet::IssuedCertificate issued{to_pem(cert.get()), {}};
     std::lock_guard lock(mutex_);
-    return signet::SignOutcome(issued_.emplace(r.request_id, issued).first->second);
+    issued_.insert_or_assign(r.request_id, issued);
+    return signet::SignOutcome(issued);
   }
 
   KeyPtr key_;
