@@ -18,12 +18,9 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; [[ -f "$work/host.log" ]] && cat "$work/host.log" >&2; exit 1; }
 
-prefix=$work/prefix
-cmake --install "$build_dir" --prefix "$prefix" >/dev/null
-for f in bin/signet lib/signet/plugins/notify-jsonl.so include/signet/sdk.hpp \
-         lib/cmake/SignetSDK/SignetSDKConfig.cmake lib/cmake/SignetSDK/SignetPlugin.cmake; do
-  [[ -e "$prefix/$f" ]] || fail "install is missing $f"
-done
+source "$(dirname "$0")/lib/host.sh"
+install_prefix "$build_dir"
+[[ -e "$prefix/lib/signet/plugins/notify-jsonl.so" ]] || fail "install is missing the notify-jsonl plugin"
 
 # Out of tree: a copy of the example, nothing of the source tree on the path.
 cp -r "$source_dir/sdk/examples/notify-jsonl" "$work/example"
@@ -50,26 +47,11 @@ profiles:
 pipelines:
   issue: {sign: scripted, notify: [example]}
 YAML
-"$prefix/bin/signet" token bootstrap --config "$work/signet.yaml" --out "$work/token" >/dev/null || fail "token bootstrap"
-"$prefix/bin/signet" serve --config "$work/signet.yaml" >"$work/host.log" 2>&1 &
-host_pid=$!
-url=
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^signet: listening on //p' "$work/host.log")
-  [[ -n "$url" ]] && break
-  kill -0 "$host_pid" 2>/dev/null || fail "the host exited"
-  sleep 0.1
-done
-[[ -n "$url" ]] || fail "the host did not start"
+start_host "$work/signet.yaml"
 
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/app.key" \
-  -out "$work/app.csr" -subj /CN=app.example.com 2>/dev/null
-body=$(python3 -c 'import json,sys; print(json.dumps({"common_name":"app.example.com","csr":open(sys.argv[1]).read()}))' "$work/app.csr")
-status=$(curl -sS -o "$work/response.json" -w '%{http_code}' --cacert "$work/data/ca.pem" \
-  -H "Authorization: Bearer $(cat "$work/token")" -H 'Content-Type: application/json' \
-  -d "$body" "$url/v1/certificates")
+status=$(api POST /v1/certificates "$(csr_body app.example.com)")
 [[ "$status" == 201 ]] || fail "issuance answered $status: $(cat "$work/response.json")"
-request_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["request_id"])' "$work/response.json")
+request_id=$(json request_id)
 # Notifiers are called from the outbox after the commit (docs/notifications.md): wait for it, bounded.
 for _ in $(seq 1 100); do
   grep -q "\"type\":\"issued\"" "$work/events.jsonl" 2>/dev/null && break

@@ -527,6 +527,13 @@ class RemoteCA:
     def deny(self, params, body, headers):
         return self.decide(params, body, approve=False)
 
+    def list_enrollments(self, params, body, headers):
+        """What an approver's queue shows: every enrollment, oldest first."""
+        with self.lock:
+            items = [{"id": e["id"], "status": e["status"], "common_name": e.get("common_name")}
+                     for e in sorted(self.enrollments.values(), key=lambda e: e["created_at"])]
+        return 200, {"items": items}, {}
+
     def stats(self, params, body, headers):
         with self.lock:
             return 200, {"enrollments": len(self.enrollments), "issued": self.counters["issued"],
@@ -550,6 +557,7 @@ ROUTES = [
     (r"/v1/enrollments/([^/]+)", {"GET": ("get_enrollment", None)}),
     (r"/v1/certificates/([^/]+)/revoke", {"POST": ("revoke", "optional")}),
     (r"/_test/faults", {"POST": ("set_faults", "optional"), "DELETE": ("clear_faults", None)}),
+    (r"/_test/enrollments", {"GET": ("list_enrollments", None)}),
     (r"/_test/enrollments/([^/]+)/approve", {"POST": ("approve", "optional")}),
     (r"/_test/enrollments/([^/]+)/deny", {"POST": ("deny", "optional")}),
     (r"/_test/stats", {"GET": ("stats", None)}),
