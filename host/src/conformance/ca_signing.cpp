@@ -16,8 +16,6 @@ std::chrono::milliseconds poll_delay(std::chrono::seconds retry_after) {
 
 }  // namespace
 
-std::string describe(const Error& error) { return std::string(to_string(error.code)) + ": " + error.message; }
-
 pkix::CsrNames CaSigner::names(const std::string& prefix) const {
   const std::string name = suite_.unique(prefix) + ".conformance.example.com";
   return {name, {name}, {}, {}, {}};

@@ -14,8 +14,6 @@
 
 namespace signet::host::conformance {
 
-std::string describe(const Error& error);
-
 template <class T>
 std::optional<Error> error_of(const Result<T>& result) {
   if (result.ok()) return std::nullopt;

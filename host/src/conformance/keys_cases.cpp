@@ -36,17 +36,10 @@ namespace {
 constexpr std::size_t kMaxKeyId = 1024;
 constexpr std::size_t kHugeInput = 64 * 1024;
 
-// Text from the plugin as a verdict may quote it: one short ASCII line.
-std::string one_line(std::string text) {
-  constexpr std::size_t kMax = 200;
-  if (text.size() > kMax) text = text.substr(0, kMax) + "...";
-  for (char& c : text)
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80) c = '?';
-  return text;
+// A key id as verdicts quote it; one that holds a private key is not quoted.
+std::string key_name(const std::string& key_id) {
+  return holds_private_key(key_id) ? std::string("<a key id holding a private key>") : one_line(key_id);
 }
-
-// An error as a verdict names it: "code: message".
-std::string describe(const Error& e) { return one_line(std::string(to_string(e.code)) + ": " + e.message); }
 
 const char* algorithm_name(SignatureAlgorithm algorithm) {
   switch (algorithm) {
@@ -162,7 +155,7 @@ std::string public_key_problem(const KeyKind& kind, const std::string& der) {
 // "" when `key` signs `message` with `algorithm` and OpenSSL verifies it.
 std::string sign_and_verify(KeyCalls& keys, const KeyInfo& key, SignatureAlgorithm algorithm,
                             const std::string& message) {
-  const std::string call = std::string("sign(") + one_line(key.key_id) + ", " + algorithm_name(algorithm) + ")";
+  const std::string call = std::string("sign(") + key_name(key.key_id) + ", " + algorithm_name(algorithm) + ")";
   const auto signature = keys.sign(key.key_id, algorithm, message);
   if (!signature) return call + " returned " + describe(signature.error()) + ", expected a signature";
   if (auto why = check_signature(key.public_key_der, algorithm, message, signature.value()); !why.empty())
@@ -194,7 +187,7 @@ Verdict generate_announced(Suite& suite, KeyCalls& keys, const KeyKind& kind) {
     return Verdict::fail(call + " returned a public_key_der that " + why);
 
   const auto found = keys.find(key.key_id);
-  const std::string find_call = "find(" + one_line(key.key_id) + ")";
+  const std::string find_call = "find(" + key_name(key.key_id) + ")";
   if (!found) return Verdict::fail(find_call + " of a key just generated returned " + describe(found.error()));
   if (found->public_key_der != key.public_key_der || found->type != key.type)
     return Verdict::fail(find_call + " returned another public key or type than generate did");
@@ -295,20 +288,20 @@ Verdict wrap_announced(Suite& suite, KeyCalls& keys) {
   const std::string& id = wrapping->key.key_id;
   const std::string& ciphertext = wrapping->ciphertext;
   if (ciphertext.empty())
-    return Verdict::fail("wrap(" + one_line(id) + ", 32 bytes) returned an empty ciphertext");
+    return Verdict::fail("wrap(" + key_name(id) + ", 32 bytes) returned an empty ciphertext");
   if (ciphertext == plaintext)
-    return Verdict::fail("wrap(" + one_line(id) + ", 32 bytes) returned the plaintext itself");
+    return Verdict::fail("wrap(" + key_name(id) + ", 32 bytes) returned the plaintext itself");
   const auto unwrapped = keys.unwrap(id, ciphertext);
   if (!unwrapped)
-    return Verdict::fail("unwrap(" + one_line(id) + ") of what wrap returned answered " + describe(unwrapped.error()));
+    return Verdict::fail("unwrap(" + key_name(id) + ") of what wrap returned answered " + describe(unwrapped.error()));
   if (unwrapped.value() != plaintext)
-    return Verdict::fail("unwrap(" + one_line(id) + ") returned " + std::to_string(unwrapped->size()) +
+    return Verdict::fail("unwrap(" + key_name(id) + ") returned " + std::to_string(unwrapped->size()) +
                          " bytes that are not the 32 bytes wrapped");
   std::string tampered = ciphertext;
   tampered.back() = static_cast<char>(tampered.back() ^ 0x01);
   const auto refused = keys.unwrap(id, tampered);
   if (refused)
-    return Verdict::fail("unwrap(" + one_line(id) + ") of the ciphertext with its last byte flipped returned " +
+    return Verdict::fail("unwrap(" + key_name(id) + ") of the ciphertext with its last byte flipped returned " +
                          std::to_string(refused->size()) + " bytes, expected an error");
   return Verdict::pass(wrapping->kind->name + " key: 32 bytes wrap into " + std::to_string(ciphertext.size()) +
                        " bytes and unwrap identical; a flipped byte is refused (" +
@@ -322,12 +315,12 @@ Verdict wrap_unannounced(Suite& suite, KeyCalls& keys) {
   const auto wrapped = keys.wrap(id, random_bytes(suite, 32));
   if (wrapped) return Verdict::fail("answers wrap but does not announce 'wrap'");
   if (wrapped.error().code != ErrorCode::unsupported)
-    return Verdict::fail("wrap(" + one_line(id) + ", 32 bytes) without 'wrap' announced returned " +
+    return Verdict::fail("wrap(" + key_name(id) + ", 32 bytes) without 'wrap' announced returned " +
                          describe(wrapped.error()) + ", expected unsupported");
   const auto unwrapped = keys.unwrap(id, random_bytes(suite, 256));
   if (unwrapped) return Verdict::fail("answers unwrap but does not announce 'wrap'");
   if (unwrapped.error().code != ErrorCode::unsupported)
-    return Verdict::fail("unwrap(" + one_line(id) + ", 256 bytes) without 'wrap' announced returned " +
+    return Verdict::fail("unwrap(" + key_name(id) + ", 256 bytes) without 'wrap' announced returned " +
                          describe(unwrapped.error()) + ", expected unsupported");
   return Verdict::pass("does not announce 'wrap'; wrap and unwrap return unsupported");
 }

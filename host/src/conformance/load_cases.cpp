@@ -61,8 +61,8 @@ std::string problem_list(const std::vector<SchemaProblem>& problems) {
 }
 
 std::string error_text(const Error& error) {
-  std::string out = std::string(to_string(error.code)) + ": " + error.message;
-  for (const auto& p : error.problems) out += "; config" + p.path + ": " + p.message;
+  std::string out = describe(error);
+  for (const auto& p : error.problems) out += "; config" + p.path + ": " + one_line(p.message);
   return out;
 }
 

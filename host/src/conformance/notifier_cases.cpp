@@ -23,18 +23,6 @@ namespace {
 
 constexpr std::size_t kHugeValue = 1024 * 1024;
 
-// Text from the plugin as a verdict may quote it: one short ASCII line.
-std::string one_line(std::string text) {
-  constexpr std::size_t kMax = 200;
-  if (text.size() > kMax) text = text.substr(0, kMax) + "...";
-  for (char& c : text)
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80) c = '?';
-  return text;
-}
-
-// An error as a verdict names it: "code: message".
-std::string describe(const Error& e) { return one_line(std::string(to_string(e.code)) + ": " + e.message); }
-
 std::string answer(const Result<void>& r) { return r ? "ok" : describe(r.error()); }
 
 // Whether the host would read the answer as delivered or as "no receiver":

@@ -33,18 +33,6 @@ using Version = std::uint64_t;
 constexpr int kAttemptsPerWriter = 5;
 constexpr std::size_t kHostileSize = 1024 * 1024;
 
-// Text from the plugin as a verdict may quote it: one short ASCII line.
-std::string one_line(std::string text) {
-  constexpr std::size_t kMax = 200;
-  if (text.size() > kMax) text = text.substr(0, kMax) + "...";
-  for (char& c : text)
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80) c = '?';
-  return text;
-}
-
-// An error as a verdict names it: "code: message".
-std::string describe(const Error& e) { return one_line(std::string(to_string(e.code)) + ": " + e.message); }
-
 std::string quoted(const std::string& text) { return "\"" + text + "\""; }
 
 std::string cas_text(std::optional<Version> cas) { return cas ? "cas=" + std::to_string(*cas) : "no cas"; }

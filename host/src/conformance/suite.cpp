@@ -30,6 +30,16 @@ bool Suite::run(const std::string& name, const std::function<Verdict()>& body) {
   return verdict.outcome != Outcome::fail;
 }
 
+std::string one_line(std::string text) {
+  constexpr std::size_t kMax = 200;
+  if (text.size() > kMax) text = text.substr(0, kMax) + "...";
+  for (char& c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80) c = '?';
+  return text;
+}
+
+std::string describe(const Error& error) { return one_line(std::string(to_string(error.code)) + ": " + error.message); }
+
 std::string Suite::unique(const std::string& prefix) const {
   std::array<std::uint8_t, 8> bytes{};
   services.random().fill(bytes);

@@ -53,6 +53,12 @@ class Suite {
 void set_current_case(const std::string& name);
 const char* current_case();
 
+// Plugin text as a verdict may quote it: one line of printable ASCII, at
+// most 200 characters (a plugin's answer may be huge or binary).
+std::string one_line(std::string text);
+// An error as verdicts name it: "code: message", on one line.
+std::string describe(const Error& error);
+
 // What the host does with a new instance before it serves: a `manage` CA
 // is initialised (ca.initialize). Runs before instance.health.
 void run_ca_start(Suite& suite);
