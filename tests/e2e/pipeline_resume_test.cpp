@@ -88,7 +88,8 @@ TEST_F(PipelineTest, FinishesWithinTheRequestAnd201) {
   EXPECT_EQ(body["common_name"], "app.example.com");
   EXPECT_EQ(body["serial"].get<std::string>().size(), 32u);
   EXPECT_NE(body["certificate"].get<std::string>().find("BEGIN CERTIFICATE"), std::string::npos);
-  EXPECT_EQ(body["chain"].size(), 1u);
+  // ca-scripted's root issues directly, and a chain leaves the root out.
+  EXPECT_TRUE(body["chain"].empty()) << body["chain"];
   const auto r = request(*host, body["request_id"]);
   EXPECT_EQ(r["status"], "succeeded");
   EXPECT_EQ(r["certificate_id"], body["id"]);
