@@ -110,12 +110,20 @@ Result<std::uint64_t> SqlSecretStore::put(const PutRequest& request) {
   long long version = 0;
   auto done = transaction([&](soci::session& s) {
     long long current = 0;
+    const long long now = now_ms();
     // PostgreSQL locks the path's row; SQLite's BEGIN IMMEDIATE already
     // serialises writers.
     const std::string lock = dialect_ == Dialect::postgresql ? " FOR UPDATE" : "";
-    s << "SELECT current_version FROM secret_paths WHERE path = :p" + lock, soci::use(request.path),
-        soci::into(current);
-    if (!s.got_data()) current = 0;
+    const std::string select = "SELECT current_version FROM secret_paths WHERE path = :p" + lock;
+    s << select, soci::use(request.path), soci::into(current);
+    if (!s.got_data()) {
+      // A new path has no row to lock: make one at version 0 (a concurrent
+      // writer's insert waits for ours, then does nothing), then lock it. A
+      // refused put rolls it back; a committed path always has a version.
+      s << "INSERT INTO secret_paths (path, current_version, created_at) VALUES (:p, 0, :t) ON CONFLICT (path) DO NOTHING",
+          soci::use(request.path), soci::use(now);
+      s << select, soci::use(request.path), soci::into(current);
+    }
     if (request.cas && static_cast<long long>(*request.cas) != current)
       throw Refusal{make_error(ErrorCode::conflict, "check-and-set failed: " + request.path + " is at version " +
                                                         std::to_string(current) + ", not " +
@@ -123,15 +131,10 @@ Result<std::uint64_t> SqlSecretStore::put(const PutRequest& request) {
     version = current + 1;
     auto sealed = envelope::seal(ring_->current(), request.data, context_of(request.path, version));
     if (!sealed) throw Refusal{std::move(sealed).error()};
-    const long long now = now_ms();
     const std::string wrapped = base64url(sealed->wrapped_key);
     const std::string cipher = base64url(sealed->ciphertext);
     const std::string metadata = request.metadata.dump();
-    if (current == 0)
-      s << "INSERT INTO secret_paths (path, current_version, created_at) VALUES (:p, :v, :t)",
-          soci::use(request.path), soci::use(version), soci::use(now);
-    else
-      s << "UPDATE secret_paths SET current_version = :v WHERE path = :p", soci::use(version), soci::use(request.path);
+    s << "UPDATE secret_paths SET current_version = :v WHERE path = :p", soci::use(version), soci::use(request.path);
     s << "INSERT INTO secret_versions (path, version, state, kek_id, wrapped_key, ciphertext, metadata, created_at) "
          "VALUES (:p, :v, 'live', :k, :w, :c, :m, :t)",
         soci::use(request.path), soci::use(version), soci::use(sealed->kek_id), soci::use(wrapped),

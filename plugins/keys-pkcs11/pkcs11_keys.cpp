@@ -63,6 +63,7 @@ Result<void> Pkcs11Keys::health() {
 
 Result<KeyInfo> Pkcs11Keys::generate(const KeySpec& spec) {
   if (auto fine = check_spec(spec); !fine) return std::move(fine).error();
+  std::lock_guard creating(creation_mutex_);
   CK_RV search = CKR_OK;
   bool taken = false;
   auto checked = token_->run("a label search", [&](CK_SESSION_HANDLE session) {

@@ -54,6 +54,11 @@ class Pkcs11Keys final : public KeyProvider {
   OaepHash oaep_hash_;
   std::mutex mutex_;
   std::map<std::string, Known> known_;  // guarded by mutex_
+  // One key made at a time: the label check and the generation form one
+  // step (two callers cannot both take a label), and SoftHSM2's file
+  // object store fails concurrent object creation with CKR_GENERAL_ERROR
+  // (SoftHSMv2#573). Keys are made rarely; signing stays concurrent.
+  std::mutex creation_mutex_;
 };
 
 }  // namespace signet::keys_pkcs11

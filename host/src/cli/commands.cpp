@@ -85,6 +85,10 @@ int command_config(int argc, char** argv) {
 int command_plugins(int argc, char** argv) {
   // `signet plugins check ...` is the conformance kit, signet-plugin-check.
   if (argc > 2 && std::string(argv[2]) == "check") {
+    if (argc == 4 && (std::string(argv[3]) == "--help" || std::string(argv[3]) == "-h")) {
+      std::cout << conformance::kCheckUsage;
+      return 0;
+    }
     std::string error;
     const auto options = conformance::parse_check_options(argc, argv, 3, error);
     if (!options) {

@@ -1,5 +1,6 @@
 #include "conformance/ca_signing.hpp"
 
+#include <algorithm>
 #include <thread>
 
 #include <signet/x509.hpp>
@@ -9,7 +10,9 @@ namespace {
 
 constexpr auto kLongestSanePending = std::chrono::hours(24);
 
-// Polls no faster than this, and no slower: the kit has --pending-wait.
+// The host calls again no earlier than retry_after; the kit calls after at
+// most 1 s, so a run stays short. An early call with the ticket must be
+// honoured all the same (Pending again, or the certificate).
 std::chrono::milliseconds poll_delay(std::chrono::seconds retry_after) {
   return std::clamp<std::chrono::milliseconds>(retry_after, std::chrono::milliseconds(50), std::chrono::seconds(1));
 }
@@ -96,7 +99,8 @@ SignOutcomeCheck CaSigner::follow(SignRequest request, const std::shared_ptr<Tes
     if (!problem.empty()) return {Verdict::fail(problem), std::nullopt, std::nullopt};
     IssuedCheck check{first, key, issued.certificate_pem, issued.chain_pem, x509::certificate_facts(issued.certificate_pem)->serial_hex};
     std::lock_guard lock(mutex_);
-    issued_.push_back(check);
+    const bool seen = std::any_of(issued_.begin(), issued_.end(), [&](const auto& c) { return c.serial_hex == check.serial_hex; });
+    if (!seen) issued_.push_back(check);
     return {std::nullopt, std::nullopt, std::move(check)};
   }
   return {Verdict::fail("sign answered Pending 10,000 times"), std::nullopt, std::nullopt};

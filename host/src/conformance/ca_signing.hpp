@@ -59,10 +59,12 @@ class CaSigner {
   SignOutcomeCheck follow_revoke(RevokeRequest request);
 
   std::vector<PendingSeen> pending_seen() const;
+  // Every certificate issued in this run, once per serial.
   std::vector<IssuedCheck> issued() const;
+  // chain(), read and checked once; null with `problem` when unusable.
+  const std::vector<std::string>* ca_chain(std::string& problem);
 
  private:
-  const std::vector<std::string>* ca_chain(std::string& problem);
   std::optional<std::string> check_pending(const Pending& pending);
 
   Suite& suite_;

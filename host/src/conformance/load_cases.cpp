@@ -1,6 +1,5 @@
 #include "conformance/load_cases.hpp"
 
-#include <filesystem>
 #include <regex>
 
 #include <yaml-cpp/yaml.h>
@@ -25,20 +24,6 @@ std::string field_advice(const signet_plugin_descriptor& d) {
     if (c.kind == d.kind) known |= c.bit;
   if (d.capabilities & ~known) return "capability bits " + std::to_string(d.capabilities & ~known) + " are not defined for its kind";
   return {};
-}
-
-Verdict entry_verdict(const std::string& path, std::shared_ptr<boost::dll::shared_library>& library,
-                      const signet_plugin_descriptor*& descriptor) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return Verdict::fail(path + ": no such plugin file");
-  library = std::make_shared<boost::dll::shared_library>();
-  boost::dll::fs::error_code load_error;
-  library->load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, load_error);
-  if (load_error) return Verdict::fail(path + ": cannot be loaded: " + load_error.message());
-  if (!library->has(SIGNET_PLUGIN_ENTRY_NAME)) return Verdict::fail("no " SIGNET_PLUGIN_ENTRY_NAME " entry symbol (use SIGNET_PLUGIN)");
-  descriptor = library->get_alias<const signet_plugin_descriptor*()>(SIGNET_PLUGIN_ENTRY_NAME)();
-  if (!descriptor) return Verdict::fail("the entry symbol returned no descriptor");
-  return Verdict::pass(std::string(kind_name(descriptor->kind)) + " plugin");
 }
 
 YAML::Node read_config(const std::string& file, std::string& error) {
@@ -69,10 +54,16 @@ std::string error_text(const Error& error) {
 }  // namespace
 
 std::optional<PluginLibrary> run_descriptor_cases(Suite& suite) {
-  std::shared_ptr<boost::dll::shared_library> library;
-  const signet_plugin_descriptor* descriptor = nullptr;
-  if (!suite.run("descriptor.entry", [&] { return entry_verdict(suite.options.library, library, descriptor); })) return std::nullopt;
-  if (!descriptor) return std::nullopt;  // --case left it out
+  std::optional<PluginLibrary> library;
+  // The host's own loader: the same dlopen flags, the same refusals.
+  if (!suite.run("descriptor.entry", [&] {
+        auto opened = open_library(suite.options.library);
+        if (!opened) return Verdict::fail(opened.error().message);
+        library = std::move(opened).value();
+        return Verdict::pass(std::string(kind_name(library->descriptor->kind)) + " plugin");
+      }))
+    return std::nullopt;
+  const signet_plugin_descriptor* descriptor = library->descriptor;
   for (const auto& rule : descriptor_rules()) {
     const bool fields = std::string_view(rule.topic) == "fields";
     const bool passed = suite.run(std::string("descriptor.") + rule.topic, [&] {
@@ -84,7 +75,7 @@ std::optional<PluginLibrary> run_descriptor_cases(Suite& suite) {
     if (!passed) return std::nullopt;
   }
   suite.descriptor = descriptor;
-  return PluginLibrary{suite.options.library, library, descriptor};
+  return library;
 }
 
 bool run_instance_cases(Suite& suite, const PluginLibrary& library, nlohmann::json& config) {

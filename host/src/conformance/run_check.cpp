@@ -25,7 +25,8 @@ void on_crash(int signal) {
   n = ::write(1, g_current_case, std::strlen(g_current_case));
   n = ::write(1, tail, std::strlen(tail));
   char digits[4] = {static_cast<char>('0' + signal / 10 % 10), static_cast<char>('0' + signal % 10), ')', '\n'};
-  n = ::write(1, digits, sizeof digits);
+  const bool one_digit = signal < 10;
+  n = ::write(1, digits + one_digit, sizeof digits - one_digit);
   ::_exit(1);
 }
 
@@ -79,6 +80,9 @@ int run_check(const CheckOptions& options) {
     std::cerr << "signet-plugin-check: " << options.config_file << ": no such config file\n";
     return 2;
   }
+  // A crash writes no JUnit file: leave none from an earlier run to be read.
+  std::error_code ignored;
+  if (!options.junit_file.empty()) std::filesystem::remove(options.junit_file, ignored);
   catch_crashes();
   HostServicesImpl services(options.verbose ? LogLevel::info : LogLevel::warn);
   RecordingLedger ledger;
@@ -108,6 +112,7 @@ int run_check(const CheckOptions& options) {
       run_kind_cases(suite);
       run_boundary_cases(suite);
     }
+    set_current_case("instance teardown (the plugin's destructor)");
   }  // the instance goes before its library does
 
   report.summary();

@@ -80,7 +80,7 @@ std::optional<std::string> descriptor_refusal(const signet_plugin_descriptor& d)
   return std::nullopt;
 }
 
-Result<PluginLibrary> open_plugin(const std::string& path) {
+Result<PluginLibrary> open_library(const std::string& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return refusal(path, "no such plugin file");
   auto library = std::make_shared<boost::dll::shared_library>();
@@ -92,8 +92,14 @@ Result<PluginLibrary> open_plugin(const std::string& path) {
   const auto& entry = library->get_alias<const signet_plugin_descriptor*()>(SIGNET_PLUGIN_ENTRY_NAME);
   const signet_plugin_descriptor* descriptor = entry();
   if (!descriptor) return refusal(path, "the entry symbol returned no descriptor");
-  if (auto reason = descriptor_refusal(*descriptor)) return refusal(path, *reason);
   return PluginLibrary{path, std::move(library), descriptor};
+}
+
+Result<PluginLibrary> open_plugin(const std::string& path) {
+  auto opened = open_library(path);
+  if (!opened) return opened;
+  if (auto reason = descriptor_refusal(*opened->descriptor)) return refusal(path, *reason);
+  return opened;
 }
 
 std::optional<std::string> find_plugin_file(const std::vector<std::string>& dirs, const std::string& plugin) {

@@ -27,6 +27,9 @@ struct PluginLibrary {
 // Opens `path` and checks its descriptor; on refusal the error message is
 // one line "PATH: reason".
 Result<PluginLibrary> open_plugin(const std::string& path);
+// Opens `path` and finds its descriptor without checking it (the
+// conformance kit checks it rule by rule); refusals as open_plugin's.
+Result<PluginLibrary> open_library(const std::string& path);
 
 // Checks a descriptor against this host's SDK version and build key.
 std::optional<std::string> descriptor_refusal(const signet_plugin_descriptor& d);
