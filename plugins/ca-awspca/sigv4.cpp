@@ -34,7 +34,8 @@ std::string lower(std::string text) {
   return text;
 }
 
-// RFC 3986 unreserved characters stay; every other octet is %XX (upper hex).
+}  // namespace
+
 std::string uri_encode(std::string_view text) {
   static const char* digits = "0123456789ABCDEF";
   std::string out;
@@ -49,6 +50,8 @@ std::string uri_encode(std::string_view text) {
   }
   return out;
 }
+
+namespace {
 
 // RFC 3986 §5.2.4 dot segments removed and empty segments dropped, as every
 // service but S3 wants; a trailing slash stays.

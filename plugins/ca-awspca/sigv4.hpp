@@ -36,6 +36,9 @@ struct SigningScope {
 };
 
 std::string sha256_hex(std::string_view data);
+// RFC 3986 unreserved characters as they are, every other octet %XX (upper
+// hex): SigV4's URI encoding, also right for form bodies (STS).
+std::string uri_encode(std::string_view text);
 
 // The canonical request over the headers named in `signed_headers` (lower
 // case), path normalised and each segment URI-encoded as for every service
