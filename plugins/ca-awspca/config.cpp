@@ -85,7 +85,8 @@ Result<AwspcaConfig> read_config(const nlohmann::json& c, const Getenv& getenv) 
   out.template_name = c.value("template", std::string("EndEntityServerAuthCertificate/V1"));
   out.template_arn = c.value("template_arn", template_arn(out.partition, out.template_name));
   out.template_name = template_name(out.template_arn);
-  for (const auto& [profile, name] : c.value("profile_templates", nlohmann::json::object()).items()) {
+  const nlohmann::json profile_templates = c.value("profile_templates", nlohmann::json::object());
+  for (const auto& [profile, name] : profile_templates.items()) {
     if (!name.is_string() || name.get<std::string>().empty())
       return config_error("ca-awspca: bad profile_templates", "/profile_templates/" + profile, "must be a template name");
     out.profile_templates[profile] = template_name(name.get<std::string>());
