@@ -26,7 +26,7 @@ const char* const kConfigSchema = R"json({
                                                     "SHA256WITHRSA", "SHA384WITHRSA", "SHA512WITHRSA"],
                           "description": "default: the CA's own"},
     "credentials": {"type": "object", "properties": {
-      "access_key_id": {"type": "string", "minLength": 16},
+      "access_key_id": {"type": "string", "minLength": 1},
       "secret_access_key": {"type": "string", "minLength": 1, "description": "use ${env:...} or ${file:...}"},
       "session_token": {"type": "string"}},
       "required": ["access_key_id", "secret_access_key"]},
