@@ -59,6 +59,9 @@ std::optional<Ticket> parse_ticket(const std::string& text) {
   }
 }
 
+// The ticket of a request that waits for a slot under requests_per_second.
+const char* const kQueued = "queued";
+
 Pending pending(const std::string& arn, int polls) { return Pending{arn + "#" + std::to_string(polls), poll_delay(polls)}; }
 
 bool is_throttle(const std::string& type) {
@@ -95,12 +98,6 @@ AwsPrivateCa::AwsPrivateCa(AwspcaConfig config, HostServices& services, Getenv g
       rate_(config_.requests_per_second) {}
 
 Result<AwsAnswer> AwsPrivateCa::call(const std::string& operation, const nlohmann::json& body) {
-  if (const auto wait = rate_.take(); wait.count() > 0) {
-    Error error = make_error(ErrorCode::rate_limited, operation + ": over the instance's requests_per_second (" +
-                                                          std::to_string(config_.requests_per_second) + ")");
-    error.retry_after = std::chrono::seconds(1);
-    return error;
-  }
   for (int attempt = 1;; ++attempt) {
     auto credentials = credentials_.get();
     if (!credentials) return make_error(credentials.error().code, operation + ": " + credentials.error().message);
@@ -146,6 +143,7 @@ Result<CaDescription> AwsPrivateCa::description(bool fresh) {
     std::lock_guard lock(mutex_);
     if (description_ && !fresh && std::chrono::steady_clock::now() - described_at_ < std::chrono::minutes(5)) return *description_;
   }
+  if (auto slot = within_rate("DescribeCertificateAuthority"); !slot) return std::move(slot).error();
   auto answer = call("DescribeCertificateAuthority", {{"CertificateAuthorityArn", config_.ca_arn}});
   if (!answer) return std::move(answer).error();
   if (!answer->ok()) return error_of("DescribeCertificateAuthority", *answer);
@@ -171,11 +169,24 @@ Result<CaDescription> AwsPrivateCa::description(bool fresh) {
   return d;
 }
 
+Result<void> AwsPrivateCa::within_rate(const std::string& operation) {
+  if (rate_.take().count() == 0) return {};
+  Error error = make_error(ErrorCode::rate_limited, operation + ": over the instance's requests_per_second (" +
+                                                        std::to_string(config_.requests_per_second) + ")");
+  error.retry_after = std::chrono::seconds(1);
+  return error;
+}
+
 Result<SignOutcome> AwsPrivateCa::sign(const SignRequest& request) {
   auto csr = x509::csr_facts(request.csr_pem);
   if (!csr) return std::move(csr).error();
-  // With a ticket IssueCertificate already happened: never call it again.
-  if (!request.ticket.empty()) return poll(request, csr->public_key_der);
+  const bool issued = request.ticket.rfind("arn:", 0) == 0;
+  // Over the instance's rate the request waits its turn without a call to
+  // AWS and without spending one of the host's attempts.
+  if (!within_rate(issued ? "GetCertificate" : "IssueCertificate"))
+    return SignOutcome(Pending{issued ? request.ticket : kQueued, std::chrono::seconds(1)});
+  // With an ARN IssueCertificate already happened: never call it again.
+  if (issued) return poll(request, csr->public_key_der);
   return issue(request);
 }
 
@@ -237,6 +248,7 @@ Result<RevokeOutcome> AwsPrivateCa::revoke(const RevokeRequest& request) {
   if (request.serial_hex.empty() || request.serial_hex.size() > 64 ||
       request.serial_hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
     return make_error(ErrorCode::invalid_argument, "RevokeCertificate: the serial is not hexadecimal");
+  if (auto slot = within_rate("RevokeCertificate"); !slot) return std::move(slot).error();
   auto answer = call("RevokeCertificate", {{"CertificateAuthorityArn", config_.ca_arn},
                                            {"CertificateSerial", colon_serial(request.serial_hex)},
                                            {"RevocationReason", *reason}});
@@ -252,6 +264,7 @@ Result<std::vector<std::string>> AwsPrivateCa::chain() {
     std::lock_guard lock(mutex_);
     if (!chain_.empty()) return chain_;
   }
+  if (auto slot = within_rate("GetCertificateAuthorityCertificate"); !slot) return std::move(slot).error();
   auto answer = call("GetCertificateAuthorityCertificate", {{"CertificateAuthorityArn", config_.ca_arn}});
   if (!answer) return std::move(answer).error();
   if (!answer->ok()) return error_of("GetCertificateAuthorityCertificate", *answer);
