@@ -10,38 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include "aws_double.hpp"
 #include "e2e_helpers.hpp"
 
 namespace signet::test {
 namespace {
 
 using nlohmann::json;
-const std::string kDouble = std::string(SIGNET_TEST_SOURCE_DIR) + "/tests/doubles/awspca/run_double.sh";
-
-// The stand-in, started in a directory of its own for one test.
-class AwsDouble {
- public:
-  explicit AwsDouble(const std::string& options = "") {
-    started_ = run_command(kDouble + " start " + dir_.path() + " " + options).status == 0;
-  }
-  ~AwsDouble() { run_command(kDouble + " stop " + dir_.path()); }
-  bool started() const { return started_; }
-  std::string url() const { return "http://127.0.0.1:" + trimmed(read_file(dir_.file("port"))); }
-  std::string arn() const { return trimmed(read_file(dir_.file("ca-arn"))); }
-  std::string root() const { return dir_.file("root.pem"); }
-  std::string log() const { return read_file(dir_.file("server.log")); }
-  json stats() const { return get("/_double/stats"); }
-  json get(const std::string& path) const {
-    auto r = http("GET", url() + path);
-    return r ? json::parse(r->body, nullptr, false) : json();
-  }
-  void post(const std::string& path, const json& body) const { (void)http("POST", url() + path, body.dump()); }
-
- private:
-  TempDir dir_;
-  bool started_ = false;
-};
-
 // The process environment the host inherits: the stand-in's example keys
 // unless a test says otherwise, never the developer's ~/.aws, never the
 // real instance metadata address.

@@ -5,8 +5,11 @@
 // hsm-softhsm2.yaml on a throwaway SoftHSM2 token, where its keys end up.
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
+
 #include <gtest/gtest.h>
 
+#include "aws_double.hpp"
 #include "e2e_helpers.hpp"
 #include "postgres_server.hpp"
 #include "softhsm_token.hpp"
@@ -65,14 +68,50 @@ void expect_keys_on_the_token(const TempDir& dir, const std::string& file, Signe
     EXPECT_NE(keys.find("label:      " + std::string(label)), std::string::npos) << label << "\n" << keys;
 }
 
+// awspca.yaml: a certificate whose key the host made, issued by the AWS
+// stand-in's CA (AWS itself is never reached), verifying up to its root.
+void expect_issued_through_aws(const TempDir& dir, const std::string& file, SignetProcess& host, const AwsDouble& aws) {
+  const std::string admin = bootstrap_token(dir, file);
+  const nlohmann::json body = {{"common_name", "aws.example.com"}, {"sans", {{"dns", {"aws.example.com"}}}}};
+  auto issued = http("POST", host.url() + "/v1/certificates", body.dump(), admin, dir.file("data/ca.pem"));
+  ASSERT_TRUE(issued && (issued->status == 201 || issued->status == 202)) << (issued ? issued->body : issued.error().message);
+  const std::string request_id = json_of(issued.value())["request_id"];
+  nlohmann::json request = nlohmann::json::object();
+  for (int i = 0; i < 150 && request.value("status", "") != "succeeded"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto r = http("GET", host.url() + "/v1/requests/" + request_id, "", admin, dir.file("data/ca.pem"));
+    if (r && r->status == 200) request = json_of(*r);
+  }
+  ASSERT_EQ(request.value("status", ""), "succeeded") << request.dump();
+  auto certificate = http("GET", host.url() + "/v1/certificates/" + request["certificate_id"].get<std::string>(), "", admin,
+                          dir.file("data/ca.pem"));
+  ASSERT_TRUE(certificate && certificate->status == 200);
+  const auto c = json_of(*certificate);
+  dir.write("aws-leaf.pem", c["certificate"].get<std::string>());
+  dir.write("aws-chain.pem", c["chain"][0].get<std::string>());
+  const auto verified = run_command("openssl verify -CAfile " + aws.root() + " -untrusted " + dir.file("aws-chain.pem") +
+                                    " " + dir.file("aws-leaf.pem"));
+  EXPECT_EQ(verified.status, 0) << verified.output;
+}
+
 TEST(Examples, EveryExampleChecksAndServes) {
   const auto files = example_files();
-  ASSERT_GE(files.size(), 5u);
+  ASSERT_GE(files.size(), 6u);
   PostgresServer postgres;  // for examples/postgres.yaml
   ASSERT_TRUE(postgres.started()) << postgres.log();
   SoftHsmToken hsm;  // for examples/hsm-softhsm2.yaml
   ASSERT_TRUE(hsm.ready()) << hsm.log();
   hsm.use_in_this_process();
+  AwsDouble aws;  // for examples/awspca.yaml, reached the standard AWS way
+  ASSERT_TRUE(aws.started()) << aws.log();
+  ::setenv("SIGNET_AWSPCA_CA_ARN", aws.arn().c_str(), 1);
+  ::unsetenv("SIGNET_AWSPCA_TEMPLATE");  // the example's default
+  ::setenv("AWS_ENDPOINT_URL", aws.url().c_str(), 1);
+  ::setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
+  ::setenv("AWS_CONFIG_FILE", "/dev/null", 1);
+  ::setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null", 1);
+  ::setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
   ::setenv("SIGNET_PKCS11_MODULE", softhsm_module().c_str(), 1);
   ::setenv("SIGNET_HSM_TOKEN", hsm.label().c_str(), 1);
   ::setenv("SIGNET_HSM_PIN", hsm.pin().c_str(), 1);
@@ -96,6 +135,7 @@ TEST(Examples, EveryExampleChecksAndServes) {
     if (file.ends_with("/webhooks.yaml")) expect_signed_webhook(dir, file, host, receiver);
     if (file.ends_with("/postgres.yaml")) expect_key_kept_in_postgres(dir, file, host);
     if (file.ends_with("/hsm-softhsm2.yaml")) expect_keys_on_the_token(dir, file, host, hsm);
+    if (file.ends_with("/awspca.yaml")) expect_issued_through_aws(dir, file, host, aws);
     EXPECT_EQ(host.stop(), 0);
   }
 }

@@ -20,8 +20,14 @@ namespace {
 
 std::optional<std::string> resolve_reference(const std::string& ref, std::string& out) {
   if (ref.rfind("env:", 0) == 0) {
-    const std::string name = ref.substr(4);
+    // ${env:NAME:-default}: the default when NAME is unset or empty, as in the shell.
+    const std::size_t dash = ref.find(":-", 4);
+    const std::string name = ref.substr(4, dash == std::string::npos ? std::string::npos : dash - 4);
     const char* value = std::getenv(name.c_str());
+    if (dash != std::string::npos && (!value || !*value)) {
+      out += ref.substr(dash + 2);
+      return std::nullopt;
+    }
     if (!value) return "environment variable " + name + " is not set";
     out += value;
     return std::nullopt;

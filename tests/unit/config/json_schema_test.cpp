@@ -756,6 +756,23 @@ TEST(ParseSchema, ParsesAndChecks) {
             "unsupported keyword \"const\" at the schema root");
 }
 
+TEST(ConvertWithSchema, AnEnvironmentDefaultStandsInForAnUnsetOrEmptyVariable) {
+  ::unsetenv("SIGNET_TEST_UNSET");
+  ::setenv("SIGNET_TEST_EMPTY", "", 1);
+  ::setenv("SIGNET_TEST_SET", "CodeSigningCertificate/V1", 1);
+  const auto schema = nlohmann::json::parse(R"({"type": "object", "properties": {
+      "a": {"type": "string"}, "b": {"type": "string"}, "c": {"type": "string"}, "d": {"type": "string"}}})");
+  const auto converted = convert_with_schema(
+      YAML::Load("a: ${env:SIGNET_TEST_UNSET:-EndEntityServerAuthCertificate/V1}\nb: ${env:SIGNET_TEST_EMPTY:-x}\n"
+                 "c: ${env:SIGNET_TEST_SET:-x}\nd: pre-${env:SIGNET_TEST_UNSET:-}-post\n"),
+      schema);
+  ASSERT_TRUE(converted.problems.empty()) << converted.problems[0].message;
+  EXPECT_EQ(converted.value["a"], "EndEntityServerAuthCertificate/V1");
+  EXPECT_EQ(converted.value["b"], "x");
+  EXPECT_EQ(converted.value["c"], "CodeSigningCertificate/V1");
+  EXPECT_EQ(converted.value["d"], "pre--post");
+}
+
 }  // namespace
 }  // namespace signet::host
 
