@@ -91,9 +91,9 @@ std::string idempotency_token(const std::string& request_id) {
 AwsPrivateCa::AwsPrivateCa(AwspcaConfig config, HostServices& services, Getenv getenv)
     : config_(std::move(config)),
       services_(services),
-      endpoint_{config_.endpoint, config_.region, "acm-pca", config_.ca_file, "", config_.timeout},
+      endpoint_{config_.endpoint, config_.region, "acm-pca", config_.ca_file, config_.proxy, config_.timeout},
       credentials_(CredentialContext{services.http(), services.clock(), config_.region, config_.sts_endpoint,
-                                     config_.ca_file, "", std::move(getenv)},
+                                     config_.ca_file, config_.proxy, std::move(getenv)},
                    config_.credentials),
       rate_(config_.requests_per_second) {}
 

@@ -17,6 +17,7 @@ const char* const kConfigSchema = R"json({
     "sts_endpoint_url": {"type": "string", "pattern": "^https?://", "description": "default: AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the regional endpoint"},
     "fips": {"type": "boolean", "default": false, "description": "use the FIPS endpoint (acm-pca-fips.<region>)"},
     "ca_file": {"type": "string", "minLength": 1, "description": "PEM bundle for AWS's TLS; default: AWS_CA_BUNDLE, else the system store"},
+    "proxy": {"type": "string", "pattern": "^https?://", "description": "an HTTP proxy for every call to AWS, http://host:port"},
     "template": {"type": "string", "minLength": 1, "default": "EndEntityServerAuthCertificate/V1",
                  "description": "template name, e.g. EndEntityClientAuthCertificate/V1"},
     "template_arn": {"type": "string", "pattern": "^arn:aws[a-z-]*:acm-pca:::template/", "description": "instead of template"},
@@ -81,6 +82,7 @@ Result<AwspcaConfig> read_config(const nlohmann::json& c, const Getenv& getenv) 
     if (url.rfind("http://", 0) == 0 && !loopback(url))
       return config_error("ca-awspca: plain HTTP endpoint", key, url + ": plain http is allowed only to this machine (a stand-in); use https");
   out.ca_file = c.value("ca_file", first_of(getenv, {"AWS_CA_BUNDLE"}));
+  out.proxy = c.value("proxy", "");
 
   out.template_name = c.value("template", std::string("EndEntityServerAuthCertificate/V1"));
   out.template_arn = c.value("template_arn", template_arn(out.partition, out.template_name));

@@ -25,6 +25,7 @@ struct AwspcaConfig {
   std::string endpoint;    // ACM-PCA, no trailing slash
   std::string sts_endpoint;
   std::string ca_file;     // PEM bundle for both; "" = the system store
+  std::string proxy;       // "http://host:port" for both; "" = none
   std::string template_name;                       // "EndEntityServerAuthCertificate/V1", or an ARN's name
   std::string template_arn;
   std::map<std::string, std::string> profile_templates;  // Signet profile → template name

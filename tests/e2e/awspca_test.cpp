@@ -153,6 +153,35 @@ TEST(Awspca, ASigkilledHostNeitherIssuesTwiceNorStrandsTheRequest) {
   EXPECT_LE(stats["calls"].value("IssueCertificate", 0), 3) << stats.dump();
 }
 
+TEST(Awspca, PassingFaultsAreRetriedAndAQuotaFailsTheRequestNamingAwsError) {
+  isolate_aws_environment();
+  AwsDouble aws("--in-progress 0");
+  ASSERT_TRUE(aws.started()) << aws.log();
+  TempDir dir;
+  HostOnAws host(dir, host_yaml(dir, aws));
+  ASSERT_TRUE(host.started()) << host.log();
+  // Throttling, a 500, a 503, a reset connection and an answer lost after
+  // AWS issued: each is retried, and the lost one gets the same certificate.
+  for (const char* kind : {"throttle", "internal", "unavailable", "reset", "lost"}) {
+    aws.post("/_double/faults", {{"faults", {{{"operation", "IssueCertificate"}, {"kind", kind}, {"count", 1}}}}});
+    const int before = aws.stats().value("issued", 0);
+    const json done = host.finish(host.issue(std::string(kind) + ".example.com"));
+    EXPECT_EQ(done["status"], "succeeded") << kind << ": " << done.dump();
+    EXPECT_EQ(aws.stats().value("issued", 0), before + 1) << kind << ": one certificate for the request";
+  }
+  // A quota is not throttling: the request fails at once, naming AWS's error.
+  aws.post("/_double/faults", {{"faults", {{{"operation", "IssueCertificate"}, {"kind", "limit"}, {"count", 1}}}}});
+  const int calls_before = aws.stats()["calls"].value("IssueCertificate", 0);
+  const json body = {{"common_name", "quota.example.com"}, {"csr", make_csr(dir, "quota.example.com", "DNS:quota.example.com")}};
+  auto refused = host.call("POST", "/v1/certificates", body.dump());
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 422) << refused->body;
+  const json error = json_of(*refused)["error"];
+  EXPECT_EQ(error.value("code", ""), "rejected") << refused->body;
+  EXPECT_NE(error.value("message", "").find("LimitExceededException"), std::string::npos) << refused->body;
+  EXPECT_EQ(aws.stats()["calls"].value("IssueCertificate", 0), calls_before + 1) << "the quota was asked once, not retried";
+}
+
 TEST(Awspca, RevokesWithEveryReasonAwsKnowsAndRefusesHold) {
   isolate_aws_environment();
   AwsDouble aws;
