@@ -1,6 +1,7 @@
 // Role login (AppRole): /v1/auth/approles for admins, POST /v1/auth/login
 // for services trading role_id + secret_id for a short-lived token.
 #include "api/api.hpp"
+#include "api/idempotency.hpp"
 #include "api/request_bodies.hpp"
 #include "auth/approles.hpp"
 #include "db/audit.hpp"
@@ -95,7 +96,7 @@ HttpResponseMessage login(RequestContext& context, const ApiDependencies& deps) 
 }  // namespace
 
 void add_approle_routes(Router& router, ApiDependencies deps) {
-  router.add(http::verb::post, "/v1/auth/approles", [deps](RequestContext& c) { return create(c, deps); },
+  router.add(http::verb::post, "/v1/auth/approles", idempotent(deps.db, [deps](RequestContext& c) { return create(c, deps); }),
              {.permission = "approle:create"});
   router.add(http::verb::get, "/v1/auth/approles", [deps](RequestContext& c) { return list(c, deps); },
              {.permission = "approle:read"});

@@ -1,6 +1,7 @@
 // POST /v1/certificates and POST /v1/certificates/{id}/renew: both become an
 // issue-like request that runs through a pipeline.
 #include "api/api.hpp"
+#include "api/idempotency.hpp"
 #include "api/held_keys.hpp"
 #include "api/request_bodies.hpp"
 #include "api/views.hpp"
@@ -116,9 +117,11 @@ HttpResponseMessage renew(RequestContext& context, const ApiDependencies& deps) 
 }  // namespace
 
 void add_certificate_routes(Router& router, ApiDependencies deps) {
-  router.add(http::verb::post, "/v1/certificates", [deps](RequestContext& c) { return issue(c, deps); },
+  router.add(http::verb::post, "/v1/certificates",
+             idempotent(deps.db, [deps](RequestContext& c) { return issue(c, deps); }, {"private_key"}),
              {.permission = "cert:request"});
-  router.add(http::verb::post, "/v1/certificates/{id}/renew", [deps](RequestContext& c) { return renew(c, deps); },
+  router.add(http::verb::post, "/v1/certificates/{id}/renew",
+             idempotent(deps.db, [deps](RequestContext& c) { return renew(c, deps); }, {"private_key"}),
              {.permission = "cert:renew"});
 }
 

@@ -1,6 +1,7 @@
 // POST /v1/renewals/run: every due renewal now (what the scheduler does at
 // renewal.schedule). A super admin without ?tenant= runs it for every tenant.
 #include "api/api.hpp"
+#include "api/idempotency.hpp"
 #include "auth/tokens.hpp"
 
 namespace signet::host {
@@ -26,7 +27,7 @@ HttpResponseMessage run(RequestContext& context, const ApiDependencies& deps) {
 }  // namespace
 
 void add_renewal_routes(Router& router, ApiDependencies deps) {
-  router.add(http::verb::post, "/v1/renewals/run", [deps](RequestContext& c) { return run(c, deps); },
+  router.add(http::verb::post, "/v1/renewals/run", idempotent(deps.db, [deps](RequestContext& c) { return run(c, deps); }),
              {.permission = "renewal:run"});
 }
 

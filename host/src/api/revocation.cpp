@@ -1,6 +1,7 @@
 // POST /v1/certificates/{id}/revoke {"reason": "key_compromise",
 // "all_with_same_key": true, "invalidity_date": "2026-01-31T12:00:00Z"}.
 #include "api/api.hpp"
+#include "api/idempotency.hpp"
 #include "api/request_bodies.hpp"
 #include "api/views.hpp"
 #include "pipeline/revoke_request.hpp"
@@ -64,8 +65,8 @@ HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps)
 }  // namespace
 
 void add_revocation_routes(Router& router, ApiDependencies deps) {
-  router.add(http::verb::post, "/v1/certificates/{id}/revoke", [deps](RequestContext& c) { return revoke(c, deps); },
-             {.permission = "cert:revoke"});
+  router.add(http::verb::post, "/v1/certificates/{id}/revoke",
+             idempotent(deps.db, [deps](RequestContext& c) { return revoke(c, deps); }), {.permission = "cert:revoke"});
 }
 
 }  // namespace signet::host

@@ -1,5 +1,6 @@
 // POST /v1/tenants and GET /v1/tenants: organizations, managed by super admins.
 #include "api/api.hpp"
+#include "api/idempotency.hpp"
 #include "db/audit.hpp"
 #include "db/tenants.hpp"
 #include "util/text.hpp"
@@ -46,7 +47,7 @@ HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
 }  // namespace
 
 void add_tenant_routes(Router& router, ApiDependencies deps) {
-  router.add(http::verb::post, "/v1/tenants", [deps](RequestContext& c) { return create(c, deps); },
+  router.add(http::verb::post, "/v1/tenants", idempotent(deps.db, [deps](RequestContext& c) { return create(c, deps); }),
              {.permission = "tenant:create"});
   router.add(http::verb::get, "/v1/tenants", [deps](RequestContext& c) { return list(c, deps); },
              {.permission = "tenant:read"});

@@ -317,6 +317,20 @@ const std::vector<Migration> kMigrations = {
               created_at BIGINT NOT NULL))",
          "CREATE INDEX secret_changes_age ON secret_changes (created_at)",
      }},
+    {13, "the first answer to each Idempotency-Key",
+     {
+         // api/idempotency.cpp: a POST retried with the same key gets this answer.
+         R"(CREATE TABLE idempotency_keys (
+              principal VARCHAR(200) NOT NULL,
+              idem_key VARCHAR(255) NOT NULL,
+              fingerprint VARCHAR(64) NOT NULL,
+              status BIGINT NOT NULL,
+              content_type VARCHAR(100) NOT NULL,
+              body TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              PRIMARY KEY (principal, idem_key)))",
+         "CREATE INDEX idempotency_keys_age ON idempotency_keys (created_at)",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in

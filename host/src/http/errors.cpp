@@ -35,6 +35,7 @@ const std::unordered_map<std::string, S>& status_table() {
       {"not_found", S::not_found},
       {"method_not_allowed", S::method_not_allowed},
       {"conflict", S::conflict},
+      {"idempotency_key_reused", S::unprocessable_entity},
       {"already_renewed", S::conflict},
       {"renewal_in_progress", S::conflict},
       {"renewal_running", S::conflict},
