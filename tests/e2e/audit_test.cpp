@@ -189,7 +189,7 @@ using std::chrono::milliseconds;
 TEST(AuditRefusals, RequestsRefusedBeforeAnyRouteAreRecorded) {
   TempDir dir;
   std::string config = host_config(dir, "", false);
-  config.replace(config.find("  tls:"), 0, "  limits: {max_body: 1KiB}\n");
+  config.replace(config.find("max_body: 64KiB"), 15, "max_body: 1KiB");
   const std::string file = dir.write("host.yaml", config);
   SignetProcess host({"serve", "--config", file}, dir.file("host.log"));
   ASSERT_TRUE(host.started()) << host.log();

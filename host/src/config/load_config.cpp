@@ -4,6 +4,8 @@
 #include <sstream>
 #include <unistd.h>
 
+#include <map>
+
 #include "config/config.hpp"
 #include "config/lifecycle_sections.hpp"
 #include "config/yaml_section.hpp"
@@ -434,12 +436,41 @@ const ProfileConfig* Config::profile(const std::string& name) const {
   return nullptr;
 }
 
+namespace {
+
+// yaml-cpp keeps both entries of a repeated key and a lookup finds the
+// first, so a second `runner:` would be ignored without a word. Plugin
+// configs are checked against their schema, which reports repeats itself.
+void report_duplicate_keys(const YAML::Node& node, const std::string& path, ConfigIssues& issues) {
+  if (node.IsSequence()) {
+    for (std::size_t i = 0; i < node.size(); ++i) report_duplicate_keys(node[i], path + "[" + std::to_string(i) + "]", issues);
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::map<std::string, int> first_line;
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) continue;
+    const std::string key = entry.first.Scalar();
+    const std::string where = path.empty() ? key : path + "." + key;
+    const auto [seen, fresh] = first_line.emplace(key, line_of(entry.first));
+    if (!fresh) {
+      issues.add(line_of(entry.first), "duplicate key \"" + where + "\" (first on line " + std::to_string(seen->second) + ")");
+      continue;
+    }
+    const bool plugin_config = key == "config" && path.rfind("plugins.", 0) == 0;
+    if (!plugin_config) report_duplicate_keys(entry.second, where, issues);
+  }
+}
+
+}  // namespace
+
 LoadedConfig load_config_text(const std::string& text, const std::string& name) {
   LoadedConfig loaded;
   loaded.config.file = name;
   ConfigIssues issues(name);
   try {
     const YAML::Node root = YAML::Load(text);
+    report_duplicate_keys(root, "", issues);
     read_root(root, loaded.config, issues);
   } catch (const YAML::Exception& e) {
     issues.add(e.mark.line >= 0 ? e.mark.line + 1 : 0, "invalid YAML: " + e.msg);
