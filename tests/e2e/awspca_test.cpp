@@ -69,18 +69,9 @@ class HostOnAws {
     }
     return json_of(*r).value("request_id", "");
   }
-  // Polls the request until it ends (bounded); its final JSON.
+  // The request's final JSON (bounded wait).
   json finish(const std::string& request_id, int seconds = 60) {
-    json last;
-    for (int i = 0; i < seconds * 5; ++i) {
-      auto r = call("GET", "/v1/requests/" + request_id);
-      if (r && r->status == 200) {
-        last = json_of(*r);
-        if (last["status"] == "succeeded" || last["status"] == "failed") return last;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return last;
+    return wait_for_request(process_->url(), request_id, token_, dir_.file("data/ca.pem"), seconds);
   }
 
  private:

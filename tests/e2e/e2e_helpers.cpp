@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <thread>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -160,6 +161,20 @@ DevHost::DevHost(const std::vector<std::string>& extra_args)
 
 nlohmann::json json_of(const signet::HttpResponse& response) {
   return nlohmann::json::parse(response.body, nullptr, false);
+}
+
+nlohmann::json wait_for_request(const std::string& url, const std::string& request_id, const std::string& token,
+                                const std::string& ca_file, int seconds) {
+  nlohmann::json last = nlohmann::json::object();
+  for (int i = 0; i < seconds * 5; ++i) {
+    auto r = http("GET", url + "/v1/requests/" + request_id, "", token, ca_file);
+    if (r && r->status == 200) {
+      last = json_of(*r);
+      if (last["status"] == "succeeded" || last["status"] == "failed") return last;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return last;
 }
 
 }  // namespace signet::test

@@ -39,6 +39,12 @@ std::string bootstrap_token(const TempDir& dir, const std::string& config_file);
 
 nlohmann::json json_of(const signet::HttpResponse& response);
 
+// Polls GET /v1/requests/{id} on `url` every 200 ms until the request has
+// succeeded or failed, at most `seconds`; its last JSON (an empty object
+// when it was never read).
+nlohmann::json wait_for_request(const std::string& url, const std::string& request_id, const std::string& token,
+                                const std::string& ca_file, int seconds = 60);
+
 std::string trimmed(std::string text);  // without trailing newlines
 
 // The database of the host whose files are under `dir`: SQLite files under

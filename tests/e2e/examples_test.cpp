@@ -76,12 +76,7 @@ void expect_issued_through_aws(const TempDir& dir, const std::string& file, Sign
   auto issued = http("POST", host.url() + "/v1/certificates", body.dump(), admin, dir.file("data/ca.pem"));
   ASSERT_TRUE(issued && (issued->status == 201 || issued->status == 202)) << (issued ? issued->body : issued.error().message);
   const std::string request_id = json_of(issued.value())["request_id"];
-  nlohmann::json request = nlohmann::json::object();
-  for (int i = 0; i < 150 && request.value("status", "") != "succeeded"; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto r = http("GET", host.url() + "/v1/requests/" + request_id, "", admin, dir.file("data/ca.pem"));
-    if (r && r->status == 200) request = json_of(*r);
-  }
+  const nlohmann::json request = wait_for_request(host.url(), request_id, admin, dir.file("data/ca.pem"), 30);
   ASSERT_EQ(request.value("status", ""), "succeeded") << request.dump();
   auto certificate = http("GET", host.url() + "/v1/certificates/" + request["certificate_id"].get<std::string>(), "", admin,
                           dir.file("data/ca.pem"));

@@ -5,6 +5,7 @@
 
 #include <signet/x509.hpp>
 
+#include <pkix/der.hpp>
 #include <pkix/keys.hpp>
 #include <pkix/pem.hpp>
 
@@ -120,13 +121,7 @@ std::string check_crl(const std::string& crl_der, const std::vector<std::string>
   if (serial_hex.empty()) return {};
   const STACK_OF(X509_REVOKED)* revoked = X509_CRL_get_REVOKED(crl.get());
   for (int i = 0; i < sk_X509_REVOKED_num(revoked); ++i) {
-    const ASN1_INTEGER* serial = X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i));
-    std::string hex;
-    for (int j = 0; j < serial->length; ++j) {
-      static const char* digits = "0123456789abcdef";
-      hex += digits[serial->data[j] >> 4];
-      hex += digits[serial->data[j] & 0xf];
-    }
+    const std::string hex = pkix::serial_hex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, i)));
     if (hex == serial_hex) return {};
   }
   return "the CRL does not list serial " + serial_hex;

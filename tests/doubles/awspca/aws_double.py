@@ -28,7 +28,6 @@ import json
 import os
 import re
 import secrets
-import signal
 import socket
 import struct
 import sys
@@ -39,6 +38,9 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape as xml_escape
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import serving  # noqa: E402  (tests/doubles/serving.py)
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -226,16 +228,6 @@ def pem_of(cert):
     return cert.public_bytes(serialization.Encoding.PEM).decode().rstrip("\n")
 
 
-def write_atomic(path, data, mode=0o644):
-    # Write-then-rename so a reader (or a crash) never sees half a file.  No fsync: the
-    # double only has to survive its own restarts, not a power cut.
-    tmp = "%s.tmp.%d.%d" % (path, os.getpid(), threading.get_ident())
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
-
-
 def random_secret(length=40):
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
     return "".join(secrets.choice(alphabet) for _ in range(length))
@@ -276,7 +268,7 @@ class State:
 
     def save(self):
         with self.lock:
-            write_atomic(self.path, json.dumps(self.data, indent=1, sort_keys=True).encode())
+            serving.write_atomic(self.path, json.dumps(self.data, indent=1, sort_keys=True).encode())
 
     def bump(self, name, amount=1):
         with self.lock:
@@ -311,8 +303,8 @@ class CertificateAuthority:
         self.not_after = cert_epoch(self.issuing, "not_valid_after")
         self.ski = self.issuing.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
         # DIR/ca-arn and DIR/root.pem are what tests read; rewrite them on every start.
-        write_atomic(self._path("ca-arn"), (self.arn + "\n").encode())
-        write_atomic(self._path("root.pem"), (pem_of(self.root) + "\n").encode())
+        serving.write_atomic(self._path("ca-arn"), (self.arn + "\n").encode())
+        serving.write_atomic(self._path("root.pem"), (pem_of(self.root) + "\n").encode())
 
     def _path(self, name):
         return os.path.join(self.dir, name)
@@ -359,10 +351,10 @@ class CertificateAuthority:
                    .sign(root_key, hashes.SHA256()))
         pkcs8 = dict(encoding=serialization.Encoding.PEM, format=serialization.PrivateFormat.PKCS8,
                      encryption_algorithm=serialization.NoEncryption())
-        write_atomic(self._path("root-key.pem"), root_key.private_bytes(**pkcs8), 0o600)
-        write_atomic(self._path("issuing-key.pem"), issuing_key.private_bytes(**pkcs8), 0o600)
-        write_atomic(self._path("root.pem"), root.public_bytes(serialization.Encoding.PEM))
-        write_atomic(self._path("issuing.pem"), issuing.public_bytes(serialization.Encoding.PEM))
+        serving.write_atomic(self._path("root-key.pem"), root_key.private_bytes(**pkcs8), 0o600)
+        serving.write_atomic(self._path("issuing-key.pem"), issuing_key.private_bytes(**pkcs8), 0o600)
+        serving.write_atomic(self._path("root.pem"), root.public_bytes(serialization.Encoding.PEM))
+        serving.write_atomic(self._path("issuing.pem"), issuing.public_bytes(serialization.Encoding.PEM))
         os.makedirs(self._path("certs"), exist_ok=True)
         return {"id": ca_id, "key_algorithm": key_algorithm, "created_at": round(now, 3),
                 "last_state_change_at": round(now, 3), "status": "ACTIVE",
@@ -796,7 +788,7 @@ class Double:
             cert_id = uuid.uuid4().hex
             arn = "%s/certificate/%s" % (self.ca.arn, cert_id)
             os.makedirs(os.path.join(self.args.dir, "certs"), exist_ok=True)
-            write_atomic(os.path.join(self.args.dir, "certs", cert_id + ".pem"), pem_of(cert).encode())
+            serving.write_atomic(os.path.join(self.args.dir, "certs", cert_id + ".pem"), pem_of(cert).encode())
             data["certificates"][arn] = {"id": cert_id, "serial": format(cert.serial_number, "x"),
                                          "idempotency_token": token, "issued_at": now,
                                          "pending": self.in_progress, "revoked": False,
@@ -1265,39 +1257,12 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def stop(signum, frame):
-    raise SystemExit(0)  # unwinds serve_forever() so the finally clause can tidy up
-
-
 def main(argv=None):
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     args = parse_args(argv)
     if BOTOCORE_ERROR is not None:
         print("aws-double: botocore is required to verify SigV4: %s" % BOTOCORE_ERROR, file=sys.stderr)
         return 2
-    os.makedirs(args.dir, exist_ok=True)
-    port_file = os.path.join(args.dir, "port")
-    if os.path.exists(port_file):
-        os.remove(port_file)  # a stale port must never be mistaken for this run's
-    double = Double(args)
-    try:
-        server = Server(("127.0.0.1", args.port), Handler)
-    except OSError as exc:
-        print("aws-double: cannot listen on 127.0.0.1:%d: %s" % (args.port, exc), file=sys.stderr)
-        return 1
-    server.double = double
-    port = server.server_address[1]
-
-    write_atomic(port_file, ("%d\n" % port).encode())
-    print("aws-double: listening on http://127.0.0.1:%d" % port, flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
-        if os.path.exists(port_file):
-            os.remove(port_file)
-    return 0
+    return serving.serve("aws-double", args.dir, args.port, Server, Handler, lambda: Double(args))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import secrets
-import signal
 import socket
 import struct
 import sys
@@ -31,6 +30,9 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import serving  # noqa: E402  (tests/doubles/serving.py)
 
 # ----------------------------------------------------------------------------- constants
 
@@ -152,14 +154,6 @@ def is_true(text):
     return (text or "").lower() == "true"
 
 
-def write_atomic(path, data):
-    # Write-then-rename: a reader (or a crash) never sees half a file.
-    tmp = "%s.tmp.%d.%d" % (path, os.getpid(), threading.get_ident())
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
-
-
 # ----------------------------------------------------------------------------- encoded queries
 
 def parse_condition(token):
@@ -272,7 +266,7 @@ class Store:
             self.data["tables"].setdefault(name, {})
 
     def save(self):
-        write_atomic(self.path, json.dumps(self.data, indent=1).encode())
+        serving.write_atomic(self.path, json.dumps(self.data, indent=1).encode())
 
     def table(self, name):
         return self.data["tables"].setdefault(name, {})
@@ -1105,37 +1099,15 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def stop(signum, frame):
-    raise SystemExit(0)  # unwinds serve_forever() so the finally clause can tidy up
+def save_seeded(double):
+    with double.store.lock:
+        double.store.save()  # the seeded tables exist on disk from the start
 
 
 def main(argv=None):
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     args = parse_args(argv)
-    os.makedirs(args.dir, exist_ok=True)
-    port_file = os.path.join(args.dir, "port")
-    if os.path.exists(port_file):
-        os.remove(port_file)  # a stale port must never be mistaken for this run's
-    double = Double(args)
-    try:
-        server = Server(("127.0.0.1", args.port), Handler)
-    except OSError as exc:
-        print("servicenow-double: cannot listen on 127.0.0.1:%d: %s" % (args.port, exc), file=sys.stderr)
-        return 1
-    server.double = double
-    with double.store.lock:
-        double.store.save()  # the seeded tables exist on disk from the start
-    port = server.server_address[1]
-    write_atomic(port_file, ("%d\n" % port).encode())
-    print("servicenow-double: listening on http://127.0.0.1:%d" % port, flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
-        if os.path.exists(port_file):
-            os.remove(port_file)
-    return 0
+    return serving.serve("servicenow-double", args.dir, args.port, Server, Handler, lambda: Double(args),
+                         on_bound=save_seeded)
 
 
 if __name__ == "__main__":
