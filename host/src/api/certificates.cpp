@@ -8,6 +8,7 @@
 #include "lifecycle/renewals.hpp"
 #include "pipeline/certificate_request.hpp"
 #include "pipeline/policy.hpp"
+#include "pipeline/request_start.hpp"
 #include "util/text.hpp"
 
 namespace signet::host {
@@ -17,7 +18,7 @@ using nlohmann::json;
 
 // The 201 body; a key made here is handed out once, now.
 HttpResponseMessage issued_response(const RequestRecord& done, const ApiDependencies& deps, const std::string& rid) {
-  json view = issued_view(done);
+  json view = issued_view(done, public_base(deps.config));
   if (!done.state.key_path.empty()) {
     auto key = held_private_key(deps.instances, done.state.key_store, done.state.key_path);
     if (!key) return error_response(host_error(key.error()), rid);
@@ -42,7 +43,24 @@ std::optional<HostError> check_spiffe_ids(const RequestContext& context, const I
 HttpResponseMessage request_outcome(const RequestRecord& done, const ApiDependencies& deps, const std::string& rid) {
   if (done.status == RequestStatus::succeeded) return issued_response(done, deps, rid);
   if (done.status == RequestStatus::failed) return error_response({done.error_code, done.error_message}, rid);
-  return json_response(http::status::accepted, {{"request_id", done.id}, {"status", "pending"}});
+  return json_response(http::status::accepted, pending_view(done, public_base(deps.config)));
+}
+
+// The first request made for the same external reference, answered as it
+// stands now; a key made for it was handed out with its first answer.
+HttpResponseMessage earlier_outcome(const RequestRecord& first, const ApiDependencies& deps, const std::string& rid) {
+  HttpResponseMessage response = [&] {
+    if (first.status != RequestStatus::succeeded) return request_outcome(first, deps, rid);
+    auto row = find_certificate(deps.db, first.tenant_id, first.certificate_id);
+    if (!row) return error_response(host_error(row.error()), rid);
+    if (!row.value()) return error_response({"not_found", "certificate " + first.certificate_id + " is gone"}, rid);
+    json view = issued_view(*row.value(), public_base(deps.config));
+    view["request_id"] = first.id;
+    if (!first.state.key_path.empty()) view["private_key_delivered"] = true;
+    return json_response(http::status::created, view);
+  }();
+  response.set("Idempotent-Replayed", "true");
+  return response;
 }
 
 HttpResponseMessage run_request(RequestContext& context, const ApiDependencies& deps, const std::string& tenant,
@@ -51,9 +69,12 @@ HttpResponseMessage run_request(RequestContext& context, const ApiDependencies& 
   auto made = make_certificate_request(deps.config, deps.runner, deps.tenant_profiles, "issue", tenant,
                                        context.principal->id, std::move(ask), caller_state(context));
   if (const auto* refused = std::get_if<HostError>(&made)) return error_response(*refused, context.request_id);
-  auto ran = deps.runner.submit(std::move(std::get<RequestRecord>(made)), deps.config.runner.sync_wait);
-  if (!ran) return error_response(host_error(ran.error()), context.request_id);
-  return request_outcome(ran.value(), deps, context.request_id);
+  auto started = start_certificate_request({deps.db, deps.runner, deps.config, deps.instances},
+                                           std::move(std::get<RequestRecord>(made)), deps.config.runner.sync_wait);
+  if (const auto* refused = std::get_if<HostError>(&started)) return error_response(*refused, context.request_id);
+  auto& outcome = std::get<StartedRequest>(started);
+  if (outcome.existing) return earlier_outcome(outcome.request, deps, context.request_id);
+  return request_outcome(outcome.request, deps, context.request_id);
 }
 
 // Whose certificate it is: "service" in the body, or the caller's own. A
@@ -78,6 +99,7 @@ HttpResponseMessage issue(RequestContext& context, const ApiDependencies& deps) 
   CertificateAsk ask;
   if (auto e = read_issue_body(body, ask.in, ask.metadata, ask.csr_text)) return error_response(*e, context.request_id);
   if (auto e = owner_service(context, body, ask.service)) return error_response(*e, context.request_id);
+  if (auto e = read_external_ref(body, ask.external_ref)) return error_response(*e, context.request_id);
   return run_request(context, deps, tenant.value(), std::move(ask));
 }
 

@@ -86,6 +86,31 @@ std::optional<HostError> read_issue_body(const json& body, IssueInput& in, json&
   return read_key_source(body, in, csr_text);
 }
 
+std::optional<HostError> read_external_ref(const json& body, json& ref) {
+  const auto it = body.find("external_ref");
+  if (it == body.end() || it->is_null()) return std::nullopt;
+  if (!it->is_object()) return HostError{"invalid_request", "external_ref must be an object {system, id, number}"};
+  // The printable ASCII a sys_id or ticket number holds; limits as the external_refs columns.
+  auto text = [&](const char* key, std::size_t max, bool required) -> std::optional<HostError> {
+    const auto v = it->find(key);
+    if (v == it->end() && !required) return std::nullopt;
+    const bool ok = v != it->end() && v->is_string() && !v->get<std::string>().empty() && v->get<std::string>().size() <= max &&
+                    std::all_of(v->get_ref<const std::string&>().begin(), v->get_ref<const std::string&>().end(),
+                                [](unsigned char c) { return c >= 0x20 && c < 0x7f; });
+    if (ok) return std::nullopt;
+    return HostError{"invalid_request", "external_ref." + std::string(key) + " must be 1 to " + std::to_string(max) +
+                                            " printable ASCII characters"};
+  };
+  for (const auto& [key, value] : it->items())
+    if (key != "system" && key != "id" && key != "number" && key != "approval")
+      return HostError{"invalid_request", "external_ref takes system, id, number and approval; not " + key.substr(0, 40)};
+  if (auto e = text("system", 40, true)) return e;
+  if (auto e = text("id", 200, true)) return e;
+  if (auto e = text("number", 100, false)) return e;
+  ref = {{"system", it->at("system")}, {"id", it->at("id")}, {"number", it->value("number", "")}};
+  return std::nullopt;
+}
+
 // "auto_renew": true|false (absent: the profile's), "not_after_use": RFC 3339.
 std::optional<HostError> read_lifecycle_fields(const json& body, IssueInput& in) {
   if (body.contains("auto_renew")) {

@@ -24,6 +24,10 @@ std::optional<HostError> read_issue_body(const nlohmann::json& body, IssueInput&
 std::optional<HostError> read_lifecycle_fields(const nlohmann::json& body, IssueInput& in);
 // The key material of an issue or renew body: a CSR, or what the host
 // should generate ({"type", "bits", "curve"}; absent: the profile's default).
+// "external_ref": {"system", "id", "number"}: the record of another system
+// (a ServiceNow RITM) the request answers; `ref` stays null without one.
+std::optional<HostError> read_external_ref(const nlohmann::json& body, nlohmann::json& ref);
+
 std::optional<HostError> read_key_source(const nlohmann::json& body, IssueInput& in, std::string& csr_text);
 // POST /v1/certificates/{id}/revoke: {"reason", "all_with_same_key",
 // "invalidity_date"}; an empty body means reason unspecified.

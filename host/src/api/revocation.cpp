@@ -1,6 +1,7 @@
 // POST /v1/certificates/{id}/revoke {"reason": "key_compromise",
 // "all_with_same_key": true, "invalidity_date": "2026-01-31T12:00:00Z"}.
 #include "api/api.hpp"
+#include "db/external_refs.hpp"
 #include "api/idempotency.hpp"
 #include "api/request_bodies.hpp"
 #include "api/views.hpp"
@@ -24,7 +25,13 @@ HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps)
   if (const auto* e = std::get_if<HostError>(&found)) return error_response(*e, context.request_id);
   const CertificateRow& row = std::get<CertificateRow>(found);
   RevokeInput input{{}, body.reason, body.invalidity_date};
-  if (row.status != "revoked") input.targets.push_back({row.id, row.ca, row.serial, row.certificate_pem, row.service});
+  if (row.status != "revoked") {
+    auto ref = external_ref_of(deps.db, row.request_id);
+    if (!ref) return error_response(host_error(ref.error()), context.request_id);
+    nlohmann::json ticket = nullptr;
+    if (ref.value()) ticket = {{"system", ref.value()->system}, {"id", ref.value()->id}, {"number", ref.value()->number}};
+    input.targets.push_back({row.id, row.ca, row.serial, row.certificate_pem, row.service, ticket});
+  }
   if (body.all_with_same_key && !row.key_sha256.empty()) {
     auto others = same_key_certificates(deps.db, row);
     if (!others) return error_response(host_error(others.error()), context.request_id);

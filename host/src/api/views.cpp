@@ -18,17 +18,74 @@ nlohmann::json request_view(const RequestRecord& q) {
           {"updated_at", to_rfc3339(q.updated_at)}};
 }
 
-nlohmann::json issued_view(const RequestRecord& q) {
+namespace {
+
+std::string download_url(const std::string& base, const std::string& certificate_id) {
+  return base + "/v1/certificates/" + certificate_id + "/bundle?format=pem";
+}
+
+// What a ServiceNow flow step (seed 001) reads back, under the names it uses.
+void add_flow_fields(nlohmann::json& view, const std::string& base, const std::string& certificate_id,
+                     const std::string& serial, const std::string& not_after) {
+  view["certificate_id"] = certificate_id;
+  view["serial_number"] = serial;
+  view["expiration"] = not_after;
+  view["download_url"] = download_url(base, certificate_id);
+}
+
+nlohmann::json approval_view(const ApprovalState& a, const std::vector<ApprovalDecision>& decisions) {
+  nlohmann::json made = nlohmann::json::array();
+  for (const auto& d : decisions)
+    made.push_back({{"principal", d.principal}, {"decision", d.decision}, {"comment", d.comment},
+                    {"decided_at", to_rfc3339(d.decided_at)}});
+  return {{"min_approvals", a.min_approvals}, {"approvers", a.approvers}, {"self_approval", a.self_approval},
+          {"from", optional_text(a.from)}, {"outcome", optional_text(a.outcome)}, {"decisions", made}};
+}
+
+}  // namespace
+
+std::string public_base(const Config& config) { return public_base(config.server); }
+
+nlohmann::json request_view(const RequestRecord& q, const std::vector<ApprovalDecision>& decisions) {
+  nlohmann::json view = request_view(q);
+  if (q.state.approval) {
+    view["approval"] = approval_view(*q.state.approval, decisions);
+    if (q.status == RequestStatus::pending_approval) view["approval"]["expires_at"] = to_rfc3339(q.next_attempt_at);
+  }
+  const auto ref = q.input.find("external_ref");
+  if (ref != q.input.end() && ref->is_object()) view["external_ref"] = *ref;
+  return view;
+}
+
+nlohmann::json issued_view(const RequestRecord& q, const std::string& base) {
   const bool recorded = !q.transient.certificate_pem.empty();  // by this run's record step
-  return {{"id", q.certificate_id},
-          {"request_id", q.id},
-          {"status", "active"},
-          {"serial", q.state.serial},
-          {"common_name", q.input.value("common_name", "")},
-          {"not_before", q.state.not_before},
-          {"not_after", q.state.not_after},
-          {"certificate", recorded ? q.transient.certificate_pem : q.state.certificate_pem},
-          {"chain", recorded ? q.transient.chain : q.state.chain}};
+  nlohmann::json view = {{"id", q.certificate_id},
+                         {"request_id", q.id},
+                         {"status", "active"},
+                         {"serial", q.state.serial},
+                         {"common_name", q.input.value("common_name", "")},
+                         {"not_before", q.state.not_before},
+                         {"not_after", q.state.not_after},
+                         {"certificate", recorded ? q.transient.certificate_pem : q.state.certificate_pem},
+                         {"chain", recorded ? q.transient.chain : q.state.chain}};
+  add_flow_fields(view, base, q.certificate_id, q.state.serial, q.state.not_after);
+  return view;
+}
+
+nlohmann::json issued_view(const CertificateRow& c, const std::string& base) {
+  nlohmann::json view = certificate_view(c, true);
+  add_flow_fields(view, base, c.id, c.serial, to_rfc3339(c.not_after));
+  return view;
+}
+
+nlohmann::json pending_view(const RequestRecord& q, const std::string& base) {
+  const std::string certificate_id = q.certificate_id.empty() ? q.state.certificate_id : q.certificate_id;
+  nlohmann::json view = {{"request_id", q.id},
+                         {"status", q.status == RequestStatus::pending_approval ? "pending_approval" : "pending"},
+                         {"certificate_id", optional_text(certificate_id)}};
+  if (!certificate_id.empty()) view["download_url"] = download_url(base, certificate_id);
+  if (q.status == RequestStatus::pending_approval) view["approval_expires_at"] = to_rfc3339(q.next_attempt_at);
+  return view;
 }
 
 nlohmann::json optional_text(const std::string& text) { return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text); }

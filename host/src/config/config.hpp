@@ -60,7 +60,14 @@ struct ServerConfig {
   RateLimitConfig per_source{1000, 2000};    // before authentication, by address
   RateLimitConfig per_principal{500, 1000};  // after it, by token or certificate identity
   int io_threads = 1;
+  // How clients reach this host (answers' download_url); "" for https://<listen>.
+  std::string public_url;
 };
+
+// How clients reach this host: server.public_url, or https://<listen>.
+inline std::string public_base(const ServerConfig& server) {
+  return server.public_url.empty() ? "https://" + server.listen : server.public_url;
+}
 
 struct RunnerConfig {
   int workers = 32;  // per pool; handler threads also run local pipeline steps
@@ -157,6 +164,18 @@ struct KeyTypeRule {
   std::vector<std::string> curves;  // P-256, P-384
 };
 
+// profiles.<name>.approval (docs/approvals.md): who must agree before a
+// request of the profile runs.
+struct ApprovalConfig {
+  bool required = false;
+  std::vector<std::string> approvers;  // roles whose holders may decide; empty: any holder of request:approve
+  int min_approvals = 1;
+  bool self_approval = false;
+  std::string from;  // an outside system whose approval counts instead ("servicenow")
+  milliseconds expires_after{7LL * 24 * 3600 * 1000};
+  bool needed() const { return required || !from.empty(); }
+};
+
 struct ProfileConfig {
   std::string name;
   std::vector<KeyTypeRule> key_types;
@@ -174,6 +193,7 @@ struct ProfileConfig {
   std::vector<std::string> extended_key_usage;
   bool auto_renew = false;
   int renew_before_days = 30;
+  ApprovalConfig approval;
   int line = 0;
 };
 

@@ -94,6 +94,11 @@ void read_rate_limits(YamlSection s, ServerConfig& out) {
 void read_server(YamlSection server, ServerConfig& out) {
   if (auto v = server.string("listen")) out.listen = *v;
   if (auto v = server.integer("io_threads", 1, 64)) out.io_threads = static_cast<int>(*v);
+  if (auto v = server.string("public_url")) {
+    if (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0)
+      server.error(line_of(server.node("public_url")), "server.public_url must start with https:// or http://");
+    out.public_url = v->substr(0, v->find_last_not_of('/') + 1);
+  }
   read_tls(server.section("tls"), out.tls);
   read_rate_limits(server.section("rate_limits"), out);
   read_limits(server.section("limits"), out.limits);
@@ -230,6 +235,19 @@ void read_key_types(YamlSection& profile, ProfileConfig& out) {
   }
 }
 
+void read_approval(YamlSection approval, const std::string& profile, ApprovalConfig& out) {
+  if (auto v = approval.boolean("required")) out.required = *v;
+  out.approvers = approval.strings("approvers");
+  if (auto v = approval.integer("min_approvals", 1, 20)) out.min_approvals = static_cast<int>(*v);
+  if (auto v = approval.boolean("self_approval")) out.self_approval = *v;
+  if (auto v = approval.string("from")) out.from = *v;
+  if (auto v = approval.duration("expires_after")) out.expires_after = *v;
+  if (out.required && !out.from.empty())
+    approval.error(approval.line(), "profiles." + profile + ".approval: set required (approvals in Signet) or from "
+                                    "(the outside system's approval), not both");
+  approval.finish();
+}
+
 void read_profile(YamlSection profile, const std::string& name, Config& out) {
   ProfileConfig p;
   p.name = name;
@@ -263,6 +281,7 @@ void read_profile(YamlSection profile, const std::string& name, Config& out) {
   if (auto v = renew.boolean("enabled")) p.auto_renew = *v;
   if (auto v = renew.integer("threshold_days", 1, 3650)) p.renew_before_days = static_cast<int>(*v);
   renew.finish();
+  read_approval(profile.section("approval"), name, p.approval);
   profile.finish();
   if (p.min_ttl > p.max_ttl) profile.error(p.line, "profile " + name + ": min_ttl exceeds max_ttl");
   if (p.default_ttl > p.max_ttl) p.default_ttl = p.max_ttl;

@@ -331,6 +331,28 @@ const std::vector<Migration> kMigrations = {
               PRIMARY KEY (principal, idem_key)))",
          "CREATE INDEX idempotency_keys_age ON idempotency_keys (created_at)",
      }},
+    {14, "requests from other systems, and approvals",
+     {
+         // pipeline/external_requests.cpp: one request per record of another
+         // system (a ServiceNow RITM), whichever host or retry comes first.
+         R"(CREATE TABLE external_refs (
+              tenant_id VARCHAR(40) NOT NULL,
+              ref_system VARCHAR(40) NOT NULL,
+              ref_id VARCHAR(200) NOT NULL,
+              ref_number VARCHAR(100) NOT NULL,
+              request_id VARCHAR(40) NOT NULL,
+              created_at BIGINT NOT NULL,
+              PRIMARY KEY (tenant_id, ref_system, ref_id)))",
+         "CREATE INDEX external_refs_request ON external_refs (request_id)",
+         // pipeline/approvals.cpp: each approver's decision on a request.
+         R"(CREATE TABLE request_approvals (
+              request_id VARCHAR(40) NOT NULL,
+              principal VARCHAR(200) NOT NULL,
+              decision VARCHAR(16) NOT NULL,
+              comment TEXT NOT NULL,
+              decided_at BIGINT NOT NULL,
+              PRIMARY KEY (request_id, principal)))",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in

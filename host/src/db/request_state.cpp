@@ -9,9 +9,9 @@ namespace {
 using nlohmann::json;
 
 // The keys this version reads; everything else is kept in `unknown`.
-constexpr std::array<std::string_view, 17> kKnown = {
+constexpr std::array<std::string_view, 18> kKnown = {
     "certificate_id", "policy_epoch", "caller", "csr", "key_store", "key_path", "crl_shard", "certificate_pem", "chain",
-    "ca", "serial", "not_before", "not_after", "revoked_at_ca", "not_revoked", "revoked", "reason"};
+    "ca", "serial", "not_before", "not_after", "revoked_at_ca", "not_revoked", "revoked", "reason", "approval"};
 
 bool known(const std::string& key) {
   for (const auto k : kKnown)
@@ -61,6 +61,29 @@ std::vector<NotRevoked> not_revoked_from(const json& j) {
   return out;
 }
 
+json to_json(const ApprovalState& a) {
+  json j = {{"min_approvals", a.min_approvals}, {"approvers", a.approvers}, {"self_approval", a.self_approval}};
+  set_text(j, "from", a.from);
+  set_text(j, "outcome", a.outcome);
+  set_text(j, "decided_by", a.decided_by);
+  set_text(j, "comment", a.comment);
+  return j;
+}
+
+std::optional<ApprovalState> approval_from(const json& j) {
+  const auto it = j.find("approval");
+  if (it == j.end() || !it->is_object()) return std::nullopt;
+  ApprovalState a;
+  if (const auto m = it->find("min_approvals"); m != it->end() && m->is_number_integer()) a.min_approvals = m->get<int>();
+  a.approvers = texts_at(*it, "approvers");
+  if (const auto self = it->find("self_approval"); self != it->end() && self->is_boolean()) a.self_approval = self->get<bool>();
+  a.from = text_at(*it, "from");
+  a.outcome = text_at(*it, "outcome");
+  a.decided_by = text_at(*it, "decided_by");
+  a.comment = text_at(*it, "comment");
+  return a;
+}
+
 }  // namespace
 
 json to_json(const std::vector<NotRevoked>& refused) {
@@ -92,6 +115,7 @@ json to_json(const RequestState& s) {
   if (!s.not_revoked.empty()) j["not_revoked"] = to_json(s.not_revoked);
   set_texts(j, "revoked", s.revoked);
   set_text(j, "reason", s.reason);
+  if (s.approval) j["approval"] = to_json(*s.approval);
   return j;
 }
 
@@ -116,6 +140,7 @@ RequestState request_state_from(const json& j) {
   s.not_revoked = not_revoked_from(j);
   s.revoked = texts_at(j, "revoked");
   s.reason = text_at(j, "reason");
+  s.approval = approval_from(j);
   for (const auto& [key, value] : j.items())
     if (!known(key)) s.unknown[key] = value;
   return s;

@@ -29,6 +29,18 @@ struct NotRevoked {
   std::string error_message;
 };
 
+// A request whose profile needs approval (pipeline/approvals.hpp): the
+// profile's rule as it was when the request was made, and the outcome.
+struct ApprovalState {
+  int min_approvals = 1;
+  std::vector<std::string> approvers;  // roles; empty: any holder of request:approve
+  bool self_approval = false;
+  std::string from;     // the outside system whose approval counted ("servicenow")
+  std::string outcome;  // "" while waiting, "approved", "rejected"
+  std::string decided_by;
+  std::string comment;  // the rejection's, for the failure and the ticket
+};
+
 struct RequestState {
   // Issue and renew, when the request is made.
   std::string certificate_id;  // the new certificate's id (and its key's bundle path)
@@ -54,6 +66,8 @@ struct RequestState {
   std::vector<NotRevoked> not_revoked;     // ids a CA refused for good, and why
   std::vector<std::string> revoked;        // record: the ids marked revoked
   std::string reason;                      // record: the reason's API name
+  // Issue and renew, when the profile needs approval.
+  std::optional<ApprovalState> approval;
   // Keys this version does not know (a newer host's, or the "store" and
   // "store_path" of the first versions), written back as they came.
   nlohmann::json unknown = nlohmann::json::object();

@@ -46,12 +46,14 @@ const char* to_string(RequestStatus status) {
     case RequestStatus::waiting: return "waiting";
     case RequestStatus::succeeded: return "succeeded";
     case RequestStatus::failed: return "failed";
+    case RequestStatus::pending_approval: return "pending_approval";
   }
   return "failed";
 }
 
 RequestStatus request_status_from(const std::string& text) {
-  for (auto s : {RequestStatus::pending, RequestStatus::running, RequestStatus::waiting, RequestStatus::succeeded})
+  for (auto s : {RequestStatus::pending, RequestStatus::running, RequestStatus::waiting, RequestStatus::succeeded,
+                 RequestStatus::pending_approval})
     if (text == to_string(s)) return s;
   return RequestStatus::failed;
 }
@@ -120,12 +122,43 @@ Result<std::optional<RequestRecord>> RequestRepo::load(const std::string& id) {
   });
 }
 
+namespace {
+
+// Due: its time has come (a held approval's time is its expiry), or its
+// claim's lease ran out (the host died).
+constexpr const char* kDue =
+    "((status IN ('pending', 'waiting', 'pending_approval') AND next_attempt_at <= :now) OR "
+    "(status = 'running' AND lease_until < :now2))";
+
+}  // namespace
+
+Result<std::optional<RequestRecord>> RequestRepo::claim(const std::string& id, const std::string& owner, TimePoint now,
+                                                        TimePoint lease_until) {
+  std::optional<RequestRecord> claimed;
+  const long long now_ms = to_unix_ms(now), lease = to_unix_ms(lease_until);
+  auto written = db_.write([&](soci::session& s) {
+    claimed.reset();
+    const std::string token = new_lease_token(owner);
+    const long long changed = execute(s,
+                                      std::string("UPDATE requests SET status = 'running', lease_owner = :owner, "
+                                                  "lease_until = :lease WHERE id = :id AND ") + kDue,
+                                      {token, lease, id, now_ms, now_ms});
+    if (changed != 1) return;
+    soci::row row;
+    s << "SELECT " << kColumns << " FROM requests WHERE id = :id", soci::use(id), soci::into(row);
+    if (!s.got_data()) return;
+    claimed = from_row(row);
+    claimed->lease_token = token;
+  });
+  if (!written) return std::move(written).error();
+  return claimed;
+}
+
 Result<std::vector<RequestRecord>> RequestRepo::claim_due(const std::string& owner, TimePoint now,
                                                           TimePoint lease_until, int limit) {
   std::vector<RequestRecord> claimed;
   const long long now_ms = to_unix_ms(now), lease = to_unix_ms(lease_until);
-  const char* due =
-      "((status IN ('pending', 'waiting') AND next_attempt_at <= :now) OR (status = 'running' AND lease_until < :now2))";
+  const char* due = kDue;
   // On PostgreSQL hosts claim at the same time: rows another host is
   // claiming right now are skipped, not waited for. (SQLite's writer is
   // alone anyway.) The UPDATE's condition still decides each claim.

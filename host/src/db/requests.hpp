@@ -20,8 +20,9 @@ namespace signet::host {
 
 // pending: due to run (new, or retrying after a failure); running: claimed
 // by a worker under a lease; waiting: a plugin handed out a ticket;
-// succeeded and failed are final.
-enum class RequestStatus { pending, running, waiting, succeeded, failed };
+// pending_approval: held until approvers decide (next_attempt_at is when
+// the wait expires); succeeded and failed are final.
+enum class RequestStatus { pending, running, waiting, succeeded, failed, pending_approval };
 const char* to_string(RequestStatus status);
 RequestStatus request_status_from(const std::string& text);
 
@@ -72,6 +73,9 @@ class RequestRepo {
   // Claims up to `limit` due requests: pending/waiting whose time has come,
   // and running ones whose lease expired (their host died).
   Result<std::vector<RequestRecord>> claim_due(const std::string& owner, TimePoint now, TimePoint lease_until, int limit);
+  // Claims one request if it is due (as claim_due would); nullopt when it is not.
+  Result<std::optional<RequestRecord>> claim(const std::string& id, const std::string& owner, TimePoint now,
+                                             TimePoint lease_until);
   // Writes progress; false when the lease was taken over by another claim.
   Result<bool> save(const RequestRecord& request, TimePoint lease_until);
   // Writes progress together with steps' deferred writes, in one

@@ -31,6 +31,8 @@ const std::unordered_map<std::string, S>& status_table() {
       // identity
       {"unauthenticated", S::unauthorized},
       {"permission_denied", S::forbidden},
+      {"self_approval_not_allowed", S::forbidden},
+      {"approval_required", S::forbidden},
       // routing and transport
       {"not_found", S::not_found},
       {"method_not_allowed", S::method_not_allowed},

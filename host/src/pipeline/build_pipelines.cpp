@@ -20,7 +20,7 @@ std::shared_ptr<const Pipeline> build_issue_like(const std::string& op, const Pi
                                  host_publishes ? &config.revocation : nullptr));
   if (!p.store.empty()) steps.push_back(make_store_step(p.store, instances.store(p.store)));
   steps.push_back(make_record_step());
-  for (const auto& n : p.notify) steps.push_back(make_notify_step(n));
+  for (const auto& n : p.notify) steps.push_back(make_notify_step(n, public_base(config.server)));
   steps.push_back(make_audit_step());
   return std::make_shared<const Pipeline>(op, std::move(steps));
 }
@@ -28,10 +28,10 @@ std::shared_ptr<const Pipeline> build_issue_like(const std::string& op, const Pi
 // Revocation always goes to the CA instance that issued the certificate;
 // the configured pipeline adds its notifiers.
 std::shared_ptr<const Pipeline> build_revoke(const std::map<std::string, PipelineConfig>& pipelines,
-                                             const PluginInstances& instances) {
+                                             const Config& config, const PluginInstances& instances) {
   std::vector<std::shared_ptr<Step>> steps{make_revoke_step(instances), make_record_revocation_step()};
   if (const auto found = pipelines.find("revoke"); found != pipelines.end())
-    for (const auto& n : found->second.notify) steps.push_back(make_notify_step(n));
+    for (const auto& n : found->second.notify) steps.push_back(make_notify_step(n, public_base(config.server)));
   steps.push_back(make_audit_step());
   return std::make_shared<const Pipeline>("revoke", std::move(steps));
 }
@@ -47,7 +47,7 @@ void add_pipelines(Pipelines& out, const std::map<std::string, PipelineConfig>& 
     if (found != pipelines.end()) out[op + suffix] = build_issue_like(op, found->second, config, instances, gate);
   }
   // Any certificate the host recorded can be revoked, pipeline or not.
-  out["revoke" + suffix] = build_revoke(pipelines, instances);
+  out["revoke" + suffix] = build_revoke(pipelines, config, instances);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@ IssueRequest persisted_input(const CertificateAsk& a, const ProfileConfig& profi
   IssueRequest r{in.profile, in.common_name, in.dns, in.ip, in.email, in.uri, in.ttl, profile.max_ttl, a.csr_text,
                  {}, 0, {}, profile.key_usage, profile.extended_key_usage, a.metadata, a.renews, a.service,
                  in.auto_renew.value_or(profile.auto_renew), in.not_after_use};
+  r.external_ref = a.external_ref;
   if (a.csr_text.empty()) {
     r.key_type = in.key_type;
     r.key_bits = in.key_bits;

@@ -27,6 +27,7 @@ struct CertificateAsk {
   nlohmann::json metadata = nlohmann::json::object();
   std::string renews;   // renewals: the certificate it replaces
   std::string service;  // the application it belongs to
+  nlohmann::json external_ref = nullptr;  // {system, id, number}: the other system's record it answers
 };
 
 // Tenants limited to some profiles (tenants.<slug>.profiles), by tenant id.

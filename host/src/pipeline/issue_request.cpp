@@ -19,6 +19,7 @@ nlohmann::json to_json(const IssueRequest& r) {
           {"key_usage", r.key_usage}, {"extended_key_usage", r.extended_key_usage}, {"metadata", r.metadata}, {"renews", r.renews}, {"service", r.service}};
   if (r.auto_renew) j["auto_renew"] = true;
   if (r.not_after_use) j["not_after_use_ms"] = to_unix_ms(*r.not_after_use);
+  if (r.external_ref.is_object()) j["external_ref"] = r.external_ref;
   return j;
 }
 
@@ -45,6 +46,7 @@ IssueRequest issue_request_from(const nlohmann::json& in) {
   r.renews = in.value("renews", "");
   r.auto_renew = in.value("auto_renew", false);
   if (in.contains("not_after_use_ms")) r.not_after_use = from_unix_ms(in.at("not_after_use_ms").get<long long>());
+  if (const auto ref = in.find("external_ref"); ref != in.end() && ref->is_object()) r.external_ref = *ref;
   return r;
 }
 

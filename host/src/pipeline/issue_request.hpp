@@ -27,6 +27,8 @@ struct IssueRequest {
   std::string service;  // the application the certificate belongs to (`_own` permissions); may be empty
   bool auto_renew = false;  // the renewal scheduler renews it (docs/lifecycle.md)
   std::optional<std::chrono::system_clock::time_point> not_after_use;  // revoked then (cessation of operation)
+  // The record of another system this request answers: {system, id, number}; null when none.
+  nlohmann::json external_ref = nullptr;
 };
 
 nlohmann::json to_json(const IssueRequest& request);

@@ -1,7 +1,12 @@
 #include "pipeline/request_events.hpp"
 
+#include <openssl/x509.h>
+#include <pkix/openssl_ptr.hpp>
+#include <pkix/pem.hpp>
+
 #include "pipeline/issue_request.hpp"
 #include "pipeline/revoke_request.hpp"
+#include "util/ids.hpp"
 
 namespace signet::host {
 namespace {
@@ -24,12 +29,35 @@ nlohmann::json issue_data(const RequestRecord& q) {
   nlohmann::json data = {{"common_name", in.common_name}, {"profile", in.profile}, {"metadata", in.metadata},
                          {"service", in.service}};
   if (!in.renews.empty()) data["renews"] = in.renews;
+  if (in.external_ref.is_object()) data["external_ref"] = in.external_ref;
   return data;
+}
+
+// What receivers file a certificate by (a ticket's attachment, a CMDB item):
+// its PEM and chain, issuer DN (RFC 2253) and SHA-256 fingerprint. Never a key.
+void add_certificate(nlohmann::json& data, const RequestRecord& q) {
+  const bool recorded = !q.transient.certificate_pem.empty();
+  const std::string& pem = recorded ? q.transient.certificate_pem : q.state.certificate_pem;
+  data["chain"] = recorded ? q.transient.chain : q.state.chain;
+  if (pem.empty()) return;  // recorded by an earlier run of this request
+  data["certificate"] = pem;
+  auto cert = pkix::read_certificate_pem(pem);
+  if (!cert) return;
+  unsigned char* der = nullptr;
+  const int size = i2d_X509(cert.value().get(), &der);
+  if (size > 0) data["fingerprint_sha256"] = sha256_hex(std::string_view(reinterpret_cast<const char*>(der), size));
+  OPENSSL_free(der);
+  pkix::BioPtr out(BIO_new(BIO_s_mem()));
+  if (out && X509_NAME_print_ex(out.get(), X509_get_issuer_name(cert.value().get()), 0, XN_FLAG_RFC2253) >= 0) {
+    char* text = nullptr;
+    const long length = BIO_get_mem_data(out.get(), &text);
+    data["issuer"] = std::string(text, static_cast<std::size_t>(length));
+  }
 }
 
 }  // namespace
 
-OutboxEvent request_event(const RequestRecord& q) {
+OutboxEvent request_event(const RequestRecord& q, const std::string& base) {
   const EventType type = q.operation == "renew"    ? EventType::renewed
                          : q.operation == "revoke" ? EventType::revoked
                                                    : EventType::issued;
@@ -39,11 +67,19 @@ OutboxEvent request_event(const RequestRecord& q) {
     event.data = {{"serial", q.state.serial}, {"reason", q.state.reason},
                   {"certificates", q.state.revoked},
                   {"service", in.targets.empty() ? "" : in.targets.front().service}};
+    if (!in.targets.empty() && in.targets.front().external_ref.is_object())
+      event.data["external_ref"] = in.targets.front().external_ref;
     return event;
   }
   event.data = issue_data(q);
+  const IssueRequest in = issue_request_from(q.input);
   event.data["serial"] = q.state.serial;
+  event.data["not_before"] = q.state.not_before;
   event.data["not_after"] = q.state.not_after;
+  event.data["ca"] = q.state.ca;
+  event.data["sans"] = {{"dns", in.dns}, {"ip", in.ip}, {"email", in.email}, {"uri", in.uri}};
+  event.data["download_url"] = base + "/v1/certificates/" + q.certificate_id + "/bundle?format=pem";
+  add_certificate(event.data, q);
   return event;
 }
 

@@ -7,7 +7,8 @@
 
 namespace signet::host {
 
-OutboxEvent request_event(const RequestRecord& q);
+// `base`: how clients reach this host, for the certificate's download_url.
+OutboxEvent request_event(const RequestRecord& q, const std::string& base);
 OutboxEvent request_failure_event(const RequestRecord& q);
 
 }  // namespace signet::host

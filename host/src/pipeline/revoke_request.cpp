@@ -39,8 +39,10 @@ const std::vector<std::string>& revocation_reason_names() {
 
 nlohmann::json to_json(const RevokeInput& input) {
   nlohmann::json targets = nlohmann::json::array();
-  for (const auto& t : input.targets)
+  for (const auto& t : input.targets) {
     targets.push_back({{"id", t.id}, {"ca", t.ca}, {"serial", t.serial}, {"certificate", t.certificate_pem}, {"service", t.service}});
+    if (t.external_ref.is_object()) targets.back()["external_ref"] = t.external_ref;
+  }
   nlohmann::json out{{"targets", targets}, {"reason", input.reason}};
   if (input.invalidity_date) out["invalidity_date"] = to_unix_ms(*input.invalidity_date);
   return out;
@@ -52,7 +54,7 @@ RevokeInput revoke_input_from(const nlohmann::json& input) {
   if (input.contains("invalidity_date")) out.invalidity_date = from_unix_ms(input["invalidity_date"].get<std::int64_t>());
   for (const auto& t : input.value("targets", nlohmann::json::array()))
     out.targets.push_back({t.value("id", ""), t.value("ca", ""), t.value("serial", ""), t.value("certificate", ""),
-                           t.value("service", "")});
+                           t.value("service", ""), t.value("external_ref", nlohmann::json(nullptr))});
   return out;
 }
 

@@ -17,6 +17,7 @@ namespace signet::host {
 struct RevokeTarget {
   std::string id, ca, serial, certificate_pem;
   std::string service;  // the application it belongs to, for its notifications
+  nlohmann::json external_ref = nullptr;  // the ticket its issuing request answered, for its notifications
 };
 
 struct RevokeInput {

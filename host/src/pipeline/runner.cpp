@@ -42,9 +42,13 @@ std::chrono::milliseconds Runner::backoff(int attempts, const Error& error) cons
 }
 
 void Runner::fail_final(RequestRecord& q, const Error& error) {
+  fail_final(q, std::string(to_string(error.code)), error.message);
+}
+
+void Runner::fail_final(RequestRecord& q, std::string code, std::string message) {
   q.status = RequestStatus::failed;
-  q.error_code = std::string(to_string(error.code));
-  q.error_message = error.message;
+  q.error_code = std::move(code);
+  q.error_message = std::move(message);
 }
 
 void Runner::apply(RequestRecord& q, const Pipeline& p, const StepOutcome& outcome) {
@@ -122,7 +126,20 @@ RequestRecord Runner::advance(RequestRecord q, TimePoint deadline) {
   return run_steps(std::move(q), deadline, persisted);
 }
 
+bool Runner::ends_unapproved(RequestRecord& q, Checkpoint& checkpoint) {
+  if (!q.state.approval || q.state.approval->outcome == "approved") return false;
+  const ApprovalState& a = *q.state.approval;
+  if (a.outcome == "rejected")
+    fail_final(q, "rejected", "rejected by " + a.decided_by + (a.comment.empty() ? "" : ": " + a.comment));
+  else
+    fail_final(q, "approval_expired", "the request was not approved in time");
+  q.updated_at = Clock::now();
+  (void)save(q, checkpoint);
+  return true;
+}
+
 RequestRecord Runner::run_steps(RequestRecord q, TimePoint deadline, Checkpoint& checkpoint, bool until_external) {
+  if (ends_unapproved(q, checkpoint)) return q;
   const Pipeline* found = pipeline(q.operation, q.tenant_id);
   if (!found) {
     fail_final(q, make_error(ErrorCode::unsupported, "no pipeline is configured for " + q.operation));
@@ -200,6 +217,28 @@ Result<RequestRecord> Runner::submit(RequestRecord q, std::chrono::milliseconds 
   if (!loaded) return std::move(loaded).error();
   if (!loaded.value()) return make_error(ErrorCode::unavailable, "the request could not be saved");
   return std::move(*loaded.value());
+}
+
+Result<RequestRecord> Runner::hold(RequestRecord q, TimePoint expires) {
+  const Pipeline* found = pipeline(q.operation, q.tenant_id);
+  if (!found || found->size() == 0)
+    return make_error(ErrorCode::unsupported, "no pipeline is configured for " + q.operation);
+  q.status = RequestStatus::pending_approval;
+  q.step_index = 0;
+  q.step = found->at(0).name();
+  q.created_at = q.updated_at = Clock::now();
+  q.next_attempt_at = expires;
+  q.lease_token = repo_.new_lease_token(owner_);
+  auto saved = repo_.save_with(q, Clock::now(), true, {});
+  if (!saved) return std::move(saved).error();
+  return q;
+}
+
+Result<std::optional<RequestRecord>> Runner::resume(const std::string& id, std::chrono::milliseconds budget) {
+  auto claimed = repo_.claim(id, owner_, Clock::now(), lease_end());
+  if (!claimed) return std::move(claimed).error();
+  if (!claimed.value()) return std::optional<RequestRecord>();
+  return std::optional<RequestRecord>(advance(std::move(*claimed.value()), Clock::now() + budget));
 }
 
 void Runner::launch(RequestRecord q, std::shared_ptr<Submission> submission) {

@@ -44,6 +44,14 @@ class Runner {
   // request that ends within the budget is saved once, with its steps' writes.
   Result<RequestRecord> submit(RequestRecord request, std::chrono::milliseconds budget);
 
+  // Saves a new request without running it, held for approval until
+  // `expires` (then it fails with approval_expired).
+  Result<RequestRecord> hold(RequestRecord request, TimePoint expires);
+
+  // Claims request `id` if it is due (approved, rejected, retrying) and runs
+  // it on the calling thread within `budget`; nullopt when it was not due.
+  Result<std::optional<RequestRecord>> resume(const std::string& id, std::chrono::milliseconds budget);
+
   // Runs one claimed (persisted) request until it finishes, waits or fails for now.
   RequestRecord advance(RequestRecord request, TimePoint deadline);
 
@@ -74,6 +82,9 @@ class Runner {
   StepOutcome run_guarded(Step& step, RequestRecord& q);
   void apply(RequestRecord& q, const Pipeline& p, const StepOutcome& outcome);
   void fail_final(RequestRecord& q, const Error& error);
+  void fail_final(RequestRecord& q, std::string code, std::string message);
+  // A held request claimed again: approved, it runs; else it fails here.
+  bool ends_unapproved(RequestRecord& q, Checkpoint& checkpoint);
   std::chrono::milliseconds backoff(int attempts, const Error& error) const;
   TimePoint lease_end() const;
 

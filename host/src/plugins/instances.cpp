@@ -177,10 +177,22 @@ PluginInstances PluginInstances::create(const Config& config, HostServicesImpl& 
     }
     PluginInstance entry{instance.name, instance.kind, instance.plugin, prepared->library.descriptor->plugin_version,
                          prepared->library.path, prepared->library.descriptor->capabilities,
-                         hold_library(std::move(made).value(), prepared->library.library)};
+                         hold_library(std::move(made).value(), prepared->library.library),
+                         static_cast<int>(prepared->library.descriptor->sdk_minor)};
     if (instance.kind == PluginKind::keys)
       services.register_key_provider(instance.name, std::static_pointer_cast<KeyProvider>(entry.object));
     out.instances_.push_back(std::move(entry));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, RequestSource*>> PluginInstances::request_sources() const {
+  std::vector<std::pair<std::string, RequestSource*>> out;
+  for (const auto& i : instances_) {
+    // Older plugins have no vtable slot for request_source().
+    if (i.kind != PluginKind::notifier || i.sdk_minor < 2) continue;
+    if (RequestSource* source = static_cast<Notifier*>(i.object.get())->request_source())
+      out.emplace_back(i.name, source);
   }
   return out;
 }

@@ -21,6 +21,7 @@ struct PluginInstance {
   std::string library_path;
   std::uint64_t capabilities = 0;
   std::shared_ptr<Plugin> object;  // its deleter keeps the library loaded
+  int sdk_minor = 0;               // what the plugin was built for: later minors' calls only when high enough
 };
 
 class PluginInstances {
@@ -38,6 +39,9 @@ class PluginInstances {
   std::shared_ptr<Notifier> notifier(const std::string& name) const;
   std::shared_ptr<KeyProvider> keys(const std::string& name) const;
   const PluginInstance* find(const std::string& name) const;
+  // Notifiers that also bring requests in (SDK 1.2, signet/intake.hpp), by
+  // instance name; the pointers live as long as this object.
+  std::vector<std::pair<std::string, RequestSource*>> request_sources() const;
   const std::vector<PluginInstance>& all() const { return instances_; }
 
  private:

@@ -44,10 +44,10 @@ Roles Roles::builtin() {
   const std::vector<RoleDefinition> defaults = {
       {"pki_super_admin", "Full administration of every tenant: tenants, CAs, certificates, identities",
        {"tenant:*", "ca:*", "cert:*", "token:*", "approle:*", "profile:*", "audit:read", "renewal:*", "signature:*",
-        "compliance:*", "notification:*", "secret:*"}},
+        "compliance:*", "notification:*", "secret:*", "request:*"}},
       {"pki_admin", "Administration of one tenant: certificates, identities, audit",
        {"ca:read", "cert:*", "token:*", "approle:*", "profile:read", "audit:read", "renewal:run", "compliance:read",
-        "notification:read", "secret:*"}},
+        "notification:read", "secret:*", "request:approve"}},
       {"cert_manager", "Certificate lifecycle in one tenant",
        {"cert:request", "cert:renew", "cert:revoke", "cert:read", "cert:export", "ca:read", "profile:read",
         "notification:read"}},

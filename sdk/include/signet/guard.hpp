@@ -65,10 +65,45 @@ class GuardedStore final : public GuardedBase<SecretStore> {
   Result<void> destroy(const DeleteRequest& r) override { return guard([&] { return inner_->destroy(r); }); }
 };
 
+class GuardedRequestSource final : public RequestSource {
+ public:
+  explicit GuardedRequestSource(RequestSource* inner) : inner_(inner) {}
+  std::string system() const override {
+    try {
+      return inner_->system();
+    } catch (...) {
+      return {};  // matches no system: the host uses no source it cannot name
+    }
+  }
+  Result<std::vector<OfferedRequest>> offers(std::size_t n) override { return guard([&] { return inner_->offers(n); }); }
+  Result<void> taken(const OfferedRequest& o, const std::string& id) override {
+    return guard([&] { return inner_->taken(o, id); });
+  }
+  Result<void> refused(const OfferedRequest& o, const Error& why) override {
+    return guard([&] { return inner_->refused(o, why); });
+  }
+  Result<Approval> approval(const ExternalRef& r) override { return guard([&] { return inner_->approval(r); }); }
+
+ private:
+  RequestSource* inner_;  // owned by the notifier it came from
+};
+
 class GuardedNotifier final : public GuardedBase<Notifier> {
  public:
-  using GuardedBase::GuardedBase;
+  explicit GuardedNotifier(std::unique_ptr<Notifier> inner) : GuardedBase(std::move(inner)) {
+    RequestSource* source = nullptr;
+    try {
+      source = inner_->request_source();
+    } catch (...) {
+      source = nullptr;
+    }
+    if (source) source_ = std::make_unique<GuardedRequestSource>(source);
+  }
   Result<void> notify(const Event& e) override { return guard([&] { return inner_->notify(e); }); }
+  RequestSource* request_source() override { return source_.get(); }
+
+ private:
+  std::unique_ptr<GuardedRequestSource> source_;
 };
 
 class GuardedKeys final : public GuardedBase<KeyProvider> {

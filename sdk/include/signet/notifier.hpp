@@ -5,6 +5,7 @@
 #include <ctime>
 #include <string>
 
+#include <signet/intake.hpp>
 #include <signet/plugin.hpp>
 
 namespace signet {
@@ -59,6 +60,12 @@ class SIGNET_SDK_API Notifier : public Plugin {
   // as not sent, with the message). Any other error: the receiver refused
   // it for good (recorded as failed, not retried).
   virtual Result<void> notify(const Event& event) = 0;
+
+  // SDK 1.2: a notifier that also brings requests in from its system
+  // returns its RequestSource (owned by the notifier, living as long as
+  // it); the host polls it (signet/intake.hpp). The host calls this only
+  // on plugins built for SDK 1.2 or later.
+  virtual RequestSource* request_source() { return nullptr; }
 };
 
 }  // namespace signet

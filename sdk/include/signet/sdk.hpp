@@ -4,6 +4,7 @@
 #include <signet/ca.hpp>
 #include <signet/descriptor.hpp>
 #include <signet/guard.hpp>
+#include <signet/intake.hpp>
 #include <signet/keys.hpp>
 #include <signet/notifier.hpp>
 #include <signet/plugin.hpp>

@@ -7,7 +7,7 @@
 // the SDK only adds (capability bits, trailing descriptor fields, virtual
 // functions at the end of an interface, new host services).
 #define SIGNET_SDK_MAJOR 1
-#define SIGNET_SDK_MINOR 1
+#define SIGNET_SDK_MINOR 2
 
 #define SIGNET_DETAIL_STR2(x) #x
 #define SIGNET_DETAIL_STR(x) SIGNET_DETAIL_STR2(x)

@@ -36,7 +36,7 @@ std::shared_ptr<Step> make_revoke_step(const PluginInstances& instances);
 std::shared_ptr<Step> make_record_revocation_step();
 // notify: records the event for one notifier instance in the outbox
 // (notify/outbox.hpp), with the request's other writes.
-std::shared_ptr<Step> make_notify_step(std::string instance);
+std::shared_ptr<Step> make_notify_step(std::string instance, std::string base);
 // audit: appends the outcome to the audit log.
 std::shared_ptr<Step> make_audit_step();
 
