@@ -241,6 +241,9 @@ class NotifyEmail : public ::testing::Test {
         "        from: 'Signet PKI <signet@example.com>'\n"
         "        to: [pki-team@example.com]\n"
         "        recipients_from: [owner_email, requester_email, backup_email]\n"
+        // The certificate lives 30 days, inside the first expiry warning:
+        // its expiring event would be a second message.
+        "        events: [issued, revoked, failed]\n"
         "pipelines:\n"
         "  issue: {validate: [profile-policy], sign: corp, store: local, notify: [mail]}\n"
         "  revoke: {notify: [mail]}\n"

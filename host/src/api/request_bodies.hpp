@@ -12,23 +12,13 @@
 #include "auth/approles.hpp"
 #include "auth/tokens.hpp"
 #include "http/errors.hpp"
+#include "pipeline/issue_body.hpp"
 #include "pipeline/policy.hpp"
 #include "util/time.hpp"
 
 namespace signet::host {
 
-// POST /v1/certificates: names, ttl, metadata, and a csr or a key spec.
-std::optional<HostError> read_issue_body(const nlohmann::json& body, IssueInput& in, nlohmann::json& metadata,
-                                        std::string& csr_text);
-// "auto_renew" and "not_after_use" of an issue body.
-std::optional<HostError> read_lifecycle_fields(const nlohmann::json& body, IssueInput& in);
-// The key material of an issue or renew body: a CSR, or what the host
-// should generate ({"type", "bits", "curve"}; absent: the profile's default).
-// "external_ref": {"system", "id", "number"}: the record of another system
-// (a ServiceNow RITM) the request answers; `ref` stays null without one.
-std::optional<HostError> read_external_ref(const nlohmann::json& body, nlohmann::json& ref);
-
-std::optional<HostError> read_key_source(const nlohmann::json& body, IssueInput& in, std::string& csr_text);
+// POST /v1/certificates: pipeline/issue_body.hpp (intake reads the same bodies).
 // POST /v1/certificates/{id}/revoke: {"reason", "all_with_same_key",
 // "invalidity_date"}; an empty body means reason unspecified.
 struct RevokeBody {

@@ -211,6 +211,7 @@ std::optional<StageRefusal> Host::build_request_processing() {
   dispatcher_.emplace(*db_, *instances_, config_.notifications, pipeline_workers_, log(), services_.metrics());
   secret_changes_.emplace(*db_, *instances_, log());
   scheduler_.emplace(*db_, *runner_, *renewals_, *secret_changes_, config_, log(), runner_->owner());
+  intake_.emplace(*db_, *runner_, config_, *instances_, tenant_profiles_, log(), services_.metrics());
   return std::nullopt;
 }
 
@@ -222,11 +223,13 @@ std::optional<StageRefusal> Host::start_background_services() {
   runner_->start();
   dispatcher_->start();
   if (auto scheduling = scheduler_->start(); !scheduling) return refused(scheduling.error().message);
+  intake_->start();
   return std::nullopt;
 }
 
 // Work already posted to the pipeline pool finishes before the pool is gone.
 void Host::stop_background_services() {
+  if (intake_) intake_->stop();
   if (scheduler_) scheduler_->stop();
   if (runner_) runner_->stop();
   if (dispatcher_) dispatcher_->stop();

@@ -19,6 +19,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "http/status_server.hpp"
+#include "lifecycle/intake.hpp"
 #include "lifecycle/renewals.hpp"
 #include "lifecycle/scheduler.hpp"
 #include "notify/dispatcher.hpp"
@@ -98,6 +99,7 @@ class Host {
   std::optional<NotificationDispatcher> dispatcher_;
   std::optional<SecretChanges> secret_changes_;
   std::optional<LifecycleScheduler> scheduler_;
+  std::optional<IntakePoller> intake_;
   std::optional<AuditExport> audit_export_;
   std::shared_ptr<Roles> roles_;
   std::unique_ptr<RequestAuthenticator> authenticator_;

@@ -138,6 +138,13 @@ struct NotificationsConfig {
   int line = 0;
 };
 
+// intake: how often this host asks request sources (notifiers that bring
+// requests in, signet/intake.hpp) for new requests.
+struct IntakeConfig {
+  milliseconds poll_interval{30'000};
+  int batch = 20;  // offers taken per source and round
+};
+
 // The secrets API (/v1/secrets): the store instance that keeps the values.
 struct SecretsConfig {
   std::string store;  // "" = the only store instance, if there is exactly one
@@ -228,6 +235,7 @@ struct Config {
   RenewalConfig renewal;
   LifecycleConfig lifecycle;
   NotificationsConfig notifications;
+  IntakeConfig intake;
   SecretsConfig secrets;
   std::vector<RoleDefinition> roles;  // rbac.roles: custom roles beside the built-in ones
   std::vector<TenantConfig> tenants;  // created at start-up when absent

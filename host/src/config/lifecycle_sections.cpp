@@ -59,12 +59,19 @@ void read_notifications(YamlSection n, NotificationsConfig& out) {
   n.finish();
 }
 
+void read_intake(YamlSection i, IntakeConfig& out) {
+  if (auto v = i.duration("poll_interval")) out.poll_interval = *v;
+  if (auto v = i.integer("batch", 1, 1000)) out.batch = static_cast<int>(*v);
+  i.finish();
+}
+
 }  // namespace
 
 void read_lifecycle_sections(YamlSection& top, Config& out) {
   read_renewal(top.section("renewal"), out.renewal);
   read_lifecycle(top.section("lifecycle"), out.lifecycle);
   read_notifications(top.section("notifications"), out.notifications);
+  read_intake(top.section("intake"), out.intake);
   YamlSection secrets = top.section("secrets");
   out.secrets.line = secrets.line();
   if (auto v = secrets.string("store")) out.secrets.store = *v;
