@@ -47,6 +47,7 @@ std::vector<std::string> split_names(const std::string& text) {
 }
 
 Result<std::vector<OfferedRequest>> ServiceNowIntake::offers(std::size_t limit) {
+  if (!config_.intake.enabled) return std::vector<OfferedRequest>{};
   return guard([&] { return fetch(limit); });
 }
 

@@ -6,7 +6,9 @@ namespace signet::servicenow {
 
 ServiceNowNotifier::ServiceNowNotifier(ServiceNowConfig config, HostServices& services)
     : config_(std::move(config)), client_(config_, services), writeback_(config_, client_) {
-  if (config_.intake.enabled) intake_ = std::make_unique<ServiceNowIntake>(config_, client_);
+  // Always a source: profiles with `approval: {from: servicenow}` read
+  // approvals through it; it offers requests only with intake enabled.
+  intake_ = std::make_unique<ServiceNowIntake>(config_, client_);
 }
 
 Result<void> ServiceNowNotifier::notify(const Event& event) {

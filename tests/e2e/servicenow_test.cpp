@@ -253,11 +253,63 @@ TEST_F(ServiceNow, ApprovalWaitsRefusesSelfApprovalAndRejectionReachesTheTicket)
   EXPECT_EQ(notes_with(other.ritm, "not for production"), 1) << double_.journal(other.ritm).dump();
   EXPECT_EQ(record("sc_task", other.task)["state"], "4");
   EXPECT_TRUE(attachments(other.ritm).empty());
+  // From a shell: signet request approve.
+  const Ticket third = ticket();
+  second["common_name"] = "third.example.com";
+  second["sans"]["dns"] = {"third.example.com"};
+  second["external_ref"] = ref_of(third);
+  const std::string third_id = call(host, "POST", "/v1/certificates", second, requester).body.value("request_id", "");
+  const auto cli = run_command("SIGNET_ADDR=" + host.url() + " SIGNET_TOKEN=" + approver + " SIGNET_CACERT=" +
+                               dir_.file("data/ca.pem") + " " + binary_path() + " request approve " + third_id +
+                               " --comment 'looks right' 2>&1");
+  EXPECT_EQ(cli.status, 0) << cli.output;
+  EXPECT_NE(cli.output.find(third_id + " succeeded certificate crt_"), std::string::npos) << cli.output;
+  const auto no_comment = run_command(binary_path() + " request reject " + third_id + " 2>&1");
+  EXPECT_EQ(no_comment.status, 2) << no_comment.output;
   // Both decisions are audit records.
   const json audit = call(host, "GET", "/v1/audit?object=" + rejected_id).body;
   bool found = false;
   for (const auto& r : audit.value("items", json::array())) found = found || r.value("action", "") == "request.reject";
   EXPECT_TRUE(found) << audit.dump();
+}
+
+TEST_F(ServiceNow, ApprovalFromServiceNowIsReadThereAndAnUnansweredOneExpires) {
+  ASSERT_NO_FATAL_FAILURE(configure({"  itsm:\n"
+                                     "    dns: {allowed_suffixes: [.example.com]}\n"
+                                     "    approval: {from: servicenow}\n"
+                                     "  brief:\n"
+                                     "    dns: {allowed_suffixes: [.example.com]}\n"
+                                     "    approval: {required: true, expires_after: 1s}\n"}));
+  SignetProcess& host = start_host();
+  const Ticket t = ticket({{"approval", "requested"}});
+  json body = {{"profile", "itsm"}, {"common_name", "itsm.example.com"}, {"key", {{"type", "ecdsa"}}},
+               {"external_ref", ref_of(t)}};
+  // The flow says approved; ServiceNow does not: ServiceNow is asked, not the flow.
+  body["external_ref"]["approval"] = "approved";
+  const Answer refused = call(host, "POST", "/v1/certificates", body);
+  EXPECT_EQ(refused.status, 403) << refused.body.dump();
+  EXPECT_EQ(refused.body["error"]["code"], "approval_required");
+  EXPECT_NE(refused.body["error"].value("message", "").find(t.number), std::string::npos) << refused.body.dump();
+  double_.table("PATCH", "/api/now/table/sc_req_item/" + t.ritm, {{"approval", "approved"}});
+  const Answer issued = call(host, "POST", "/v1/certificates", body);
+  ASSERT_EQ(issued.status, 201) << issued.body.dump();
+  EXPECT_EQ(call(host, "GET", "/v1/requests/" + issued.body.value("request_id", "")).body["approval"]["from"], "servicenow");
+  const Answer without_ticket = call(host, "POST", "/v1/certificates", {{"profile", "itsm"}, {"common_name", "x.example.com"},
+                                                                       {"key", {{"type", "ecdsa"}}}});
+  EXPECT_EQ(without_ticket.status, 403) << without_ticket.body.dump();
+
+  // Nobody decides within expires_after: the request fails as approval_expired.
+  const Answer held = call(host, "POST", "/v1/certificates",
+                           {{"profile", "brief"}, {"common_name", "brief.example.com"}, {"key", {{"type", "ecdsa"}}}});
+  ASSERT_EQ(held.status, 202) << held.body.dump();
+  json q;
+  for (int i = 0; i < 50; ++i) {
+    q = call(host, "GET", "/v1/requests/" + held.body.value("request_id", "")).body;
+    if (q.value("status", "") == "failed") break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(q["status"], "failed") << q.dump();
+  EXPECT_EQ(q["error"]["code"], "approval_expired") << q.dump();
 }
 
 TEST_F(ServiceNow, PullIntakeOnTwoHostsMakesOneRequestPerRitm) {
@@ -314,13 +366,18 @@ TEST_F(ServiceNow, ExpiryOpensOneIncidentAcrossThreeWarningsAndRenewalResolvesIt
       std::this_thread::sleep_for(100ms);
     return double_.journal(sys_id).value("result", json::array()).size();
   };
+  std::size_t warnings = 0;
   for (const char* step : {"31d", "23d", "5d12h"}) {
     ASSERT_EQ(call(host, "POST", "/v1/test/clock", {{"advance", step}}).status, 200);
     for (int i = 0; i < 100 && incidents().empty(); ++i) std::this_thread::sleep_for(100ms);
     ASSERT_EQ(incidents().size(), 1u) << step << host.log();
+    // One note per warning on the one incident (warnings are days apart, as here).
+    const std::string incident_id = incidents()[0].value("sys_id", "");
+    EXPECT_EQ(wait_notes(incident_id, ++warnings), warnings) << step << double_.journal(incident_id).dump();
   }
+  // The last warning's urgency follows its note.
+  for (int i = 0; i < 50 && incidents()[0].value("urgency", "") != "1"; ++i) std::this_thread::sleep_for(100ms);
   const json incident = incidents()[0];
-  EXPECT_EQ(wait_notes(incident.value("sys_id", ""), 3), 3u) << double_.journal(incident.value("sys_id", "")).dump();
   EXPECT_EQ(incident["urgency"], "1") << incident.dump();  // raised to the 1d warning's
   EXPECT_EQ(incident["active"], "true");
 

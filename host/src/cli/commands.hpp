@@ -34,6 +34,7 @@ int command_plugins(int argc, char** argv);
 int command_token(int argc, char** argv);
 int command_ca(int argc, char** argv);
 int command_cert(int argc, char** argv);  // talks to a running host
+int command_request(int argc, char** argv);  // request get | approve | reject, on a running host
 int command_audit(int argc, char** argv);
 int command_agent(int argc, char** argv);  // keeps a certificate current on disk
 int command_renew(int argc, char** argv);  // renew --due

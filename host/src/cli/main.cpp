@@ -32,6 +32,8 @@ constexpr const char* kUsage = R"(usage: signet <command> [options]
   cert get ID [--out DIR] | cert renew ID | cert revoke ID [--reason R] | cert list
                                       use a running host (--addr/SIGNET_ADDR, --token/SIGNET_TOKEN,
                                       --cacert/SIGNET_CACERT); `signet cert` shows every option
+  request get ID | request approve ID [--comment C] | request reject ID --comment C
+                                      follow a request; approvers decide on one held for approval
   renew --due [--tenant T]            renew every certificate that is due now, on a running host
   agent --cert ID --out DIR [--exec CMD] [--once] [--renew-before D]
                                       keep server.crt, server.key and ca-chain.crt of ID current in DIR;
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
   if (command == "token") return command_token(argc, argv);
   if (command == "ca") return command_ca(argc, argv);
   if (command == "cert") return command_cert(argc, argv);
+  if (command == "request") return command_request(argc, argv);
   if (command == "audit") return command_audit(argc, argv);
   if (command == "agent") return command_agent(argc, argv);
   if (command == "renew") return command_renew(argc, argv);
