@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "aws_double.hpp"
+#include "servicenow_double.hpp"
 #include "e2e_helpers.hpp"
 #include "postgres_server.hpp"
 #include "softhsm_token.hpp"
@@ -89,9 +90,31 @@ void expect_issued_through_aws(const TempDir& dir, const std::string& file, Sign
   EXPECT_EQ(verified.status, 0) << verified.output;
 }
 
+// servicenow.yaml: a flow's request with its RITM, issued by the internal
+// CA, written back to the stand-in's RITM (a real instance is not reachable).
+void expect_written_back_to_servicenow(const TempDir& dir, const std::string& file, SignetProcess& host,
+                                       const ServiceNowDouble& servicenow) {
+  const std::string admin = bootstrap_token(dir, file);
+  const nlohmann::json ritm = servicenow.table("POST", "/api/now/table/sc_req_item", {{"short_description", "cert"}})["result"];
+  const nlohmann::json body = {{"common_name", "sn.example.com"}, {"sans", {{"dns", {"sn.example.com"}}}},
+                               {"external_ref", {{"system", "servicenow"}, {"id", ritm["sys_id"]}, {"number", ritm["number"]}}}};
+  auto issued = http("POST", host.url() + "/v1/certificates", body.dump(), admin, dir.file("data/ca.pem"));
+  ASSERT_TRUE(issued && issued->status == 201) << (issued ? issued->body : issued.error().message);
+  const std::string request_id = json_of(*issued)["request_id"];
+  std::string correlation;
+  for (int i = 0; i < 100 && correlation != request_id; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    correlation = servicenow.table("GET", "/api/now/table/sc_req_item/" + ritm["sys_id"].get<std::string>())["result"]
+                      .value("correlation_id", "");
+  }
+  EXPECT_EQ(correlation, request_id) << host.log() << servicenow.log();
+  EXPECT_EQ(servicenow.journal(ritm["sys_id"]).value("result", nlohmann::json::array()).size(), 1u);
+  EXPECT_EQ(run_command("stat -c %a " + dir.file("data/keys.passphrase")).output, "600\n");
+}
+
 TEST(Examples, EveryExampleChecksAndServes) {
   const auto files = example_files();
-  ASSERT_GE(files.size(), 6u);
+  ASSERT_GE(files.size(), 7u);
   PostgresServer postgres;  // for examples/postgres.yaml
   ASSERT_TRUE(postgres.started()) << postgres.log();
   SoftHsmToken hsm;  // for examples/hsm-softhsm2.yaml
@@ -110,6 +133,11 @@ TEST(Examples, EveryExampleChecksAndServes) {
   ::setenv("SIGNET_PKCS11_MODULE", softhsm_module().c_str(), 1);
   ::setenv("SIGNET_HSM_TOKEN", hsm.label().c_str(), 1);
   ::setenv("SIGNET_HSM_PIN", hsm.pin().c_str(), 1);
+  ServiceNowDouble servicenow;  // for examples/servicenow.yaml, with the stand-in's OAuth client
+  ASSERT_TRUE(servicenow.started()) << servicenow.log();
+  ::setenv("SERVICENOW_INSTANCE_URL", servicenow.url().c_str(), 1);
+  ::setenv("SERVICENOW_CLIENT_ID", "signet-client", 1);
+  ::setenv("SERVICENOW_CLIENT_SECRET", "signet-secret", 1);
   for (const auto& file : files) {
     SCOPED_TRACE(file);
     TempDir dir;
@@ -131,6 +159,7 @@ TEST(Examples, EveryExampleChecksAndServes) {
     if (file.ends_with("/postgres.yaml")) expect_key_kept_in_postgres(dir, file, host);
     if (file.ends_with("/hsm-softhsm2.yaml")) expect_keys_on_the_token(dir, file, host, hsm);
     if (file.ends_with("/awspca.yaml")) expect_issued_through_aws(dir, file, host, aws);
+    if (file.ends_with("/servicenow.yaml")) expect_written_back_to_servicenow(dir, file, host, servicenow);
     EXPECT_EQ(host.stop(), 0);
   }
 }
