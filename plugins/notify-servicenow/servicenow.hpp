@@ -21,7 +21,8 @@ class ServiceNowNotifier final : public Notifier {
   Result<void> notify(const Event& event) override;
   // Cheap: no call to ServiceNow, only whether it last refused the credentials.
   Result<void> health() override;
-  // The pull intake when intake.enabled; null otherwise.
+  // Always present: approval reads for `approval: {from: servicenow}`; it
+  // offers requests only when intake.enabled.
   RequestSource* request_source() override;
 
  private:

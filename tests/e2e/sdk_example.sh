@@ -30,7 +30,8 @@ cmake --build "$work/example-build" -j 2 >/dev/null || fail "building the exampl
 plugin=$work/example-build/notify-jsonl.so
 [[ -f "$plugin" ]] || fail "the example build made no notify-jsonl.so"
 
-"$prefix/bin/signet" plugins list --dir "$work/example-build" | grep -q "notify-jsonl  kind=notifier  version=1.0.0  sdk=1.1" \
+sdk=$("$prefix/bin/signet" version | sed -n 's/.*(SDK \([0-9.]*\),.*/\1/p')
+"$prefix/bin/signet" plugins list --dir "$work/example-build" | grep -q "notify-jsonl  kind=notifier  version=1.0.0  sdk=$sdk" \
   || fail "signet plugins list does not show the example"
 
 cat > "$work/signet.yaml" <<YAML

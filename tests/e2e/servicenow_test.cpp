@@ -279,7 +279,10 @@ TEST_F(ServiceNow, ApprovalFromServiceNowIsReadThereAndAnUnansweredOneExpires) {
                                      "    approval: {from: servicenow}\n"
                                      "  brief:\n"
                                      "    dns: {allowed_suffixes: [.example.com]}\n"
-                                     "    approval: {required: true, expires_after: 1s}\n"}));
+                                     "    approval: {required: true, expires_after: 1s}\n"
+                                     "  two:\n"
+                                     "    dns: {allowed_suffixes: [.example.com]}\n"
+                                     "    approval: {required: true, min_approvals: 2}\n"}));
   SignetProcess& host = start_host();
   const Ticket t = ticket({{"approval", "requested"}});
   json body = {{"profile", "itsm"}, {"common_name", "itsm.example.com"}, {"key", {{"type", "ecdsa"}}},
@@ -310,6 +313,18 @@ TEST_F(ServiceNow, ApprovalFromServiceNowIsReadThereAndAnUnansweredOneExpires) {
   }
   EXPECT_EQ(q["status"], "failed") << q.dump();
   EXPECT_EQ(q["error"]["code"], "approval_expired") << q.dump();
+
+  // Two approvals needed: the first is counted, the second runs it.
+  const Answer two = call(host, "POST", "/v1/certificates",
+                          {{"profile", "two"}, {"common_name", "two.example.com"}, {"key", {{"type", "ecdsa"}}}});
+  ASSERT_EQ(two.status, 202) << two.body.dump();
+  const std::string path = "/v1/requests/" + two.body.value("request_id", "") + "/approve";
+  const Answer once = call(host, "POST", path, json::object(), token_with(host, "pki_admin"));
+  EXPECT_EQ(once.body["status"], "pending_approval") << once.body.dump();
+  EXPECT_EQ(once.body["approval"]["decisions"].size(), 1u);
+  const Answer twice = call(host, "POST", path, json::object(), token_with(host, "pki_admin"));
+  EXPECT_EQ(twice.body["status"], "succeeded") << twice.body.dump();
+  EXPECT_EQ(twice.body["approval"]["decisions"].size(), 2u);
 }
 
 TEST_F(ServiceNow, PullIntakeOnTwoHostsMakesOneRequestPerRitm) {

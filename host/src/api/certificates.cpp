@@ -73,6 +73,10 @@ HttpResponseMessage run_request(RequestContext& context, const ApiDependencies& 
                                            std::move(std::get<RequestRecord>(made)), deps.config.runner.sync_wait);
   if (const auto* refused = std::get_if<HostError>(&started)) return error_response(*refused, context.request_id);
   auto& outcome = std::get<StartedRequest>(started);
+  // A caller limited to its own service learns nothing of another service's request.
+  if (outcome.existing && context.access == Access::own &&
+      outcome.request.input.value("service", "") != context.principal->service)
+    return error_response({"conflict", "external_ref names a record another service's request answers"}, context.request_id);
   if (outcome.existing) return earlier_outcome(outcome.request, deps, context.request_id);
   return request_outcome(outcome.request, deps, context.request_id);
 }

@@ -387,6 +387,15 @@ void read_rbac(YamlSection rbac, Config& out) {
   rbac.finish();
 }
 
+// profiles.<name>.approval.approvers: roles that exist (built in or rbac.roles).
+void check_approvers(ConfigIssues& issues, const Config& config) {
+  Roles roles = Roles::builtin();
+  for (const auto& role : config.roles) (void)roles.add(role);
+  for (const auto& p : config.profiles)
+    for (const auto& role : p.approval.approvers)
+      if (!roles.exists(role)) issues.add(p.line, "profiles." + p.name + ".approval.approvers names unknown role "" + role + """);
+}
+
 void check_client_auth(ConfigIssues& issues, const Config& config) {
   const ClientAuthConfig& c = config.server.tls.client_auth;
   if (c.mode == ClientAuthConfig::Mode::off) return;
@@ -428,6 +437,7 @@ void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   check_pipelines(issues, out, out.pipelines, "");
   check_tenants(issues, out);
   check_client_auth(issues, out);
+  check_approvers(issues, out);
   check_lifecycle_sections(issues, out);
 }
 

@@ -28,6 +28,7 @@ const std::unordered_map<std::string, S>& status_table() {
       {"key_not_allowed", S::bad_request},
       {"invalid_reason", S::bad_request},
       {"rejected", S::unprocessable_entity},
+      {"approval_expired", S::unprocessable_entity},
       // identity
       {"unauthenticated", S::unauthorized},
       {"permission_denied", S::forbidden},

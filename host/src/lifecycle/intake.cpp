@@ -1,5 +1,8 @@
 #include "lifecycle/intake.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include "db/tenants.hpp"
 #include "pipeline/issue_body.hpp"
 #include "pipeline/request_start.hpp"
@@ -48,6 +51,10 @@ std::variant<RequestRecord, HostError> IntakePoller::make_request(const std::str
   if (!tenant.value()) return HostError{"not_found", "no tenant " + offer.tenant};
   CertificateAsk ask;
   if (auto e = read_issue_body(offer.body, ask.in, ask.metadata, ask.csr_text)) return *e;
+  // A SPIFFE ID is an identity (auth/client_certs.hpp): only the API, for a caller's own service, hands one out.
+  for (const auto& uri : ask.in.uri)
+    if (uri.size() >= 9 && std::equal(uri.begin(), uri.begin() + 9, "spiffe://", [](char a, char b) { return std::tolower(a) == b; }))
+      return HostError{"permission_denied", "a request from " + offer.ref.system + " may not name a SPIFFE identity"};
   if (offer.body.contains("service") && offer.body.at("service").is_string()) ask.service = offer.body.at("service");
   ask.external_ref = {{"system", offer.ref.system}, {"id", offer.ref.id}, {"number", offer.ref.number}};
   if (!offer.requested_by.empty()) ask.metadata["requested_by"] = offer.requested_by;

@@ -28,7 +28,7 @@ struct ExternalRef {
 struct OfferedRequest {
   ExternalRef ref;
   std::string tenant;        // slug; "" for the host's default tenant
-  nlohmann::json body;       // what POST /v1/certificates takes: common_name, dns, ttl, profile, service, metadata...
+  nlohmann::json body;       // what POST /v1/certificates takes: common_name, sans {dns, ...}, ttl, profile, service, metadata
   std::string requested_by;  // who asked, in that system (audit); may be ""
 };
 
