@@ -4,6 +4,7 @@
 // intake deduplicated by external reference, approvals, the ticket written
 // back (work note, PEM attachment, task closed, correlation), pull intake
 // shared by two hosts, expiry incidents, token expiry, 429 and an outage.
+#include <ctime>
 #include <set>
 #include <thread>
 
@@ -19,6 +20,13 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr const char* kCatalogItem = "0123456789abcdef0123456789abcdef";
+
+// "2026-12-07T10:00:00Z" as seconds since the epoch.
+long long seconds_of(const std::string& rfc3339) {
+  std::tm tm{};
+  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return 0;
+  return static_cast<long long>(timegm(&tm));
+}
 
 struct Options {
   std::string profiles;       // more profiles (indented under profiles:)
@@ -434,10 +442,15 @@ TEST_F(ServiceNow, TokenExpiryRateLimitsAndAnOutageLoseNothingAndDuplicateNothin
   // A 429 with Retry-After is waited out; an answer lost after the attachment was stored is not stored twice.
   double_.control("POST", "/_double/faults",
                   json::array({{{"path_prefix", "/api/now/table/sc_req_item"}, {"method", "PATCH"}, {"kind", "status"},
-                                {"status", 429}, {"retry_after", 1}, {"count", 1}},
+                                {"status", 429}, {"retry_after", 3}, {"count", 1}},
                                {{"path_prefix", "/api/now/attachment/file"}, {"method", "POST"}, {"kind", "lost"}, {"count", 1}}}));
   const Ticket third = ticket();
   const std::string third_id = issue(third, "three.example.com");
+  // The 429's Retry-After (3 s) is waited out in full, past notifications.retry.max (1 s).
+  const json limited = notification(host, "type=issued", third_id, 10, [](const json& n) { return n.value("attempts", 0) >= 1; });
+  ASSERT_EQ(limited.value("status", ""), "pending") << limited.dump();
+  EXPECT_GE(seconds_of(limited.value("next_attempt_at", "")) - seconds_of(limited.value("last_attempt_at", "")), 3)
+      << limited.dump();
   const json third_n = delivered(host, "type=issued", third_id);
   exactly_once(third, third_n);
   EXPECT_GE(third_n.value("attempts", 0), 2) << third_n.dump();

@@ -131,6 +131,9 @@ void NotificationDispatcher::finish(const Claimed& n, const Result<void>& sent) 
       status = "failed";
     } else {
       next = now + doubling_backoff(config_.retry_initial, config_.retry_max, attempts, e.retry_after);
+      // A receiver's own Retry-After is waited out in full, even past retry.max
+      // (give_up_after still bounds it): coming back sooner only earns another 429.
+      if (e.code == ErrorCode::rate_limited && e.retry_after && now + *e.retry_after > next) next = now + *e.retry_after;
       status = next - n.created_at > config_.give_up_after ? "failed" : "pending";
       if (status == "failed") reason = "gave up after " + std::to_string(attempts) + " attempts: " + reason;
     }
