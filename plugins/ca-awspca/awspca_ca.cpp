@@ -1,5 +1,7 @@
 #include "awspca_ca.hpp"
 
+#include <encoding/base64.hpp>
+
 #include <ctime>
 
 #include <openssl/evp.h>
@@ -9,14 +11,6 @@
 
 namespace signet::awspca {
 namespace {
-
-std::string base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 // Validity END_DATE: GeneralizedTime digits as a number (YYYYMMDDHHMMSS).
 long long end_date(std::chrono::system_clock::time_point when) {
@@ -203,7 +197,7 @@ Result<SignOutcome> AwsPrivateCa::issue(const SignRequest& request) {
   }
   nlohmann::json body = {
       {"CertificateAuthorityArn", config_.ca_arn},
-      {"Csr", base64(request.csr_pem)},
+      {"Csr", encoding::base64(request.csr_pem)},
       {"SigningAlgorithm", algorithm},
       {"Validity", {{"Type", "END_DATE"}, {"Value", end_date(services_.clock().now() + request.ttl)}}},
       {"TemplateArn", chosen == config_.profile_templates.end() ? config_.template_arn : template_arn(config_.partition, name)},

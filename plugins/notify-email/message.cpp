@@ -1,5 +1,7 @@
 #include "message.hpp"
 
+#include <encoding/base64.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <ctime>
@@ -35,15 +37,6 @@ std::string_view cut_at_character(std::string_view text, std::size_t max) {
   return text.substr(0, end);
 }
 
-std::string base64(std::string_view data) {
-  // EVP_EncodeBlock writes a NUL after its output: one byte more.
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-  out.resize(written > 0 ? static_cast<std::size_t>(written) : 0);
-  return out;
-}
-
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
@@ -65,7 +58,7 @@ std::string encoded_words(std::string_view text) {
     std::string_view chunk = cut_at_character(text.substr(pos), kEncodedWordBytes);
     if (chunk.empty()) chunk = text.substr(pos, kEncodedWordBytes);  // not UTF-8 after all: cut anywhere
     if (!out.empty()) out += "\r\n ";
-    out += "=?UTF-8?B?" + base64(chunk) + "?=";
+    out += "=?UTF-8?B?" + encoding::base64(chunk) + "?=";
     pos += chunk.size();
   }
   return out;
@@ -217,7 +210,7 @@ std::string base64_lines(std::string_view data) {
   std::string out;
   out.reserve((data.size() / kBase64LineBytes + 1) * 78);
   for (std::size_t pos = 0; pos < data.size(); pos += kBase64LineBytes) {
-    out += base64(data.substr(pos, kBase64LineBytes));
+    out += encoding::base64(data.substr(pos, kBase64LineBytes));
     out += "\r\n";
   }
   return out;

@@ -1,5 +1,7 @@
 #include "client.hpp"
 
+#include <encoding/base64.hpp>
+
 #include <charconv>
 #include <system_error>
 #include <utility>
@@ -19,14 +21,6 @@ constexpr std::chrono::seconds kDefaultRateLimitWait{60};
 bool is_unreserved(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
          c == '~';
-}
-
-std::string base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
 }
 
 nlohmann::json parse_json(const std::string& text) {
@@ -175,7 +169,7 @@ Error status_error(const std::string& method, const std::string& what, const Htt
 ServiceNowClient::ServiceNowClient(const ServiceNowConfig& config, HostServices& services)
     : config_(config), services_(services) {
   if (config_.auth.type == AuthType::basic)
-    basic_header_ = "Basic " + base64(config_.auth.username + ":" + config_.auth.password);
+    basic_header_ = "Basic " + encoding::base64(config_.auth.username + ":" + config_.auth.password);
 }
 
 HttpRequest ServiceNowClient::request(const std::string& method, const std::string& url, const std::string& body,

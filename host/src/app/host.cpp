@@ -211,7 +211,7 @@ std::optional<StageRefusal> Host::build_request_processing() {
   dispatcher_.emplace(*db_, *instances_, config_.notifications, pipeline_workers_, log(), services_.metrics());
   secret_changes_.emplace(*db_, *instances_, log());
   scheduler_.emplace(*db_, *runner_, *renewals_, *secret_changes_, config_, log(), runner_->owner());
-  intake_.emplace(*db_, *runner_, config_, *instances_, tenant_profiles_, log(), services_.metrics());
+  intake_.emplace(*db_, *runner_, config_, *instances_, tenant_profiles_, log(), services_.metrics(), runner_->owner());
   return std::nullopt;
 }
 

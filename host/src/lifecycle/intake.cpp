@@ -23,9 +23,17 @@ bool final_refusal(const HostError& e) {
 }  // namespace
 
 IntakePoller::IntakePoller(Database& db, Runner& runner, const Config& config, const PluginInstances& instances,
-                           const TenantProfiles& tenant_profiles, signet::Logger& log, signet::Metrics& metrics)
+                           const TenantProfiles& tenant_profiles, signet::Logger& log, signet::Metrics& metrics,
+                           const std::string& host_id)
     : db_(db), runner_(runner), config_(config), instances_(instances), tenant_profiles_(tenant_profiles), log_(log),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      // Three rounds' grace before another host takes over from a silent poller.
+      lease_(db, "intake", host_id, std::max<std::chrono::milliseconds>(config.intake.poll_interval * 3, std::chrono::seconds(15))) {}
+
+void IntakePoller::stop() {
+  thread_.stop();
+  lease_.release();
+}
 
 void IntakePoller::start() {
   if (instances_.request_sources().empty()) return;
@@ -34,6 +42,8 @@ void IntakePoller::start() {
 
 int IntakePoller::poll_once() {
   int started = 0;
+  auto leading = lease_.acquire();
+  if (!leading || !leading.value()) return 0;
   for (const auto& [instance, source] : instances_.request_sources()) {
     auto offers = source->offers(static_cast<std::size_t>(config_.intake.batch));
     if (!offers) {

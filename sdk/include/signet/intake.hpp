@@ -51,9 +51,9 @@ class SIGNET_SDK_API RequestSource {
   // The system this source speaks for ("servicenow"): matched against a
   // request's external_ref.system and a profile's approval.from.
   virtual std::string system() const = 0;
-  // Requests waiting there, at most `limit`. Every host calls this each
-  // intake interval, so two hosts may see the same offer: the host, not
-  // the source, makes sure it becomes one request.
+  // Requests waiting there, at most `limit`. One host at a time polls,
+  // each intake interval; when that changes hands two hosts may see the
+  // same offer: the host, not the source, makes sure it becomes one request.
   virtual Result<std::vector<OfferedRequest>> offers(std::size_t limit) = 0;
   // The host made (or found already made) `request_id` for the offer:
   // mark the record taken so it is not offered again. Called again after
