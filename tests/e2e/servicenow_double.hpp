@@ -42,6 +42,14 @@ class ServiceNowDouble {
     run_command("rm -f " + dir_.file("pid"));
   }
 
+  // Gone at once, mid-request (SIGKILL): what it had not carried out is not done.
+  void kill() {
+    const std::string pid = trimmed(read_file(dir_.file("pid")));
+    if (pid.empty()) return;
+    run_command("kill -9 " + pid + "; for i in $(seq 1 50); do kill -0 " + pid + " 2>/dev/null || break; sleep 0.1; done");
+    run_command("rm -f " + dir_.file("pid"));
+  }
+
   bool started() const { return started_; }
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }

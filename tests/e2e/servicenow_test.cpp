@@ -97,7 +97,10 @@ class ServiceNow : public ::testing::Test {
   Ticket ticket(const json& fields = json::object()) {
     json ritm = {{"short_description", "TLS certificate"}, {"cat_item", kCatalogItem}};
     ritm.update(fields);
-    const json made = double_.table("POST", "/api/now/table/sc_req_item", ritm)["result"];
+    const json answer = double_.table("POST", "/api/now/table/sc_req_item", ritm);
+    EXPECT_TRUE(answer.is_object()) << answer.dump() << double_.log();
+    if (!answer.is_object()) return {};
+    const json made = answer["result"];
     const json task = double_.table("POST", "/api/now/table/sc_task",
                                     {{"request_item", made["sys_id"]}, {"short_description", "Issue the certificate"}})["result"];
     return {made.value("sys_id", ""), made.value("number", ""), task.value("sys_id", "")};
@@ -146,7 +149,7 @@ class ServiceNow : public ::testing::Test {
 };
 
 TEST_F(ServiceNow, PushIntakeTwiceMakesOneRequestAndTheTicketIsWrittenBack) {
-  ASSERT_NO_FATAL_FAILURE(configure());
+  ASSERT_NO_FATAL_FAILURE(configure({"", "        cmdb: {enabled: true}\n"}));
   SignetProcess& host = start_host();
   const Ticket t = ticket();
   const json body = {{"common_name", "app.example.com"}, {"sans", {{"dns", {"app.example.com"}}}},
@@ -203,6 +206,13 @@ TEST_F(ServiceNow, PushIntakeTwiceMakesOneRequestAndTheTicketIsWrittenBack) {
   EXPECT_EQ(ritm["state"], "3") << ritm.dump();
   EXPECT_EQ(ritm["correlation_id"], request_id);
   EXPECT_EQ(ritm["correlation_display"], "Signet");
+  // One configuration item, found again by its stable key, with the mapped fields.
+  const json items = double_.rows("cmdb_ci_certificate", "correlation_id=signet:" + first.body.value("certificate_id", ""));
+  ASSERT_EQ(items.size(), 1u) << items.dump();
+  EXPECT_EQ(items[0]["serial_number"], serial);
+  EXPECT_EQ(items[0]["name"], "app.example.com");
+  EXPECT_EQ(items[0]["fingerprint"], n["data"].value("fingerprint_sha256", "")) << items.dump();
+  EXPECT_EQ(items[0]["valid_to"].get<std::string>().substr(0, 10), first.body.value("expiration", "").substr(0, 10));
 
   // Revocation adds a note to the original ticket.
   const Answer revoked = call(host, "POST", "/v1/certificates/" + first.body.value("certificate_id", "") + "/revoke",
@@ -465,6 +475,29 @@ TEST_F(ServiceNow, TokenExpiryRateLimitsAndAnOutageLoseNothingAndDuplicateNothin
   EXPECT_EQ(waiting.value("status", ""), "pending") << waiting.dump();
   ASSERT_TRUE(double_.start(port)) << double_.log();
   exactly_once(t4, delivered(host, "type=issued", fourth_id, 30));
+
+  // Killed in the middle of a delivery (the note written, the attachment
+  // under way) and started again: the delivery finishes, nothing twice.
+  double_.control("POST", "/_double/faults",
+                  {{"path_prefix", "/api/now/attachment/file"}, {"method", "POST"}, {"kind", "delay"}, {"seconds", 5}, {"count", 1}});
+  const Ticket t5 = ticket();
+  const std::string fifth_id = issue(t5, "five.example.com");
+  for (int i = 0; i < 50 && double_.journal(t5.ritm).value("result", json::array()).empty(); ++i) std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(double_.journal(t5.ritm).value("result", json::array()).size(), 1u);
+  double_.kill();
+  ASSERT_TRUE(double_.start(port)) << double_.log();
+  exactly_once(t5, delivered(host, "type=issued", fifth_id, 30));
+
+  // A refusal (403 on updating the item) is final: failed, with ServiceNow's message.
+  const Ticket t6 = ticket();
+  double_.control("POST", "/_double/faults",
+                  {{"path_prefix", "/api/now/table/sc_req_item"}, {"method", "PATCH"}, {"kind", "status"}, {"status", 403},
+                   {"message", "ACL Exception Update Failed due to security constraints"}, {"count", 1}});
+  const std::string sixth_id = issue(t6, "six.example.com");
+  const json failed = notification(host, "type=issued", sixth_id, 20, [](const json& n) { return n.value("status", "") == "failed"; });
+  EXPECT_EQ(failed.value("status", ""), "failed") << failed.dump();
+  EXPECT_EQ(failed.value("attempts", 0), 1) << failed.dump();
+  EXPECT_NE(failed.value("reason", "").find("ACL Exception Update Failed"), std::string::npos) << failed.dump();
 }
 
 }  // namespace
