@@ -108,6 +108,8 @@ INSTANTIATE_TEST_SUITE_P(
         BrokenCase{"CaThrows", kBroken + "/ca-throws.so", "", "", "boundary.no_exceptions"},
         BrokenCase{"StoreIgnoresCas", kBroken + "/store-ignores-cas.so", "", "", "store.check_and_set"},
         BrokenCase{"NotifyBadErrors", kBroken + "/notify-bad-errors.so", "", "", "errors.well_formed"},
+        BrokenCase{"IntakeBadName", kBroken + "/intake-overflows.so", "", "", "intake.system"},
+        BrokenCase{"IntakeOverflows", kBroken + "/intake-overflows.so", "", "", "intake.offers_bounded"},
         BrokenCase{"KeysLeaksKey", kBroken + "/keys-leaks-key.so", "", "", "keys.no_export"},
         BrokenCase{"ScriptedReissues", kScripted, R"(--metadata '{"defect":"reissue"}')", "", "ca.idempotent"},
         BrokenCase{"ScriptedWrongKey", kScripted, R"(--metadata '{"defect":"wrong_key"}')", "", "ca.sign"},

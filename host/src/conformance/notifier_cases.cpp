@@ -161,6 +161,7 @@ void run_notifier_cases(Suite& suite) {
   suite.run("notifier.unknown_event_type", [&]() -> Verdict { return unknown_event_type(suite, notifier); });
   suite.run("notifier.every_type", [&]() -> Verdict { return every_type(suite, notifier); });
   suite.run("notifier.hostile_inputs", [&]() -> Verdict { return hostile_inputs(suite, notifier); });
+  run_intake_cases(suite, notifier);
 }
 
 }  // namespace signet::host::conformance

@@ -68,6 +68,8 @@ void run_instance_health(Suite& suite);
 void run_ca_cases(Suite& suite);
 void run_store_cases(Suite& suite);
 void run_notifier_cases(Suite& suite);
+// A notifier's RequestSource (SDK 1.2), when it has one; skipped otherwise.
+void run_intake_cases(Suite& suite, Notifier& notifier);
 void run_keys_cases(Suite& suite);
 // What the whole run saw: exceptions, malformed errors, slow calls. Last.
 void run_boundary_cases(Suite& suite);

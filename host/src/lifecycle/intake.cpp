@@ -66,7 +66,10 @@ std::variant<RequestRecord, HostError> IntakePoller::make_request(const std::str
     if (uri.size() >= 9 && std::equal(uri.begin(), uri.begin() + 9, "spiffe://", [](char a, char b) { return std::tolower(a) == b; }))
       return HostError{"permission_denied", "a request from " + offer.ref.system + " may not name a SPIFFE identity"};
   if (offer.body.contains("service") && offer.body.at("service").is_string()) ask.service = offer.body.at("service");
-  ask.external_ref = {{"system", offer.ref.system}, {"id", offer.ref.id}, {"number", offer.ref.number}};
+  // The source's reference, held to the API's rules for external_ref.
+  const nlohmann::json ref = {{"system", offer.ref.system}, {"id", offer.ref.id}, {"number", offer.ref.number}};
+  if (auto e = read_external_ref({{"external_ref", ref}}, ask.external_ref))
+    return HostError{"internal", "the source offered a record Signet cannot key: " + e->message};
   if (!offer.requested_by.empty()) ask.metadata["requested_by"] = offer.requested_by;
   // The principal names the source: its audit records say where the request came from.
   return make_certificate_request(config_, runner_, tenant_profiles_, "issue", tenant.value()->id, "intake:" + instance,
