@@ -498,6 +498,12 @@ TEST_F(ServiceNow, TokenExpiryRateLimitsAndAnOutageLoseNothingAndDuplicateNothin
   EXPECT_EQ(failed.value("status", ""), "failed") << failed.dump();
   EXPECT_EQ(failed.value("attempts", 0), 1) << failed.dump();
   EXPECT_NE(failed.value("reason", "").find("ACL Exception Update Failed"), std::string::npos) << failed.dump();
+
+  // The OAuth client secret and the tokens made from it appear nowhere Signet writes.
+  EXPECT_EQ(host.log().find("signet-secret"), std::string::npos);
+  EXPECT_EQ(host.log().find("Bearer"), std::string::npos);
+  const json all = call(host, "GET", "/v1/notifications?limit=1000").body;
+  EXPECT_EQ(all.dump().find("signet-secret"), std::string::npos);
 }
 
 }  // namespace
