@@ -132,6 +132,7 @@ TEST_F(AccessMatrix, EveryRouteRoleServiceAndTenant) {
       {"GET", "/v1/certificates/{id}/bundle", "cert:export", Kind::object, 200, 404},
       {"POST", "/v1/certificates/{id}/renew", "cert:renew", Kind::object, 201, 404},
       {"POST", "/v1/certificates/{id}/revoke", "cert:revoke", Kind::object, 200, 404},
+      {"GET", "/v1/requests", "cert:read", Kind::collection, 200, 200},
       {"GET", "/v1/requests/{id}", "cert:read", Kind::object, 200, 404},
       // The targets are finished requests: an approver may decide (409: nothing waits for a decision).
       {"POST", "/v1/requests/{id}/approve", "request:approve", Kind::object, 409, 404},

@@ -237,6 +237,12 @@ TEST_F(ServiceNow, ApprovalWaitsRefusesSelfApprovalAndRejectionReachesTheTicket)
   EXPECT_EQ(held.body["status"], "pending_approval");
   const std::string id = held.body.value("request_id", "");
   EXPECT_EQ(call(host, "GET", "/v1/requests/" + id).body["status"], "pending_approval");
+  // What waits for approvers, as they find it.
+  const json waiting = call(host, "GET", "/v1/requests?status=pending_approval", nullptr, approver).body;
+  ASSERT_EQ(waiting["items"].size(), 1u) << waiting.dump();
+  EXPECT_EQ(waiting["items"][0]["request_id"], id);
+  EXPECT_EQ(waiting["items"][0]["external_ref"]["number"], t.number);
+  EXPECT_EQ(call(host, "GET", "/v1/requests?status=held").status, 400);
 
   const Answer self = call(host, "POST", "/v1/requests/" + id + "/approve", json::object(), requester);
   EXPECT_EQ(self.status, 403) << self.body.dump();
@@ -277,9 +283,11 @@ TEST_F(ServiceNow, ApprovalWaitsRefusesSelfApprovalAndRejectionReachesTheTicket)
   second["sans"]["dns"] = {"third.example.com"};
   second["external_ref"] = ref_of(third);
   const std::string third_id = call(host, "POST", "/v1/certificates", second, requester).body.value("request_id", "");
-  const auto cli = run_command("SIGNET_ADDR=" + host.url() + " SIGNET_TOKEN=" + approver + " SIGNET_CACERT=" +
-                               dir_.file("data/ca.pem") + " " + binary_path() + " request approve " + third_id +
-                               " --comment 'looks right' 2>&1");
+  const std::string env = "SIGNET_ADDR=" + host.url() + " SIGNET_TOKEN=" + approver + " SIGNET_CACERT=" + dir_.file("data/ca.pem") + " ";
+  const auto listed = run_command(env + binary_path() + " request list --status pending_approval 2>&1");
+  EXPECT_EQ(listed.status, 0) << listed.output;
+  EXPECT_NE(listed.output.find(third_id + " pending_approval approvals 0/1"), std::string::npos) << listed.output;
+  const auto cli = run_command(env + binary_path() + " request approve " + third_id + " --comment 'looks right' 2>&1");
   EXPECT_EQ(cli.status, 0) << cli.output;
   EXPECT_NE(cli.output.find(third_id + " succeeded certificate crt_"), std::string::npos) << cli.output;
   const auto no_comment = run_command(binary_path() + " request reject " + third_id + " 2>&1");

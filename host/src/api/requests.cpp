@@ -1,5 +1,8 @@
 // GET /v1/requests/{id}, and the approvers' POST /v1/requests/{id}/approve|reject.
+#include <set>
+
 #include "api/api.hpp"
+#include "api/request_bodies.hpp"
 #include "api/views.hpp"
 #include "pipeline/approvals.hpp"
 
@@ -29,6 +32,36 @@ HttpResponseMessage request_answer(const RequestRecord& q, const ApiDependencies
     decisions = std::move(made).value();
   }
   return json_response(http::status::ok, request_view(q, decisions));
+}
+
+// GET /v1/requests?status=pending_approval&limit=&cursor=: newest first. A
+// caller with `_own` access sees its service's requests only, so its pages
+// may hold fewer than `limit` while next_cursor goes on.
+HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
+  auto tenant = acting_tenant(context, deps.db);
+  if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
+  RequestFilter filter;
+  if (auto bad = read_limit(context.query_value("limit"), filter.limit)) return error_response(*bad, context.request_id);
+  filter.status = context.query_value("status");
+  static const std::set<std::string> kStatuses = {"pending", "running", "waiting", "succeeded", "failed", "pending_approval"};
+  if (!filter.status.empty() && !kStatuses.count(filter.status))
+    return error_response({"invalid_request", "status must be pending, running, waiting, succeeded, failed or pending_approval"},
+                          context.request_id);
+  filter.cursor = context.query_value("cursor");
+  auto page = list_requests(deps.db, tenant.value(), filter);
+  if (!page) {
+    if (page.error().code == ErrorCode::invalid_argument) return error_response({"invalid_request", page.error().message}, context.request_id);
+    return error_response(host_error(page.error()), context.request_id);
+  }
+  json items = json::array();
+  for (const auto& q : page->items)
+    if (context.access != Access::own || q.input.value("service", "") == context.principal->service) {
+      json view = request_view(q, {});
+      if (view.contains("approval")) view["approval"].erase("decisions");  // GET /v1/requests/{id} has them
+      items.push_back(std::move(view));
+    }
+  return json_response(http::status::ok, {{"items", std::move(items)},
+                                          {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}});
 }
 
 HttpResponseMessage get_request(RequestContext& context, const ApiDependencies& deps) {
@@ -64,6 +97,8 @@ HttpResponseMessage decide_on(RequestContext& context, const ApiDependencies& de
 }  // namespace
 
 void add_request_routes(Router& router, ApiDependencies deps) {
+  router.add(http::verb::get, "/v1/requests", [deps](RequestContext& c) { return list(c, deps); },
+             {.permission = "cert:read"});
   router.add(http::verb::get, "/v1/requests/{id}", [deps](RequestContext& c) { return get_request(c, deps); },
              {.permission = "cert:read"});
   router.add(http::verb::post, "/v1/requests/{id}/approve",

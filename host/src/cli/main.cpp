@@ -32,7 +32,7 @@ constexpr const char* kUsage = R"(usage: signet <command> [options]
   cert get ID [--out DIR] | cert renew ID | cert revoke ID [--reason R] | cert list
                                       use a running host (--addr/SIGNET_ADDR, --token/SIGNET_TOKEN,
                                       --cacert/SIGNET_CACERT); `signet cert` shows every option
-  request get ID | request approve ID [--comment C] | request reject ID --comment C
+  request list [--status S] | request get ID | request approve ID [--comment C] | request reject ID --comment C
                                       follow a request; approvers decide on one held for approval
   renew --due [--tenant T]            renew every certificate that is due now, on a running host
   agent --cert ID --out DIR [--exec CMD] [--once] [--renew-before D]

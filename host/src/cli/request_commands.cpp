@@ -1,5 +1,5 @@
-// signet request get | approve | reject: a request's progress, and the
-// approvers' decisions (docs/approvals.md), from a shell.
+// signet request list | get | approve | reject: requests and their
+// progress, and the approvers' decisions (docs/approvals.md), from a shell.
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -11,7 +11,8 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kUsage =
-    "usage: signet request get ID\n"
+    "usage: signet request list [--status pending_approval|pending|running|waiting|succeeded|failed] [--limit N]\n"
+    "       signet request get ID\n"
     "       signet request approve ID [--comment TEXT]\n"
     "       signet request reject ID --comment TEXT\n"
     "  server: --addr URL (SIGNET_ADDR), --token T (SIGNET_TOKEN), --cacert FILE (SIGNET_CACERT),\n"
@@ -31,14 +32,29 @@ void report(const json& request) {
   std::cout << "\n";
 }
 
+int list(ApiClient& api, const Args& args) {
+  std::string query;
+  for (const char* flag : {"status", "limit"})
+    if (auto v = args.flag(flag)) query += (query.empty() ? "?" : "&") + std::string(flag) + "=" + *v;
+  auto page = api.call("GET", "/v1/requests" + query);
+  if (!page) return 1;
+  for (const auto& request : page->value("items", json::array())) report(request);
+  return 0;
+}
+
 }  // namespace
 
 int command_request(int argc, char** argv) {
   const std::string action = argc > 2 ? argv[2] : "";
   Args args(argc, argv, 3, {});
   std::set<std::string> known = ApiClient::connection_flags();
-  known.insert("comment");
+  for (const char* f : {"comment", "status", "limit"}) known.insert(f);
   if (!args.only(known)) return usage_error(args.error() + "\n" + kUsage);
+  if (action == "list") {
+    if (!args.positional().empty()) return usage_error(kUsage);
+    auto api = ApiClient::from(args);
+    return api ? list(*api, args) : 2;
+  }
   if ((action != "get" && action != "approve" && action != "reject") || args.positional().size() != 1u)
     return usage_error(kUsage);
   if (action == "reject" && !args.flag("comment")) return usage_error(std::string("a rejection needs --comment\n") + kUsage);

@@ -352,6 +352,8 @@ const std::vector<Migration> kMigrations = {
               comment TEXT NOT NULL,
               decided_at BIGINT NOT NULL,
               PRIMARY KEY (request_id, principal)))",
+         // GET /v1/requests?status=pending_approval: what waits for approvers, newest first.
+         "CREATE INDEX requests_tenant_status ON requests (tenant_id, status, created_at)",
      }},
 };
 

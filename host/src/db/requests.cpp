@@ -1,5 +1,9 @@
 #include "db/requests.hpp"
 
+#include <algorithm>
+
+#include "db/filter_query.hpp"
+#include "db/paging.hpp"
 #include "db/prepared.hpp"
 
 namespace signet::host {
@@ -215,6 +219,32 @@ Result<bool> RequestRepo::save_with(const RequestRecord& q, TimePoint lease_unti
   });
   if (!written) return std::move(written).error();
   return kept;
+}
+
+Result<RequestPage> list_requests(Database& db, const std::string& tenant_id, const RequestFilter& f) {
+  FilterQuery q;
+  q.also("tenant_id = " + q.bind(tenant_id));
+  if (!f.status.empty()) q.also("status = " + q.bind(f.status));
+  if (!f.cursor.empty()) {
+    const auto cursor = decode_cursor(f.cursor);
+    if (!cursor) return make_error(ErrorCode::invalid_argument, "the cursor is not one this API gave out");
+    const auto& [created, id] = *cursor;
+    q.also("(created_at < " + q.bind(created) + " OR (created_at = " + q.bind(created) + " AND id < " + q.bind(id) + "))");
+  }
+  const int limit = std::clamp(f.limit, 1, 1000);
+  return read(db, [&](soci::session& s) -> Result<RequestPage> {
+    RequestPage page;
+    // One more than a page: whether there is a next one.
+    q.run(s,
+          std::string("SELECT ") + kColumns + " FROM requests WHERE " + q.where() +
+              " ORDER BY created_at DESC, id DESC LIMIT " + std::to_string(limit + 1),
+          [&](const soci::row& r) { page.items.push_back(from_row(r)); });
+    if (page.items.size() > static_cast<std::size_t>(limit)) {
+      page.items.pop_back();
+      page.next_cursor = encode_cursor(to_unix_ms(page.items.back().created_at), page.items.back().id);
+    }
+    return page;
+  });
 }
 
 Result<bool> request_exists(Database& db, const std::string& id) {

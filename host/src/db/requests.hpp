@@ -90,6 +90,21 @@ class RequestRepo {
   std::atomic<std::uint64_t> claims_{0};
 };
 
+struct RequestFilter {
+  std::string status;  // exact; "" = any
+  int limit = 100;
+  std::string cursor;  // from the previous page
+};
+
+struct RequestPage {
+  std::vector<RequestRecord> items;  // newest first
+  std::string next_cursor;           // empty on the last page
+};
+
+// A tenant's requests (approvers list those in pending_approval).
+// Error{invalid_argument} for a cursor this API did not hand out.
+Result<RequestPage> list_requests(Database& db, const std::string& tenant_id, const RequestFilter& filter);
+
 // Whether a request with this id was ever saved.
 Result<bool> request_exists(Database& db, const std::string& id);
 
