@@ -1,6 +1,7 @@
 #include "pipeline/approvals.hpp"
 
 #include <algorithm>
+#include <thread>
 
 #include "db/approvals.hpp"
 #include "pipeline/runner.hpp"
@@ -36,6 +37,22 @@ AuditRecord decision_audit(const RequestRecord& q, const ApprovalCall& call) {
           {{"requester", q.principal}, {"comment", call.comment}}};
 }
 
+// The request once it has finished, or as it stands at `until`: a poller
+// that claimed it first runs it while the approver's call waits.
+std::variant<RequestRecord, HostError> as_it_stands(Database& db, const std::string& id,
+                                                    std::chrono::steady_clock::time_point until) {
+  RequestRepo repo(db);
+  while (true) {
+    auto now = repo.load(id);
+    if (!now) return host_error(now.error());
+    if (!now.value()) return HostError{"not_found", "no request " + id};
+    if (now.value()->finished() || now.value()->status == RequestStatus::waiting ||
+        std::chrono::steady_clock::now() >= until)
+      return std::move(*now.value());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 }  // namespace
 
 std::variant<RequestRecord, HostError> decide(Database& db, Runner& runner, const RequestRecord& q,
@@ -53,15 +70,13 @@ std::variant<RequestRecord, HostError> decide(Database& db, Runner& runner, cons
     case DecisionOutcome::complete:
       break;
   }
+  const auto deadline = std::chrono::steady_clock::now() + budget;
   if (recorded.value() == DecisionOutcome::complete) {
-    // Runs it here; another host's poller may have claimed it first, which is as good.
+    // Runs it here, unless a poller (this host's or another's) claimed it first.
     auto resumed = runner.resume(q.id, budget);
     if (resumed && resumed.value()) return std::move(*resumed.value());
   }
-  auto now = RequestRepo(db).load(q.id);
-  if (!now) return host_error(now.error());
-  if (!now.value()) return HostError{"not_found", "no request " + q.id};
-  return std::move(*now.value());
+  return as_it_stands(db, q.id, recorded.value() == DecisionOutcome::complete ? deadline : std::chrono::steady_clock::now());
 }
 
 }  // namespace signet::host
