@@ -14,10 +14,11 @@ namespace {
 std::string shown(const signet::ExternalRef& ref) { return ref.system + " " + (ref.number.empty() ? ref.id : ref.number); }
 
 // Refusals the source should hear about (its people fix the record); the
-// rest (the database, a source's own failure) are tried again next round.
+// rest (the database, a source's own failure, an approval still to come
+// there) are tried again next round.
 bool final_refusal(const HostError& e) {
   return e.code != "unavailable" && e.code != "timeout" && e.code != "rate_limited" && e.code != "conflict" &&
-         e.code != "internal";
+         e.code != "internal" && e.code != "approval_required";
 }
 
 }  // namespace
