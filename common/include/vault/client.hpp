@@ -1,0 +1,103 @@
+// One Vault client for the Vault plugins (store-vault and
+// keys-vault-transit, to come with issue 24), over the host's HTTP client. It logs in (token, AppRole with a plain or response-wrapped
+// secret id, Kubernetes, JWT), keeps the token alive (renewed at about two
+// thirds of its TTL, a fresh login when renewal is refused or the max TTL
+// is near), logs in again once on a 403 of an expired token, and waits out
+// a sealed or rate-limited Vault with capped, jittered back-off before
+// answering `unavailable`. Tokens and secret ids never reach a log line,
+// an Error or an audit record.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <signet/result.hpp>
+#include <signet/services.hpp>
+
+namespace signet::vault {
+
+enum class AuthMethod { token, approle, kubernetes, jwt };
+
+struct AuthConfig {
+  AuthMethod method = AuthMethod::token;
+  std::string mount;          // auth mount; default the method's name ("approle", "kubernetes", "jwt")
+  std::string token;          // token
+  std::string role_id;        // approle
+  std::string secret_id;      // approle
+  bool secret_id_wrapped = false;  // secret_id is a response-wrapping token: unwrapped once
+  std::string role;           // kubernetes, jwt
+  std::string jwt_file;       // kubernetes (default the service account's token file), jwt
+};
+
+struct ClientConfig {
+  std::string address;    // "https://vault.example.com:8200", no trailing slash
+  std::string namespace_path;  // X-Vault-Namespace; "" for none
+  AuthConfig auth;
+  HttpOptions http;       // timeout, ca_file, client certificate
+  int max_attempts = 4;   // per call, for 429 and 503
+  std::chrono::milliseconds initial_backoff{250};
+  std::chrono::milliseconds max_backoff{4000};
+};
+
+// The `vault:` section of a plugin's config, with VAULT_ADDR,
+// VAULT_NAMESPACE, VAULT_CACERT and VAULT_TOKEN used where it says
+// nothing, as Vault's own tools do. Problems name `pointer` + the key.
+Result<ClientConfig> read_client_config(const nlohmann::json& section, const std::string& pointer);
+
+// The JSON schema of that section, for the plugins' schemas.
+const char* client_config_schema();
+
+struct Response {
+  int status = 0;
+  nlohmann::json body;  // null for 204 or a body that is not JSON
+  std::optional<std::chrono::seconds> retry_after;  // a 429's or 503's Retry-After
+  // Vault's `errors`, joined: "" when none.
+  std::string errors() const;
+};
+
+class Client {
+ public:
+  Client(ClientConfig config, HostServices& services);
+
+  // A call to /v1/<path> ("secret/data/certs/a"): any status Vault answers
+  // after the retries (2xx, 400, 403, 404 ...) is a Response; transport
+  // failures, a Vault still sealed or rate-limited after the retries, and
+  // a failed login are errors (unavailable, or unauthenticated).
+  Result<Response> call(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr);
+
+  // Vault's sys/health, unauthenticated; ok when active and unsealed.
+  Result<void> health();
+
+  const ClientConfig& config() const { return config_; }
+
+ private:
+  struct Token {
+    std::string value;
+    bool from_login = false;
+    bool renewable = false;
+    std::chrono::steady_clock::time_point renew_at{}, expires_at{};
+  };
+  Result<std::string> current_token();
+  Result<Token> login();
+  Result<std::string> login_secret_id();
+  Result<Response> send(const std::string& method, const std::string& path, const nlohmann::json& body,
+                        const std::string& token);
+  Result<Response> send_with_retries(const std::string& method, const std::string& path, const nlohmann::json& body,
+                                     const std::string& token);
+  Token token_from(const nlohmann::json& auth) const;
+  void forget_token(const std::string& value);
+
+  ClientConfig config_;
+  HostServices& services_;
+  std::mutex mutex_;  // guards token_ and unwrapped_secret_id_
+  std::optional<Token> token_;
+  std::string unwrapped_secret_id_;
+};
+
+// Error{...} from a Vault answer, with its errors text and never a token.
+Error error_from(const Response& response, const std::string& what);
+
+}  // namespace signet::vault
