@@ -1,11 +1,12 @@
 // One Vault client for the Vault plugins (store-vault and
-// keys-vault-transit, to come with issue 24), over the host's HTTP client. It logs in (token, AppRole with a plain or response-wrapped
-// secret id, Kubernetes, JWT), keeps the token alive (renewed at about two
-// thirds of its TTL, a fresh login when renewal is refused or the max TTL
-// is near), logs in again once on a 403 of an expired token, and waits out
-// a sealed or rate-limited Vault with capped, jittered back-off before
-// answering `unavailable`. Tokens and secret ids never reach a log line,
-// an Error or an audit record.
+// keys-vault-transit, to come with issue 24), over the host's HTTP client.
+// It logs in (token, AppRole with a plain or response-wrapped secret id,
+// Kubernetes, JWT), keeps the token alive (renewed at about two thirds of
+// its TTL, a fresh login when renewal is refused or the max TTL is near),
+// logs in again once on a 403 of an expired token, and waits out a sealed
+// or rate-limited Vault with capped, jittered back-off before answering
+// `unavailable`. Tokens and secret ids never reach a log line, an Error or
+// an audit record.
 #pragma once
 
 #include <chrono>
