@@ -79,9 +79,13 @@ class Client {
     std::string value;
     bool from_login = false;
     bool renewable = false;
-    std::chrono::steady_clock::time_point renew_at{}, expires_at{};
+    std::chrono::seconds granted{0};  // the TTL the login gave
+    // Renewed from renew_at; replaced by a fresh login from login_at (its
+    // max TTL is near) or once it lapsed.
+    std::chrono::steady_clock::time_point renew_at{}, login_at{}, expires_at{};
   };
   Result<std::string> current_token();
+  void renew();
   Result<Token> login();
   Result<std::string> login_secret_id();
   Result<Response> send(const std::string& method, const std::string& path, const nlohmann::json& body,

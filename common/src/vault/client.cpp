@@ -12,9 +12,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A token with less than this left is not renewed but replaced by a login.
-constexpr auto kNearMaxTtl = std::chrono::seconds(30);
-
 std::string read_whole(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream out;
@@ -133,8 +130,10 @@ Client::Token Client::token_from(const nlohmann::json& auth) const {
   t.renewable = auth.value("renewable", false);
   const auto ttl = std::chrono::seconds(auth.value("lease_duration", 0LL));
   const auto now = Clock::now();
+  t.granted = ttl;
   t.expires_at = ttl.count() > 0 ? now + ttl : Clock::time_point::max();
   t.renew_at = ttl.count() > 0 ? now + ttl * 2 / 3 : Clock::time_point::max();
+  t.login_at = Clock::time_point::max();
   return t;
 }
 
@@ -190,30 +189,41 @@ Result<Client::Token> Client::login() {
 Result<std::string> Client::current_token() {
   std::lock_guard lock(mutex_);
   const auto now = Clock::now();
-  if (token_ && token_->from_login && now + kNearMaxTtl >= token_->expires_at) token_.reset();  // lapsing: log in again
-  if (token_ && token_->renewable && now >= token_->renew_at) {
-    auto renewed = send_with_retries("POST", "auth/token/renew-self", nlohmann::json::object(), token_->value);
-    const bool ok = renewed && renewed->status == 200 && renewed->body.is_object() && renewed->body.contains("auth");
-    if (ok) {
-      Token next = token_from(renewed->body.at("auth"));
-      next.value = token_->value;
-      next.from_login = token_->from_login;
-      // The max TTL caps a renewal: close to it, the next call logs in afresh.
-      token_ = next;
-    } else if (token_->from_login) {
-      token_.reset();  // renewal refused: a fresh login below
-    } else {
-      token_->renew_at = Clock::time_point::max();  // a given token: use it while Vault takes it
-    }
-    services_.metrics().counter_add("signet_vault_token_renewals_total", "Token renewals by outcome",
-                                    {{"outcome", ok ? "renewed" : "refused"}}, 1);
-  }
+  // A token near its max TTL, or lapsed, is replaced by a fresh login.
+  if (token_ && token_->from_login && (now >= token_->login_at || now >= token_->expires_at))
+    token_.reset();
+  if (token_ && token_->renewable && now >= token_->renew_at) renew();
   if (!token_) {
     auto made = login();
     if (!made) return std::move(made).error();
     token_ = std::move(made).value();
   }
   return token_->value;
+}
+
+// Under mutex_. Renewed: the new TTL counts from now; a TTL the max TTL
+// cut short means a fresh login before it lapses. Refused: a fresh login
+// (or, for a token given as it is, using it while Vault still takes it).
+void Client::renew() {
+  auto renewed = send_with_retries("POST", "auth/token/renew-self", nlohmann::json::object(), token_->value);
+  const bool ok = renewed && renewed->status == 200 && renewed->body.is_object() && renewed->body.contains("auth");
+  services_.metrics().counter_add("signet_vault_token_renewals_total", "Token renewals by outcome",
+                                  {{"outcome", ok ? "renewed" : "refused"}}, 1);
+  if (!ok) {
+    if (token_->from_login) token_.reset();
+    else token_->renew_at = Clock::time_point::max();
+    return;
+  }
+  Token next = token_from(renewed->body.at("auth"));
+  next.value = token_->value;
+  next.from_login = token_->from_login;
+  next.granted = token_->granted;
+  if (next.from_login && next.expires_at != Clock::time_point::max() &&
+      next.expires_at - Clock::now() < token_->granted / 2) {
+    next.renew_at = Clock::time_point::max();
+    next.login_at = Clock::now() + (next.expires_at - Clock::now()) * 2 / 3;
+  }
+  token_ = next;
 }
 
 void Client::forget_token(const std::string& value) {
