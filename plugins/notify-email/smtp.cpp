@@ -1,6 +1,7 @@
 #include "smtp.hpp"
 
 #include <curl/curl.h>
+#include <curlutil/curl.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -10,14 +11,9 @@
 namespace signet::email {
 namespace {
 
-struct CurlEasyDeleter {
-  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
-};
-struct CurlListDeleter {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
-using CurlList = std::unique_ptr<curl_slist, CurlListDeleter>;
+using CurlEasy = curlutil::Easy;
+using CurlList = curlutil::List;
+using CurlOptions = curlutil::Options;
 
 // The message as curl reads it for DATA. curl does the SMTP dot-stuffing
 // and sends the final "." itself.
@@ -36,32 +32,6 @@ std::size_t read_message(char* buffer, std::size_t size, std::size_t count, void
   upload->offset += n;
   return n;
 }
-
-// Sets options until one fails and keeps the first failure, so a refused
-// security option (TLS version, protocols) cannot pass unnoticed.
-class CurlOptions final {
- public:
-  explicit CurlOptions(CURL* handle) : handle_(handle) {}
-
-  CurlOptions& number(CURLoption option, long value) { return apply(option, value); }
-  CurlOptions& large(CURLoption option, curl_off_t value) { return apply(option, value); }
-  CurlOptions& text(CURLoption option, const std::string& value) { return apply(option, value.c_str()); }
-  CurlOptions& pointer(CURLoption option, void* value) { return apply(option, value); }
-  CurlOptions& reader(CURLoption option, curl_read_callback value) { return apply(option, value); }
-
-  CURLcode result() const { return result_; }
-
- private:
-  template <class T>
-  CurlOptions& apply(CURLoption option, T value) {
-    // curl copies string options, so temporaries are fine here.
-    if (result_ == CURLE_OK) result_ = curl_easy_setopt(handle_, option, value);
-    return *this;
-  }
-
-  CURL* handle_;
-  CURLcode result_ = CURLE_OK;
-};
 
 bool is_tls_failure(CURLcode code) {
   switch (code) {

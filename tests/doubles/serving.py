@@ -1,9 +1,15 @@
-"""What the stand-ins under tests/doubles share: files written whole, and
-a loopback server that announces its port and stops cleanly on a signal."""
+"""What the stand-ins under tests/doubles share: files written whole, a
+loopback server that announces its port and stops cleanly on a signal, a
+handler that logs one line per request, and connections dropped unanswered."""
 import os
 import signal
+import socket
+import struct
 import sys
 import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 
 def write_atomic(path, data, mode=None):
@@ -50,3 +56,84 @@ def serve(name, directory, port, server_class, handler, make_double, on_bound=No
         if os.path.exists(port_file):
             os.remove(port_file)
     return 0
+
+
+class DropConnection(Exception):
+    """Close the connection without answering (reset=True sends a TCP RST)."""
+
+    def __init__(self, reset=False):
+        super().__init__("drop")
+        self.reset = reset
+
+
+class BodyTooLarge(OverflowError, ValueError):
+    """A request body over the handler's max_body (a ValueError too, for
+    stand-ins that answer every unreadable body alike)."""
+
+
+def transport_fault(fault):
+    """Carries out the faults that are not an answer: drop and reset raise
+    DropConnection, delay sleeps. True when the request then goes on."""
+    if fault["kind"] in ("drop", "reset"):
+        raise DropConnection(reset=fault["kind"] == "reset")
+    if fault["kind"] == "delay":
+        time.sleep(fault.get("seconds", 1))
+        return True
+    return False
+
+
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout, OSError)):
+            return  # the client went away (or a dropped connection); nothing to report
+        super().handle_error(request, client_address)
+
+
+class LoggingHandler(BaseHTTPRequestHandler):
+    """One stderr line per request: method, path (no query, headers or body:
+    nothing secret) and outcome, prefixed with log_name; and the request
+    body read whole, chunked or not, up to max_body."""
+    log_name = "double"
+    max_body = 8 * 1024 * 1024
+
+    def read_body(self):
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks, total = [], 0
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                total += size
+                if total > self.max_body:
+                    raise BodyTooLarge()
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        if length < 0:
+            raise ValueError("bad Content-Length")
+        if length > self.max_body:
+            raise BodyTooLarge()
+        return self.rfile.read(length)
+
+    def log_line(self, outcome):
+        sys.stderr.write("%s: %s %s -> %s\n" % (self.log_name, self.command, urlsplit(self.path).path, outcome))
+        sys.stderr.flush()
+
+    def log_request(self, code="-", size="-"):
+        pass  # replaced by log_line
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("%s: %s\n" % (self.log_name, fmt % args))
+
+    def drop(self, drop, unanswered="no answer"):
+        # Nothing is written: the client sees the connection close (or reset) unanswered.
+        self.close_connection = True
+        if drop.reset:  # linger 0 + close = TCP RST rather than an orderly FIN
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        self.log_line("dropped (%s)" % ("reset" if drop.reset else unanswered))

@@ -20,17 +20,13 @@ nlohmann::json request_view(const RequestRecord& q) {
 
 namespace {
 
-std::string download_url(const std::string& base, const std::string& certificate_id) {
-  return base + "/v1/certificates/" + certificate_id + "/bundle?format=pem";
-}
-
 // What a ServiceNow flow step (seed 001) reads back, under the names it uses.
 void add_flow_fields(nlohmann::json& view, const std::string& base, const std::string& certificate_id,
                      const std::string& serial, const std::string& not_after) {
   view["certificate_id"] = certificate_id;
   view["serial_number"] = serial;
   view["expiration"] = not_after;
-  view["download_url"] = download_url(base, certificate_id);
+  view["download_url"] = certificate_download_url(base, certificate_id);
 }
 
 nlohmann::json approval_view(const ApprovalState& a, const std::vector<ApprovalDecision>& decisions) {
@@ -83,7 +79,7 @@ nlohmann::json pending_view(const RequestRecord& q, const std::string& base) {
   nlohmann::json view = {{"request_id", q.id},
                          {"status", q.status == RequestStatus::pending_approval ? "pending_approval" : "pending"},
                          {"certificate_id", optional_text(certificate_id)}};
-  if (!certificate_id.empty()) view["download_url"] = download_url(base, certificate_id);
+  if (!certificate_id.empty()) view["download_url"] = certificate_download_url(base, certificate_id);
   if (q.status == RequestStatus::pending_approval) view["approval_expires_at"] = to_rfc3339(q.next_attempt_at);
   return view;
 }

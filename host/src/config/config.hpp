@@ -69,6 +69,11 @@ inline std::string public_base(const ServerConfig& server) {
   return server.public_url.empty() ? "https://" + server.listen : server.public_url;
 }
 
+// Where a certificate is downloaded as PEM (answers' and events' download_url).
+inline std::string certificate_download_url(const std::string& base, const std::string& certificate_id) {
+  return base + "/v1/certificates/" + certificate_id + "/bundle?format=pem";
+}
+
 struct RunnerConfig {
   int workers = 32;  // per pool; handler threads also run local pipeline steps
   milliseconds poll_interval{500};

@@ -1,17 +1,13 @@
 #include "lifecycle/intake.hpp"
 
-#include <algorithm>
-#include <cctype>
-
 #include "db/tenants.hpp"
 #include "pipeline/issue_body.hpp"
 #include "pipeline/request_start.hpp"
 #include "pipeline/runner.hpp"
+#include "util/text.hpp"
 
 namespace signet::host {
 namespace {
-
-std::string shown(const signet::ExternalRef& ref) { return ref.system + " " + (ref.number.empty() ? ref.id : ref.number); }
 
 // Refusals the source should hear about (its people fix the record); the
 // rest (the database, a source's own failure, an approval still to come
@@ -64,7 +60,7 @@ std::variant<RequestRecord, HostError> IntakePoller::make_request(const std::str
   if (auto e = read_issue_body(offer.body, ask.in, ask.metadata, ask.csr_text)) return *e;
   // A SPIFFE ID is an identity (auth/client_certs.hpp): only the API, for a caller's own service, hands one out.
   for (const auto& uri : ask.in.uri)
-    if (uri.size() >= 9 && std::equal(uri.begin(), uri.begin() + 9, "spiffe://", [](char a, char b) { return std::tolower(a) == b; }))
+    if (ascii_lowercase(uri).rfind("spiffe://", 0) == 0)
       return HostError{"permission_denied", "a request from " + offer.ref.system + " may not name a SPIFFE identity"};
   if (offer.body.contains("service") && offer.body.at("service").is_string()) ask.service = offer.body.at("service");
   // The source's reference, held to the API's rules for external_ref.
@@ -84,12 +80,12 @@ void IntakePoller::take(const std::string& instance, RequestSource& source, cons
                                   config_.runner.sync_wait);
   if (const auto* refused = std::get_if<HostError>(&outcome)) {
     if (!final_refusal(*refused)) {
-      log_.warn("an offered request will be tried again", {{"ref", shown(offer.ref)}, {"error", refused->message}});
+      log_.warn("an offered request will be tried again", {{"ref", external_ref_text(offer.ref)}, {"error", refused->message}});
       return;
     }
     metrics_.counter_add("signet_intake_offers_total", "Offers from request sources by outcome", {{"instance", instance}, {"outcome", "refused"}}, 1);
     auto told = source.refused(offer, make_error(ErrorCode::rejected, refused->code + ": " + refused->message));
-    if (!told) log_.warn("a refusal could not be written back", {{"ref", shown(offer.ref)}, {"error", told.error().message}});
+    if (!told) log_.warn("a refusal could not be written back", {{"ref", external_ref_text(offer.ref)}, {"error", told.error().message}});
     return;
   }
   const auto& request = std::get<StartedRequest>(outcome);
@@ -98,7 +94,7 @@ void IntakePoller::take(const std::string& instance, RequestSource& source, cons
                        {{"instance", instance}, {"outcome", request.existing ? "existing" : "started"}}, 1);
   // Marked taken after the request is durable: a crash in between offers it again, and the claim finds this request.
   auto marked = source.taken(offer, request.request.id);
-  if (!marked) log_.warn("an offered request could not be marked taken", {{"ref", shown(offer.ref)}, {"error", marked.error().message}});
+  if (!marked) log_.warn("an offered request could not be marked taken", {{"ref", external_ref_text(offer.ref)}, {"error", marked.error().message}});
 }
 
 }  // namespace signet::host

@@ -4,6 +4,7 @@
 #include <pkix/openssl_ptr.hpp>
 #include <pkix/pem.hpp>
 
+#include "config/config.hpp"
 #include "pipeline/issue_request.hpp"
 #include "pipeline/revoke_request.hpp"
 #include "util/ids.hpp"
@@ -78,7 +79,7 @@ OutboxEvent request_event(const RequestRecord& q, const std::string& base) {
   event.data["not_after"] = q.state.not_after;
   event.data["ca"] = q.state.ca;
   event.data["sans"] = {{"dns", in.dns}, {"ip", in.ip}, {"email", in.email}, {"uri", in.uri}};
-  event.data["download_url"] = base + "/v1/certificates/" + q.certificate_id + "/bundle?format=pem";
+  event.data["download_url"] = certificate_download_url(base, q.certificate_id);
   add_certificate(event.data, q);
   return event;
 }

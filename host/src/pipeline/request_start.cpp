@@ -17,10 +17,6 @@ std::optional<signet::ExternalRef> external_ref_in(const RequestRecord& q) {
   return signet::ExternalRef{ref.value("system", ""), ref.value("id", ""), ref.value("number", "")};
 }
 
-std::string shown(const signet::ExternalRef& ref) {
-  return ref.system + " " + (ref.number.empty() ? ref.id : ref.number);
-}
-
 // `from: <system>`: the record the request answers must be approved there, read now.
 std::optional<HostError> outside_approval(const StartContext& c, const ApprovalConfig& rule, RequestRecord& q) {
   const auto ref = external_ref_in(q);
@@ -33,9 +29,9 @@ std::optional<HostError> outside_approval(const StartContext& c, const ApprovalC
   auto approval = source->approval(*ref);
   if (!approval) return host_error(approval.error());
   if (approval.value() != Approval::approved)
-    return HostError{"approval_required", shown(*ref) + " is not approved there (approval: " +
+    return HostError{"approval_required", external_ref_text(*ref) + " is not approved there (approval: " +
                                               to_string(approval.value()) + ")"};
-  q.state.approval = ApprovalState{0, {}, false, rule.from, "approved", shown(*ref), ""};
+  q.state.approval = ApprovalState{0, {}, false, rule.from, "approved", external_ref_text(*ref), ""};
   return std::nullopt;
 }
 
@@ -75,6 +71,10 @@ std::variant<StartedRequest, HostError> run_claimed(const StartContext& c, Reque
 
 }  // namespace
 
+std::string external_ref_text(const signet::ExternalRef& ref) {
+  return ref.system + " " + (ref.number.empty() ? ref.id : ref.number);
+}
+
 RequestSource* request_source_for(const PluginInstances& instances, const std::string& system) {
   for (const auto& [name, source] : instances.request_sources())
     if (source->system() == system) return source;
@@ -93,10 +93,10 @@ std::variant<StartedRequest, HostError> start_certificate_request(const StartCon
   if (first.value()) return StartedRequest{std::move(*first.value()), true};
   // The first request is not saved yet: being made right now, or lost with its host.
   if (Clock::now() - holder->since < kAbandonedClaim)
-    return HostError{"conflict", "a request for " + shown(*ref) + " is being made; retry shortly", std::chrono::seconds(1)};
+    return HostError{"conflict", "a request for " + external_ref_text(*ref) + " is being made; retry shortly", std::chrono::seconds(1)};
   auto moved = move_external_ref(c.db, q.tenant_id, *ref, holder->request_id, q.id, Clock::now());
   if (!moved) return host_error(moved.error());
-  if (!moved.value()) return HostError{"conflict", "a request for " + shown(*ref) + " is being made; retry shortly", std::chrono::seconds(1)};
+  if (!moved.value()) return HostError{"conflict", "a request for " + external_ref_text(*ref) + " is being made; retry shortly", std::chrono::seconds(1)};
   return run_claimed(c, std::move(q), *ref, budget);
 }
 

@@ -33,6 +33,9 @@ struct StartedRequest {
 std::variant<StartedRequest, HostError> start_certificate_request(const StartContext& context, RequestRecord q,
                                                                   std::chrono::milliseconds budget);
 
+// "servicenow RITM0010001" (the id when there is no number), for messages and logs.
+std::string external_ref_text(const signet::ExternalRef& ref);
+
 // The source that speaks for `system` ("servicenow"), or null.
 RequestSource* request_source_for(const PluginInstances& instances, const std::string& system);
 

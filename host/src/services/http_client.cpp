@@ -3,6 +3,7 @@
 #include "util/text.hpp"
 
 #include <curl/curl.h>
+#include <curlutil/curl.hpp>
 
 #include <algorithm>
 #include <array>
@@ -23,22 +24,11 @@ namespace {
 
 using std::chrono::milliseconds;
 
-struct CurlEasyDeleter {
-  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
-};
-struct CurlHeaderListDeleter {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
-};
-struct CurlUrlDeleter {
-  void operator()(CURLU* url) const noexcept { curl_url_cleanup(url); }
-};
-struct CurlStringDeleter {
-  void operator()(char* text) const noexcept { curl_free(text); }
-};
-using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
-using CurlHeaderList = std::unique_ptr<curl_slist, CurlHeaderListDeleter>;
-using CurlUrl = std::unique_ptr<CURLU, CurlUrlDeleter>;
-using CurlString = std::unique_ptr<char, CurlStringDeleter>;
+using CurlEasy = curlutil::Easy;
+using CurlHeaderList = curlutil::List;
+using CurlUrl = curlutil::Url;
+using CurlString = curlutil::String;
+using CurlOptions = curlutil::Options;
 
 constexpr std::string_view requests_metric = "signet_http_client_requests_total";
 constexpr std::string_view requests_metric_help =
@@ -184,38 +174,6 @@ Result<CurlHeaderList> build_header_list(const HttpRequest& request, bool sends_
   }
   return list;
 }
-
-// Sets curl options until one fails and remembers the first failure, so a
-// refused security option (TLS version, protocols) cannot pass unnoticed.
-class CurlOptions final {
- public:
-  explicit CurlOptions(CURL* handle) : handle_(handle) {}
-
-  CurlOptions& number(CURLoption option, long value) { return apply(option, value); }
-  CurlOptions& large(CURLoption option, curl_off_t value) { return apply(option, value); }
-  CurlOptions& text(CURLoption option, const char* value) { return apply(option, value); }
-  CurlOptions& text(CURLoption option, const std::string& value) {
-    return apply(option, value.c_str());
-  }
-  CurlOptions& pointer(CURLoption option, void* value) { return apply(option, value); }
-  // Read-only bytes curl takes as a plain pointer (POSTFIELDS never writes).
-  CurlOptions& data(CURLoption option, const void* value) { return apply(option, value); }
-  CurlOptions& callback(CURLoption option, curl_write_callback value) {
-    return apply(option, value);
-  }
-
-  CURLcode result() const { return result_; }
-
- private:
-  template <class T>
-  CurlOptions& apply(CURLoption option, T value) {
-    if (result_ == CURLE_OK) result_ = curl_easy_setopt(handle_, option, value);
-    return *this;
-  }
-
-  CURL* handle_;
-  CURLcode result_ = CURLE_OK;
-};
 
 void set_transport_policy(CurlOptions& set) {
   set.number(CURLOPT_NOSIGNAL, 1L)  // signals are process-wide; this runs on many threads

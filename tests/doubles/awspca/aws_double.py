@@ -28,14 +28,11 @@ import json
 import os
 import re
 import secrets
-import socket
-import struct
 import sys
 import threading
 import time
 import traceback
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
@@ -186,12 +183,7 @@ class AuthError(Exception):
         self.kind, self.message = kind, message
 
 
-class DropConnection(Exception):
-    """Close the connection without answering (reset=True sends a TCP RST)."""
-
-    def __init__(self, reset):
-        super().__init__("drop")
-        self.reset = reset
+DropConnection = serving.DropConnection
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -1139,7 +1131,9 @@ class Double:
 
 # ----------------------------------------------------------------------------- HTTP plumbing
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(serving.LoggingHandler):
+    log_name = "aws-double"
+
     protocol_version = "HTTP/1.1"  # keep-alive, like AWS endpoints; every answer has Content-Length
     server_version = "aws-double"
     sys_version = ""
@@ -1151,22 +1145,6 @@ class Handler(BaseHTTPRequestHandler):
         self.dispatch()
 
     do_POST = do_PUT = do_DELETE = do_GET
-
-    def read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0 or length > 8 * 1024 * 1024:
-            raise ValueError("bad Content-Length")
-        return self.rfile.read(length)
 
     def dispatch(self):
         double = self.server.double
@@ -1193,12 +1171,7 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 self.send(404, b"Not Found", "text/plain")
         except DropConnection as drop:
-            # Nothing is written: the client sees the connection close (or reset) unanswered.
-            self.close_connection = True
-            if drop.reset:  # linger 0 + close = TCP RST, not an orderly FIN
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()
-            self.log_line("dropped (%s)" % ("reset" if drop.reset else "lost"))
+            return self.drop(drop, "lost")
         except Exception:  # a bug in the double: say so loudly rather than hang the client
             traceback.print_exc()
             self.close_connection = True
@@ -1220,22 +1193,8 @@ class Handler(BaseHTTPRequestHandler):
                                                           self.label, outcome))
         sys.stderr.flush()
 
-    def log_request(self, code="-", size="-"):
-        pass  # replaced by log_line
 
-    def log_message(self, fmt, *args):
-        sys.stderr.write("aws-double: %s\n" % (fmt % args))
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def handle_error(self, request, client_address):
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, socket.timeout)):
-            return  # the client went away; nothing to report
-        super().handle_error(request, client_address)
+Server = serving.QuietServer
 
 
 def parse_args(argv):

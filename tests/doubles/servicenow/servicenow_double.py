@@ -22,13 +22,10 @@ import json
 import os
 import re
 import secrets
-import socket
-import struct
 import sys
 import threading
 import time
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -104,12 +101,7 @@ class ApiError(Exception):
         self.status, self.message, self.detail, self.headers = status, message, detail, list(headers)
 
 
-class DropConnection(Exception):
-    """Close the connection without answering (reset=True sends a TCP RST)."""
-
-    def __init__(self, reset=False):
-        super().__init__("drop")
-        self.reset = reset
+DropConnection = serving.DropConnection
 
 
 class Reply:
@@ -492,10 +484,7 @@ class Double:
         """Act on a fault before the request is processed; 'lost' acts afterwards."""
         if fault is None or fault["kind"] == "lost":
             return
-        if fault["kind"] in ("drop", "reset"):
-            raise DropConnection(reset=fault["kind"] == "reset")
-        if fault["kind"] == "delay":
-            time.sleep(fault.get("seconds", 1))
+        if serving.transport_fault(fault):
             return
         status = fault["status"]
         if status == 429:
@@ -980,7 +969,10 @@ class Request:
         self.server_port = handler.server.server_address[1]
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(serving.LoggingHandler):
+    max_body = MAX_BODY
+    log_name = "servicenow-double"
+
     protocol_version = "HTTP/1.1"  # keep-alive, like an instance; every answer has a length
     server_version = "ServiceNow"
     sys_version = ""
@@ -992,22 +984,6 @@ class Handler(BaseHTTPRequestHandler):
         self.dispatch()
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0 or length > MAX_BODY:
-            raise ValueError("bad Content-Length")
-        return self.rfile.read(length)
 
     def dispatch(self):
         double = self.server.double
@@ -1037,12 +1013,7 @@ class Handler(BaseHTTPRequestHandler):
         except ApiError as err:
             reply = error_reply(err)
         except DropConnection as drop:
-            # Nothing is written: the client sees the connection close (or reset) unanswered.
-            self.close_connection = True
-            if drop.reset:  # linger 0 + close = TCP RST rather than an orderly FIN
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()
-            return self.log_line("dropped (%s)" % ("reset" if drop.reset else "no answer"))
+            return self.drop(drop)
         except Exception:  # a bug in the double: say so loudly rather than hang the client
             traceback.print_exc()
             self.close_connection = True
@@ -1065,26 +1036,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
         self.log_line("%d%s" % (reply.status, " (%s)" % reply.note if reply.note else ""))
 
-    def log_line(self, outcome):
-        # One line per request: method, path (no query, no headers, no body: nothing secret).
-        sys.stderr.write("servicenow-double: %s %s -> %s\n" % (self.command, urlsplit(self.path).path, outcome))
-        sys.stderr.flush()
 
-    def log_request(self, code="-", size="-"):
-        pass  # replaced by log_line
-
-    def log_message(self, fmt, *args):
-        sys.stderr.write("servicenow-double: %s\n" % (fmt % args))
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout, OSError)):
-            return  # the client went away (or a dropped connection); nothing to report
-        super().handle_error(request, client_address)
+Server = serving.QuietServer
 
 
 def parse_args(argv):

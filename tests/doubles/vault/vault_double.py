@@ -28,15 +28,12 @@ import json
 import os
 import re
 import secrets
-import socket
 import string
-import struct
 import sys
 import threading
 import time
 import traceback
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -135,12 +132,7 @@ def no_route(path):
     return VaultError(404, ['no handler for route "%s". route entry not found.' % path])
 
 
-class DropConnection(Exception):
-    """Close the connection without answering (reset=True sends a TCP RST)."""
-
-    def __init__(self, reset=False):
-        super().__init__("drop")
-        self.reset = reset
+DropConnection = serving.DropConnection
 
 
 class Result:
@@ -2539,10 +2531,7 @@ class Double:
     def fault_before(fault):
         if fault is None or fault["kind"] == "lost":
             return
-        if fault["kind"] in ("drop", "reset"):
-            raise DropConnection(reset=fault["kind"] == "reset")
-        if fault["kind"] == "delay":
-            time.sleep(fault.get("seconds", 1))
+        if serving.transport_fault(fault):
             return
         status = fault["status"]
         defaults = {429: "rate limit quota exceeded", 500: "internal error", 502: "upstream error",
@@ -2778,7 +2767,10 @@ CONTROLS = {
 
 # ----------------------------------------------------------------------------- HTTP plumbing
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(serving.LoggingHandler):
+    max_body = MAX_BODY
+    log_name = NAME
+
     protocol_version = "HTTP/1.1"  # keep-alive, as Go's net/http; every answer has a length
 
     def do_GET(self):
@@ -2796,27 +2788,6 @@ class Handler(BaseHTTPRequestHandler):
         self.log_request(code)
         self.send_response_only(code, message)
         self.send_header("Date", self.date_time_string())
-
-    def read_body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks, total = [], 0
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                total += size
-                if total > MAX_BODY:
-                    raise OverflowError()
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0:
-            raise ValueError("bad Content-Length")
-        if length > MAX_BODY:
-            raise OverflowError()
-        return self.rfile.read(length)
 
     def dispatch(self):
         double = self.server.double
@@ -2842,12 +2813,7 @@ class Handler(BaseHTTPRequestHandler):
         except VaultError as err:
             reply = double.error_reply(err)
         except DropConnection as drop:
-            # Nothing is written: the client sees the connection close (or reset) unanswered.
-            self.close_connection = True
-            if drop.reset:  # linger 0 + close = TCP RST rather than an orderly FIN
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()
-            return self.log_line("dropped (%s)" % ("reset" if drop.reset else "no answer"))
+            return self.drop(drop)
         except Exception:  # a bug in the double: say so loudly rather than hang the client
             traceback.print_exc()
             self.close_connection = True
@@ -2874,26 +2840,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body)
         self.log_line("%d%s" % (reply.status, " (%s)" % reply.note if reply.note else ""))
 
-    def log_line(self, outcome):
-        # One line per request: method, path (no query, no headers, no body: nothing secret).
-        sys.stderr.write("%s: %s %s -> %s\n" % (NAME, self.command, urlsplit(self.path).path, outcome))
-        sys.stderr.flush()
 
-    def log_request(self, code="-", size="-"):
-        pass  # replaced by log_line
-
-    def log_message(self, fmt, *args):
-        sys.stderr.write("%s: %s\n" % (NAME, fmt % args))
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def handle_error(self, request, client_address):
-        if isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout, OSError)):
-            return  # the client went away (or a dropped connection); nothing to report
-        super().handle_error(request, client_address)
+Server = serving.QuietServer
 
 
 def load_config(args):
