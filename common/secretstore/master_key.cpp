@@ -1,11 +1,11 @@
 #include "secretstore/master_key.hpp"
 
 #include <cstdlib>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 
 #include <crypto/aead.hpp>
 #include <crypto/random.hpp>
+#include <encoding/base64.hpp>
 #include <fsutil/files.hpp>
 #include <signet/keys.hpp>
 
@@ -24,23 +24,12 @@ std::string trimmed(const std::string& text) {
 
 // A 32-byte key written as standard base64 (`openssl rand -base64 32`).
 std::optional<std::string> decode_key(const std::string& text) {
-  const std::string b64 = trimmed(text);
-  if (b64.size() != 44) return std::nullopt;
-  std::string out(33, '\0');  // EVP_DecodeBlock counts the padding as data
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
-  if (n != 33 || b64.back() != '=' || b64[b64.size() - 2] == '=') return std::nullopt;
-  out.resize(crypto::kAes256KeyBytes);
-  return out;
+  auto key = encoding::base64_decode(trimmed(text));
+  if (!key || key->size() != crypto::kAes256KeyBytes) return std::nullopt;
+  return key;
 }
 
-std::string encode_key(const std::string& key) {
-  std::string out(4 * ((key.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(key.data()), static_cast<int>(key.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out + "\n";
-}
+std::string encode_key(const std::string& key) { return encoding::base64(key) + "\n"; }
 
 constexpr const char* kKeyFormat = "must hold a 32-byte key in base64, as `openssl rand -base64 32` prints it";
 

@@ -18,6 +18,35 @@
 #include <signet/result.hpp>
 #include <signet/services.hpp>
 
+// The JSON Schema of the `vault:` section (as client_config_schema()).
+#define SIGNET_VAULT_CLIENT_SCHEMA \
+  R"json({)json" \
+  R"json("type": "object",)json" \
+  R"json("properties": {)json" \
+  R"json("address": {"type": "string", "minLength": 1, "description": "https://vault.example.com:8200 (default: VAULT_ADDR)"},)json" \
+  R"json("namespace": {"type": "string", "description": "X-Vault-Namespace (default: VAULT_NAMESPACE)"},)json" \
+  R"json("ca_file": {"type": "string", "minLength": 1, "description": "PEM bundle of Vault's CA (default: VAULT_CACERT)"},)json" \
+  R"json("client_cert_file": {"type": "string", "minLength": 1},)json" \
+  R"json("client_key_file": {"type": "string", "minLength": 1},)json" \
+  R"json("timeout_seconds": {"type": "integer", "minimum": 1, "maximum": 300},)json" \
+  R"json("auth": {)json" \
+  R"json("type": "object",)json" \
+  R"json("properties": {)json" \
+  R"json("method": {"type": "string", "enum": ["token", "approle", "kubernetes", "jwt"]},)json" \
+  R"json("mount": {"type": "string", "minLength": 1, "description": "the auth mount (default: the method's name)"},)json" \
+  R"json("token": {"type": "string", "minLength": 1, "description": "token auth (default: VAULT_TOKEN)"},)json" \
+  R"json("role_id": {"type": "string", "minLength": 1},)json" \
+  R"json("secret_id": {"type": "string", "minLength": 1, "description": "a secret id, or a response-wrapping token when secret_id_wrapped"},)json" \
+  R"json("secret_id_wrapped": {"type": "boolean"},)json" \
+  R"json("role": {"type": "string", "minLength": 1, "description": "Kubernetes or JWT role"},)json" \
+  R"json("jwt_file": {"type": "string", "minLength": 1})json" \
+  R"json(},)json" \
+  R"json("additionalProperties": false)json" \
+  R"json(})json" \
+  R"json(},)json" \
+  R"json("additionalProperties": false)json" \
+  R"json(})json"
+
 namespace signet::vault {
 
 enum class AuthMethod { token, approle, kubernetes, jwt };
@@ -48,7 +77,8 @@ struct ClientConfig {
 // nothing, as Vault's own tools do. Problems name `pointer` + the key.
 Result<ClientConfig> read_client_config(const nlohmann::json& section, const std::string& pointer);
 
-// The JSON schema of that section, for the plugins' schemas.
+// The JSON schema of that section, for the plugins' schemas; the macro is
+// for splicing into a plugin's schema literal.
 const char* client_config_schema();
 
 struct Response {

@@ -96,33 +96,6 @@ Result<ClientConfig> read_client_config(const nlohmann::json& section, const std
   return out;
 }
 
-const char* client_config_schema() {
-  return R"json({
-    "type": "object",
-    "properties": {
-      "address": {"type": "string", "minLength": 1, "description": "https://vault.example.com:8200 (default: VAULT_ADDR)"},
-      "namespace": {"type": "string", "description": "X-Vault-Namespace (default: VAULT_NAMESPACE)"},
-      "ca_file": {"type": "string", "minLength": 1, "description": "PEM bundle of Vault's CA (default: VAULT_CACERT)"},
-      "client_cert_file": {"type": "string", "minLength": 1},
-      "client_key_file": {"type": "string", "minLength": 1},
-      "timeout_seconds": {"type": "integer", "minimum": 1, "maximum": 300},
-      "auth": {
-        "type": "object",
-        "properties": {
-          "method": {"type": "string", "enum": ["token", "approle", "kubernetes", "jwt"]},
-          "mount": {"type": "string", "minLength": 1, "description": "the auth mount (default: the method's name)"},
-          "token": {"type": "string", "minLength": 1, "description": "token auth (default: VAULT_TOKEN)"},
-          "role_id": {"type": "string", "minLength": 1},
-          "secret_id": {"type": "string", "minLength": 1, "description": "a secret id, or a response-wrapping token when secret_id_wrapped"},
-          "secret_id_wrapped": {"type": "boolean"},
-          "role": {"type": "string", "minLength": 1, "description": "Kubernetes or JWT role"},
-          "jwt_file": {"type": "string", "minLength": 1}
-        },
-        "additionalProperties": false
-      }
-    },
-    "additionalProperties": false
-  })json";
-}
+const char* client_config_schema() { return SIGNET_VAULT_CLIENT_SCHEMA; }
 
 }  // namespace signet::vault

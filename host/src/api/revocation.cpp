@@ -30,12 +30,12 @@ HttpResponseMessage revoke(RequestContext& context, const ApiDependencies& deps)
     if (!ref) return error_response(host_error(ref.error()), context.request_id);
     nlohmann::json ticket = nullptr;
     if (ref.value()) ticket = {{"system", ref.value()->system}, {"id", ref.value()->id}, {"number", ref.value()->number}};
-    input.targets.push_back({row.id, row.ca, row.serial, row.certificate_pem, row.service, ticket});
+    input.targets.push_back({row.id, row.ca, row.serial, row.certificate_pem, row.service, ticket, row.key_store, row.key_path});
   }
   if (body.all_with_same_key && !row.key_sha256.empty()) {
     auto others = same_key_certificates(deps.db, row);
     if (!others) return error_response(host_error(others.error()), context.request_id);
-    for (const auto& o : others.value()) input.targets.push_back({o.id, o.ca, o.serial, o.certificate_pem, o.service});
+    for (const auto& o : others.value()) input.targets.push_back({o.id, o.ca, o.serial, o.certificate_pem, o.service, nullptr, o.key_store, o.key_path});
   }
   // Revoking twice changes nothing: the first time and reason stand.
   if (input.targets.empty()) {

@@ -18,8 +18,8 @@ const char* kColumns =
     "id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, not_before, not_after, "
     "metadata, created_at, revoked_at, revocation_reason, renews, renewed_by, key_sha256, key_store, key_path, service, "
     "auto_renew, renewal_count, not_after_use, renewal_request_id, renewal_attempts, last_renewal_attempt_at, "
-    "next_renewal_attempt_at, renewal_error, updated_at";
-constexpr std::size_t kColumnCount = 30;
+    "next_renewal_attempt_at, renewal_error, updated_at, lineage";
+constexpr std::size_t kColumnCount = 31;
 
 CertificateRow from_row(const soci::row& r) {
   CertificateRow c;
@@ -53,6 +53,8 @@ CertificateRow from_row(const soci::row& r) {
   c.next_renewal_attempt_at = time_at(r, 27);
   c.renewal_error = text_at(r, 28);
   c.updated_at = time_at(r, 29).value_or(c.created_at);
+  c.lineage = text_at(r, 30);
+  if (c.lineage.empty()) c.lineage = c.id;
   return c;
 }
 
@@ -130,14 +132,15 @@ bool insert_certificate(soci::session& s, const CertificateColumns& k) {
       s,
       "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, "
       "not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256, key_store, key_path, "
-      "renews, service, crl_shard, auto_renew, renewal_count, not_after_use, updated_at) VALUES (:id, :tenant, :rid, :ca, "
-      ":serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, :metadata, :created, :key, :store, :path, :renews, "
-      ":service, :shard, :auto, :count, :use, :updated) ON CONFLICT DO NOTHING",
+      "renews, service, crl_shard, auto_renew, renewal_count, not_after_use, updated_at, lineage) VALUES (:id, :tenant, :rid, "
+      ":ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, :metadata, :created, :key, :store, :path, "
+      ":renews, :service, :shard, :auto, :count, :use, :updated, :lineage) ON CONFLICT DO NOTHING",
       {c.id, c.tenant_id, c.request_id, c.ca, c.serial, c.common_name, k.sans, c.profile, c.status, k.not_before,
        k.not_after, c.certificate_pem, c.chain_pem, k.metadata, k.created, c.key_sha256,
        held ? SqlParam(c.key_store) : SqlParam::null_text(), held ? SqlParam(c.key_path) : SqlParam::null_text(),
        SqlParam::text_or_null(c.renews), SqlParam::text_or_null(c.service), c.crl_shard, c.auto_renew ? 1 : 0,
-       c.renewal_count, k.not_after_use ? SqlParam(*k.not_after_use) : SqlParam::null_number(), k.created});
+       c.renewal_count, k.not_after_use ? SqlParam(*k.not_after_use) : SqlParam::null_number(), k.created,
+       c.lineage.empty() ? c.id : c.lineage});
   if (inserted == 0) return false;
   if (k.names.empty()) return true;
   // All names in one statement (prepared once per number of names).

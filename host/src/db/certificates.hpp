@@ -25,6 +25,7 @@ struct CertificateRow {
   // and a path in it); empty when the caller holds the key.
   std::string key_store, key_path;
   std::string service;  // the application it belongs to; empty when none
+  std::string lineage;  // the first certificate of its renewal chain (its own id when not a renewal)
   int crl_shard = 0;    // the CRL that lists it once revoked (pki/status_urls.hpp)
   // Lifecycle (docs/lifecycle.md).
   bool auto_renew = false;

@@ -355,6 +355,13 @@ const std::vector<Migration> kMigrations = {
          // GET /v1/requests?status=pending_approval: what waits for approvers, newest first.
          "CREATE INDEX requests_tenant_status ON requests (tenant_id, status, created_at)",
      }},
+    {15, "renewal lineage",
+     {
+         // The first certificate of each renewal chain: what stays the same
+         // across renewals, so a store can deliver a renewal at the same
+         // place (store-vault's KV path). NULL for rows from before: their own id.
+         "ALTER TABLE certificates ADD COLUMN lineage VARCHAR(40)",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in

@@ -9,9 +9,10 @@ namespace {
 using nlohmann::json;
 
 // The keys this version reads; everything else is kept in `unknown`.
-constexpr std::array<std::string_view, 18> kKnown = {
+constexpr std::array<std::string_view, 19> kKnown = {
     "certificate_id", "policy_epoch", "caller", "csr", "key_store", "key_path", "crl_shard", "certificate_pem", "chain",
-    "ca", "serial", "not_before", "not_after", "revoked_at_ca", "not_revoked", "revoked", "reason", "approval"};
+    "ca", "serial", "not_before", "not_after", "revoked_at_ca", "not_revoked", "revoked", "reason", "approval",
+    "unmarked_bundles"};
 
 bool known(const std::string& key) {
   for (const auto k : kKnown)
@@ -47,9 +48,9 @@ RequestCaller caller_from(const json& j) {
   return {text_at(*it, "auth"), text_at(*it, "source"), text_at(*it, "principal")};
 }
 
-std::vector<NotRevoked> not_revoked_from(const json& j) {
+std::vector<NotRevoked> not_revoked_from(const json& j, const char* key) {
   std::vector<NotRevoked> out;
-  const auto it = j.find("not_revoked");
+  const auto it = j.find(key);
   if (it == j.end() || !it->is_array()) return out;
   for (const auto& item : *it) {
     if (!item.is_object()) continue;
@@ -113,6 +114,7 @@ json to_json(const RequestState& s) {
   set_text(j, "not_after", s.not_after);
   set_texts(j, "revoked_at_ca", s.revoked_at_ca);
   if (!s.not_revoked.empty()) j["not_revoked"] = to_json(s.not_revoked);
+  if (!s.unmarked_bundles.empty()) j["unmarked_bundles"] = to_json(s.unmarked_bundles);
   set_texts(j, "revoked", s.revoked);
   set_text(j, "reason", s.reason);
   if (s.approval) j["approval"] = to_json(*s.approval);
@@ -137,7 +139,8 @@ RequestState request_state_from(const json& j) {
   s.not_before = text_at(j, "not_before");
   s.not_after = text_at(j, "not_after");
   s.revoked_at_ca = texts_at(j, "revoked_at_ca");
-  s.not_revoked = not_revoked_from(j);
+  s.not_revoked = not_revoked_from(j, "not_revoked");
+  s.unmarked_bundles = not_revoked_from(j, "unmarked_bundles");
   s.revoked = texts_at(j, "revoked");
   s.reason = text_at(j, "reason");
   s.approval = approval_from(j);

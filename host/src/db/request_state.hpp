@@ -66,6 +66,7 @@ struct RequestState {
   std::vector<NotRevoked> not_revoked;     // ids a CA refused for good, and why
   std::vector<std::string> revoked;        // record: the ids marked revoked
   std::string reason;                      // record: the reason's API name
+  std::vector<NotRevoked> unmarked_bundles;  // store: bundles whose store refused the revoked mark for good, and why
   // Issue and renew, when the profile needs approval.
   std::optional<ApprovalState> approval;
   // Keys this version does not know (a newer host's, or the "store" and

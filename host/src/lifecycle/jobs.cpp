@@ -65,13 +65,15 @@ void LifecycleJobs::revoke_at_end_of_use() {
       cannot_revoke(found.error());
       continue;
     }
-    const std::string pem = found.value() ? found.value()->certificate_pem : std::string();
+    if (!found.value()) continue;  // gone meanwhile
+    const CertificateRow& row = *found.value();
     RequestRecord q;
     q.id = id;
     q.tenant_id = c.tenant_id;
     q.operation = "revoke";
     q.principal = kPrincipal;
-    q.input = to_json(RevokeInput{{{c.id, c.ca, c.serial, pem, c.service}}, "cessation_of_operation", c.not_after_use});
+    q.input = to_json(RevokeInput{{{row.id, row.ca, row.serial, row.certificate_pem, row.service, nullptr, row.key_store, row.key_path}},
+                                      "cessation_of_operation", c.not_after_use});
     q.state.caller = {"scheduler", "lifecycle", kPrincipal};
     auto ran = runner_.submit(std::move(q), config_.renewal.request_wait);
     log_.info("revoked at the end of use", {{"certificate", c.id}, {"end_of_use", to_rfc3339(*c.not_after_use)},

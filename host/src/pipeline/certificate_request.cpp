@@ -18,8 +18,7 @@ IssueRequest persisted_input(const CertificateAsk& a, const ProfileConfig& profi
   const IssueInput& in = a.in;
   IssueRequest r{in.profile, in.common_name, in.dns, in.ip, in.email, in.uri, in.ttl, profile.max_ttl, a.csr_text,
                  {}, 0, {}, profile.key_usage, profile.extended_key_usage, a.metadata, a.renews, a.service,
-                 in.auto_renew.value_or(profile.auto_renew), in.not_after_use};
-  r.external_ref = a.external_ref;
+                 in.auto_renew.value_or(profile.auto_renew), in.not_after_use, a.external_ref, a.lineage};
   if (a.csr_text.empty()) {
     r.key_type = in.key_type;
     r.key_bits = in.key_bits;
@@ -84,6 +83,7 @@ CertificateAsk renewal_ask(const CertificateRow& old, const Config& config) {
     *list = strings_of(old.sans, kind);
   a.metadata = old.metadata;
   a.renews = old.id;
+  a.lineage = old.lineage.empty() ? old.id : old.lineage;
   a.service = old.service;
   a.in.auto_renew = old.auto_renew;
   a.in.not_after_use = old.not_after_use;

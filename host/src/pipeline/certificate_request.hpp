@@ -26,6 +26,7 @@ struct CertificateAsk {
   std::string csr_text;  // empty: the host makes the key described by `in`
   nlohmann::json metadata = nlohmann::json::object();
   std::string renews;   // renewals: the certificate it replaces
+  std::string lineage;  // renewals: the first certificate of the chain
   std::string service;  // the application it belongs to
   nlohmann::json external_ref = nullptr;  // {system, id, number}: the other system's record it answers
 };

@@ -20,6 +20,7 @@ nlohmann::json to_json(const IssueRequest& r) {
   if (r.auto_renew) j["auto_renew"] = true;
   if (r.not_after_use) j["not_after_use_ms"] = to_unix_ms(*r.not_after_use);
   if (r.external_ref.is_object()) j["external_ref"] = r.external_ref;
+  if (!r.lineage.empty()) j["lineage"] = r.lineage;
   return j;
 }
 
@@ -44,6 +45,7 @@ IssueRequest issue_request_from(const nlohmann::json& in) {
   r.metadata = in.value("metadata", nlohmann::json::object());
   r.service = in.value("service", "");
   r.renews = in.value("renews", "");
+  r.lineage = in.value("lineage", "");
   r.auto_renew = in.value("auto_renew", false);
   if (in.contains("not_after_use_ms")) r.not_after_use = from_unix_ms(in.at("not_after_use_ms").get<long long>());
   if (const auto ref = in.find("external_ref"); ref != in.end() && ref->is_object()) r.external_ref = *ref;

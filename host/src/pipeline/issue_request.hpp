@@ -29,6 +29,7 @@ struct IssueRequest {
   std::optional<std::chrono::system_clock::time_point> not_after_use;  // revoked then (cessation of operation)
   // The record of another system this request answers: {system, id, number}; null when none.
   nlohmann::json external_ref = nullptr;
+  std::string lineage;  // renewals: the first certificate of the chain; empty otherwise
 };
 
 nlohmann::json to_json(const IssueRequest& request);

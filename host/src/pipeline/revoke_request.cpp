@@ -42,6 +42,7 @@ nlohmann::json to_json(const RevokeInput& input) {
   for (const auto& t : input.targets) {
     targets.push_back({{"id", t.id}, {"ca", t.ca}, {"serial", t.serial}, {"certificate", t.certificate_pem}, {"service", t.service}});
     if (t.external_ref.is_object()) targets.back()["external_ref"] = t.external_ref;
+    if (!t.key_store.empty()) targets.back()["bundle"] = {{"store", t.key_store}, {"path", t.key_path}};
   }
   nlohmann::json out{{"targets", targets}, {"reason", input.reason}};
   if (input.invalidity_date) out["invalidity_date"] = to_unix_ms(*input.invalidity_date);
@@ -52,9 +53,12 @@ RevokeInput revoke_input_from(const nlohmann::json& input) {
   RevokeInput out;
   out.reason = input.value("reason", "unspecified");
   if (input.contains("invalidity_date")) out.invalidity_date = from_unix_ms(input["invalidity_date"].get<std::int64_t>());
-  for (const auto& t : input.value("targets", nlohmann::json::array()))
+  for (const auto& t : input.value("targets", nlohmann::json::array())) {
+    const auto bundle = t.value("bundle", nlohmann::json::object());
     out.targets.push_back({t.value("id", ""), t.value("ca", ""), t.value("serial", ""), t.value("certificate", ""),
-                           t.value("service", ""), t.value("external_ref", nlohmann::json(nullptr))});
+                           t.value("service", ""), t.value("external_ref", nlohmann::json(nullptr)),
+                           bundle.value("store", ""), bundle.value("path", "")});
+  }
   return out;
 }
 

@@ -18,6 +18,7 @@ struct RevokeTarget {
   std::string id, ca, serial, certificate_pem;
   std::string service;  // the application it belongs to, for its notifications
   nlohmann::json external_ref = nullptr;  // the ticket its issuing request answered, for its notifications
+  std::string key_store, key_path;  // where its bundle is kept, when the host made its key
 };
 
 struct RevokeInput {

@@ -37,6 +37,7 @@ CertificateRow row_of(const RequestRecord& q, const std::string& id, const Certi
   c.key_store = q.state.key_store;
   c.key_path = q.state.key_path;
   c.renews = in.renews;
+  c.lineage = in.lineage.empty() ? id : in.lineage;
   c.crl_shard = q.state.crl_shard.value_or(0);
   c.auto_renew = in.auto_renew;
   c.not_after_use = in.not_after_use;

@@ -34,6 +34,9 @@ std::shared_ptr<Step> make_record_step();
 std::shared_ptr<Step> make_revoke_step(const PluginInstances& instances);
 // record (revoke): marks the certificates revoked.
 std::shared_ptr<Step> make_record_revocation_step();
+// store (revoke): a new version of each revoked certificate's bundle, its
+// metadata saying "revoked", where the host made the key.
+std::shared_ptr<Step> make_mark_bundles_revoked_step(const PluginInstances& instances);
 // notify: records the event for one notifier instance in the outbox
 // (notify/outbox.hpp), with the request's other writes.
 std::shared_ptr<Step> make_notify_step(std::string instance, std::string base);

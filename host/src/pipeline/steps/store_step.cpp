@@ -1,9 +1,34 @@
+#include "pipeline/issue_request.hpp"
 #include "pipeline/steps/steps.hpp"
+
+#include "pki/certificate_info.hpp"
 
 namespace signet::host {
 namespace {
 
 using nlohmann::json;
+
+// What a store learns about the certificate in its bundle (never secret;
+// docs/plugin-authoring.md, "Certificate bundles"): enough for a store that
+// delivers certificates elsewhere (store-vault's KV path and fields) to
+// name and describe it without asking the host.
+json bundle_metadata(const RequestRecord& q, const CertificateInfo& info) {
+  const IssueRequest in = issue_request_from(q.input);
+  json m = {{"kind", "certificate bundle"},
+            {"request_id", q.id},
+            {"tenant_id", q.tenant_id},
+            {"certificate_id", q.state.certificate_id},
+            {"lineage", in.lineage.empty() ? q.state.certificate_id : in.lineage},
+            {"service", in.service},
+            {"common_name", info.common_name.empty() ? in.common_name : info.common_name},
+            {"profile", in.profile},
+            {"serial_number", info.serial_hex},
+            {"not_before", to_rfc3339(info.not_before)},
+            {"not_after", to_rfc3339(info.not_after)},
+            {"status", "issued"}};
+  if (!in.renews.empty()) m["renews"] = in.renews;
+  return m;
+}
 
 // The bundle of a key made on the server: version 1 (the key, written by the
 // keygen step) becomes version 2 with the certificate and its chain, so a
@@ -18,6 +43,8 @@ class StoreStep final : public Step {
   StepOutcome run(RequestRecord& q) override {
     if (q.state.key_path.empty()) return StepOutcome::done();  // the caller holds the key
     const std::string path = q.state.key_path;
+    auto info = read_certificate(q.state.certificate_pem);
+    if (!info) return StepOutcome::fail(std::move(info).error());
     auto first = store_->get({path, 1});
     if (!first) return StepOutcome::fail(plugin_failure(instance_, std::move(first).error()));
     json bundle = json::parse(first->data, nullptr, false);
@@ -28,7 +55,7 @@ class StoreStep final : public Step {
     put.path = path;
     put.data = bundle.dump();
     put.cas = 1;  // exactly once: a rerun after a crash finds version 2 there
-    put.metadata = {{"kind", "certificate bundle"}, {"request_id", q.id}};
+    put.metadata = bundle_metadata(q, info.value());
     auto written = store_->put(put);
     if (!written && written.error().code != ErrorCode::conflict)
       return StepOutcome::fail(plugin_failure(instance_, std::move(written).error()));
