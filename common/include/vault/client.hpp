@@ -1,5 +1,5 @@
 // One Vault client for the Vault plugins (store-vault and
-// keys-vault-transit, to come with issue 24), over the host's HTTP client.
+// keys-vault-transit), over the host's HTTP client.
 // It logs in (token, AppRole with a plain or response-wrapped secret id,
 // Kubernetes, JWT), keeps the token alive (renewed at about two thirds of
 // its TTL, a fresh login when renewal is refused or the max TTL is near),
