@@ -11,6 +11,7 @@
 
 #include "aws_double.hpp"
 #include "servicenow_double.hpp"
+#include "vault_double.hpp"
 #include "e2e_helpers.hpp"
 #include "postgres_server.hpp"
 #include "softhsm_token.hpp"
@@ -112,9 +113,28 @@ void expect_written_back_to_servicenow(const TempDir& dir, const std::string& fi
   EXPECT_EQ(run_command("stat -c %a " + dir.file("data/keys.passphrase")).output, "600\n");
 }
 
+// vault.yaml: a certificate whose key the host made, delivered to the Vault
+// stand-in's KV v2 (a real Vault is not reached) with its key, signed by an
+// issuing CA whose key is in Transit.
+void expect_delivered_to_vault(const TempDir& dir, const std::string& file, SignetProcess& host, const VaultDouble& vault) {
+  const std::string admin = bootstrap_token(dir, file);
+  const nlohmann::json body = {{"common_name", "app.example.com"}, {"sans", {{"dns", {"app.example.com"}}}}, {"service", "web"}};
+  auto issued = http("POST", host.url() + "/v1/certificates", body.dump(), admin, dir.file("data/ca.pem"));
+  ASSERT_TRUE(issued && issued->status == 201) << (issued ? issued->body : issued.error().message) << host.log();
+  const nlohmann::json c = json_of(issued.value());
+  auto secret = http("GET", vault.url() + "/v1/secret/data/certs/web/" + c["id"].get<std::string>(), "", vault.root_token());
+  ASSERT_TRUE(secret && secret->status == 200) << (secret ? secret->body : "");
+  const nlohmann::json fields = nlohmann::json::parse(secret->body)["data"]["data"];
+  EXPECT_EQ(fields["certificate"], c["certificate"]);
+  EXPECT_EQ(fields["private_key"], c["private_key"]);
+  auto keys = http("LIST", vault.url() + "/v1/transit/keys", "", vault.root_token());
+  ASSERT_TRUE(keys && keys->status == 200);
+  EXPECT_EQ(nlohmann::json::parse(keys->body)["data"]["keys"].size(), 3u) << keys->body;  // root, issuing, OCSP signer
+}
+
 TEST(Examples, EveryExampleChecksAndServes) {
   const auto files = example_files();
-  ASSERT_GE(files.size(), 7u);
+  ASSERT_GE(files.size(), 8u);
   PostgresServer postgres;  // for examples/postgres.yaml
   ASSERT_TRUE(postgres.started()) << postgres.log();
   SoftHsmToken hsm;  // for examples/hsm-softhsm2.yaml
@@ -138,6 +158,14 @@ TEST(Examples, EveryExampleChecksAndServes) {
   ::setenv("SERVICENOW_INSTANCE_URL", servicenow.url().c_str(), 1);
   ::setenv("SERVICENOW_CLIENT_ID", "signet-client", 1);
   ::setenv("SERVICENOW_CLIENT_SECRET", "signet-secret", 1);
+  VaultDouble vault;  // for examples/vault.yaml, reached as Vault's own tools reach it
+  ASSERT_TRUE(vault.started()) << vault.log();
+  vault.control("POST", "/_double/policies", {{"name", "signet"}, {"policy", read_file(std::string(SIGNET_TEST_SOURCE_DIR) + "/docs/plugins/vault-policy.hcl")}});
+  const nlohmann::json role = vault.control("POST", "/_double/approle", {{"name", "signet"}, {"token_policies", {"signet"}}});
+  ::setenv("VAULT_ADDR", vault.url().c_str(), 1);
+  ::setenv("VAULT_CACERT", "/etc/ssl/certs/ca-certificates.crt", 1);  // read, unused: the stand-in speaks http on loopback
+  ::setenv("SIGNET_VAULT_ROLE_ID", role.value("role_id", "").c_str(), 1);
+  ::setenv("SIGNET_VAULT_SECRET_ID", role.value("secret_id", "").c_str(), 1);
   for (const auto& file : files) {
     SCOPED_TRACE(file);
     TempDir dir;
@@ -160,6 +188,7 @@ TEST(Examples, EveryExampleChecksAndServes) {
     if (file.ends_with("/hsm-softhsm2.yaml")) expect_keys_on_the_token(dir, file, host, hsm);
     if (file.ends_with("/awspca.yaml")) expect_issued_through_aws(dir, file, host, aws);
     if (file.ends_with("/servicenow.yaml")) expect_written_back_to_servicenow(dir, file, host, servicenow);
+    if (file.ends_with("/vault.yaml")) expect_delivered_to_vault(dir, file, host, vault);
     EXPECT_EQ(host.stop(), 0);
   }
 }
