@@ -6,7 +6,7 @@ path "secret/data/signet/*" { capabilities = ["create", "read", "update", "delet
 path "secret/data/certs/*" { capabilities = ["create", "read", "update"] }
 # Optional: custom metadata on each delivery, listing, and version delete/destroy.
 path "secret/metadata/signet/*" { capabilities = ["list"] }
-path "secret/metadata/certs/*" { capabilities = ["create", "update", "read"] }
+path "secret/metadata/certs/*" { capabilities = ["create", "update"] }
 path "secret/delete/signet/*" { capabilities = ["update"] }
 path "secret/destroy/signet/*" { capabilities = ["update"] }
 

@@ -9,14 +9,6 @@
 namespace signet::keys_pkcs11 {
 namespace {
 
-std::string digest(const EVP_MD* md, const std::string& message) {
-  std::string out(static_cast<std::size_t>(EVP_MD_get_size(md)), '\0');
-  unsigned int length = 0;
-  EVP_Digest(message.data(), message.size(), reinterpret_cast<unsigned char*>(out.data()), &length, md, nullptr);
-  out.resize(length);
-  return out;
-}
-
 Result<void> check_spec(const KeySpec& spec) {
   if (spec.label.empty() || spec.label.size() > 64)
     return make_error(ErrorCode::invalid_argument, "a key on a token needs a label of 1 to 64 characters");
@@ -239,7 +231,7 @@ Result<std::string> Pkcs11Keys::sign(const std::string& key_id, SignatureAlgorit
       if (rsa) break;
       // SoftHSM and many HSMs lack CKM_ECDSA_SHA256: the hash is made here.
       const EVP_MD* md = algorithm == SignatureAlgorithm::ecdsa_sha256 ? EVP_sha256() : EVP_sha384();
-      auto raw = run_private("ECDSA signing", key_id, name, {CKM_ECDSA, nullptr, 0}, digest(md, message), true);
+      auto raw = run_private("ECDSA signing", key_id, name, {CKM_ECDSA, nullptr, 0}, pkix::digest(md, message), true);
       if (!raw) return raw;
       std::string der = ecdsa_der_of(raw.value());
       if (der.empty()) return make_error(ErrorCode::internal, "the token's ECDSA signature has no DER form");

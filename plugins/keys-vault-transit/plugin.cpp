@@ -18,7 +18,7 @@ constexpr const char* kSchema = R"json({
   "properties": {
     "vault": )json" SIGNET_VAULT_CLIENT_SCHEMA R"json(,
     "mount": {"type": "string", "minLength": 1, "maxLength": 256,
-              "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$",
+              "pattern": )json" SIGNET_VAULT_MOUNT_PATTERN R"json(,
               "default": "transit",
               "description": "the path the Transit secrets engine is mounted at (default transit)"}
   },

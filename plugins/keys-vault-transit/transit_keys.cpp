@@ -145,11 +145,14 @@ Result<KeyType> usable_type(const std::string& name, const json& data) {
     return make_error(ErrorCode::invalid_argument,
                       "Transit key " + name + " is of type " + type +
                           ", which does not sign; Signet uses rsa-*, ecdsa-* and ed25519 keys");
-  const auto exportable = data.find("exportable");
-  if (exportable != data.end() && !(exportable->is_boolean() && !exportable->get<bool>()))
-    return make_error(ErrorCode::permission_denied, "Transit key " + name +
-                                                        " is exportable: Signet keeps CA keys only in "
-                                                        "non-exportable Transit keys");
+  // Either flag lets the private key out of Vault (export, or a plaintext backup).
+  for (const char* flag : {"exportable", "allow_plaintext_backup"}) {
+    const auto it = data.find(flag);
+    if (it != data.end() && !(it->is_boolean() && !it->get<bool>()))
+      return make_error(ErrorCode::permission_denied, "Transit key " + name + " has " + flag +
+                                                          " set: Signet keeps CA keys only in Transit keys whose "
+                                                          "private halves cannot leave Vault");
+  }
   return *key_type;
 }
 
@@ -201,20 +204,12 @@ std::optional<Scheme> scheme_of(SignatureAlgorithm algorithm) {
   return std::nullopt;
 }
 
-std::string digest(const EVP_MD* md, const std::string& message) {
-  std::string out(static_cast<std::size_t>(EVP_MD_get_size(md)), '\0');
-  unsigned int length = 0;
-  EVP_Digest(message.data(), message.size(), reinterpret_cast<unsigned char*>(out.data()), &length, md, nullptr);
-  out.resize(length);
-  return out;
-}
-
 // The body of POST <mount>/sign/<name>. RSA and ECDSA get the digest, so a
 // large TBSCertificate or CRL need not travel; Ed25519 signs the message
 // itself (pure Ed25519, RFC 8032 §5.1.6, has no prehash).
 json signing_request(const Scheme& scheme, const std::string& message, int version) {
   if (scheme.type == KeyType::ed25519) return json{{"input", encoding::base64(message)}, {"key_version", version}};
-  json body = {{"input", encoding::base64(digest(scheme.md(), message))},
+  json body = {{"input", encoding::base64(pkix::digest(scheme.md(), message))},
                {"prehashed", true},
                {"hash_algorithm", scheme.hash},
                {"marshaling_algorithm", "asn1"},  // DER for ECDSA, as keys.hpp promises

@@ -1,8 +1,9 @@
 // A certificate bundle as Vault users read it: the KV v2 secret at the
 // delivery path holds the fields of Vault's own PKI engine (certificate,
 // private_key, private_key_type, issuing_ca, ca_chain, serial_number,
-// expiration), so Vault Agent templates written for `pki/issue` render it
-// unchanged, plus Signet's `metadata`. A renewal is a new version at the
+// expiration) under their names, so a Vault Agent template written for
+// `pki/issue` needs only its path and KV v2's `.Data.data` in place of
+// `.Data`, plus Signet's `metadata`. A renewal is a new version at the
 // same path; a revocation, a version whose metadata says so.
 #pragma once
 

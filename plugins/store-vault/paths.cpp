@@ -27,8 +27,8 @@ std::optional<std::string> value_of(const std::string& name, const nlohmann::jso
   if (name == "service") value = text("service").empty() ? default_service : text("service");
   else if (name == "certificate_id") value = text("lineage").empty() ? text("certificate_id") : text("lineage");
   else if (name == "tenant_id" || name == "common_name" || name == "profile") value = text(name.c_str());
-  if (value.empty()) return std::nullopt;
-  return segment_of(value);
+  else return std::nullopt;
+  return value.empty() ? "_" : segment_of(value);  // a certificate without a common name still has a path
 }
 
 bool known_variable(const std::string& name) {

@@ -18,10 +18,10 @@ constexpr const char* kSchema = R"json({
   "properties": {
     "vault": )json" SIGNET_VAULT_CLIENT_SCHEMA R"json(,
     "mount": {"type": "string", "minLength": 1, "maxLength": 256,
-              "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$",
+              "pattern": )json" SIGNET_VAULT_MOUNT_PATTERN R"json(,
               "description": "the path the KV version 2 engine is mounted at (default secret)"},
     "prefix": {"type": "string", "minLength": 1, "maxLength": 256,
-               "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$",
+               "pattern": )json" SIGNET_VAULT_MOUNT_PATTERN R"json(,
                "description": "where the host's own paths live under the mount (default signet)"},
     "list_method": {"enum": ["verb", "query"],
                     "description": "LIST as the HTTP verb (default) or GET with ?list=true, for proxies that refuse LIST"},

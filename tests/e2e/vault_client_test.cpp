@@ -129,5 +129,50 @@ TEST_F(VaultClient, ASealedVaultIsTriedAFewTimesThenUnavailable) {
   EXPECT_GE(std::chrono::steady_clock::now() - started, 200ms);
 }
 
+TEST_F(VaultClient, KubernetesAndJwtLoginsWorkInsideANamespace) {
+  vault_.control("POST", "/_double/namespaces", {{"name", "team1"}});
+  vault_.control("POST", "/_double/policies",
+                 {{"name", "certs"}, {"namespace", "team1"},
+                  {"policy", R"(path "secret/data/certs/*" { capabilities = ["create", "read", "update"] })"}});
+  vault_.control("POST", "/_double/roles",
+                 {{"type", "kubernetes"}, {"namespace", "team1"}, {"name", "signet"},
+                  {"bound_service_account_names", {"signet"}}, {"bound_service_account_namespaces", {"pki"}},
+                  {"token_policies", {"certs"}}});
+  vault_.control("POST", "/_double/roles",
+                 {{"type", "jwt"}, {"namespace", "team1"}, {"name", "ci"}, {"bound_audiences", {"vault"}},
+                  {"user_claim", "sub"}, {"token_policies", {"certs"}}});
+  TempDir files;
+  // The service account token file a pod has, and a CI job's JWT (the stand-in does not check their signatures).
+  const std::string sa = vault_.control("POST", "/_double/jwt", {{"claims", {{"sub", "system:serviceaccount:pki:signet"}}}})["jwt"];
+  const std::string ci = vault_.control("POST", "/_double/jwt", {{"claims", {{"sub", "pipeline-7"}, {"aud", "vault"}}}})["jwt"];
+  const std::string sa_file = files.write("sa-token", sa), ci_file = files.write("ci.jwt", ci);
+  for (const auto& [method, auth] :
+       {std::pair{"kubernetes", json{{"method", "kubernetes"}, {"role", "signet"}, {"jwt_file", sa_file}}},
+        std::pair{"jwt", json{{"method", "jwt"}, {"role", "ci"}, {"jwt_file", ci_file}}}}) {
+    SCOPED_TRACE(method);
+    auto config = vault::read_client_config({{"address", vault_.url()}, {"namespace", "team1"}, {"auth", auth}}, "/vault");
+    ASSERT_TRUE(config) << config.error().message;
+    vault::Client c(std::move(config).value(), services_);
+    auto written = c.call("POST", std::string("secret/data/certs/") + method, {{"data", {{"v", "1"}}}});
+    ASSERT_TRUE(written) << written.error().message;
+    EXPECT_EQ(written->status, 200) << written->body.dump();
+    EXPECT_EQ(vault_.stats()["logins"].value(method, 0), 1);
+    // Written inside team1, not at the root namespace.
+    auto root = http("GET", vault_.url() + "/v1/secret/data/certs/" + method, "", vault_.root_token());
+    ASSERT_TRUE(root);
+    EXPECT_EQ(root->status, 404);
+  }
+  // A JWT the role does not accept: unauthenticated, and the JWT is not in the message.
+  const std::string wrong = files.write("wrong.jwt", vault_.control("POST", "/_double/jwt", {{"claims", {{"sub", "x"}, {"aud", "other"}}}})["jwt"].get<std::string>());
+  auto config = vault::read_client_config(
+      {{"address", vault_.url()}, {"namespace", "team1"}, {"auth", {{"method", "jwt"}, {"role", "ci"}, {"jwt_file", wrong}}}}, "/vault");
+  ASSERT_TRUE(config);
+  vault::Client refused(std::move(config).value(), services_);
+  auto answer = refused.call("GET", "secret/data/certs/jwt");
+  ASSERT_FALSE(answer);
+  EXPECT_EQ(answer.error().code, ErrorCode::unauthenticated) << answer.error().message;
+  EXPECT_EQ(answer.error().message.find(read_file(wrong).substr(0, 40)), std::string::npos);
+}
+
 }  // namespace
 }  // namespace signet::test

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <signet/keys.hpp>
 #include <signet/result.hpp>
@@ -36,6 +37,10 @@ std::string private_key_pem(const EVP_PKEY* key);
 Result<std::string> encrypted_private_key_pem(const EVP_PKEY* key, const std::string& passphrase);
 // Reads PKCS#8 (encrypted or not) or a traditional PEM key.
 Result<EvpPkeyPtr> read_private_key_pem(const std::string& pem, const std::string& passphrase);
+
+// The digest of `message` under `md` (EVP_sha256() ...): what a signer that
+// takes prehashed input (a PKCS#11 token, Vault's Transit) is given.
+std::string digest(const EVP_MD* md, std::string_view message);
 
 // Signs `message` (hashing it as `algorithm` says). DER for ECDSA, raw bytes
 // for RSA and Ed25519. Error{invalid_argument} when the key cannot make

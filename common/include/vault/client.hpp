@@ -18,6 +18,10 @@
 #include <signet/result.hpp>
 #include <signet/services.hpp>
 
+// The JSON Schema pattern of a mount path ("secret", "team/kv"): segments
+// that do not start with '.', so no "." or ".." reaches a URL.
+#define SIGNET_VAULT_MOUNT_PATTERN R"json("^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$")json"
+
 // The JSON Schema of the `vault:` section (as client_config_schema()).
 #define SIGNET_VAULT_CLIENT_SCHEMA \
   R"json({)json" \

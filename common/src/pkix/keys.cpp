@@ -142,6 +142,15 @@ Result<EvpPkeyPtr> read_private_key_pem(const std::string& pem, const std::strin
   return key;
 }
 
+std::string digest(const EVP_MD* md, std::string_view message) {
+  std::string out(static_cast<std::size_t>(EVP_MD_get_size(md)), '\0');
+  unsigned int length = 0;
+  if (EVP_Digest(message.data(), message.size(), reinterpret_cast<unsigned char*>(out.data()), &length, md, nullptr) != 1)
+    return {};
+  out.resize(length);
+  return out;
+}
+
 Result<std::string> sign_message(EVP_PKEY* key, SignatureAlgorithm algorithm, const std::string& message) {
   if (!key_fits(key, algorithm))
     return make_error(ErrorCode::invalid_argument, "a " + key_type_name(key) + " key cannot make this signature");

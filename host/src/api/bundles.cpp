@@ -3,6 +3,7 @@
 #include "api/api.hpp"
 #include "api/held_keys.hpp"
 #include "pki/bundle_formats.hpp"
+#include "pki/ca_chain.hpp"
 #include <pkix/pem.hpp>
 
 namespace signet::host {
@@ -24,21 +25,9 @@ HttpResponseMessage download(http::status status, std::string body, const std::s
   return response;
 }
 
-// The whole chain a client needs to verify the certificate: the chain it
-// was issued with, then the CA's root if that root issued the chain's top
-// (GET /v1/certificates/{id} gives the chain without the root).
+// GET /v1/certificates/{id} gives the chain without the root; the bundle adds it.
 std::vector<std::string> ca_chain_of(const CertificateRow& row, const ApiDependencies& deps) {
-  std::vector<std::string> chain = pkix::certificate_pem_blocks(row.chain_pem);
-  auto ca = deps.instances.ca(row.ca);
-  if (!ca) return chain;
-  auto current = ca->chain();
-  if (!current || current.value().empty()) return chain;
-  const std::string& root_pem = current.value().back();
-  auto root = pkix::read_certificate_pem(root_pem);
-  auto top = pkix::read_certificate_pem(chain.empty() ? row.certificate_pem : chain.back());
-  if (!root || !top || X509_cmp(root.value().get(), top.value().get()) == 0) return chain;
-  if (X509_check_issued(root.value().get(), top.value().get()) == X509_V_OK) chain.push_back(root_pem);
-  return chain;
+  return chain_with_root(pkix::certificate_pem_blocks(row.chain_pem), row.certificate_pem, deps.instances.ca(row.ca).get());
 }
 
 HttpResponseMessage bundle(RequestContext& context, const ApiDependencies& deps) {

@@ -18,7 +18,7 @@ std::shared_ptr<const Pipeline> build_issue_like(const std::string& op, const Pi
   const bool host_publishes = ca && (ca->capabilities & SIGNET_CAP_CA_CRL) && !(ca->capabilities & SIGNET_CAP_CA_PUBLISHES_STATUS);
   steps.push_back(make_sign_step(p.sign, instances.ca(p.sign), ca ? ca->capabilities : 0,
                                  host_publishes ? &config.revocation : nullptr));
-  if (!p.store.empty()) steps.push_back(make_store_step(p.store, instances.store(p.store)));
+  if (!p.store.empty()) steps.push_back(make_store_step(p.store, instances.store(p.store), instances.ca(p.sign)));
   steps.push_back(make_record_step());
   for (const auto& n : p.notify) steps.push_back(make_notify_step(n, public_base(config.server)));
   steps.push_back(make_audit_step());

@@ -27,9 +27,8 @@ class MarkBundlesRevokedStep final : public Step {
  public:
   explicit MarkBundlesRevokedStep(const PluginInstances& instances) : instances_(instances) {}
   std::string name() const override { return "store"; }
-  // Marking is idempotent, so no save is needed before it: the record
-  // step's write is saved with whatever this step ends in.
-  bool checkpoint_before() const override { return false; }
+  // The default (a save first): the revocation is durable, and answered by
+  // OCSP and the CRL, before a store that may be down is asked anything.
 
   StepOutcome run(RequestRecord& q) override {
     const RevokeInput in = revoke_input_from(q.input);
@@ -40,7 +39,9 @@ class MarkBundlesRevokedStep final : public Step {
       auto marked = mark(*store, t.key_path, in.reason);
       if (marked) continue;
       Error e = plugin_failure(t.key_store, std::move(marked).error());
-      if (e.retryable()) return StepOutcome::wait("store " + t.key_store + ": " + e.message, e.retry_after.value_or(kStoreRetry));
+      // Every 30 s at most (runner.backoff.max caps it): the store's own client has retried already.
+      if (e.retryable())
+        return StepOutcome::wait("store " + t.key_store + ": " + e.message, std::max(e.retry_after.value_or(kStoreRetry), kStoreRetry));
       q.state.unmarked_bundles.push_back({t.id, std::string(to_string(e.code)), e.message});
     }
     return StepOutcome::done();

@@ -26,8 +26,10 @@ std::shared_ptr<Step> make_keygen_step(std::string instance, std::shared_ptr<Sec
 // to the host's URLs and get a CRL shard. Null when the CA publishes its own.
 std::shared_ptr<Step> make_sign_step(std::string instance, std::shared_ptr<CertificateAuthority> ca,
                                      std::uint64_t capabilities, const RevocationConfig* revocation);
-// store: adds the certificate and chain to the bundle of a key made here.
-std::shared_ptr<Step> make_store_step(std::string instance, std::shared_ptr<SecretStore> store);
+// store: adds the certificate and chain to the bundle of a key made here;
+// `ca` (the pipeline's) gives the chain's root.
+std::shared_ptr<Step> make_store_step(std::string instance, std::shared_ptr<SecretStore> store,
+                                      std::shared_ptr<CertificateAuthority> ca);
 // record: writes the certificate's metadata row.
 std::shared_ptr<Step> make_record_step();
 // revoke: asks each certificate's issuing CA instance to revoke it.

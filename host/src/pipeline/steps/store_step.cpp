@@ -1,6 +1,7 @@
 #include "pipeline/issue_request.hpp"
 #include "pipeline/steps/steps.hpp"
 
+#include "pki/ca_chain.hpp"
 #include "pki/certificate_info.hpp"
 
 namespace signet::host {
@@ -31,12 +32,14 @@ json bundle_metadata(const RequestRecord& q, const CertificateInfo& info) {
 }
 
 // The bundle of a key made on the server: version 1 (the key, written by the
-// keygen step) becomes version 2 with the certificate and its chain, so a
+// keygen step) becomes version 2 with the certificate and its chain (ending
+// with the root, as the bundle download gives it), so a
 // consumer of the store finds all three in one place. Certificates whose key
 // the caller holds are public and live in the metadata database only.
 class StoreStep final : public Step {
  public:
-  StoreStep(std::string instance, std::shared_ptr<SecretStore> store) : instance_(std::move(instance)), store_(std::move(store)) {}
+  StoreStep(std::string instance, std::shared_ptr<SecretStore> store, std::shared_ptr<CertificateAuthority> ca)
+      : instance_(std::move(instance)), store_(std::move(store)), ca_(std::move(ca)) {}
   bool checkpoint_before() const override { return false; }
   std::string name() const override { return "store:" + instance_; }
 
@@ -50,7 +53,7 @@ class StoreStep final : public Step {
     json bundle = json::parse(first->data, nullptr, false);
     if (!bundle.is_object()) return StepOutcome::fail(make_error(ErrorCode::internal, "the bundle at " + path + " is not JSON"));
     bundle["certificate"] = q.state.certificate_pem;
-    bundle["chain"] = q.state.chain;
+    bundle["chain"] = chain_with_root(q.state.chain, q.state.certificate_pem, ca_.get());
     PutRequest put;
     put.path = path;
     put.data = bundle.dump();
@@ -65,12 +68,14 @@ class StoreStep final : public Step {
  private:
   std::string instance_;
   std::shared_ptr<SecretStore> store_;
+  std::shared_ptr<CertificateAuthority> ca_;  // the pipeline's, for the root at the chain's end
 };
 
 }  // namespace
 
-std::shared_ptr<Step> make_store_step(std::string instance, std::shared_ptr<SecretStore> store) {
-  return std::make_shared<StoreStep>(std::move(instance), std::move(store));
+std::shared_ptr<Step> make_store_step(std::string instance, std::shared_ptr<SecretStore> store,
+                                      std::shared_ptr<CertificateAuthority> ca) {
+  return std::make_shared<StoreStep>(std::move(instance), std::move(store), std::move(ca));
 }
 
 }  // namespace signet::host
