@@ -18,6 +18,10 @@ namespace {
 
 using nlohmann::json;
 
+// A version's public key never changes, but its key's flags may (made
+// exportable in Vault): read again at most this long after the last read.
+constexpr std::chrono::seconds kRecheckAfter{60};
+
 constexpr const char* kNameRule = "1 to 128 characters of A-Z a-z 0-9 _ . - not starting with '.'";
 
 // Names go into URL paths: a conservative alphabet, and never "." or "..".
@@ -255,7 +259,7 @@ Result<VersionedKey> TransitKeys::read(const KeyRef& ref) {
   auto key = version_of(ref, *data);
   if (!key) return key;
   std::lock_guard lock(mutex_);
-  known_.insert_or_assign(key->info.key_id, key->info);
+  known_.insert_or_assign(key->info.key_id, Cached{key->info, std::chrono::steady_clock::now()});
   return key;
 }
 
@@ -266,7 +270,9 @@ Result<VersionedKey> TransitKeys::known(const std::string& key_id) {
                       std::string("not a Transit key id: <name> or <name>:v<N>, names of ") + kNameRule);
   if (ref->version > 0) {
     std::lock_guard lock(mutex_);
-    if (const auto it = known_.find(key_id); it != known_.end()) return VersionedKey{ref.value(), it->second};
+    const auto it = known_.find(key_id);
+    if (it != known_.end() && std::chrono::steady_clock::now() - it->second.read_at < kRecheckAfter)
+      return VersionedKey{ref.value(), it->second.info};
   }
   return read(ref.value());
 }
@@ -361,8 +367,9 @@ Result<std::string> TransitKeys::unwrap(const std::string& key_id, const std::st
       error.message = "the data does not unwrap with Transit key " + key->info.key_id + " (" + error.message + ")";
     return error;
   }
-  auto plaintext = encoding::base64_decode(text_at(data_of(answer.value()), "plaintext"));
-  if (!plaintext) return make_error(ErrorCode::internal, "Vault's answer holds no plaintext in base64");
+  const std::string encoded = text_at(data_of(answer.value()), "plaintext");  // never "" for a data key
+  auto plaintext = encoding::base64_decode(encoded);
+  if (encoded.empty() || !plaintext) return make_error(ErrorCode::internal, "Vault's answer holds no plaintext in base64");
   return std::move(plaintext).value();
 }
 

@@ -8,6 +8,7 @@
 // names its version. A bare name means the key's latest version.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -63,10 +64,14 @@ class TransitKeys final : public KeyProvider {
   std::unique_ptr<vault::Client> client_;  // thread-safe
   std::string mount_;
   HostServices& services_;
-  // A version's public key never changes: cached by "name:vN" so signing
-  // costs one Vault call.
+  // Cached by "name:vN", so signing costs one Vault call; re-read after a
+  // minute, so a key made exportable in Vault since is refused.
+  struct Cached {
+    KeyInfo info;
+    std::chrono::steady_clock::time_point read_at;
+  };
   std::mutex mutex_;
-  std::map<std::string, KeyInfo> known_;  // guarded by mutex_
+  std::map<std::string, Cached> known_;  // guarded by mutex_
   // One key made at a time, so the existence check and the creation form
   // one step within this process (Vault's answer catches other processes).
   std::mutex creation_mutex_;

@@ -15,9 +15,7 @@ using nlohmann::json;
 
 constexpr int kAttempts = 3;  // check-and-set races with another writer of the path
 
-std::string text_at(const json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j.at(key).is_string() ? j.at(key).get<std::string>() : std::string();
-}
+std::string text_at(const json& j, const char* key) { return vault::text_field(j, key); }
 
 // Vault PKI's serial_number: lower-case hex octets joined by ':'.
 std::string vault_serial(const std::string& hex) {
@@ -51,15 +49,18 @@ json custom_metadata_of(const json& metadata) {
   return out;
 }
 
-// Whether what the path holds now stands in the way of `fields`.
-enum class Verdict { write, already_there, superseded };
+// What to do with `fields` given what the path holds now.
+enum class Verdict { write, already_there, superseded, foreign, unrevoke };
 
 Verdict compare(const json& current, const json& fields) {
-  const json& now = current.value("metadata", json::object());
+  const json& now = vault::object_field(current, "metadata");
   const json& next = fields.at("metadata");
-  if (text_at(now, "certificate_id") == text_at(next, "certificate_id"))
-    return text_at(now, "status") == text_at(next, "status") ? Verdict::already_there : Verdict::write;
-  // Another certificate of the chain: only a later one, being issued, replaces it.
+  if (text_at(now, "certificate_id").empty() || text_at(now, "lineage").empty()) return Verdict::foreign;
+  if (text_at(now, "certificate_id") == text_at(next, "certificate_id")) {
+    if (text_at(now, "status") == text_at(next, "status")) return Verdict::already_there;
+    return text_at(now, "status") == "revoked" ? Verdict::unrevoke : Verdict::write;
+  }
+  // Another certificate: only a later one, being issued, replaces it.
   if (text_at(next, "status") != "issued") return Verdict::superseded;
   return text_at(next, "not_before") >= text_at(now, "not_before") ? Verdict::write : Verdict::superseded;
 }
@@ -95,7 +96,10 @@ Result<void> Delivery::deliver(const json& bundle, const json& metadata) {
   if (config_.path_template.empty() || !deliverable(bundle, metadata)) return {};
   const auto path = render_delivery_path(config_.path_template, metadata, config_.default_service);
   if (!path || !check_store_path(*path))
-    return make_error(ErrorCode::invalid_argument, "the bundle's metadata does not fill the delivery path " + config_.path_template);
+    return make_error(ErrorCode::rejected, "the bundle's metadata does not fill the delivery path " + config_.path_template);
+  if (path->starts_with(config_.reserved_prefix))
+    return make_error(ErrorCode::rejected, "the delivery path " + *path + " is under the store's own prefix " + config_.reserved_prefix);
+  const bool issuing = text_at(metadata, "status") == "issued";
   auto fields = delivery_fields(bundle, metadata);
   if (!fields) return std::move(fields).error();
   for (int attempt = 1;; ++attempt) {
@@ -106,9 +110,16 @@ Result<void> Delivery::deliver(const json& bundle, const json& metadata) {
       const Verdict verdict = compare(there->data, fields.value());
       if (verdict == Verdict::already_there) return describe(*path, fields.value());
       if (verdict == Verdict::superseded) return {};
+      if (verdict == Verdict::foreign)
+        return make_error(ErrorCode::rejected, kv_.mount() + "/data/" + *path + " holds a secret Signet did not deliver; "
+                                               "it is not overwritten (move it, or change delivery.path)");
+      if (verdict == Verdict::unrevoke)
+        return make_error(ErrorCode::rejected, kv_.mount() + "/data/" + *path + " holds this certificate revoked already");
       cas = there->version;
-    } else if (const auto* deleted = std::get_if<KvDeleted>(&current.value())) {
-      cas = deleted->version;  // a deleted newest version: deliver again on top of it
+    } else {
+      // Nothing there (or its newest version deleted): a revocation has nothing to mark.
+      if (!issuing) return {};
+      if (const auto* deleted = std::get_if<KvDeleted>(&current.value())) cas = deleted->version;
     }
     auto written = kv_.write(*path, fields.value(), cas);
     if (written) {

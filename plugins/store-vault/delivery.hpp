@@ -21,6 +21,7 @@ struct DeliveryConfig {
   std::string path_template = "certs/{service}/{certificate_id}";  // "" turns delivery off
   std::string default_service = "default";
   bool custom_metadata = true;  // also describe it on the metadata/ endpoint, when the policy allows
+  std::string reserved_prefix;  // "<prefix>/": the store's own paths, never a delivery's
 };
 
 // Whether a put is a certificate bundle with its certificate (the host's
@@ -37,8 +38,10 @@ class Delivery {
   Delivery(Kv& kv, DeliveryConfig config, Logger& logger) : kv_(kv), config_(std::move(config)), logger_(logger) {}
 
   // Writes the bundle to its delivery path with check-and-set, unless the
-  // path holds it already (a rerun) or holds a later certificate of the
-  // chain (a revocation of a certificate already renewed).
+  // path holds it already (a rerun), holds a later certificate (a
+  // revocation of a certificate already renewed), or holds nothing to mark
+  // revoked. A secret Signet did not write there is refused, never
+  // overwritten; so is a revoked delivery going back to issued.
   Result<void> deliver(const nlohmann::json& bundle, const nlohmann::json& metadata);
 
  private:

@@ -1,5 +1,6 @@
 #include "kv.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <iomanip>
 #include <sstream>
@@ -12,24 +13,16 @@ using nlohmann::json;
 // The text KV v2 answers a check-and-set mismatch with (path_data.go).
 constexpr const char* kCasMismatch = "check-and-set parameter did not match the current version";
 
-const json& object_at(const json& j, const char* key) {
-  static const json empty = json::object();
-  if (!j.is_object()) return empty;
-  const auto it = j.find(key);
-  return it != j.end() && it->is_object() ? *it : empty;
-}
+using vault::object_field;
 
 std::uint64_t version_in(const json& metadata) {
-  const auto it = metadata.find("version");
-  return it != metadata.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+  return static_cast<std::uint64_t>(std::max(0LL, vault::int_field(metadata, "version")));
 }
 
 // "2018-03-22T02:24:06.945319214Z", to the second.
 std::chrono::system_clock::time_point time_of(const json& metadata) {
-  const auto it = metadata.find("created_time");
-  if (it == metadata.end() || !it->is_string()) return {};
   std::tm tm{};
-  std::istringstream in(it->get<std::string>());
+  std::istringstream in(vault::text_field(metadata, "created_time"));
   in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
   if (in.fail()) return {};
   return std::chrono::system_clock::from_time_t(timegm(&tm));
@@ -43,15 +36,14 @@ Result<KvRead> Kv::read(const std::string& path, std::optional<std::uint64_t> ve
   const std::string query = version ? "?version=" + std::to_string(*version) : "";
   auto answer = client_.call("GET", url("data", path) + query);
   if (!answer) return std::move(answer).error();
-  const json& outer = object_at(answer->body, "data");
-  const json& metadata = object_at(outer, "metadata");
+  const json& outer = object_field(answer->body, "data");
+  const json& metadata = object_field(outer, "metadata");
   if (answer->status == 200 && outer.contains("data") && outer.at("data").is_object())
     return KvRead{KvVersion{version_in(metadata), outer.at("data"), time_of(metadata)}};
   if (answer->status == 404) {
     // A deleted or destroyed version: 404 with the version's metadata.
-    const auto deleted = metadata.find("deletion_time");
-    const bool destroyed = metadata.value("destroyed", false);
-    if (version_in(metadata) > 0 && ((deleted != metadata.end() && deleted->is_string() && !deleted->get<std::string>().empty()) || destroyed))
+    const bool destroyed = vault::bool_field(metadata, "destroyed");
+    if (version_in(metadata) > 0 && (!vault::text_field(metadata, "deletion_time").empty() || destroyed))
       return KvRead{KvDeleted{version_in(metadata), destroyed}};
     if (answer->errors().empty()) return KvRead{KvMissing{}};
   }
@@ -70,7 +62,7 @@ Result<std::uint64_t> Kv::write(const std::string& path, const json& data, std::
   auto answer = client_.call("POST", url("data", path), json{{"options", {{"cas", cas}}}, {"data", data}});
   if (!answer) return std::move(answer).error();
   if (answer->status == 200) {
-    const std::uint64_t written = version_in(object_at(answer->body, "data"));
+    const std::uint64_t written = version_in(object_field(answer->body, "data"));
     if (written > 0) return written;
     return make_error(ErrorCode::internal, "Vault's answer to a write of " + mount_ + "/data/" + path + " names no version");
   }
@@ -111,7 +103,7 @@ Result<std::vector<std::string>> Kv::list(const std::string& folder) {
   std::vector<std::string> keys;
   if (answer->status == 404 && answer->errors().empty()) return keys;  // nothing under it
   if (answer->status != 200) return vault::error_from(*answer, "listing " + mount_ + "/metadata/" + folder);
-  const json& found = object_at(answer->body, "data");
+  const json& found = object_field(answer->body, "data");
   if (const auto it = found.find("keys"); it != found.end() && it->is_array())
     for (const auto& key : *it)
       if (key.is_string()) keys.push_back(key.get<std::string>());

@@ -28,6 +28,7 @@ std::optional<std::string> value_of(const std::string& name, const nlohmann::jso
   else if (name == "certificate_id") value = text("lineage").empty() ? text("certificate_id") : text("lineage");
   else if (name == "tenant_id" || name == "common_name" || name == "profile") value = text(name.c_str());
   else return std::nullopt;
+  if (value.empty() && name == "certificate_id") return std::nullopt;  // no path of its own: never shared
   return value.empty() ? "_" : segment_of(value);  // a certificate without a common name still has a path
 }
 

@@ -27,7 +27,8 @@ std::string template_problem(const std::string& path_template);
 // (docs/plugin-authoring.md, "Certificate bundles"): {certificate_id} is
 // the first certificate of the renewal chain, so a renewal lands on the
 // same path. Values are made path-safe (other characters become '_');
-// an empty service is `default_service`, any other empty value "_".
+// an empty service is `default_service`, any other empty value "_";
+// nullopt without a certificate id.
 std::optional<std::string> render_delivery_path(const std::string& path_template, const nlohmann::json& metadata,
                                                 const std::string& default_service);
 

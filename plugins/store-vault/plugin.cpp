@@ -55,6 +55,7 @@ Result<signet::store_vault::StoreConfig> read_config(const json& config) {
   c.delivery.path_template = delivery.value("path", c.delivery.path_template);
   c.delivery.default_service = delivery.value("default_service", c.delivery.default_service);
   c.delivery.custom_metadata = delivery.value("custom_metadata", true);
+  c.delivery.reserved_prefix = c.prefix + "/";
   if (!c.delivery.path_template.empty())
     if (const auto problem = signet::store_vault::template_problem(c.delivery.path_template); !problem.empty())
       return config_problem("/delivery/path", problem);

@@ -11,7 +11,15 @@ namespace {
 
 using nlohmann::json;
 
-constexpr int kUnconditionalAttempts = 5;  // a put without cas: read the version, write on top of it
+constexpr int kUnconditionalAttempts = 10;  // a put without cas: read the version, write on top of it
+constexpr int kMaxListDepth = 32;           // folders below the one listed
+
+// A key of a LIST answer that may name a path here: one segment, or one
+// and a '/' for a folder.
+bool listable_key(const std::string& key) {
+  const std::string segment = !key.empty() && key.back() == '/' ? key.substr(0, key.size() - 1) : key;
+  return segment.find('/') == std::string::npos && check_store_path(segment);
+}
 
 // KV values are JSON: text as it is, other bytes in base64.
 json entry_of(const PutRequest& request) {
@@ -60,7 +68,9 @@ Result<std::uint64_t> VaultStore::write(const std::string& path, const json& ent
     auto newest = kv_.current_version(kv_path(path));
     if (!newest) return std::move(newest).error();
     auto written = kv_.write(kv_path(path), entry, newest.value().value_or(0));
-    if (written || written.error().code != ErrorCode::conflict || attempt == kUnconditionalAttempts) return written;
+    if (written || written.error().code != ErrorCode::conflict) return written;
+    if (attempt == kUnconditionalAttempts)  // never conflict: the host asked for no check
+      return make_error(ErrorCode::unavailable, "too many concurrent writers of " + path + "; try again");
   }
 }
 
@@ -76,6 +86,7 @@ Result<std::uint64_t> VaultStore::put(const PutRequest& request) {
 
 Result<Secret> VaultStore::get(const GetRequest& request) {
   if (!check_store_path(request.path)) return make_error(ErrorCode::not_found, "no secret at that path");
+  if (request.version && *request.version == 0) return make_error(ErrorCode::not_found, "versions count from 1");  // Vault reads 0 as the newest
   auto read = kv_.read(kv_path(request.path), request.version);
   if (!read) return std::move(read).error();
   if (const auto* deleted = std::get_if<KvDeleted>(&read.value()))
@@ -86,19 +97,22 @@ Result<Secret> VaultStore::get(const GetRequest& request) {
   const auto& found = std::get<KvVersion>(read.value());
   auto value = value_of(found.data, request.path);
   if (!value) return std::move(value).error();
-  json metadata = found.data.value("metadata", json::object());
+  json metadata = vault::object_field(found.data, "metadata");
   return Secret{request.path, found.version, std::move(value).value(), std::move(metadata), found.created_at};
 }
 
 // KV lists one folder at a time: walk the folders the prefix can reach.
-Result<void> VaultStore::list_folder(const std::string& folder, const std::string& prefix, std::vector<std::string>& out) {
+Result<void> VaultStore::list_folder(const std::string& folder, const std::string& prefix, std::vector<std::string>& out,
+                                     int depth) {
+  if (depth > kMaxListDepth) return make_error(ErrorCode::internal, "folders nest deeper than " + std::to_string(kMaxListDepth) + " under " + folder);
   auto keys = kv_.list(kv_path(folder));
   if (!keys) return std::move(keys).error();
   for (const auto& key : keys.value()) {
+    if (!listable_key(key)) continue;  // not a path store-vault could have written
     const std::string path = folder + key;
-    if (!key.empty() && key.back() == '/') {
+    if (key.back() == '/') {
       if (path.starts_with(prefix) || prefix.starts_with(path))
-        if (auto deeper = list_folder(path, prefix, out); !deeper) return deeper;
+        if (auto deeper = list_folder(path, prefix, out, depth + 1); !deeper) return deeper;
     } else if (path.starts_with(prefix)) {
       out.push_back(path);
     }
@@ -111,7 +125,7 @@ Result<std::vector<std::string>> VaultStore::list(const std::string& prefix) {
   const std::string folder = slash == std::string::npos ? "" : prefix.substr(0, slash + 1);
   std::vector<std::string> out;
   if (!folder.empty() && !check_store_path(folder.substr(0, folder.size() - 1))) return out;  // no path is under it
-  if (auto walked = list_folder(folder, prefix, out); !walked) return std::move(walked).error();
+  if (auto walked = list_folder(folder, prefix, out, 0); !walked) return std::move(walked).error();
   std::sort(out.begin(), out.end());
   return out;
 }

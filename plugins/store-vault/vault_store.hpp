@@ -36,7 +36,7 @@ class VaultStore final : public SecretStore {
  private:
   std::string kv_path(const std::string& path) const { return config_.prefix + "/" + path; }
   Result<std::uint64_t> write(const std::string& path, const nlohmann::json& entry, std::optional<std::uint64_t> cas);
-  Result<void> list_folder(const std::string& folder, const std::string& prefix, std::vector<std::string>& out);
+  Result<void> list_folder(const std::string& folder, const std::string& prefix, std::vector<std::string>& out, int depth);
 
   std::unique_ptr<vault::Client> client_;
   StoreConfig config_;

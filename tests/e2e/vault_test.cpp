@@ -187,6 +187,13 @@ TEST_F(Vault, AKeyMadeHereIsDeliveredWithItsCertificateAndChainAndARenewalIsVers
   EXPECT_TRUE(vault_read("secret/data/certs/payments-api/" + renewed_id).value("errors", json()).is_array())
       << "a renewal must not land on a path of its own";
 
+  // Revoking the first certificate, replaced by an issued renewal, leaves the delivery as it is.
+  ASSERT_EQ(call("POST", "/v1/certificates/" + id + "/revoke", {{"reason", "superseded"}}).status, 200);
+  const json still = delivered("payments-api", id);
+  EXPECT_EQ(still["metadata"].value("version", 0), 2);
+  EXPECT_EQ(still["data"]["metadata"].value("certificate_id", ""), renewed_id);
+  EXPECT_EQ(still["data"]["metadata"].value("status", ""), "issued");
+
   // Revoking the renewed certificate: version 3 says so, data and metadata endpoint alike.
   const Answer revoked = call("POST", "/v1/certificates/" + renewed_id + "/revoke", {{"reason", "superseded"}});
   ASSERT_EQ(revoked.status, 200) << revoked.body.dump();
@@ -196,9 +203,6 @@ TEST_F(Vault, AKeyMadeHereIsDeliveredWithItsCertificateAndChainAndARenewalIsVers
   EXPECT_EQ(third["data"]["metadata"].value("revocation_reason", ""), "superseded");
   EXPECT_EQ(third["data"].value("certificate", ""), renewed.body.value("certificate", ""));
   EXPECT_EQ(vault_read("secret/metadata/certs/payments-api/" + id)["data"]["custom_metadata"].value("status", ""), "revoked");
-  // Revoking the first certificate, already replaced, leaves the delivery as it is.
-  ASSERT_EQ(call("POST", "/v1/certificates/" + id + "/revoke", {{"reason", "superseded"}}).status, 200);
-  EXPECT_EQ(delivered("payments-api", id)["metadata"].value("version", 0), 3);
 
   // The keys live in Vault only: not in Signet's database, not in its files.
   // (The key's second line of base64: its first holds the PKCS#8 header every P-256 key shares.)
@@ -399,6 +403,25 @@ TEST_F(Vault, AStoresMasterKeyIsATransitKeyThatNeverLeavesVault) {
   EXPECT_GT(vault_.stats()["calls"].value("POST transit/decrypt", 0), 0) << vault_.stats().dump();
   const std::string key_line = lines_of(issued.body.value("private_key", ""))[2];
   EXPECT_FALSE(contains(read_file(dir_.file("data/store.db")), key_line)) << "stored in clear";
+}
+
+TEST_F(Vault, ASecretSignetDidNotWriteIsNeverOverwritten) {
+  configure({.store_config = ", delivery: {path: 'apps/{service}/tls'}"});
+  start_host();
+  // Someone's own secret where the template points.
+  auto theirs = http("POST", vault_.url() + "/v1/secret/data/apps/billing/tls", R"({"data": {"certificate": "mine"}})",
+                     vault_.root_token());
+  ASSERT_TRUE(theirs && theirs->status == 200) << (theirs ? theirs->body : "");
+  const Answer refused = issue("billing.example.com", "billing");
+  EXPECT_GE(refused.status, 400) << refused.body.dump();
+  EXPECT_NE(refused.body.dump().find("did not deliver"), std::string::npos) << refused.body.dump();
+  const json kept = vault_read("secret/data/apps/billing/tls")["data"];
+  EXPECT_EQ(kept["metadata"].value("version", 0), 1);
+  EXPECT_EQ(kept["data"].value("certificate", ""), "mine");
+  // Another service's path is Signet's own: delivered there.
+  const Answer issued = issue("shop.example.com", "shop");
+  ASSERT_EQ(issued.status, 201) << issued.body.dump();
+  EXPECT_EQ(vault_read("secret/data/apps/shop/tls")["data"]["data"].value("certificate", ""), issued.body.value("certificate", ""));
 }
 
 }  // namespace

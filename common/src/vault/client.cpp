@@ -45,6 +45,31 @@ std::optional<std::chrono::seconds> retry_after_of(const HttpResponse& response)
 
 }  // namespace
 
+const nlohmann::json& object_field(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  if (!j.is_object()) return empty;
+  const auto it = j.find(key);
+  return it != j.end() && it->is_object() ? *it : empty;
+}
+
+std::string text_field(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return {};
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool bool_field(const nlohmann::json& j, const char* key, bool fallback) {
+  if (!j.is_object()) return fallback;
+  const auto it = j.find(key);
+  return it != j.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+long long int_field(const nlohmann::json& j, const char* key, long long fallback) {
+  if (!j.is_object()) return fallback;
+  const auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<long long>() : fallback;
+}
+
 std::string Response::errors() const {
   if (!body.is_object() || !body.contains("errors") || !body.at("errors").is_array()) return {};
   std::string out;
@@ -59,7 +84,11 @@ Error error_from(const Response& response, const std::string& what) {
   switch (response.status) {
     case 400: return make_error(ErrorCode::invalid_argument, text);
     case 403: return make_error(ErrorCode::permission_denied, text);
-    case 404: return make_error(ErrorCode::not_found, text);
+    // A 404 with errors is a path nothing serves ("no handler for route"): a
+    // mount or namespace that is not there, not a secret that is missing.
+    case 404:
+      return make_error(response.errors().empty() ? ErrorCode::not_found : ErrorCode::invalid_config,
+                        response.errors().empty() ? text : text + "; is the engine mounted there?");
     case 429: return make_error(ErrorCode::rate_limited, text);
     default: break;
   }
@@ -125,10 +154,10 @@ Result<Response> Client::send_with_retries(const std::string& method, const std:
 
 Client::Token Client::token_from(const nlohmann::json& auth) const {
   Token t;
-  t.value = auth.value("client_token", "");
+  t.value = text_field(auth, "client_token");
   t.from_login = config_.auth.method != AuthMethod::token;
-  t.renewable = auth.value("renewable", false);
-  const auto ttl = std::chrono::seconds(auth.value("lease_duration", 0LL));
+  t.renewable = bool_field(auth, "renewable");
+  const auto ttl = std::chrono::seconds(std::max(0LL, int_field(auth, "lease_duration")));
   const auto now = Clock::now();
   t.granted = ttl;
   t.expires_at = ttl.count() > 0 ? now + ttl : Clock::time_point::max();
@@ -142,13 +171,13 @@ Result<std::string> Client::login_secret_id() {
   if (!unwrapped_secret_id_.empty()) return unwrapped_secret_id_;
   auto unwrapped = send_with_retries("POST", "sys/wrapping/unwrap", nullptr, config_.auth.secret_id);
   if (!unwrapped) return std::move(unwrapped).error();
-  const auto data = unwrapped->body.is_object() ? unwrapped->body.value("data", nlohmann::json::object()) : nlohmann::json();
-  if (unwrapped->status != 200 || !data.is_object() || !data.contains("secret_id"))
+  const std::string secret_id = text_field(object_field(unwrapped->body, "data"), "secret_id");
+  if (unwrapped->status != 200 || secret_id.empty())
     return make_error(ErrorCode::unauthenticated,
                       "the response-wrapped secret id could not be unwrapped (a wrapping token works once: if this "
                       "host did not unwrap it, someone else did): Vault answered HTTP " +
                           std::to_string(unwrapped->status) + " " + unwrapped->errors());
-  unwrapped_secret_id_ = data.value("secret_id", "");
+  unwrapped_secret_id_ = secret_id;
   return unwrapped_secret_id_;
 }
 
@@ -160,9 +189,9 @@ Result<Client::Token> Client::login() {
     auto self = send_with_retries("GET", "auth/token/lookup-self", nullptr, auth.token);
     if (!self) return std::move(self).error();
     if (self->status != 200) return error_from(*self, "the configured Vault token was refused");
-    const auto data = self->body.value("data", nlohmann::json::object());
-    Token t = token_from({{"client_token", auth.token}, {"renewable", data.value("renewable", false)},
-                          {"lease_duration", data.value("ttl", 0LL)}});
+    const auto& data = object_field(self->body, "data");
+    Token t = token_from({{"client_token", auth.token}, {"renewable", bool_field(data, "renewable")},
+                          {"lease_duration", int_field(data, "ttl")}});
     t.from_login = false;
     return t;
   }
@@ -177,13 +206,14 @@ Result<Client::Token> Client::login() {
   }
   auto answer = send_with_retries("POST", "auth/" + mount_of(auth) + "/login", body, "");
   if (!answer) return std::move(answer).error();
-  if (answer->status != 200 || !answer->body.is_object() || !answer->body.contains("auth")) {
+  const auto& granted = object_field(answer->body, "auth");
+  if (answer->status != 200 || text_field(granted, "client_token").empty()) {
     Error e = error_from(*answer, "Vault refused the " + mount_of(auth) + " login");
     if (e.code != ErrorCode::unavailable) e.code = ErrorCode::unauthenticated;
     return e;
   }
   services_.metrics().counter_add("signet_vault_logins_total", "Logins to Vault", {{"method", mount_of(auth)}}, 1);
-  return token_from(answer->body.at("auth"));
+  return token_from(granted);
 }
 
 Result<std::string> Client::current_token() {
@@ -206,7 +236,7 @@ Result<std::string> Client::current_token() {
 // (or, for a token given as it is, using it while Vault still takes it).
 void Client::renew() {
   auto renewed = send_with_retries("POST", "auth/token/renew-self", nlohmann::json::object(), token_->value);
-  const bool ok = renewed && renewed->status == 200 && renewed->body.is_object() && renewed->body.contains("auth");
+  const bool ok = renewed && renewed->status == 200 && !object_field(renewed->body, "auth").empty();
   services_.metrics().counter_add("signet_vault_token_renewals_total", "Token renewals by outcome",
                                   {{"outcome", ok ? "renewed" : "refused"}}, 1);
   if (!ok) {
@@ -214,7 +244,7 @@ void Client::renew() {
     else token_->renew_at = Clock::time_point::max();
     return;
   }
-  Token next = token_from(renewed->body.at("auth"));
+  Token next = token_from(object_field(renewed->body, "auth"));
   next.value = token_->value;
   next.from_login = token_->from_login;
   next.granted = token_->granted;

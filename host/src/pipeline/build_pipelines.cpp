@@ -29,11 +29,12 @@ std::shared_ptr<const Pipeline> build_issue_like(const std::string& op, const Pi
 // the configured pipeline adds its notifiers.
 std::shared_ptr<const Pipeline> build_revoke(const std::map<std::string, PipelineConfig>& pipelines,
                                              const Config& config, const PluginInstances& instances) {
-  std::vector<std::shared_ptr<Step>> steps{make_revoke_step(instances), make_record_revocation_step(),
-                                           make_mark_bundles_revoked_step(instances)};
+  std::vector<std::shared_ptr<Step>> steps{make_revoke_step(instances), make_record_revocation_step()};
   if (const auto found = pipelines.find("revoke"); found != pipelines.end())
     for (const auto& n : found->second.notify) steps.push_back(make_notify_step(n, public_base(config.server)));
   steps.push_back(make_audit_step());
+  // Last: a store that is down delays nothing above.
+  steps.push_back(make_mark_bundles_revoked_step(instances));
   return std::make_shared<const Pipeline>("revoke", std::move(steps));
 }
 

@@ -17,12 +17,18 @@ bool listed(const std::vector<std::string>& ids, const std::string& id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
-// After the revocation is recorded, the bundle of each revoked certificate
-// whose key the host made gets a new version whose metadata says
-// "revoked" (same data), so a store that delivers bundles elsewhere
-// (store-vault's KV secret) tells its readers. A store that cannot be
-// reached keeps the request waiting; one that refuses for good is noted
-// in the request (unmarked_bundles) and does not undo the revocation.
+bool noted(const std::vector<NotRevoked>& unmarked, const std::string& id) {
+  return std::any_of(unmarked.begin(), unmarked.end(), [&](const NotRevoked& n) { return n.id == id; });
+}
+
+// Last in the revoke pipeline, after the audit entry and the notifiers: the
+// bundle of each revoked certificate whose key the host made gets a new
+// version whose metadata says "revoked" (same data), so a store that
+// delivers bundles elsewhere (store-vault's KV secret) tells its readers.
+// A store that is down keeps the request waiting; one that refuses (its
+// policy, its credentials) is noted in the request (unmarked_bundles).
+// Neither undoes or delays the revocation, its OCSP and CRL answers, its
+// events or its audit entry.
 class MarkBundlesRevokedStep final : public Step {
  public:
   explicit MarkBundlesRevokedStep(const PluginInstances& instances) : instances_(instances) {}
@@ -33,16 +39,17 @@ class MarkBundlesRevokedStep final : public Step {
   StepOutcome run(RequestRecord& q) override {
     const RevokeInput in = revoke_input_from(q.input);
     for (const RevokeTarget& t : in.targets) {
-      if (t.key_store.empty() || !listed(q.state.revoked, t.id)) continue;
+      if (t.key_store.empty() || !listed(q.state.revoked, t.id) || noted(q.state.unmarked_bundles, t.id)) continue;
       auto store = instances_.store(t.key_store);
       if (!store) continue;  // the store is no longer configured: nothing to tell
       auto marked = mark(*store, t.key_path, in.reason);
       if (marked) continue;
-      Error e = plugin_failure(t.key_store, std::move(marked).error());
+      // Decided on the store's own code: a refusal of Signet's credentials is not an outage here.
+      const Error& e = marked.error();
       // Every 30 s at most (runner.backoff.max caps it): the store's own client has retried already.
       if (e.retryable())
         return StepOutcome::wait("store " + t.key_store + ": " + e.message, std::max(e.retry_after.value_or(kStoreRetry), kStoreRetry));
-      q.state.unmarked_bundles.push_back({t.id, std::string(to_string(e.code)), e.message});
+      q.state.unmarked_bundles.push_back({t.id, std::string(to_string(e.code)), t.key_store + ": " + e.message});
     }
     return StepOutcome::done();
   }
