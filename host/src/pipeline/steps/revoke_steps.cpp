@@ -15,6 +15,7 @@ bool listed(const std::vector<std::string>& ids, const std::string& id) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
+// Whether `id` is among the certificates a CA refused, or whose bundle's store refused the mark.
 bool skipped(const std::vector<NotRevoked>& refused, const std::string& id) {
   return std::any_of(refused.begin(), refused.end(), [&](const NotRevoked& r) { return r.id == id; });
 }
@@ -96,9 +97,71 @@ class RecordRevocationStep final : public Step {
   }
 };
 
+constexpr int kMarkAttempts = 3;  // check-and-set races with another writer of the same bundle
+constexpr std::chrono::seconds kStoreRetry{30};
+
+// Last in the revoke pipeline, after the audit entry and the notifiers: the
+// bundle of each revoked certificate whose key the host made gets a new
+// version whose metadata says "revoked" (same data), so a store that
+// delivers bundles elsewhere (store-vault's KV secret) tells its readers.
+// A store that is down keeps the request waiting; one that refuses (its
+// policy, its credentials) is noted in the request (unmarked_bundles).
+// Neither undoes or delays the revocation, its OCSP and CRL answers, its
+// events or its audit entry.
+class MarkBundlesRevokedStep final : public Step {
+ public:
+  explicit MarkBundlesRevokedStep(const PluginInstances& instances) : instances_(instances) {}
+  std::string name() const override { return "store"; }
+  // The default (a save first): the revocation is durable, and answered by
+  // OCSP and the CRL, before a store that may be down is asked anything.
+
+  StepOutcome run(RequestRecord& q) override {
+    const RevokeInput in = revoke_input_from(q.input);
+    for (const RevokeTarget& t : in.targets) {
+      if (t.key_store.empty() || !listed(q.state.revoked, t.id) || skipped(q.state.unmarked_bundles, t.id)) continue;
+      auto store = instances_.store(t.key_store);
+      if (!store) continue;  // the store is no longer configured: nothing to tell
+      auto marked = mark(*store, t.key_path, in.reason);
+      if (marked) continue;
+      // Decided on the store's own code: a refusal of Signet's credentials is not an outage here.
+      const Error& e = marked.error();
+      // Every 30 s at most (runner.backoff.max caps it): the store's own client has retried already.
+      if (e.retryable())
+        return StepOutcome::wait("store " + t.key_store + ": " + e.message, std::max(e.retry_after.value_or(kStoreRetry), kStoreRetry));
+      q.state.unmarked_bundles.push_back({t.id, std::string(to_string(e.code)), t.key_store + ": " + e.message});
+    }
+    return StepOutcome::done();
+  }
+
+ private:
+  // Idempotent: a bundle already marked (a rerun) is left as it is.
+  static Result<void> mark(SecretStore& store, const std::string& path, const std::string& reason) {
+    for (int attempt = 1;; ++attempt) {
+      auto newest = store.get({path, std::nullopt});
+      if (!newest && newest.error().code == ErrorCode::not_found) return {};  // deleted: nothing to mark
+      if (!newest) return std::move(newest).error();
+      json metadata = newest->metadata.is_object() ? newest->metadata : json::object();
+      if (metadata.value("status", "") == "revoked") return {};
+      metadata["status"] = "revoked";
+      metadata["revoked_at"] = to_rfc3339(Clock::now());
+      metadata["revocation_reason"] = reason;
+      auto written = store.put({path, newest->data, newest->version, metadata});
+      if (written || written.error().code != ErrorCode::conflict || attempt == kMarkAttempts) {
+        if (written) return {};
+        return std::move(written).error();
+      }
+    }
+  }
+
+  const PluginInstances& instances_;
+};
+
 }  // namespace
 
 std::shared_ptr<Step> make_revoke_step(const PluginInstances& instances) { return std::make_shared<RevokeAtCaStep>(instances); }
 std::shared_ptr<Step> make_record_revocation_step() { return std::make_shared<RecordRevocationStep>(); }
+std::shared_ptr<Step> make_mark_bundles_revoked_step(const PluginInstances& instances) {
+  return std::make_shared<MarkBundlesRevokedStep>(instances);
+}
 
 }  // namespace signet::host
