@@ -18,10 +18,6 @@ constexpr int kMaxPages = 100;
 // counters are committed every 30 s, so a minute is a sane wait.
 constexpr std::chrono::seconds kDefaultRateLimitWait{60};
 
-bool is_unreserved(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-         c == '~';
-}
 
 nlohmann::json parse_json(const std::string& text) {
   auto parsed = nlohmann::json::parse(text, nullptr, false);
@@ -73,7 +69,7 @@ std::string path_of(const std::string& url) {
   std::string out;
   for (const char c : path) {
     const auto byte = static_cast<unsigned char>(c);
-    out += (is_unreserved(byte) || kLegal.find(c) != std::string::npos) ? std::string(1, c) : url_encode(std::string_view(&c, 1));
+    out += (encoding::url_unreserved(byte) || kLegal.find(c) != std::string::npos) ? std::string(1, c) : url_encode(std::string_view(&c, 1));
   }
   return out;
 }
@@ -97,23 +93,6 @@ std::optional<std::chrono::seconds> retry_after_of(const HttpResponse& response)
 }
 
 }  // namespace
-
-std::string url_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (is_unreserved(byte)) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0x0f];
-    }
-  }
-  return out;
-}
 
 std::string field_text(const nlohmann::json& row, const std::string& field) {
   if (!row.is_object()) return {};
@@ -196,8 +175,7 @@ Result<void> ServiceNowClient::health() const {
 }
 
 Result<ServiceNowClient::Token> ServiceNowClient::token_request(const std::vector<std::pair<std::string, std::string>>& form) {
-  std::string body;
-  for (const auto& [name, value] : form) body += (body.empty() ? "" : "&") + url_encode(name) + "=" + url_encode(value);
+  const std::string body = encoding::form_encode(form);
   const std::string grant = form.empty() ? std::string() : form.front().second;  // grant_type comes first
   auto response = services_.http().send(
       request("POST", config_.instance_url + "/oauth_token.do", body, "application/x-www-form-urlencoded"));

@@ -11,14 +11,14 @@
 #include <utility>
 #include <vector>
 
+#include <encoding/url.hpp>
 #include <signet/sdk.hpp>
 
 #include "config.hpp"
 
 namespace signet::servicenow {
 
-// Percent-encodes every byte but RFC 3986's unreserved characters.
-std::string url_encode(std::string_view text);
+using encoding::url_encode;  // common/encoding/url.hpp
 
 // A field of a Table API row as text: a string as it is, a reference
 // object's "value", anything else "".

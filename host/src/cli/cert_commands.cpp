@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include <encoding/url.hpp>
 #include <fsutil/files.hpp>
 
 #include "cli/commands.hpp"
@@ -146,20 +147,11 @@ int revoke(ApiClient& api, const Args& args, const std::string& id) {
   return 0;
 }
 
-std::string url_encoded(const std::string& text) {
-  std::ostringstream out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out << c;
-    else out << '%' << std::uppercase << std::hex << std::setw(2) << std::setfill('0') << static_cast<int>(c);
-  }
-  return out.str();
-}
-
 int list(ApiClient& api, const Args& args) {
   std::string query;
   for (const auto& [flag, param] : {std::pair{"status", "status"}, {"cn", "common_name"}, {"san", "san"}, {"q", "q"},
                                     {"profile", "profile"}, {"service", "service"}, {"limit", "limit"}, {"cursor", "cursor"}})
-    if (auto v = args.flag(flag)) query += (query.empty() ? "?" : "&") + std::string(param) + "=" + url_encoded(*v);
+    if (auto v = args.flag(flag)) query += (query.empty() ? "?" : "&") + std::string(param) + "=" + encoding::url_encode(*v);
   auto page = api.call("GET", "/v1/certificates" + query);
   if (!page) return 1;
   std::cout << std::left << std::setw(32) << "ID" << std::setw(9) << "STATUS" << std::setw(22) << "NOT AFTER" << "COMMON NAME\n";
