@@ -15,4 +15,8 @@ std::string url_encode(std::string_view text);
 // "a=1&b=two%20words": a form body or a query string.
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
+// Whether a URL's host is this machine (localhost, 127.0.0.0/8, [::1]):
+// the only place plain http:// may carry credentials.
+bool loopback_url(const std::string& url);
+
 }  // namespace signet::encoding

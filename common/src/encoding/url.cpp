@@ -1,5 +1,7 @@
 #include "encoding/url.hpp"
 
+#include <arpa/inet.h>
+
 namespace signet::encoding {
 
 bool url_unreserved(unsigned char byte) {
@@ -28,6 +30,17 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
   std::string out;
   for (const auto& [name, value] : fields) out += (out.empty() ? "" : "&") + url_encode(name) + "=" + url_encode(value);
   return out;
+}
+
+bool loopback_url(const std::string& url) {
+  const auto scheme = url.find("://");
+  std::string host = scheme == std::string::npos ? url : url.substr(scheme + 3);
+  host = host.substr(0, host.find_first_of("/?#"));
+  if (host.rfind("[::1]", 0) == 0) return true;
+  host = host.substr(0, host.find(':'));
+  if (host == "localhost") return true;
+  in_addr address{};
+  return inet_pton(AF_INET, host.c_str(), &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
 }
 
 }  // namespace signet::encoding

@@ -1,8 +1,7 @@
 // The `vault:` section every Vault plugin shares, read once here.
-#include <arpa/inet.h>
-
 #include <cstdlib>
 
+#include "encoding/url.hpp"
 #include "vault/client.hpp"
 
 namespace signet::vault {
@@ -11,17 +10,6 @@ namespace {
 std::string env(const char* name) {
   const char* value = std::getenv(name);
   return value ? value : "";
-}
-
-// Plain http:// only to this machine: anywhere else it would carry the token in clear.
-bool loopback_url(const std::string& url) {
-  std::string host = url.substr(url.find("://") + 3);
-  host = host.substr(0, host.find_first_of("/?#"));
-  if (host.rfind("[::1]", 0) == 0) return true;
-  host = host.substr(0, host.find(':'));
-  if (host == "localhost") return true;
-  in_addr address{};
-  return inet_pton(AF_INET, host.c_str(), &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
 }
 
 std::optional<AuthMethod> method_named(const std::string& name) {
@@ -76,7 +64,7 @@ Result<ClientConfig> read_client_config(const nlohmann::json& section, const std
   if (out.address.empty()) {
     problems.push_back({pointer + "/address", "the Vault address is required (or set VAULT_ADDR)"});
   } else if (out.address.rfind("https://", 0) != 0 &&
-             !(out.address.rfind("http://", 0) == 0 && loopback_url(out.address))) {
+             !(out.address.rfind("http://", 0) == 0 && encoding::loopback_url(out.address))) {
     problems.push_back({pointer + "/address", "must be an https:// URL (http:// only to this machine: the token would travel in clear)"});
   }
   out.namespace_path = s.value("namespace", env("VAULT_NAMESPACE"));

@@ -1,0 +1,47 @@
+#include "api.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include <signet/x509.hpp>
+
+namespace signet::keyfactor {
+
+Result<IssuedCertificate> issued_for(const SignRequest& request, const std::string& leaf_pem,
+                                     const std::vector<std::string>& pool) {
+  auto csr = x509::csr_facts(request.csr_pem);
+  if (!csr) return std::move(csr).error();
+  auto facts = x509::certificate_facts(leaf_pem);
+  if (!facts) return make_error(ErrorCode::internal, "the CA answered with a certificate that does not parse");
+  if (facts->public_key_der != csr->public_key_der)
+    return make_error(ErrorCode::internal, "the CA's certificate is not for this request's key");
+  auto chain = x509::order_chain(leaf_pem, pool);
+  if (!chain) return make_error(ErrorCode::internal, "the CA's chain: " + chain.error().message);
+  return IssuedCertificate{leaf_pem, std::move(chain).value()};
+}
+
+Result<std::vector<std::string>> chain_from_file(const std::string& chain_file) {
+  if (chain_file.empty()) return std::vector<std::string>{};
+  std::ifstream in(chain_file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto blocks = x509::pem_blocks(text.str());
+  if (blocks.empty()) return make_error(ErrorCode::invalid_config, "chain_file " + chain_file + " holds no certificate");
+  return blocks;
+}
+
+std::optional<Ticket> parse_ticket(const std::string& text) {
+  const auto colon = text.find(':');
+  const auto hash = text.rfind('#');
+  if (colon == std::string::npos || hash == std::string::npos || hash < colon) return std::nullopt;
+  Ticket t{text.substr(0, colon), text.substr(colon + 1, hash - colon - 1), 0};
+  const char* begin = text.data() + hash + 1;
+  const char* end = text.data() + text.size();
+  if (std::from_chars(begin, end, t.polls).ptr != end || t.polls < 0) return std::nullopt;
+  return t;
+}
+
+std::string ticket_text(const Ticket& ticket) { return ticket.kind + ":" + ticket.value + "#" + std::to_string(ticket.polls); }
+
+}  // namespace signet::keyfactor

@@ -1,0 +1,274 @@
+// Keyfactor Command: CSR enrolment through /Enrollment/CSR, a pending
+// enrolment found again by its KeyfactorRequestId (never enrolled twice),
+// revocation by Command's certificate id found by serial.
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+
+#include <ctime>
+
+#include <encoding/base64.hpp>
+#include <encoding/url.hpp>
+#include <pkix/pem.hpp>
+#include <signet/x509.hpp>
+
+#include "api.hpp"
+
+namespace signet::keyfactor {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kRequestKind = "command-request";
+constexpr const char* kRevokeKind = "command-revoke";
+constexpr std::chrono::hours kPendingLimit{24 * 7};  // an approval not given in a week is not coming
+
+std::string text_of(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j.at(key).is_string() ? j.at(key).get<std::string>() : std::string();
+}
+long long number_of(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j.at(key).is_number_integer() ? j.at(key).get<long long>() : 0;
+}
+
+std::string rfc3339_now(HostServices& services) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(services.clock().now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// Command's SANs object: dns, ip4, ip6, uri (contract §3.2).
+json sans_of(const SignRequest& request) {
+  json sans = json::object();
+  if (!request.sans.dns.empty()) sans["dns"] = request.sans.dns;
+  std::vector<std::string> ip4, ip6;
+  for (const auto& ip : request.sans.ip) (ip.find(':') == std::string::npos ? ip4 : ip6).push_back(ip);
+  if (!ip4.empty()) sans["ip4"] = ip4;
+  if (!ip6.empty()) sans["ip6"] = ip6;
+  if (!request.sans.uri.empty()) sans["uri"] = request.sans.uri;
+  return sans;
+}
+
+std::optional<int> command_reason(RevocationReason reason) {
+  const int code = static_cast<int>(reason);
+  if (code >= 0 && code <= 6) return code;  // Command knows RFC 5280's 0..6
+  return std::nullopt;
+}
+
+// The certificates of a PKCS#7 (P7B) bundle, PEM.
+std::vector<std::string> p7b_certificates(const std::string& der) {
+  std::vector<std::string> out;
+  const auto* in = reinterpret_cast<const unsigned char*>(der.data());
+  PKCS7* p7 = d2i_PKCS7(nullptr, &in, static_cast<long>(der.size()));
+  if (!p7) return out;
+  if (PKCS7_type_is_signed(p7) && p7->d.sign && p7->d.sign->cert)
+    for (int i = 0; i < sk_X509_num(p7->d.sign->cert); ++i) out.push_back(pkix::certificate_pem(sk_X509_value(p7->d.sign->cert, i)));
+  PKCS7_free(p7);
+  return out;
+}
+
+class CommandApi final : public CaApi {
+ public:
+  CommandApi(const KeyfactorConfig& config, Connection& connection, HostServices& services)
+      : config_(config), c_(config.command), connection_(connection), services_(services) {}
+
+  Result<SignOutcome> sign(const SignRequest& request) override {
+    if (request.ticket.empty()) return enrol(request);
+    const auto ticket = parse_ticket(request.ticket);
+    if (!ticket || ticket->kind != kRequestKind) return make_error(ErrorCode::internal, "the ticket is not ca-keyfactor's");
+    return poll(request, *ticket);
+  }
+
+  Result<RevokeOutcome> revoke(const RevokeRequest& request) override {
+    if (const auto ticket = parse_ticket(request.ticket); ticket && ticket->kind == kRevokeKind) return revoked_yet(*ticket);
+    const auto reason = command_reason(request.reason);
+    if (!reason) return make_error(ErrorCode::invalid_argument, "Keyfactor Command revokes with RFC 5280 reasons 0 to 6 only");
+    auto found = find("SerialNumber -eq \"" + upper(request.serial_hex) + "\"", "finding the certificate to revoke");
+    if (!found) return std::move(found).error();
+    if (!found.value()) return make_error(ErrorCode::not_found, "Keyfactor Command has no certificate with serial " + request.serial_hex);
+    const json& certificate = *found.value();
+    if (number_of(certificate, "CertState") == 2) return RevokeOutcome(Revoked{});  // revoked already
+    const long long id = number_of(certificate, "Id");
+    auto answer = connection_.call("POST", "/Certificates/Revoke",
+                                   {{"CertificateIds", {id}}, {"Reason", *reason},
+                                    {"Comment", "Revoked through Signet, request " + request.request_id},
+                                    {"EffectiveDate", rfc3339_now(services_)}},
+                                   common_headers());
+    if (!answer) return std::move(answer).error();
+    if (!answer->ok()) return failure("POST Certificates/Revoke", *answer);
+    // Revocations that wait on a Command workflow come back as SuspendedCerts.
+    const json suspended = answer->body.is_object() ? answer->body.value("SuspendedCerts", json::array()) : json::array();
+    if (suspended.is_array() && !suspended.empty())
+      return RevokeOutcome(Pending{ticket_text({kRevokeKind, std::to_string(id), 0}), config_.poll_interval});
+    return RevokeOutcome(Revoked{});
+  }
+
+  Result<std::vector<std::string>> chain() override {
+    {
+      std::lock_guard lock(mutex_);
+      if (!chain_.empty()) return chain_;
+    }
+    auto configured = chain_from_file(config_.chain_file);
+    if (!configured) return configured;
+    if (configured->empty())
+      return make_error(ErrorCode::unavailable, "Keyfactor Command's CA chain is learned from the first certificate issued; "
+                                                "set chain_file to know it before");
+    std::lock_guard lock(mutex_);
+    chain_ = configured.value();
+    return chain_;
+  }
+
+  Result<void> check() override {
+    auto answer = connection_.call("GET", "/Certificates?pq.returnLimit=1", nullptr, common_headers());
+    if (!answer) return std::move(answer).error();
+    if (!answer->ok()) return failure("GET Certificates", *answer);
+    return {};
+  }
+
+ private:
+  Headers common_headers() const {
+    return {{"x-keyfactor-requested-with", "APIClient"}, {"x-keyfactor-api-version", c_.api_version}};
+  }
+
+  Error failure(const std::string& what, const Answer& answer) const {
+    const std::string message = text_of(answer.body, "Message");
+    return connection_.failure("Keyfactor Command " + what, answer, text_of(answer.body, "ErrorCode"),
+                               message.empty() ? answer.text.substr(0, 500) : message);
+  }
+
+  json metadata_of(const SignRequest& request) const {
+    json metadata = json::object();
+    if (!c_.request_id_field.empty()) metadata[c_.request_id_field] = request.request_id;
+    for (const auto& [key, field] : c_.metadata_fields) {
+      if (!request.metadata.is_object() || !request.metadata.contains(key)) continue;
+      const json& value = request.metadata.at(key);
+      metadata[field] = value.is_string() ? value.get<std::string>() : value.dump();
+    }
+    return metadata;
+  }
+
+  Result<SignOutcome> enrol(const SignRequest& request) {
+    const auto chosen = c_.profile_templates.find(request.policy.profile);
+    json body = {{"CSR", request.csr_pem},
+                 {"Timestamp", rfc3339_now(services_)},
+                 {"Template", chosen == c_.profile_templates.end() ? c_.template_name : chosen->second},
+                 {"CertificateAuthority", c_.certificate_authority},
+                 {"IncludeChain", true},
+                 {"SANs", sans_of(request)},
+                 {"Metadata", metadata_of(request)}};
+    Headers headers = common_headers();
+    headers.emplace_back("x-certificateformat", "PEM");
+    auto answer = connection_.call("POST", "/Enrollment/CSR", body, headers);
+    if (!answer) return std::move(answer).error();
+    if (!answer->ok()) return failure("POST Enrollment/CSR", *answer);
+    const json info = answer->body.is_object() ? answer->body.value("CertificateInformation", json::object()) : json::object();
+    const std::string disposition = upper(text_of(info, "RequestDisposition"));
+    if (disposition == "ISSUED") return issued(request, info);
+    const long long request_id = number_of(info, "KeyfactorRequestId");
+    // Waiting for an approval or the CA: found again by its request id, never enrolled twice.
+    if ((disposition == "EXTERNAL_VALIDATION" || disposition == "PENDING") && request_id > 0)
+      return SignOutcome(Pending{ticket_text({kRequestKind, std::to_string(request_id), 0}), config_.poll_interval});
+    return make_error(ErrorCode::rejected, "Keyfactor Command did not issue the certificate: " +
+                                               (disposition.empty() ? "no disposition" : disposition) +
+                                               (text_of(info, "DispositionMessage").empty() ? "" : ": " + text_of(info, "DispositionMessage")));
+  }
+
+  Result<SignOutcome> issued(const SignRequest& request, const json& info) {
+    std::vector<std::string> pems;
+    for (const auto& item : info.value("Certificates", json::array()))
+      if (item.is_string())
+        for (auto& block : x509::pem_blocks(item.get<std::string>())) pems.push_back(std::move(block));
+    if (pems.empty()) return make_error(ErrorCode::internal, "Keyfactor Command answered ISSUED without a certificate");
+    remember_chain(pems);
+    auto certificate = issued_for(request, pems.front(), pool_with(pems));
+    if (!certificate) return std::move(certificate).error();
+    return SignOutcome(std::move(certificate).value());
+  }
+
+  Result<SignOutcome> poll(const SignRequest& request, const Ticket& ticket) {
+    auto found = find("CertRequestId -eq " + ticket.value, "looking for the certificate of request " + ticket.value);
+    if (!found) return std::move(found).error();
+    if (!found.value()) {
+      if (config_.poll_interval * (ticket.polls + 1) > kPendingLimit)
+        return make_error(ErrorCode::rejected, "Keyfactor Command request " + ticket.value + " was not issued within a week");
+      return SignOutcome(Pending{ticket_text({kRequestKind, ticket.value, ticket.polls + 1}), config_.poll_interval});
+    }
+    const auto der = encoding::base64_decode(text_of(*found.value(), "ContentBytes"));
+    if (!der || der->empty()) return make_error(ErrorCode::internal, "Keyfactor Command's certificate has no ContentBytes");
+    const std::string leaf = pkix::certificate_pem_from_der(*der);
+    std::vector<std::string> pool = pool_with({leaf});
+    if (!x509::order_chain(leaf, pool)) pool = download_chain(number_of(*found.value(), "Id"));
+    auto certificate = issued_for(request, leaf, pool);
+    if (!certificate) return std::move(certificate).error();
+    return SignOutcome(std::move(certificate).value());
+  }
+
+  Result<RevokeOutcome> revoked_yet(const Ticket& ticket) {
+    auto found = find("Id -eq " + ticket.value, "looking at certificate " + ticket.value);
+    if (!found) return std::move(found).error();
+    if (found.value() && number_of(*found.value(), "CertState") == 2) return RevokeOutcome(Revoked{});
+    return RevokeOutcome(Pending{ticket_text({kRevokeKind, ticket.value, ticket.polls + 1}), config_.poll_interval});
+  }
+
+  // The first certificate the query finds, revoked and expired ones included.
+  Result<std::optional<json>> find(const std::string& query, const std::string& what) {
+    const std::string path = "/Certificates?pq.queryString=" + encoding::url_encode(query) +
+                             "&pq.includeRevoked=true&pq.includeExpired=true&pq.returnLimit=1";
+    auto answer = connection_.call("GET", path, nullptr, common_headers());
+    if (!answer) return std::move(answer).error();
+    if (!answer->ok()) return failure("GET Certificates (" + what + ")", *answer);
+    if (!answer->body.is_array() || answer->body.empty()) return std::optional<json>();
+    return std::optional<json>(answer->body.front());
+  }
+
+  // The chain through Certificates/Download as a P7B (contract §3.2).
+  std::vector<std::string> download_chain(long long id) {
+    Headers headers = common_headers();
+    headers.emplace_back("x-certificateformat", "P7B");
+    auto answer = connection_.call("POST", "/Certificates/Download",
+                                   {{"CertID", id}, {"IncludeChain", true}, {"ChainOrder", "EndEntityFirst"}}, headers);
+    if (!answer || !answer->ok()) return pool_with({});
+    const auto der = encoding::base64_decode(text_of(answer->body, "Content"));
+    auto pems = der ? p7b_certificates(*der) : std::vector<std::string>{};
+    remember_chain(pems);
+    return pool_with(pems);
+  }
+
+  // The CA certificates among `pems` (a leaf first), kept for chain().
+  void remember_chain(const std::vector<std::string>& pems) {
+    if (pems.size() < 2) return;
+    auto ordered = x509::order_chain(pems.front(), pems, true);
+    if (!ordered || ordered->empty()) return;
+    std::lock_guard lock(mutex_);
+    chain_ = std::move(ordered).value();
+  }
+
+  std::vector<std::string> pool_with(std::vector<std::string> pems) {
+    std::lock_guard lock(mutex_);
+    pems.insert(pems.end(), chain_.begin(), chain_.end());
+    if (auto configured = chain_from_file(config_.chain_file); configured)
+      pems.insert(pems.end(), configured->begin(), configured->end());
+    return pems;
+  }
+
+  const KeyfactorConfig& config_;
+  const CommandConfig& c_;
+  Connection& connection_;
+  HostServices& services_;
+  std::mutex mutex_;
+  std::vector<std::string> chain_;  // guarded by mutex_: issuing CA first, root last
+};
+
+}  // namespace
+
+std::unique_ptr<CaApi> make_command_api(const KeyfactorConfig& config, Connection& connection, HostServices& services) {
+  return std::make_unique<CommandApi>(config, connection, services);
+}
+
+}  // namespace signet::keyfactor
