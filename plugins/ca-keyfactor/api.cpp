@@ -8,6 +8,21 @@
 
 namespace signet::keyfactor {
 
+Result<void> check_csr(const SignRequest& request) {
+  if (auto facts = x509::csr_facts(request.csr_pem); !facts) return make_error(ErrorCode::invalid_argument, "the CSR does not parse");
+  const auto verified = request.extensions.is_object() ? request.extensions.find(kSignExtensionCsrVerified) : request.extensions.end();
+  if (request.extensions.is_object() && verified != request.extensions.end() && verified->is_boolean() && verified->get<bool>())
+    return {};
+  auto bio = x509::detail::memory(request.csr_pem);
+  X509_REQ* csr = PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr);
+  EVP_PKEY* key = csr ? X509_REQ_get0_pubkey(csr) : nullptr;
+  const bool valid = key && X509_REQ_verify(csr, key) == 1;
+  X509_REQ_free(csr);
+  ERR_clear_error();
+  if (!valid) return make_error(ErrorCode::invalid_argument, "the CSR's signature does not verify (RFC 2986 §3)");
+  return {};
+}
+
 Result<IssuedCertificate> issued_for(const SignRequest& request, const std::string& leaf_pem,
                                      const std::vector<std::string>& pool) {
   auto csr = x509::csr_facts(request.csr_pem);

@@ -26,6 +26,10 @@ class CaApi {
 std::unique_ptr<CaApi> make_command_api(const KeyfactorConfig& config, Connection& connection, HostServices& services);
 std::unique_ptr<CaApi> make_ejbca_api(const KeyfactorConfig& config, Connection& connection, HostServices& services);
 
+// Shared by both: a CSR that parses and whose self-signature holds (unless
+// the host says it checked it), so a damaged one is refused for good
+// instead of meeting a server's 500.
+Result<void> check_csr(const SignRequest& request);
 // Shared by both: the certificate a CA returned, checked against the
 // request's CSR and put with its chain (issuing CA first, root left out).
 Result<IssuedCertificate> issued_for(const SignRequest& request, const std::string& leaf_pem,

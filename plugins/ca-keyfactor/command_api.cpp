@@ -154,6 +154,18 @@ class CommandApi final : public CaApi {
   }
 
   Result<SignOutcome> enrol(const SignRequest& request) {
+    // Command's template sets the lifetime: never issue longer than asked.
+    if (c_.template_validity.count() > 0 && request.ttl.count() > 0 && request.ttl + std::chrono::minutes(5) < c_.template_validity)
+      return make_error(ErrorCode::rejected, "Keyfactor Command's template issues certificates for " +
+                                                 std::to_string(c_.template_validity.count() / 3600) +
+                                                 " h; the request asks for less (" + std::to_string(request.ttl.count()) + " s)");
+    // A rerun (a crash after Command issued, a retried call) finds the
+    // certificate by Signet's request id in its metadata instead of enrolling again.
+    if (!c_.request_id_field.empty()) {
+      auto earlier = find(c_.request_id_field + " -eq \"" + request.request_id + "\"", "looking for an earlier enrolment");
+      if (!earlier) return std::move(earlier).error();
+      if (earlier.value()) return from_found(request, *earlier.value());
+    }
     const auto chosen = c_.profile_templates.find(request.policy.profile);
     json body = {{"CSR", request.csr_pem},
                  {"Timestamp", rfc3339_now(services_)},
@@ -199,11 +211,16 @@ class CommandApi final : public CaApi {
         return make_error(ErrorCode::rejected, "Keyfactor Command request " + ticket.value + " was not issued within a week");
       return SignOutcome(Pending{ticket_text({kRequestKind, ticket.value, ticket.polls + 1}), config_.poll_interval});
     }
-    const auto der = encoding::base64_decode(text_of(*found.value(), "ContentBytes"));
+    return from_found(request, *found.value());
+  }
+
+  // A certificate a query found: its DER, and the chain known or downloaded.
+  Result<SignOutcome> from_found(const SignRequest& request, const json& found) {
+    const auto der = encoding::base64_decode(text_of(found, "ContentBytes"));
     if (!der || der->empty()) return make_error(ErrorCode::internal, "Keyfactor Command's certificate has no ContentBytes");
     const std::string leaf = pkix::certificate_pem_from_der(*der);
     std::vector<std::string> pool = pool_with({leaf});
-    if (!x509::order_chain(leaf, pool)) pool = download_chain(number_of(*found.value(), "Id"));
+    if (!x509::order_chain(leaf, pool)) pool = download_chain(number_of(found, "Id"));
     auto certificate = issued_for(request, leaf, pool);
     if (!certificate) return std::move(certificate).error();
     return SignOutcome(std::move(certificate).value());

@@ -7,9 +7,13 @@ namespace {
 
 using nlohmann::json;
 
-std::map<std::string, std::string> string_map(const json& j) {
+// A map of names (the schema says "object"; each value is checked here).
+std::map<std::string, std::string> string_map(const json& j, const std::string& pointer, std::vector<ConfigProblem>& problems) {
   std::map<std::string, std::string> out;
-  for (const auto& [key, value] : j.items()) out[key] = value.get<std::string>();
+  for (const auto& [key, value] : j.items()) {
+    if (value.is_string() && !value.get<std::string>().empty()) out[key] = value.get<std::string>();
+    else problems.push_back({pointer + "/" + key, "must be a non-empty string"});
+  }
   return out;
 }
 
@@ -40,24 +44,32 @@ void read_command(const json& c, CommandConfig& out, std::vector<ConfigProblem>&
   out.certificate_authority = c.value("certificate_authority", "");
   out.template_name = c.value("template", "");
   const json templates = c.value("templates", json::object());
-  out.profile_templates = string_map(templates);
+  out.profile_templates = string_map(templates, "/command/templates", problems);
   out.api_version = c.value("api_version", "1");
+  out.template_validity = std::chrono::hours(c.value("template_validity_hours", 0));
   const json metadata = c.value("metadata", json::object());
   const json fields = metadata.value("fields", json::object());
   out.request_id_field = metadata.value("request_id", "");
-  out.metadata_fields = string_map(fields);
+  out.metadata_fields = string_map(fields, "/command/metadata/fields", problems);
   if (out.certificate_authority.empty())
     problems.push_back({"/command/certificate_authority", "the CA to enrol with is required (\"host\\\\logical name\")"});
   if (out.template_name.empty()) problems.push_back({"/command/template", "the template to enrol with is required"});
 }
 
-EjbcaProfiles profiles_of(const json& p) { return {p.value("certificate_profile", ""), p.value("end_entity_profile", "")}; }
+EjbcaProfiles profiles_of(const json& p) {
+  auto text = [&](const char* key) { return p.is_object() && p.contains(key) && p[key].is_string() ? p[key].get<std::string>() : ""; };
+  return {text("certificate_profile"), text("end_entity_profile")};
+}
 
 void read_ejbca(const json& e, EjbcaConfig& out, std::vector<ConfigProblem>& problems) {
   out.ca_name = e.value("ca_name", "");
   out.profiles = profiles_of(e);
   const json by_profile = e.value("profiles", json::object());
-  for (const auto& [profile, p] : by_profile.items()) out.by_profile[profile] = profiles_of(p);
+  for (const auto& [profile, p] : by_profile.items()) {
+    out.by_profile[profile] = profiles_of(p);
+    if (out.by_profile[profile].certificate_profile.empty() || out.by_profile[profile].end_entity_profile.empty())
+      problems.push_back({"/ejbca/profiles/" + profile, "needs certificate_profile and end_entity_profile"});
+  }
   out.username_prefix = e.value("username_prefix", out.username_prefix);
   if (out.ca_name.empty()) problems.push_back({"/ejbca/ca_name", "the CA's name is required"});
   if (out.profiles.certificate_profile.empty())
@@ -142,12 +154,13 @@ const char* const kConfigSchema = R"json({
       "properties": {
         "certificate_authority": {"type": "string", "description": "host\\logical name"},
         "template": {"type": "string"},
-        "templates": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Signet profile → template"},
+        "templates": {"type": "object", "description": "Signet profile → template name"},
         "api_version": {"type": "string"},
+        "template_validity_hours": {"type": "integer", "minimum": 1, "maximum": 876000,
+                                    "description": "the template's lifetime: shorter requests are refused"},
         "metadata": {"type": "object", "additionalProperties": false, "properties": {
           "request_id": {"type": "string", "description": "the Command metadata field that gets Signet's request id"},
-          "fields": {"type": "object", "additionalProperties": {"type": "string"},
-                     "description": "request metadata key → Command metadata field"}}}
+          "fields": {"type": "object", "description": "request metadata key → Command metadata field"}}}
       },
       "additionalProperties": false
     },
@@ -157,8 +170,8 @@ const char* const kConfigSchema = R"json({
         "ca_name": {"type": "string"},
         "certificate_profile": {"type": "string"},
         "end_entity_profile": {"type": "string"},
-        "profiles": {"type": "object", "additionalProperties": {"type": "object", "additionalProperties": false,
-                     "properties": {"certificate_profile": {"type": "string"}, "end_entity_profile": {"type": "string"}}}},
+        "profiles": {"type": "object",
+                     "description": "Signet profile → {certificate_profile, end_entity_profile}"},
         "username_prefix": {"type": "string"}
       },
       "additionalProperties": false

@@ -29,6 +29,9 @@ struct CommandConfig {
   std::string template_name;
   std::map<std::string, std::string> profile_templates;  // Signet profile → template
   std::string api_version = "1";
+  // How long the template's certificates live: a request asking for less
+  // is refused (Command's CSR enrolment takes no lifetime). 0: unknown.
+  std::chrono::seconds template_validity{0};
   std::string request_id_field;                          // Command metadata field for Signet's request id ("" none)
   std::map<std::string, std::string> metadata_fields;    // request metadata key → Command metadata field
 };

@@ -83,6 +83,16 @@ Result<std::string> issuer_dn_of(const std::string& certificate_pem) {
   return dn;
 }
 
+// EJBCA's validity override: "yyyy-MM-dd HH:mm:ss" in UTC (RFC 3339 is refused).
+std::string ejbca_end_time(std::chrono::system_clock::time_point when) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(when);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
+  return text;
+}
+
 std::string iso_now(HostServices& services) {
   const std::time_t t = std::chrono::system_clock::to_time_t(services.clock().now());
   std::tm tm{};
@@ -180,6 +190,15 @@ class EjbcaApi final : public CaApi {
   }
 
   Result<SignOutcome> enrol(const SignRequest& request) {
+    // A rerun (a crash after EJBCA issued, a retried call) finds the
+    // certificate of this request's end entity instead of enrolling again.
+    auto earlier = connection_.call("POST", "/v1/certificate/search",
+                                    {{"max_number_of_results", 10},
+                                     {"criteria", {{{"property", "QUERY"}, {"value", username_of(request)}, {"operation", "EQUAL"}}}}});
+    if (!earlier) return std::move(earlier).error();
+    if (!earlier->ok()) return failure("POST certificate/search", *earlier);
+    const json found = earlier->body.is_object() ? earlier->body.value("certificates", json::array()) : json::array();
+    if (found.is_array() && !found.empty()) return issued(request, found.front());
     const EjbcaProfiles& profiles = profiles_for(request.policy.profile);
     const std::string password = enrolment_code();
     json body = {{"certificate_request", request.csr_pem},
@@ -190,6 +209,8 @@ class EjbcaApi final : public CaApi {
                  {"password", password},
                  {"include_chain", true},
                  {"response_format", "DER"}};  // EJBCA CE takes DER or PKCS7 here, not PEM
+    // The lifetime asked for, where the certificate profile allows a validity override.
+    if (request.ttl.count() > 0) body["end_time"] = ejbca_end_time(services_.clock().now() + request.ttl);
     auto answer = connection_.call("POST", "/v1/certificate/pkcs10enroll", body);
     if (!answer) return std::move(answer).error();
     if (answer->status == 202) {

@@ -17,7 +17,13 @@ class KeyfactorCa final : public CertificateAuthority {
         api_(config_.api == Api::command ? make_command_api(config_, connection_, services)
                                          : make_ejbca_api(config_, connection_, services)) {}
 
-  Result<SignOutcome> sign(const SignRequest& request) override { return api_->sign(request); }
+  Result<SignOutcome> sign(const SignRequest& request) override {
+    if (auto checked = check_csr(request); !checked) return std::move(checked).error();
+    // Beyond a century the end date would not even fit the clock's type.
+    if (request.ttl < std::chrono::seconds(0) || request.ttl > std::chrono::hours(24 * 365 * 100))
+      return make_error(ErrorCode::invalid_argument, "the lifetime asked for is out of range (0 to 100 years)");
+    return api_->sign(request);
+  }
   Result<RevokeOutcome> revoke(const RevokeRequest& request) override {
     if (request.serial_hex.empty() || request.serial_hex.size() > 64 ||
         request.serial_hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)

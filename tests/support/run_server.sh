@@ -4,7 +4,8 @@
 #   run_server.sh start DIR INSTANCE_TEMPLATE -- COMMAND...   # waits until it listens
 #   run_server.sh stop DIR
 # `start` writes DIR/instance.yaml from INSTANCE_TEMPLATE with @PORT@
-# replaced: the plugin config the conformance kit is given.
+# and @DIR@ (where the server keeps its files) replaced: the plugin config
+# the conformance kit is given.
 set -euo pipefail
 action=${1:?start or stop}
 dir=${2:?directory}
@@ -23,7 +24,7 @@ case "$action" in
       sleep 0.1
     done
     [[ -s "$dir/port" ]] || { echo "the server did not listen within 10 s" >&2; exit 1; }
-    sed "s/@PORT@/$(cat "$dir/port")/g" "$template" >"$dir/instance.yaml"
+    sed -e "s/@PORT@/$(cat "$dir/port")/g" -e "s|@DIR@|$dir|g" "$template" >"$dir/instance.yaml"
     ;;
   stop)
     if [[ -f "$dir/pid" ]]; then kill "$(cat "$dir/pid")" 2>/dev/null || true; rm -f "$dir/pid"; fi
