@@ -132,9 +132,38 @@ void expect_delivered_to_vault(const TempDir& dir, const std::string& file, Sign
   EXPECT_EQ(nlohmann::json::parse(keys->body)["data"]["keys"].size(), 3u) << keys->body;  // root, issuing, OCSP signer
 }
 
+// keyfactor-command.yaml and ejbca.yaml: a certificate whose key the host
+// made, from the Keyfactor stand-in the example names (neither product is
+// reached), verifying against that stand-in's CA chain.
+void expect_issued_through_keyfactor(const TempDir& dir, const std::string& file, SignetProcess& host, const std::string& chain) {
+  const std::string admin = bootstrap_token(dir, file);
+  const nlohmann::json body = {{"common_name", "kf.example.com"}, {"sans", {{"dns", {"kf.example.com"}}}}};
+  auto issued = http("POST", host.url() + "/v1/certificates", body.dump(), admin, dir.file("data/ca.pem"));
+  ASSERT_TRUE(issued && issued->status == 201) << (issued ? issued->body : issued.error().message) << host.log();
+  dir.write("kf-leaf.pem", json_of(*issued)["certificate"].get<std::string>());
+  run_command("awk '/BEGIN/{n++} n==1' " + chain + " > " + dir.file("kf-issuing.pem") + "; awk '/BEGIN/{n++} n==2' " + chain +
+              " > " + dir.file("kf-root.pem"));
+  const auto verified = run_command("openssl verify -CAfile " + dir.file("kf-root.pem") + " -untrusted " +
+                                    dir.file("kf-issuing.pem") + " " + dir.file("kf-leaf.pem"));
+  EXPECT_EQ(verified.status, 0) << verified.output;
+}
+
+// A Keyfactor stand-in for the examples, in its own directory.
+struct KeyfactorStandIn {
+  TempDir dir;
+  explicit KeyfactorStandIn(const std::string& script, const std::string& options) {
+    run_command("/usr/bin/python3 " + std::string(SIGNET_TEST_SOURCE_DIR) + "/tests/doubles/keyfactor/" + script + " --dir " +
+                dir.path() + " " + options + " >/dev/null 2>" + dir.file("server.log") + " & echo $! > " + dir.file("pid"));
+    for (int i = 0; i < 150 && trimmed(read_file(dir.file("port"))).empty(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ~KeyfactorStandIn() { run_command("kill " + trimmed(read_file(dir.file("pid"))) + " 2>/dev/null"); }
+  std::string url() const { return "https://127.0.0.1:" + trimmed(read_file(dir.file("port"))); }
+};
+
 TEST(Examples, EveryExampleChecksAndServes) {
   const auto files = example_files();
-  ASSERT_GE(files.size(), 8u);
+  ASSERT_GE(files.size(), 10u);
   PostgresServer postgres;  // for examples/postgres.yaml
   ASSERT_TRUE(postgres.started()) << postgres.log();
   SoftHsmToken hsm;  // for examples/hsm-softhsm2.yaml
@@ -158,6 +187,23 @@ TEST(Examples, EveryExampleChecksAndServes) {
   ::setenv("SERVICENOW_INSTANCE_URL", servicenow.url().c_str(), 1);
   ::setenv("SERVICENOW_CLIENT_ID", "signet-client", 1);
   ::setenv("SERVICENOW_CLIENT_SECRET", "signet-secret", 1);
+  KeyfactorStandIn command("command_double.py", "--tls");  // for examples/keyfactor-command.yaml
+  ASSERT_FALSE(trimmed(read_file(command.dir.file("port"))).empty()) << read_file(command.dir.file("server.log"));
+  ::setenv("SIGNET_KEYFACTOR_URL", command.url().c_str(), 1);
+  ::setenv("SIGNET_KEYFACTOR_USERNAME", "CORP\\signet", 1);
+  ::setenv("SIGNET_KEYFACTOR_PASSWORD", "signet-password", 1);
+  ::setenv("SIGNET_KEYFACTOR_CA", "ca.corp.example\\CorpIssuingCA", 1);
+  ::setenv("SIGNET_KEYFACTOR_TEMPLATE", "WebServer", 1);
+  ::setenv("SIGNET_KEYFACTOR_TRUST", command.dir.file("tls-ca.pem").c_str(), 1);
+  KeyfactorStandIn ejbca("ejbca_double.py", "");  // for examples/ejbca.yaml
+  ASSERT_FALSE(trimmed(read_file(ejbca.dir.file("port"))).empty()) << read_file(ejbca.dir.file("server.log"));
+  ::setenv("SIGNET_EJBCA_URL", ejbca.url().c_str(), 1);
+  ::setenv("SIGNET_EJBCA_CLIENT_CERT", ejbca.dir.file("client.pem").c_str(), 1);
+  ::setenv("SIGNET_EJBCA_CLIENT_KEY", ejbca.dir.file("client.key").c_str(), 1);
+  ::setenv("SIGNET_EJBCA_TRUST", ejbca.dir.file("tls-ca.pem").c_str(), 1);
+  ::setenv("SIGNET_EJBCA_CA_NAME", "Signet Test CA", 1);
+  ::setenv("SIGNET_EJBCA_CERT_PROFILE", "SERVER", 1);
+  ::setenv("SIGNET_EJBCA_EE_PROFILE", "SIGNET_EE", 1);
   VaultDouble vault;  // for examples/vault.yaml, reached as Vault's own tools reach it
   ASSERT_TRUE(vault.started()) << vault.log();
   vault.control("POST", "/_double/policies", {{"name", "signet"}, {"policy", read_file(std::string(SIGNET_TEST_SOURCE_DIR) + "/docs/plugins/vault-policy.hcl")}});
@@ -189,6 +235,8 @@ TEST(Examples, EveryExampleChecksAndServes) {
     if (file.ends_with("/awspca.yaml")) expect_issued_through_aws(dir, file, host, aws);
     if (file.ends_with("/servicenow.yaml")) expect_written_back_to_servicenow(dir, file, host, servicenow);
     if (file.ends_with("/vault.yaml")) expect_delivered_to_vault(dir, file, host, vault);
+    if (file.ends_with("/keyfactor-command.yaml")) expect_issued_through_keyfactor(dir, file, host, command.dir.file("ca-chain.pem"));
+    if (file.ends_with("/ejbca.yaml")) expect_issued_through_keyfactor(dir, file, host, ejbca.dir.file("ca-chain.pem"));
     EXPECT_EQ(host.stop(), 0);
   }
 }
