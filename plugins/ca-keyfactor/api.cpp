@@ -57,6 +57,26 @@ std::optional<Ticket> parse_ticket(const std::string& text) {
   return t;
 }
 
+namespace {
+long long unix_seconds(HostServices& services) {
+  return std::chrono::duration_cast<std::chrono::seconds>(services.clock().now().time_since_epoch()).count();
+}
+}  // namespace
+
+std::string since_now(const std::string& value, HostServices& services) {
+  return value + "@" + std::to_string(unix_seconds(services));
+}
+
+bool waited_a_week(const std::string& value, HostServices& services) {
+  const auto at = value.rfind('@');
+  if (at == std::string::npos) return false;
+  long long since = 0;
+  const char* begin = value.data() + at + 1;
+  const char* end = value.data() + value.size();
+  if (std::from_chars(begin, end, since).ptr != end) return false;
+  return unix_seconds(services) - since > std::chrono::duration_cast<std::chrono::seconds>(std::chrono::hours(24 * 7)).count();
+}
+
 std::string ticket_text(const Ticket& ticket) { return ticket.kind + ":" + ticket.value + "#" + std::to_string(ticket.polls); }
 
 }  // namespace signet::keyfactor

@@ -43,5 +43,9 @@ struct Ticket {
 };
 std::optional<Ticket> parse_ticket(const std::string& text);
 std::string ticket_text(const Ticket& ticket);
+// A pending ticket's value carries when it began ("...@<Unix seconds>"), so
+// the wait is measured in time, whatever the host's polling pace.
+std::string since_now(const std::string& value, HostServices& services);
+bool waited_a_week(const std::string& value, HostServices& services);
 
 }  // namespace signet::keyfactor

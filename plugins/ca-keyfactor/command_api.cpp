@@ -20,7 +20,6 @@ using nlohmann::json;
 
 constexpr const char* kRequestKind = "command-request";
 constexpr const char* kRevokeKind = "command-revoke";
-constexpr std::chrono::hours kPendingLimit{24 * 7};  // an approval not given in a week is not coming
 
 std::string text_of(const json& j, const char* key) {
   return j.is_object() && j.contains(key) && j.at(key).is_string() ? j.at(key).get<std::string>() : std::string();
@@ -52,6 +51,7 @@ json sans_of(const SignRequest& request) {
   if (!ip4.empty()) sans["ip4"] = ip4;
   if (!ip6.empty()) sans["ip6"] = ip6;
   if (!request.sans.uri.empty()) sans["uri"] = request.sans.uri;
+  if (!request.sans.email.empty()) sans["mail"] = request.sans.email;
   return sans;
 }
 
@@ -185,7 +185,8 @@ class CommandApi final : public CaApi {
     const long long request_id = number_of(info, "KeyfactorRequestId");
     // Waiting for an approval or the CA: found again by its request id, never enrolled twice.
     if ((disposition == "EXTERNAL_VALIDATION" || disposition == "PENDING") && request_id > 0)
-      return SignOutcome(Pending{ticket_text({kRequestKind, std::to_string(request_id), 0}), config_.poll_interval});
+      return SignOutcome(Pending{ticket_text({kRequestKind, since_now(std::to_string(request_id), services_), 0}),
+                                 config_.poll_interval});
     return make_error(ErrorCode::rejected, "Keyfactor Command did not issue the certificate: " +
                                                (disposition.empty() ? "no disposition" : disposition) +
                                                (text_of(info, "DispositionMessage").empty() ? "" : ": " + text_of(info, "DispositionMessage")));
@@ -203,16 +204,21 @@ class CommandApi final : public CaApi {
     return SignOutcome(std::move(certificate).value());
   }
 
+  // The ticket's value: "<KeyfactorRequestId>@<Unix seconds of the enrolment>".
   Result<SignOutcome> poll(const SignRequest& request, const Ticket& ticket) {
-    auto found = find("CertRequestId -eq " + ticket.value, "looking for the certificate of request " + ticket.value);
+    const std::string id = ticket.value.substr(0, ticket.value.find('@'));
+    if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
+      return make_error(ErrorCode::internal, "the ticket is not ca-keyfactor's");
+    auto found = find("CertRequestId -eq " + id, "looking for the certificate of request " + id);
     if (!found) return std::move(found).error();
     if (!found.value()) {
-      if (config_.poll_interval * (ticket.polls + 1) > kPendingLimit)
-        return make_error(ErrorCode::rejected, "Keyfactor Command request " + ticket.value + " was not issued within a week");
+      if (waited_a_week(ticket.value, services_))
+        return make_error(ErrorCode::rejected, "Keyfactor Command request " + id + " was not issued within a week");
       return SignOutcome(Pending{ticket_text({kRequestKind, ticket.value, ticket.polls + 1}), config_.poll_interval});
     }
     return from_found(request, *found.value());
   }
+
 
   // A certificate a query found: its DER, and the chain known or downloaded.
   Result<SignOutcome> from_found(const SignRequest& request, const json& found) {
@@ -220,7 +226,11 @@ class CommandApi final : public CaApi {
     if (!der || der->empty()) return make_error(ErrorCode::internal, "Keyfactor Command's certificate has no ContentBytes");
     const std::string leaf = pkix::certificate_pem_from_der(*der);
     std::vector<std::string> pool = pool_with({leaf});
-    if (!x509::order_chain(leaf, pool)) pool = download_chain(number_of(found, "Id"));
+    if (!x509::order_chain(leaf, pool)) {
+      auto downloaded = download_chain(number_of(found, "Id"));
+      if (!downloaded) return std::move(downloaded).error();  // a passing outage: asked again later
+      pool = std::move(downloaded).value();
+    }
     auto certificate = issued_for(request, leaf, pool);
     if (!certificate) return std::move(certificate).error();
     return SignOutcome(std::move(certificate).value());
@@ -245,12 +255,13 @@ class CommandApi final : public CaApi {
   }
 
   // The chain through Certificates/Download as a P7B (contract §3.2).
-  std::vector<std::string> download_chain(long long id) {
+  Result<std::vector<std::string>> download_chain(long long id) {
     Headers headers = common_headers();
     headers.emplace_back("x-certificateformat", "P7B");
     auto answer = connection_.call("POST", "/Certificates/Download",
                                    {{"CertID", id}, {"IncludeChain", true}, {"ChainOrder", "EndEntityFirst"}}, headers);
-    if (!answer || !answer->ok()) return pool_with({});
+    if (!answer) return std::move(answer).error();
+    if (!answer->ok()) return failure("POST Certificates/Download", *answer);
     const auto der = encoding::base64_decode(text_of(answer->body, "Content"));
     auto pems = der ? p7b_certificates(*der) : std::vector<std::string>{};
     remember_chain(pems);

@@ -20,7 +20,6 @@ namespace {
 using nlohmann::json;
 
 constexpr const char* kApprovalKind = "ejbca-approval";
-constexpr std::chrono::hours kPendingLimit{24 * 7};
 
 std::string text_of(const json& j, const char* key) {
   return j.is_object() && j.contains(key) && j.at(key).is_string() ? j.at(key).get<std::string>() : std::string();
@@ -159,10 +158,11 @@ class EjbcaApi final : public CaApi {
     return chain_;
   }
 
+  // GET /v1/ca needs a role, as certificate/status does not: it shows Signet's credentials work.
   Result<void> check() override {
-    auto answer = connection_.call("GET", "/v1/certificate/status");
+    auto answer = connection_.call("GET", "/v1/ca");
     if (!answer) return std::move(answer).error();
-    if (!answer->ok()) return failure("GET certificate/status", *answer);
+    if (!answer->ok()) return failure("GET ca", *answer);
     return {};
   }
 
@@ -217,7 +217,7 @@ class EjbcaApi final : public CaApi {
       const std::string id = approval_id(text_of(answer->body, "link"));
       if (id.empty()) return make_error(ErrorCode::internal, "EJBCA's 202 names no finalize link");
       // The enrolment code goes with the ticket: finalize needs it.
-      return SignOutcome(Pending{ticket_text({kApprovalKind, id + "|" + password, 0}), config_.poll_interval});
+      return SignOutcome(Pending{ticket_text({kApprovalKind, since_now(id + "|" + password, services_), 0}), config_.poll_interval});
     }
     if (answer->status != 201 && answer->status != 200) return failure("POST certificate/pkcs10enroll", *answer);
     return issued(request, answer->body);
@@ -226,7 +226,8 @@ class EjbcaApi final : public CaApi {
   Result<SignOutcome> finalize(const SignRequest& request, const Ticket& ticket) {
     const auto bar = ticket.value.find('|');
     if (bar == std::string::npos) return make_error(ErrorCode::internal, "the ticket is not ca-keyfactor's");
-    const std::string id = ticket.value.substr(0, bar), password = ticket.value.substr(bar + 1);
+    const std::string id = ticket.value.substr(0, bar);
+    const std::string password = ticket.value.substr(bar + 1, ticket.value.rfind('@') - bar - 1);
     auto answer = connection_.call("POST", "/v1/certificate/" + id + "/finalize",
                                    {{"response_format", "DER"}, {"password", password}});
     if (!answer) return std::move(answer).error();
@@ -234,7 +235,7 @@ class EjbcaApi final : public CaApi {
     const std::string message = lower(text_of(answer->body, "error_message") + text_of(answer->body, "info_message"));
     const bool waiting = answer->status == 202 || (answer->status == 400 && message.find("wait") != std::string::npos);
     if (!waiting) return failure("POST certificate/" + id + "/finalize", *answer);
-    if (config_.poll_interval * (ticket.polls + 1) > kPendingLimit)
+    if (waited_a_week(ticket.value, services_))
       return make_error(ErrorCode::rejected, "EJBCA approval " + id + " was not given within a week");
     return SignOutcome(Pending{ticket_text({kApprovalKind, ticket.value, ticket.polls + 1}), config_.poll_interval});
   }
