@@ -278,5 +278,20 @@ TEST(KeyfactorEjbca, AnApprovalIsFinalizedWithOneEnrolmentAcrossASigkillAndError
   EXPECT_EQ(plain.finish(offline.body.value("request_id", "")).value("status", ""), "succeeded") << plain.log();
 }
 
+TEST(KeyfactorEjbca, AnOAuthBearerTokenStandsInForTheClientCertificate) {
+  KeyfactorDouble kf("ejbca_double.py", "--oauth --token-ttl 3600");
+  ASSERT_TRUE(kf.started()) << kf.log();
+  TempDir dir;
+  KeyfactorHost host(dir, "        api: ejbca\n"
+                          "        url: " + kf.url("https") + "\n"
+                          "        ca_file: " + kf.file("tls-ca.pem") + "\n"
+                          "        auth: {type: oauth, token_url: '" + kf.url("https") +
+                          "/oauth2/token', client_id: signet-client, client_secret: signet-secret}\n"
+                          "        ejbca: {ca_name: Signet Test CA, certificate_profile: SERVER, end_entity_profile: SIGNET_EE}\n");
+  ASSERT_TRUE(host.started()) << host.log();
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(host.issue("bearer" + std::to_string(i) + ".example.com").status, 201) << host.log();
+  EXPECT_EQ(kf.control("https", "GET", "/_double/stats").value("token_grants", 0), 1);
+}
+
 }  // namespace
 }  // namespace signet::test
