@@ -1,6 +1,7 @@
 #include "api.hpp"
 
 #include <charconv>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -75,6 +76,22 @@ bool waited_a_week(const std::string& value, HostServices& services) {
   const char* end = value.data() + value.size();
   if (std::from_chars(begin, end, since).ptr != end) return false;
   return unix_seconds(services) - since > std::chrono::duration_cast<std::chrono::seconds>(std::chrono::hours(24 * 7)).count();
+}
+
+std::string utc_text(std::chrono::system_clock::time_point when, const char* format) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(when);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, format, &tm);
+  return text;
+}
+
+std::string rfc3339_now(HostServices& services) { return utc_text(services.clock().now(), "%Y-%m-%dT%H:%M:%SZ"); }
+
+std::string upper_case(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
 }
 
 std::string ticket_text(const Ticket& ticket) { return ticket.kind + ":" + ticket.value + "#" + std::to_string(ticket.polls); }

@@ -46,6 +46,11 @@ std::string ticket_text(const Ticket& ticket);
 // A pending ticket's value carries when it began ("...@<Unix seconds>"), so
 // the wait is measured in time, whatever the host's polling pace.
 std::string since_now(const std::string& value, HostServices& services);
+// `when` in UTC with strftime's `format` ("%Y-%m-%dT%H:%M:%SZ" for RFC 3339).
+std::string utc_text(std::chrono::system_clock::time_point when, const char* format);
+std::string upper_case(std::string text);
+// Now, RFC 3339 in UTC to the second ("2026-12-07T10:00:00Z").
+std::string rfc3339_now(HostServices& services);
 bool waited_a_week(const std::string& value, HostServices& services);
 
 }  // namespace signet::keyfactor

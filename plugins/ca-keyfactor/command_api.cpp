@@ -4,10 +4,9 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
-#include <ctime>
-
 #include <encoding/base64.hpp>
 #include <encoding/url.hpp>
+#include <jsonutil/fields.hpp>
 #include <pkix/pem.hpp>
 #include <signet/x509.hpp>
 
@@ -21,26 +20,10 @@ using nlohmann::json;
 constexpr const char* kRequestKind = "command-request";
 constexpr const char* kRevokeKind = "command-revoke";
 
-std::string text_of(const json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j.at(key).is_string() ? j.at(key).get<std::string>() : std::string();
-}
-long long number_of(const json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j.at(key).is_number_integer() ? j.at(key).get<long long>() : 0;
-}
+using jsonutil::text_field;
 
-std::string rfc3339_now(HostServices& services) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(services.clock().now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
+long long number_of(const json& j, const char* key) { return jsonutil::int_field(j, key); }
 
-std::string upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
 
 // Command's SANs object: dns, ip4, ip6, uri (contract §3.2).
 json sans_of(const SignRequest& request) {
@@ -89,7 +72,7 @@ class CommandApi final : public CaApi {
     if (const auto ticket = parse_ticket(request.ticket); ticket && ticket->kind == kRevokeKind) return revoked_yet(*ticket);
     const auto reason = command_reason(request.reason);
     if (!reason) return make_error(ErrorCode::invalid_argument, "Keyfactor Command revokes with RFC 5280 reasons 0 to 6 only");
-    auto found = find("SerialNumber -eq \"" + upper(request.serial_hex) + "\"", "finding the certificate to revoke");
+    auto found = find("SerialNumber -eq \"" + upper_case(request.serial_hex) + "\"", "finding the certificate to revoke");
     if (!found) return std::move(found).error();
     if (!found.value()) return make_error(ErrorCode::not_found, "Keyfactor Command has no certificate with serial " + request.serial_hex);
     const json& certificate = *found.value();
@@ -137,8 +120,8 @@ class CommandApi final : public CaApi {
   }
 
   Error failure(const std::string& what, const Answer& answer) const {
-    const std::string message = text_of(answer.body, "Message");
-    return connection_.failure("Keyfactor Command " + what, answer, text_of(answer.body, "ErrorCode"),
+    const std::string message = text_field(answer.body, "Message");
+    return connection_.failure("Keyfactor Command " + what, answer, text_field(answer.body, "ErrorCode"),
                                message.empty() ? answer.text.substr(0, 500) : message);
   }
 
@@ -180,7 +163,7 @@ class CommandApi final : public CaApi {
     if (!answer) return std::move(answer).error();
     if (!answer->ok()) return failure("POST Enrollment/CSR", *answer);
     const json info = answer->body.is_object() ? answer->body.value("CertificateInformation", json::object()) : json::object();
-    const std::string disposition = upper(text_of(info, "RequestDisposition"));
+    const std::string disposition = upper_case(text_field(info, "RequestDisposition"));
     if (disposition == "ISSUED") return issued(request, info);
     const long long request_id = number_of(info, "KeyfactorRequestId");
     // Waiting for an approval or the CA: found again by its request id, never enrolled twice.
@@ -189,7 +172,7 @@ class CommandApi final : public CaApi {
                                  config_.poll_interval});
     return make_error(ErrorCode::rejected, "Keyfactor Command did not issue the certificate: " +
                                                (disposition.empty() ? "no disposition" : disposition) +
-                                               (text_of(info, "DispositionMessage").empty() ? "" : ": " + text_of(info, "DispositionMessage")));
+                                               (text_field(info, "DispositionMessage").empty() ? "" : ": " + text_field(info, "DispositionMessage")));
   }
 
   Result<SignOutcome> issued(const SignRequest& request, const json& info) {
@@ -222,7 +205,7 @@ class CommandApi final : public CaApi {
 
   // A certificate a query found: its DER, and the chain known or downloaded.
   Result<SignOutcome> from_found(const SignRequest& request, const json& found) {
-    const auto der = encoding::base64_decode(text_of(found, "ContentBytes"));
+    const auto der = encoding::base64_decode(text_field(found, "ContentBytes"));
     if (!der || der->empty()) return make_error(ErrorCode::internal, "Keyfactor Command's certificate has no ContentBytes");
     const std::string leaf = pkix::certificate_pem_from_der(*der);
     std::vector<std::string> pool = pool_with({leaf});
@@ -262,7 +245,7 @@ class CommandApi final : public CaApi {
                                    {{"CertID", id}, {"IncludeChain", true}, {"ChainOrder", "EndEntityFirst"}}, headers);
     if (!answer) return std::move(answer).error();
     if (!answer->ok()) return failure("POST Certificates/Download", *answer);
-    const auto der = encoding::base64_decode(text_of(answer->body, "Content"));
+    const auto der = encoding::base64_decode(text_field(answer->body, "Content"));
     auto pems = der ? p7b_certificates(*der) : std::vector<std::string>{};
     remember_chain(pems);
     return pool_with(pems);

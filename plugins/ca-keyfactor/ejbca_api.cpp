@@ -4,10 +4,10 @@
 #include <openssl/x509.h>
 
 #include <array>
-#include <ctime>
 
 #include <encoding/base64.hpp>
 #include <encoding/url.hpp>
+#include <jsonutil/fields.hpp>
 #include <pkix/der.hpp>
 #include <pkix/pem.hpp>
 #include <signet/x509.hpp>
@@ -21,19 +21,13 @@ using nlohmann::json;
 
 constexpr const char* kApprovalKind = "ejbca-approval";
 
-std::string text_of(const json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j.at(key).is_string() ? j.at(key).get<std::string>() : std::string();
-}
+using jsonutil::text_field;
 
 std::string lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
 }
 
-std::string upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
-}
 
 const char* ejbca_reason(RevocationReason reason) {
   switch (reason) {
@@ -83,23 +77,8 @@ Result<std::string> issuer_dn_of(const std::string& certificate_pem) {
 }
 
 // EJBCA's validity override: "yyyy-MM-dd HH:mm:ss" in UTC (RFC 3339 is refused).
-std::string ejbca_end_time(std::chrono::system_clock::time_point when) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(when);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S", &tm);
-  return text;
-}
+std::string ejbca_end_time(std::chrono::system_clock::time_point when) { return utc_text(when, "%Y-%m-%d %H:%M:%S"); }
 
-std::string iso_now(HostServices& services) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(services.clock().now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 // The approval id in a 202's link ".../v1/certificate/<id>/finalize".
 std::string approval_id(const std::string& link) {
@@ -132,8 +111,8 @@ class EjbcaApi final : public CaApi {
   Result<RevokeOutcome> revoke(const RevokeRequest& request) override {
     auto issuer = issuer_dn_of(request.certificate_pem);
     if (!issuer) return std::move(issuer).error();
-    const std::string path = "/v1/certificate/" + encoding::url_encode(issuer.value()) + "/" + upper(request.serial_hex) +
-                             "/revoke?reason=" + ejbca_reason(request.reason) + "&date=" + encoding::url_encode(iso_now(services_));
+    const std::string path = "/v1/certificate/" + encoding::url_encode(issuer.value()) + "/" + upper_case(request.serial_hex) +
+                             "/revoke?reason=" + ejbca_reason(request.reason) + "&date=" + encoding::url_encode(rfc3339_now(services_));
     auto answer = connection_.call("PUT", path);
     if (!answer) return std::move(answer).error();
     if (answer->ok() || answer->status == 409) return RevokeOutcome(Revoked{});  // 409: revoked already
@@ -170,7 +149,7 @@ class EjbcaApi final : public CaApi {
   Error failure(const std::string& what, const Answer& answer) const {
     std::string code;
     if (answer.body.is_object() && answer.body.contains("error_code")) code = answer.body["error_code"].dump();
-    const std::string message = text_of(answer.body, "error_message");
+    const std::string message = text_field(answer.body, "error_message");
     return connection_.failure("EJBCA " + what, answer, code, message.empty() ? answer.text.substr(0, 500) : message);
   }
 
@@ -214,7 +193,7 @@ class EjbcaApi final : public CaApi {
     auto answer = connection_.call("POST", "/v1/certificate/pkcs10enroll", body);
     if (!answer) return std::move(answer).error();
     if (answer->status == 202) {
-      const std::string id = approval_id(text_of(answer->body, "link"));
+      const std::string id = approval_id(text_field(answer->body, "link"));
       if (id.empty()) return make_error(ErrorCode::internal, "EJBCA's 202 names no finalize link");
       // The enrolment code goes with the ticket: finalize needs it.
       return SignOutcome(Pending{ticket_text({kApprovalKind, since_now(id + "|" + password, services_), 0}), config_.poll_interval});
@@ -232,7 +211,7 @@ class EjbcaApi final : public CaApi {
                                    {{"response_format", "DER"}, {"password", password}});
     if (!answer) return std::move(answer).error();
     if (answer->status == 201 || answer->status == 200) return issued(request, answer->body);
-    const std::string message = lower(text_of(answer->body, "error_message") + text_of(answer->body, "info_message"));
+    const std::string message = lower(text_field(answer->body, "error_message") + text_field(answer->body, "info_message"));
     const bool waiting = answer->status == 202 || (answer->status == 400 && message.find("wait") != std::string::npos);
     if (!waiting) return failure("POST certificate/" + id + "/finalize", *answer);
     if (waited_a_week(ticket.value, services_))
@@ -266,7 +245,7 @@ class EjbcaApi final : public CaApi {
     if (!listed->ok()) return failure("GET ca", *listed);
     std::string subject_dn;
     for (const auto& ca : listed->body.is_object() ? listed->body.value("certificate_authorities", json::array()) : json::array())
-      if (text_of(ca, "name") == e_.ca_name) subject_dn = text_of(ca, "subject_dn");
+      if (text_field(ca, "name") == e_.ca_name) subject_dn = text_field(ca, "subject_dn");
     if (subject_dn.empty()) return make_error(ErrorCode::not_found, "EJBCA has no CA named " + e_.ca_name);
     auto answer = connection_.call("GET", "/v1/ca/" + encoding::url_encode(subject_dn) + "/certificate/download");
     if (!answer) return std::move(answer).error();

@@ -82,6 +82,20 @@ def transport_fault(fault):
     return False
 
 
+def take_fault(faults, matches, stats):
+    """The first queued fault that `matches` (a predicate), counted down and
+    dropped when used up; None when none applies. The caller holds its lock."""
+    for fault in faults:
+        if not matches(fault):
+            continue
+        fault["count"] -= 1
+        if fault["count"] <= 0:
+            faults.remove(fault)
+        stats["faults_served"] += 1
+        return fault
+    return None
+
+
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -90,6 +104,21 @@ class QuietServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout, OSError)):
             return  # the client went away (or a dropped connection); nothing to report
         super().handle_error(request, client_address)
+
+
+_DEFAULT = object()
+
+
+class Reply:
+    """One answer of a stand-in: status, body bytes, content type (each
+    stand-in's default as its service writes it; None for no header), more
+    headers, and a note for the log line."""
+    content_type_default = "application/json"
+
+    def __init__(self, status, body=b"", content_type=_DEFAULT, headers=(), note=""):
+        self.status, self.body = status, body
+        self.content_type = self.content_type_default if content_type is _DEFAULT else content_type
+        self.headers, self.note = list(headers), note
 
 
 class LoggingHandler(BaseHTTPRequestHandler):
@@ -119,6 +148,22 @@ class LoggingHandler(BaseHTTPRequestHandler):
         if length > self.max_body:
             raise BodyTooLarge()
         return self.rfile.read(length)
+
+    extra_headers = ()  # sent with every answer
+
+    def send(self, reply):
+        """Writes a Reply: no body for a 204 or a HEAD; then the log line."""
+        self.send_response(reply.status)
+        if reply.status != 204:
+            if reply.content_type:
+                self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in list(self.extra_headers) + reply.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if reply.status != 204 and self.command != "HEAD":
+            self.wfile.write(reply.body)
+        self.log_line("%d%s" % (reply.status, " (%s)" % reply.note if reply.note else ""))
 
     def log_line(self, outcome):
         sys.stderr.write("%s: %s %s -> %s\n" % (self.log_name, self.command, urlsplit(self.path).path, outcome))

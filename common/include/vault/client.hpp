@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include <jsonutil/fields.hpp>
 #include <nlohmann/json.hpp>
 #include <signet/result.hpp>
 #include <signet/services.hpp>
@@ -139,12 +140,10 @@ class Client {
 // Error{...} from a Vault answer, with its errors text and never a token.
 Error error_from(const Response& response, const std::string& what);
 
-// Fields of Vault's answers, read without trusting their types: a missing
-// field, one of another type or a `j` that is not an object gives the
-// fallback, never an exception.
-const nlohmann::json& object_field(const nlohmann::json& j, const char* key);  // {} when not an object
-std::string text_field(const nlohmann::json& j, const char* key);
-bool bool_field(const nlohmann::json& j, const char* key, bool fallback = false);
-long long int_field(const nlohmann::json& j, const char* key, long long fallback = 0);
+// Fields of Vault's answers, read without trusting their types (jsonutil).
+using jsonutil::bool_field;
+using jsonutil::int_field;
+using jsonutil::object_field;
+using jsonutil::text_field;
 
 }  // namespace signet::vault

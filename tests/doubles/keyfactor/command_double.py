@@ -114,10 +114,8 @@ class Unauthorized(Exception):
     """401 with an empty body (IIS answers before Command's code runs; contract 3.4)."""
 
 
-class Reply:
-    def __init__(self, status, body=b"", content_type="application/json; charset=utf-8", headers=(), note=""):
-        self.status, self.body, self.content_type = status, body, content_type
-        self.headers, self.note = list(headers), note
+class Reply(serving.Reply):
+    content_type_default = "application/json; charset=utf-8"
 
 
 def json_reply(status, obj, headers=()):
@@ -603,15 +601,8 @@ class Double:
     def take_fault(self, method, rel):
         """The first queued fault whose path_prefix starts this path (relative to the base path)."""
         with self.state.lock:
-            for fault in self.faults:
-                if fault["method"] not in ("*", method) or not rel.lower().startswith(fault["path_prefix"]):
-                    continue
-                fault["count"] -= 1
-                if fault["count"] <= 0:
-                    self.faults.remove(fault)
-                self.stats["faults_served"] += 1
-                return fault
-        return None
+            return serving.take_fault(self.faults, lambda fault: fault["method"] in ("*", method) and
+                                      rel.lower().startswith(fault["path_prefix"]), self.stats)
 
     @staticmethod
     def fault_before(fault):
@@ -1114,16 +1105,6 @@ class Handler(serving.LoggingHandler):
             double.count("statuses", str(reply.status))
         self.send(reply)
 
-    def send(self, reply):
-        self.send_response(reply.status)
-        if reply.content_type:
-            self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
-        self.log_line("%d%s" % (reply.status, " (%s)" % reply.note if reply.note else ""))
 
 
 class Server(serving.QuietServer):

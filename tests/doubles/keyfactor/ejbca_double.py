@@ -120,10 +120,8 @@ class ApiError(Exception):
         self.status, self.message, self.body, self.headers = status, message, body, list(headers)
 
 
-class Reply:
-    def __init__(self, status, body=b"", content_type="application/json", headers=(), note=""):
-        self.status, self.body, self.content_type = status, body, content_type
-        self.headers, self.note = list(headers), note
+class Reply(serving.Reply):
+    content_type_default = "application/json"
 
 
 def json_reply(status, obj, headers=(), note=""):
@@ -661,20 +659,11 @@ class Double:
     def take_fault(self, method, rest, path):
         """The first queued fault matching this request (its count consumed), or None.  A prefix
         starting with "/" is matched against the whole path, others against the part after v1/."""
+        def matches(fault):
+            target = path if fault["path_prefix"].startswith("/") else rest
+            return fault["method"] in ("*", method) and target is not None and target.startswith(fault["path_prefix"])
         with self.state.lock:
-            for fault in self.faults:
-                if fault["method"] not in ("*", method):
-                    continue
-                prefix = fault["path_prefix"]
-                target = path if prefix.startswith("/") else rest
-                if target is None or not target.startswith(prefix):
-                    continue
-                fault["count"] -= 1
-                if fault["count"] <= 0:
-                    self.faults.remove(fault)
-                self.stats["faults_served"] += 1
-                return fault
-        return None
+            return serving.take_fault(self.faults, matches, self.stats)
 
     @staticmethod
     def fault_before(fault):
@@ -1143,16 +1132,6 @@ class Handler(serving.LoggingHandler):
             double.count("statuses", str(reply.status))
         self.send(reply)
 
-    def send(self, reply):
-        self.send_response(reply.status)
-        if reply.content_type:
-            self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
-        self.log_line("%d%s" % (reply.status, " (%s)" % reply.note if reply.note else ""))
 
 
 class Server(serving.QuietServer):

@@ -104,10 +104,8 @@ class ApiError(Exception):
 DropConnection = serving.DropConnection
 
 
-class Reply:
-    def __init__(self, status, body=b"", content_type="application/json;charset=UTF-8", headers=(), note=""):
-        self.status, self.body, self.content_type = status, body, content_type
-        self.headers, self.note = list(headers), note
+class Reply(serving.Reply):
+    content_type_default = "application/json;charset=UTF-8"
 
 
 def json_reply(status, obj, headers=(), note=""):
@@ -1023,18 +1021,6 @@ class Handler(serving.LoggingHandler):
                 double.stats["status_%d" % reply.status] += 1
         self.send(reply)
 
-    def send(self, reply):
-        self.send_response(reply.status)
-        if reply.status != 204:
-            if reply.content_type:
-                self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if reply.status != 204:
-            self.wfile.write(reply.body)
-        self.log_line("%d%s" % (reply.status, " (%s)" % reply.note if reply.note else ""))
 
 
 Server = serving.QuietServer

@@ -144,10 +144,8 @@ class Result:
         self.raw, self.top_level, self.wrap_info = raw, top_level, wrap_info
 
 
-class Reply:
-    def __init__(self, status, body=b"", content_type="application/json", headers=(), note=""):
-        self.status, self.body, self.content_type = status, body, content_type
-        self.headers, self.note = list(headers), note
+class Reply(serving.Reply):
+    content_type_default = "application/json"
 
 
 def json_bytes(obj):
@@ -2512,20 +2510,13 @@ class Double:
 
     def take_fault(self, req):
         target = req.namespace + req.path
+
+        def matches(fault):
+            prefix = fault["path_prefix"]
+            return fault["method"] in ("*", req.http_method, "LIST" if req.op == "list" else None) and \
+                (req.raw_path.startswith(prefix) or target.startswith(prefix.replace("/v1/", "", 1).lstrip("/")))
         with self.store.lock:
-            for fault in self.faults:
-                if fault["method"] not in ("*", req.http_method, "LIST" if req.op == "list" else None):
-                    continue
-                prefix = fault["path_prefix"]
-                if not (req.raw_path.startswith(prefix) or target.startswith(prefix.replace("/v1/", "", 1)
-                                                                              .lstrip("/"))):
-                    continue
-                fault["count"] -= 1
-                if fault["count"] <= 0:
-                    self.faults.remove(fault)
-                self.stats["faults_served"] += 1
-                return fault
-        return None
+            return serving.take_fault(self.faults, matches, self.stats)
 
     @staticmethod
     def fault_before(fault):
@@ -2826,19 +2817,7 @@ class Handler(serving.LoggingHandler):
                     stats["status_%d" % reply.status] += 1
         self.send(reply)
 
-    def send(self, reply):
-        self.send_response(reply.status)
-        if reply.status != 204:
-            if reply.content_type:
-                self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-        self.send_header("Cache-Control", "no-store")
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if reply.status != 204 and self.command != "HEAD":
-            self.wfile.write(reply.body)
-        self.log_line("%d%s" % (reply.status, " (%s)" % reply.note if reply.note else ""))
+    extra_headers = (("Cache-Control", "no-store"),)
 
 
 Server = serving.QuietServer
