@@ -1,6 +1,8 @@
 // Keyfactor Command: CSR enrolment through /Enrollment/CSR, a pending
 // enrolment found again by its KeyfactorRequestId (never enrolled twice),
 // revocation by Command's certificate id found by serial.
+#include <algorithm>
+
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
@@ -44,6 +46,18 @@ std::optional<int> command_reason(RevocationReason reason) {
   return std::nullopt;
 }
 
+// A certificate's DER, "" when the PEM does not parse.
+std::string der_of(const std::string& pem) {
+  auto certificate = x509::detail::read_certificate(pem);
+  if (!certificate) return {};
+  unsigned char* out = nullptr;
+  const int length = i2d_X509(certificate.value().get(), &out);
+  if (length <= 0) return {};
+  std::string der(reinterpret_cast<char*>(out), static_cast<std::size_t>(length));
+  OPENSSL_free(out);
+  return der;
+}
+
 // The certificates of a PKCS#7 (P7B) bundle, PEM.
 std::vector<std::string> p7b_certificates(const std::string& der) {
   std::vector<std::string> out;
@@ -72,7 +86,7 @@ class CommandApi final : public CaApi {
     if (const auto ticket = parse_ticket(request.ticket); ticket && ticket->kind == kRevokeKind) return revoked_yet(*ticket);
     const auto reason = command_reason(request.reason);
     if (!reason) return make_error(ErrorCode::invalid_argument, "Keyfactor Command revokes with RFC 5280 reasons 0 to 6 only");
-    auto found = find("SerialNumber -eq \"" + upper_case(request.serial_hex) + "\"", "finding the certificate to revoke");
+    auto found = this_certificate(request);
     if (!found) return std::move(found).error();
     if (!found.value()) return make_error(ErrorCode::not_found, "Keyfactor Command has no certificate with serial " + request.serial_hex);
     const json& certificate = *found.value();
@@ -89,7 +103,15 @@ class CommandApi final : public CaApi {
     const json suspended = answer->body.is_object() ? answer->body.value("SuspendedCerts", json::array()) : json::array();
     if (suspended.is_array() && !suspended.empty())
       return RevokeOutcome(Pending{ticket_text({kRevokeKind, std::to_string(id), 0}), config_.poll_interval});
-    return RevokeOutcome(Revoked{});
+    // 204, or 200 naming the id in RevokedIds; otherwise Command says why in FailedOperations.
+    const json revoked_ids = answer->body.is_object() ? answer->body.value("RevokedIds", json::array()) : json::array();
+    if (answer->status == 204 || (revoked_ids.is_array() && std::find(revoked_ids.begin(), revoked_ids.end(), json(id)) != revoked_ids.end()))
+      return RevokeOutcome(Revoked{});
+    std::string why;
+    for (const auto& failed : answer->body.is_object() ? answer->body.value("FailedOperations", json::array()) : json::array())
+      why += (why.empty() ? "" : "; ") + text_field(failed, "Reason");
+    return make_error(ErrorCode::rejected, "Keyfactor Command did not revoke certificate " + std::to_string(id) +
+                                               (why.empty() ? "" : ": " + why));
   }
 
   Result<std::vector<std::string>> chain() override {
@@ -219,7 +241,26 @@ class CommandApi final : public CaApi {
     return SignOutcome(std::move(certificate).value());
   }
 
+  // The certificate being revoked, by serial and then by its very bytes:
+  // serials are unique per CA only, and Command fronts several.
+  Result<std::optional<json>> this_certificate(const RevokeRequest& request) {
+    const auto blocks = x509::pem_blocks(request.certificate_pem);
+    const std::string wanted = blocks.empty() ? std::string() : encoding::base64(der_of(blocks.front()));
+    const std::string path = "/Certificates?pq.queryString=" +
+                             encoding::url_encode("SerialNumber -eq \"" + upper_case(request.serial_hex) + "\"") +
+                             "&pq.includeRevoked=true&pq.includeExpired=true&pq.returnLimit=50";
+    auto answer = connection_.call("GET", path, nullptr, common_headers());
+    if (!answer) return std::move(answer).error();
+    if (!answer->ok()) return failure("GET Certificates (finding the certificate to revoke)", *answer);
+    if (!answer->body.is_array()) return std::optional<json>();
+    for (const auto& candidate : answer->body)
+      if (wanted.empty() || text_field(candidate, "ContentBytes") == wanted) return std::optional<json>(candidate);
+    return std::optional<json>();
+  }
+
   Result<RevokeOutcome> revoked_yet(const Ticket& ticket) {
+    if (ticket.value.empty() || ticket.value.find_first_not_of("0123456789") != std::string::npos)
+      return make_error(ErrorCode::internal, "the ticket is not ca-keyfactor's");
     auto found = find("Id -eq " + ticket.value, "looking at certificate " + ticket.value);
     if (!found) return std::move(found).error();
     if (found.value() && number_of(*found.value(), "CertState") == 2) return RevokeOutcome(Revoked{});

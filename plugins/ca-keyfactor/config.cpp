@@ -27,6 +27,7 @@ void read_auth(const json& a, AuthConfig& out, std::vector<ConfigProblem>& probl
   out.client_secret = a.value("client_secret", "");
   out.scope = a.value("scope", "");
   out.audience = a.value("audience", "");
+  out.ca_file = a.value("ca_file", "");
   auto need = [&](const std::string& value, const char* key) {
     if (value.empty()) problems.push_back({std::string("/auth/") + key, std::string(key) + " is required for auth type " + type});
   };
@@ -35,6 +36,9 @@ void read_auth(const json& a, AuthConfig& out, std::vector<ConfigProblem>& probl
     need(out.password, "password");
   } else if (out.type == AuthType::oauth) {
     need(out.token_url, "token_url");
+    if (!out.token_url.empty() && out.token_url.rfind("https://", 0) != 0 &&
+        !(out.token_url.rfind("http://", 0) == 0 && encoding::loopback_url(out.token_url)))
+      problems.push_back({"/auth/token_url", "must be an https:// URL (the client secret would travel in clear)"});
     need(out.client_id, "client_id");
     need(out.client_secret, "client_secret");
   }
@@ -49,7 +53,7 @@ void read_command(const json& c, CommandConfig& out, std::vector<ConfigProblem>&
   out.template_validity = std::chrono::hours(c.value("template_validity_hours", 0));
   const json metadata = c.value("metadata", json::object());
   const json fields = metadata.value("fields", json::object());
-  out.request_id_field = metadata.value("request_id", "");
+  out.request_id_field = metadata.value("request_id", "SignetRequestId");
   out.metadata_fields = string_map(fields, "/command/metadata/fields", problems);
   if (out.certificate_authority.empty())
     problems.push_back({"/command/certificate_authority", "the CA to enrol with is required (\"host\\\\logical name\")"});
@@ -145,7 +149,8 @@ const char* const kConfigSchema = R"json({
         "client_id": {"type": "string"},
         "client_secret": {"type": "string"},
         "scope": {"type": "string"},
-        "audience": {"type": "string"}
+        "audience": {"type": "string"},
+        "ca_file": {"type": "string", "minLength": 1, "description": "oauth: PEM bundle verifying the token endpoint (default: the system store)"}
       },
       "additionalProperties": false
     },
@@ -159,7 +164,8 @@ const char* const kConfigSchema = R"json({
         "template_validity_hours": {"type": "integer", "minimum": 1, "maximum": 876000,
                                     "description": "the template's lifetime: shorter requests are refused"},
         "metadata": {"type": "object", "additionalProperties": false, "properties": {
-          "request_id": {"type": "string", "description": "the Command metadata field that gets Signet's request id"},
+          "request_id": {"type": "string", "minLength": 1,
+                         "description": "the Command metadata field that gets Signet's request id (default SignetRequestId)"},
           "fields": {"type": "object", "description": "request metadata key → Command metadata field"}}}
       },
       "additionalProperties": false

@@ -22,6 +22,7 @@ struct AuthConfig {
   AuthType type = AuthType::basic;
   std::string username, password;             // basic ("DOMAIN\\user" for Command)
   std::string token_url, client_id, client_secret, scope, audience;  // oauth (client credentials)
+  std::string ca_file;  // oauth: PEM bundle for the token endpoint; "" the system store
 };
 
 struct CommandConfig {
@@ -32,7 +33,7 @@ struct CommandConfig {
   // How long the template's certificates live: a request asking for less
   // is refused (Command's CSR enrolment takes no lifetime). 0: unknown.
   std::chrono::seconds template_validity{0};
-  std::string request_id_field;                          // Command metadata field for Signet's request id ("" none)
+  std::string request_id_field = "SignetRequestId";     // Command metadata field for Signet's request id
   std::map<std::string, std::string> metadata_fields;    // request metadata key → Command metadata field
 };
 

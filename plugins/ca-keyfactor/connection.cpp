@@ -48,17 +48,23 @@ Result<HttpResponse> Connection::send(const std::string& method, const std::stri
 Result<Answer> Connection::call(const std::string& method, const std::string& path, const json& body,
                                 const Headers& headers) {
   const std::string text = body.is_null() ? std::string() : body.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string refused;
   for (int attempt = 1;; ++attempt) {
     std::string token;
     if (config_.auth.type == AuthType::oauth) {
-      auto fetched = bearer(attempt > 1);
+      auto fetched = bearer(refused);
       if (!fetched) return std::move(fetched).error();
       token = std::move(fetched).value();
     }
     auto sent = send(method, path, text, headers, token);
     if (!sent) return make_error(sent.error().code, method + " " + path + ": " + sent.error().message);
     // A token the server no longer takes (revoked, or its clock ahead): one fresh token, once.
-    if (sent->status == 401 && config_.auth.type == AuthType::oauth && attempt == 1) continue;
+    // Command says so with 401; EJBCA with 403 ("Authentication failed using OAuth Bearer Token").
+    const bool token_refused = sent->status == 401 || (sent->status == 403 && config_.api == Api::ejbca);
+    if (token_refused && config_.auth.type == AuthType::oauth && attempt == 1) {
+      refused = token;
+      continue;
+    }
     Answer answer{sent->status, json::parse(sent->body, nullptr, false), sent->body};
     if (answer.body.is_discarded()) answer.body = nullptr;
     return answer;
@@ -67,10 +73,12 @@ Result<Answer> Connection::call(const std::string& method, const std::string& pa
 
 // The OAuth 2.0 client-credentials grant (RFC 6749 §4.4), cached until a
 // minute before it expires: one token per lifetime, not one per call.
-Result<std::string> Connection::bearer(bool fresh) {
+Result<std::string> Connection::bearer(const std::string& refused) {
   std::lock_guard lock(token_mutex_);
   const auto now = std::chrono::steady_clock::now();
-  if (!fresh && !token_.empty() && now < token_until_) return token_;
+  // A token refused by the server is fetched again once; one another call renewed meanwhile is used.
+  const bool usable = !token_.empty() && now < token_until_ && token_ != refused;
+  if (usable) return token_;
   const AuthConfig& a = config_.auth;
   std::vector<std::pair<std::string, std::string>> form = {
       {"grant_type", "client_credentials"}, {"client_id", a.client_id}, {"client_secret", a.client_secret}};
@@ -79,7 +87,11 @@ Result<std::string> Connection::bearer(bool fresh) {
   HttpRequest request;
   request.method = "POST";
   request.url = a.token_url;
+  // The identity provider is not the CA's server: its own trust, and no client certificate sent to it.
   request.options = config_.http;
+  request.options.ca_file = a.ca_file;
+  request.options.client_cert_file.clear();
+  request.options.client_key_file.clear();
   request.body = encoding::form_encode(form);
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
   auto sent = services_.http().send(request);
@@ -96,7 +108,7 @@ Result<std::string> Connection::bearer(bool fresh) {
   }
   auto lifetime = kDefaultTokenLifetime;
   if (answer.contains("expires_in") && answer["expires_in"].is_number_integer() && answer["expires_in"].get<long long>() > 0)
-    lifetime = std::chrono::seconds(answer["expires_in"].get<long long>());
+    lifetime = std::chrono::seconds(std::min<long long>(answer["expires_in"].get<long long>(), 86400));  // a day at most
   token_ = access;
   token_until_ = now + (lifetime > std::chrono::seconds(120) ? lifetime - std::chrono::seconds(60) : lifetime / 2);
   services_.metrics().counter_add("signet_keyfactor_token_fetches_total", "OAuth tokens fetched for ca-keyfactor", {}, 1);

@@ -59,7 +59,8 @@ class Connection {
  private:
   Result<HttpResponse> send(const std::string& method, const std::string& path, const std::string& body,
                             const Headers& headers, const std::string& bearer);
-  Result<std::string> bearer(bool fresh);
+  // The cached token, or a fresh one when none is usable or `refused` is the cached one.
+  Result<std::string> bearer(const std::string& refused);
 
   const KeyfactorConfig& config_;
   HostServices& services_;

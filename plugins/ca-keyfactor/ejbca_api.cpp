@@ -67,6 +67,19 @@ std::string ejbca_dn(const X509_NAME* name) {
   return out;
 }
 
+// Two DNs as EJBCA writes them, alike but for case and spaces after separators.
+bool ejbca_dn_equal(const std::string& a, const std::string& b) {
+  auto normal = [](const std::string& dn) {
+    std::string out;
+    for (std::size_t i = 0; i < dn.size(); ++i) {
+      if (dn[i] == ' ' && !out.empty() && out.back() == ',' && (out.size() < 2 || out[out.size() - 2] != '\\')) continue;
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(dn[i])));
+    }
+    return out;
+  };
+  return normal(a) == normal(b);
+}
+
 Result<std::string> issuer_dn_of(const std::string& certificate_pem) {
   auto bio = x509::detail::memory(certificate_pem);
   X509* certificate = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
@@ -109,10 +122,11 @@ class EjbcaApi final : public CaApi {
   }
 
   Result<RevokeOutcome> revoke(const RevokeRequest& request) override {
-    auto issuer = issuer_dn_of(request.certificate_pem);
+    auto issuer = issuer_dn_for(request.certificate_pem);
     if (!issuer) return std::move(issuer).error();
+    // No `date`: EJBCA refuses one ahead of its clock, and backdating needs a profile that allows it.
     const std::string path = "/v1/certificate/" + encoding::url_encode(issuer.value()) + "/" + upper_case(request.serial_hex) +
-                             "/revoke?reason=" + ejbca_reason(request.reason) + "&date=" + encoding::url_encode(rfc3339_now(services_));
+                             "/revoke?reason=" + ejbca_reason(request.reason);
     auto answer = connection_.call("PUT", path);
     if (!answer) return std::move(answer).error();
     if (answer->ok() || answer->status == 409) return RevokeOutcome(Revoked{});  // 409: revoked already
@@ -171,13 +185,9 @@ class EjbcaApi final : public CaApi {
   Result<SignOutcome> enrol(const SignRequest& request) {
     // A rerun (a crash after EJBCA issued, a retried call) finds the
     // certificate of this request's end entity instead of enrolling again.
-    auto earlier = connection_.call("POST", "/v1/certificate/search",
-                                    {{"max_number_of_results", 10},
-                                     {"criteria", {{{"property", "QUERY"}, {"value", username_of(request)}, {"operation", "EQUAL"}}}}});
+    auto earlier = earlier_certificate(request);
     if (!earlier) return std::move(earlier).error();
-    if (!earlier->ok()) return failure("POST certificate/search", *earlier);
-    const json found = earlier->body.is_object() ? earlier->body.value("certificates", json::array()) : json::array();
-    if (found.is_array() && !found.empty()) return issued(request, found.front());
+    if (earlier.value()) return issued(request, *earlier.value());
     const EjbcaProfiles& profiles = profiles_for(request.policy.profile);
     const std::string password = enrolment_code();
     json body = {{"certificate_request", request.csr_pem},
@@ -206,6 +216,8 @@ class EjbcaApi final : public CaApi {
     const auto bar = ticket.value.find('|');
     if (bar == std::string::npos) return make_error(ErrorCode::internal, "the ticket is not ca-keyfactor's");
     const std::string id = ticket.value.substr(0, bar);
+    if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
+      return make_error(ErrorCode::internal, "the ticket is not ca-keyfactor's");
     const std::string password = ticket.value.substr(bar + 1, ticket.value.rfind('@') - bar - 1);
     auto answer = connection_.call("POST", "/v1/certificate/" + id + "/finalize",
                                    {{"response_format", "DER"}, {"password", password}});
@@ -213,10 +225,30 @@ class EjbcaApi final : public CaApi {
     if (answer->status == 201 || answer->status == 200) return issued(request, answer->body);
     const std::string message = lower(text_field(answer->body, "error_message") + text_field(answer->body, "info_message"));
     const bool waiting = answer->status == 202 || (answer->status == 400 && message.find("wait") != std::string::npos);
-    if (!waiting) return failure("POST certificate/" + id + "/finalize", *answer);
+    if (!waiting) {
+      // Finalized already (its 201 lost to a timeout or a crash): the certificate is the end entity's.
+      if (answer->status < 500) {
+        auto earlier = earlier_certificate(request);
+        if (!earlier) return std::move(earlier).error();
+        if (earlier.value()) return issued(request, *earlier.value());
+      }
+      return failure("POST certificate/" + id + "/finalize", *answer);
+    }
     if (waited_a_week(ticket.value, services_))
       return make_error(ErrorCode::rejected, "EJBCA approval " + id + " was not given within a week");
     return SignOutcome(Pending{ticket_text({kApprovalKind, ticket.value, ticket.polls + 1}), config_.poll_interval});
+  }
+
+  // The certificate EJBCA already made for this request's end entity, if any.
+  Result<std::optional<json>> earlier_certificate(const SignRequest& request) {
+    auto answer = connection_.call("POST", "/v1/certificate/search",
+                                   {{"max_number_of_results", 10},
+                                    {"criteria", {{{"property", "QUERY"}, {"value", username_of(request)}, {"operation", "EQUAL"}}}}});
+    if (!answer) return std::move(answer).error();
+    if (!answer->ok()) return failure("POST certificate/search", *answer);
+    const json found = answer->body.is_object() ? answer->body.value("certificates", json::array()) : json::array();
+    if (!found.is_array() || found.empty()) return std::optional<json>();
+    return std::optional<json>(found.front());
   }
 
   Result<SignOutcome> issued(const SignRequest& request, const json& body) {
@@ -240,14 +272,9 @@ class EjbcaApi final : public CaApi {
 
   // GET /v1/ca names each CA's subject DN; the chain is downloaded by it.
   Result<std::vector<std::string>> download_chain() {
-    auto listed = connection_.call("GET", "/v1/ca");
-    if (!listed) return std::move(listed).error();
-    if (!listed->ok()) return failure("GET ca", *listed);
-    std::string subject_dn;
-    for (const auto& ca : listed->body.is_object() ? listed->body.value("certificate_authorities", json::array()) : json::array())
-      if (text_field(ca, "name") == e_.ca_name) subject_dn = text_field(ca, "subject_dn");
-    if (subject_dn.empty()) return make_error(ErrorCode::not_found, "EJBCA has no CA named " + e_.ca_name);
-    auto answer = connection_.call("GET", "/v1/ca/" + encoding::url_encode(subject_dn) + "/certificate/download");
+    auto subject_dn = ca_subject_dn();
+    if (!subject_dn) return std::move(subject_dn).error();
+    auto answer = connection_.call("GET", "/v1/ca/" + encoding::url_encode(subject_dn.value()) + "/certificate/download");
     if (!answer) return std::move(answer).error();
     if (!answer->ok()) return failure("GET ca/.../certificate/download", *answer);
     auto blocks = x509::pem_blocks(answer->text);
@@ -259,12 +286,41 @@ class EjbcaApi final : public CaApi {
     return chain;
   }
 
+  // The issuer DN as EJBCA itself writes it: the configured CA's subject_dn
+  // from GET /v1/ca when it issued the certificate, else written here.
+  Result<std::string> issuer_dn_for(const std::string& certificate_pem) {
+    auto computed = issuer_dn_of(certificate_pem);
+    if (!computed) return computed;
+    auto listed = ca_subject_dn();
+    if (listed && ejbca_dn_equal(listed.value(), computed.value())) return listed;
+    return computed;
+  }
+
+  // The configured CA's subject DN, as GET /v1/ca names it (kept once known).
+  Result<std::string> ca_subject_dn() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!subject_dn_.empty()) return subject_dn_;
+    }
+    auto listed = connection_.call("GET", "/v1/ca");
+    if (!listed) return std::move(listed).error();
+    if (!listed->ok()) return failure("GET ca", *listed);
+    std::string subject_dn;
+    for (const auto& ca : listed->body.is_object() ? listed->body.value("certificate_authorities", json::array()) : json::array())
+      if (text_field(ca, "name") == e_.ca_name) subject_dn = text_field(ca, "subject_dn");
+    if (subject_dn.empty()) return make_error(ErrorCode::not_found, "EJBCA has no CA named " + e_.ca_name);
+    std::lock_guard lock(mutex_);
+    subject_dn_ = subject_dn;
+    return subject_dn;
+  }
+
   const KeyfactorConfig& config_;
   const EjbcaConfig& e_;
   Connection& connection_;
   HostServices& services_;
   std::mutex mutex_;
   std::vector<std::string> chain_;  // guarded by mutex_
+  std::string subject_dn_;          // guarded by mutex_
 };
 
 }  // namespace

@@ -95,12 +95,18 @@ class KeyfactorHost {
   std::unique_ptr<SignetProcess> process_;
 };
 
-// openssl verify of `certificate_pem` against a chain file (issuing CA, then root).
-std::string verify_against(TempDir& dir, const std::string& certificate_pem, const std::string& chain_file) {
+// openssl verify of an answer's certificate with the chain Signet answered
+// (the issuing CA, no root) up to the root of the stand-in's chain file.
+std::string verify_against(TempDir& dir, const json& answer, const std::string& chain_file) {
+  const std::string certificate_pem = answer.value("certificate", "");
   const std::string leaf = dir.write("leaf-" + std::to_string(std::hash<std::string>{}(certificate_pem)) + ".pem", certificate_pem);
-  run_command("awk '/BEGIN/{n++} n==1' " + chain_file + " > " + dir.file("issuing.pem") + "; awk '/BEGIN/{n++} n==2' " +
-              chain_file + " > " + dir.file("root.pem"));
-  const auto verified = run_command("openssl verify -CAfile " + dir.file("root.pem") + " -untrusted " + dir.file("issuing.pem") + " " + leaf);
+  std::string chain;
+  for (const auto& pem : answer.value("chain", json::array())) chain += pem.get<std::string>();
+  if (chain.find("BEGIN CERTIFICATE") == std::string::npos) return "Signet answered no chain: " + answer.dump();
+  dir.write("answered-chain.pem", chain);
+  run_command("awk '/BEGIN/{n++} n==2' " + chain_file + " > " + dir.file("root.pem"));
+  if (contains(chain, read_file(dir.file("root.pem")))) return "the answered chain holds the root";
+  const auto verified = run_command("openssl verify -CAfile " + dir.file("root.pem") + " -untrusted " + dir.file("answered-chain.pem") + " " + leaf);
   return verified.status == 0 ? "" : verified.output;
 }
 
@@ -122,7 +128,7 @@ TEST(KeyfactorCommand, IssuesRevokesAndCarriesErrorsVerbatim) {
   ASSERT_TRUE(host.started()) << host.log();
   const auto issued = host.issue("web.example.com");
   ASSERT_EQ(issued.status, 201) << issued.body.dump() << host.log();
-  EXPECT_EQ(verify_against(dir, issued.body.value("certificate", ""), kf.file("ca-chain.pem")), "");
+  EXPECT_EQ(verify_against(dir, issued.body, kf.file("ca-chain.pem")), "");
   EXPECT_EQ(kf.control("https", "GET", "/_double/stats").value("enrollments", 0), 1);
   // Revoked in Command: its certificate id found by serial, then revoked.
   const auto revoked = host.call("POST", "/v1/certificates/" + issued.body.value("id", "") + "/revoke", {{"reason", "key_compromise"}});
@@ -165,7 +171,7 @@ TEST(KeyfactorCommand, AnApprovedEnrolmentArrivesWithOneEnrolmentAcrossASigkill)
   const json done = host.finish(request_id);
   ASSERT_EQ(done.value("status", ""), "succeeded") << done.dump() << host.log();
   const auto certificate = host.call("GET", "/v1/certificates/" + done.value("certificate_id", ""));
-  EXPECT_EQ(verify_against(dir, certificate.body.value("certificate", ""), kf.file("ca-chain.pem")), "");
+  EXPECT_EQ(verify_against(dir, certificate.body, kf.file("ca-chain.pem")), "");
   EXPECT_EQ(kf.control("https", "GET", "/_double/stats").value("enrollments", 0), 1) << "one enrolment across the SIGKILL";
 }
 
@@ -174,7 +180,8 @@ TEST(KeyfactorCommand, AnOAuthTokenIsFetchedOncePerLifetimeOverFiftyRequests) {
   ASSERT_TRUE(kf.started()) << kf.log();
   TempDir dir;
   const std::string oauth = "        auth: {type: oauth, token_url: '" + kf.url("https") +
-                            "/oauth2/token', client_id: signet-client, client_secret: signet-secret}\n";
+                            "/oauth2/token', client_id: signet-client, client_secret: signet-secret, ca_file: " +
+                            kf.file("tls-ca.pem") + "}\n";
   KeyfactorHost host(dir, command_config(kf, oauth, "WebServer"));
   ASSERT_TRUE(host.started()) << host.log();
   for (int i = 0; i < 50; ++i) ASSERT_EQ(host.issue("n" + std::to_string(i) + ".example.com").status, 201) << host.log();
@@ -206,7 +213,7 @@ TEST(KeyfactorEjbca, IssuesOverMutualTlsAndARevocationEjbcaHasAlreadyMadeIsDone)
   ASSERT_TRUE(host.started()) << host.log();
   const auto issued = host.issue("mtls.example.com");
   ASSERT_EQ(issued.status, 201) << issued.body.dump() << host.log();
-  EXPECT_EQ(verify_against(dir, issued.body.value("certificate", ""), kf.file("ca-chain.pem")), "");
+  EXPECT_EQ(verify_against(dir, issued.body, kf.file("ca-chain.pem")), "");
   const std::string issuer_dn = trimmed(read_file(kf.file("issuer-dn.txt")));
   ASSERT_TRUE(contains(issuer_dn, ", ") && contains(issuer_dn, "\\=")) << issuer_dn;
   // Revoked through Signet: the path names the issuer DN percent-encoded (a wrong one is a bare 400).
@@ -259,7 +266,7 @@ TEST(KeyfactorEjbca, AnApprovalIsFinalizedWithOneEnrolmentAcrossASigkillAndError
   const json done = host.finish(request_id);
   ASSERT_EQ(done.value("status", ""), "succeeded") << done.dump() << host.log();
   const auto certificate = host.call("GET", "/v1/certificates/" + done.value("certificate_id", ""));
-  EXPECT_EQ(verify_against(dir, certificate.body.value("certificate", ""), kf.file("ca-chain.pem")), "");
+  EXPECT_EQ(verify_against(dir, certificate.body, kf.file("ca-chain.pem")), "");
   EXPECT_EQ(kf.control("https", "GET", "/_double/stats").value("enrollments", 0), 1) << "one enrolment across the SIGKILL";
 
   // A name EJBCA refuses (422): its error_message verbatim in the refusal.
@@ -286,11 +293,59 @@ TEST(KeyfactorEjbca, AnOAuthBearerTokenStandsInForTheClientCertificate) {
                           "        url: " + kf.url("https") + "\n"
                           "        ca_file: " + kf.file("tls-ca.pem") + "\n"
                           "        auth: {type: oauth, token_url: '" + kf.url("https") +
-                          "/oauth2/token', client_id: signet-client, client_secret: signet-secret}\n"
+                          "/oauth2/token', client_id: signet-client, client_secret: signet-secret, ca_file: " + kf.file("tls-ca.pem") + "}\n"
                           "        ejbca: {ca_name: Signet Test CA, certificate_profile: SERVER, end_entity_profile: SIGNET_EE}\n");
   ASSERT_TRUE(host.started()) << host.log();
   for (int i = 0; i < 10; ++i) ASSERT_EQ(host.issue("bearer" + std::to_string(i) + ".example.com").status, 201) << host.log();
   EXPECT_EQ(kf.control("https", "GET", "/_double/stats").value("token_grants", 0), 1);
+}
+
+TEST(KeyfactorCommand, AnEnrolmentWhoseAnswerIsLostIsFoundAgainNotEnrolledTwice) {
+  KeyfactorDouble kf("command_double.py", "--tls");
+  ASSERT_TRUE(kf.started()) << kf.log();
+  TempDir dir;
+  KeyfactorHost host(dir, command_config(kf, kBasic, "WebServer"));
+  ASSERT_TRUE(host.started()) << host.log();
+  // Command issues, then the connection drops before its answer: the host retries the step.
+  kf.control("https", "POST", "/_double/faults", {{"path_prefix", "Enrollment/CSR"}, {"lost", true}, {"count", 1}});
+  const auto issued = host.issue("lost.example.com");
+  ASSERT_TRUE(issued.status == 201 || issued.status == 202) << issued.body.dump();
+  const json done = issued.status == 201 ? json{{"status", "succeeded"}} : host.finish(issued.body.value("request_id", ""));
+  EXPECT_EQ(done.value("status", ""), "succeeded") << done.dump() << host.log();
+  EXPECT_EQ(kf.control("https", "GET", "/_double/stats").value("enrollments", 0), 1) << "found by SignetRequestId, not enrolled again";
+}
+
+TEST(KeyfactorEjbca, AFinalizeWhoseAnswerIsLostAndARefusedTokenAreRecovered) {
+  KeyfactorDouble kf("ejbca_double.py", "--oauth --token-ttl 3600");
+  ASSERT_TRUE(kf.started()) << kf.log();
+  TempDir dir;
+  KeyfactorHost host(dir, "        api: ejbca\n"
+                          "        url: " + kf.url("https") + "\n"
+                          "        ca_file: " + kf.file("tls-ca.pem") + "\n"
+                          "        auth: {type: oauth, token_url: '" + kf.url("https") +
+                          "/oauth2/token', client_id: signet-client, client_secret: signet-secret, ca_file: " + kf.file("tls-ca.pem") + "}\n"
+                          "        ejbca: {ca_name: Signet Test CA, certificate_profile: SERVER_APPROVAL, end_entity_profile: SIGNET_EE}\n"
+                          "        poll_interval_seconds: 1\n");
+  ASSERT_TRUE(host.started()) << host.log();
+  const auto waiting = host.issue("lostfinal.example.com");
+  ASSERT_EQ(waiting.status, 202) << waiting.body.dump() << host.log();
+  json approvals = json::object();
+  for (int i = 0; i < 50 && approvals.value("approvals", json::array()).empty(); ++i) {
+    approvals = kf.control("https", "GET", "/_double/approvals");
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(approvals.value("approvals", json::array()).size(), 1u) << approvals.dump();
+  // The next finalize is carried out and its answer lost; tokens are refused (403) from now on.
+  kf.control("https", "POST", "/_double/faults", {{"path_prefix", "certificate/"}, {"lost", true}, {"count", 1}, {"method", "POST"}});
+  kf.control("https", "POST", "/_double/expire-tokens", json::object());
+  kf.control("https", "POST", "/_double/approve", {{"id", approvals["approvals"][0]["id"]}});
+  const json done = host.finish(waiting.body.value("request_id", ""));
+  ASSERT_EQ(done.value("status", ""), "succeeded") << done.dump() << host.log() << kf.log();
+  const auto certificate = host.call("GET", "/v1/certificates/" + done.value("certificate_id", ""));
+  EXPECT_EQ(verify_against(dir, certificate.body, kf.file("ca-chain.pem")), "");
+  const json stats = kf.control("https", "GET", "/_double/stats");
+  EXPECT_EQ(stats.value("enrollments", 0), 1) << stats.dump();
+  EXPECT_EQ(stats.value("token_grants", 0), 2) << "one fresh token after the 403, not one per call";
 }
 
 }  // namespace
