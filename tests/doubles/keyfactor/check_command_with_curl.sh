@@ -9,21 +9,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PYTHON="${PYTHON:-/usr/bin/python3}"   # the double needs python3 with cryptography
 CURL="${CURL:-curl}"
 OPENSSL="${OPENSSL:-openssl}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/keyfactor-command-check.XXXXXX")"
+source "$here/../check_lib.sh" keyfactor-command-check
 state="$work/state"
-double_pid=""
-passed=0
-failed=0
-
-stop_double() {
-    if [[ -n "$double_pid" ]] && kill -0 "$double_pid" 2>/dev/null; then
-        kill -TERM "$double_pid" 2>/dev/null || true
-        wait "$double_pid" 2>/dev/null || true
-    fi
-    double_pid=""
-}
-cleanup() { stop_double; rm -rf "$work"; }
-trap cleanup EXIT
 
 start_double() {
     rm -f "$state/port"

@@ -11,21 +11,8 @@ PYTHON="${PYTHON:-/usr/bin/python3}"   # the double needs the cryptography packa
 JSONPY="${JSONPY:-python3}"            # only reads and writes JSON (standard library)
 CURL="${CURL:-curl}"
 OPENSSL="${OPENSSL:-openssl}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/ejbca-double-check.XXXXXX")"
+source "$here/../check_lib.sh" ejbca-double-check
 state="$work/state"
-double_pid=""
-passed=0
-failed=0
-
-stop_double() {
-    if [[ -n "$double_pid" ]] && kill -0 "$double_pid" 2>/dev/null; then
-        kill -TERM "$double_pid" 2>/dev/null || true
-        wait "$double_pid" 2>/dev/null || true
-    fi
-    double_pid=""
-}
-cleanup() { stop_double; rm -rf "$work"; }
-trap cleanup EXIT
 
 die() {
     echo "check_ejbca_with_curl: FATAL: $*" >&2

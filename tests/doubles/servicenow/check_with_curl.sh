@@ -7,20 +7,7 @@ set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PYTHON="${PYTHON:-python3}"
 CURL="${CURL:-curl}"
-work="$(mktemp -d "${TMPDIR:-/tmp}/servicenow-double-check.XXXXXX")"
-double_pid=""
-passed=0
-failed=0
-
-stop_double() {
-    if [[ -n "$double_pid" ]] && kill -0 "$double_pid" 2>/dev/null; then
-        kill -TERM "$double_pid" 2>/dev/null || true
-        wait "$double_pid" 2>/dev/null || true
-    fi
-    double_pid=""
-}
-cleanup() { stop_double; rm -rf "$work"; }
-trap cleanup EXIT
+source "$here/../check_lib.sh" servicenow-double-check
 
 start_double() {
     "$PYTHON" "$here/servicenow_double.py" --dir "$work/state" "$@" >>"$work/double.out" 2>>"$work/double.err" &
