@@ -96,7 +96,11 @@ Result<bool> any_notification_due(Database& db, TimePoint now) {
 }
 
 // An UPDATE of a sub-select, the same on SQLite and PostgreSQL; which rows a
-// host got is read back by the token (claimed_notifications).
+// host got is read back by the token (claimed_notifications). The outer
+// WHERE repeats the claim's condition: on PostgreSQL (READ COMMITTED) a host
+// that waited for another's row lock re-checks only the outer WHERE on the
+// row as the other left it, so without it both hosts would take the row and
+// deliver it twice.
 Result<void> claim_due_notifications(Database& db, const std::string& lease_token, TimePoint now,
                                      TimePoint lease_until, int limit) {
   const long long now_ms = to_unix_ms(now), lease_ms = to_unix_ms(lease_until);
@@ -104,8 +108,9 @@ Result<void> claim_due_notifications(Database& db, const std::string& lease_toke
     execute(s,
             "UPDATE notifications SET lease_owner = :token, lease_until = :lease WHERE id IN (SELECT id FROM "
             "notifications WHERE status = 'pending' AND next_attempt_at <= :now AND (lease_until IS NULL OR "
-            "lease_until < :now2) ORDER BY next_attempt_at LIMIT :n)",
-            {lease_token, lease_ms, now_ms, now_ms, limit});
+            "lease_until < :now2) ORDER BY next_attempt_at LIMIT :n) AND status = 'pending' AND (lease_until IS NULL OR "
+            "lease_until < :now3)",
+            {lease_token, lease_ms, now_ms, now_ms, limit, now_ms});
   });
 }
 
