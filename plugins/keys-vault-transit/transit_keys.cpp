@@ -58,17 +58,8 @@ std::string random_name(SecureRandom& random) {
 
 // ---- Vault's answers
 
-const json* data_of(const vault::Response& response) {
-  if (!response.body.is_object()) return nullptr;
-  const auto it = response.body.find("data");
-  return it != response.body.end() && it->is_object() ? &*it : nullptr;
-}
-
-std::string text_at(const json* object, const char* key) {
-  if (!object) return {};
-  const auto it = object->find(key);
-  return it != object->end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+const json& data_of(const vault::Response& response) { return vault::object_field(response.body, "data"); }
+using vault::text_field;
 
 bool succeeded(const vault::Response& response) { return response.status >= 200 && response.status < 300; }
 
@@ -143,7 +134,7 @@ std::string spki_of(KeyType type, const std::string& text) {
 // The type of a key Signet may use; refuses keys that do not sign, and
 // keys whose private halves Vault would hand out.
 Result<KeyType> usable_type(const std::string& name, const json& data) {
-  const std::string type = text_at(&data, "type");
+  const std::string type = text_field(data, "type");
   const auto key_type = signing_type(type);
   if (!key_type)
     return make_error(ErrorCode::invalid_argument,
@@ -179,7 +170,7 @@ Result<VersionedKey> version_of(const KeyRef& ref, const json& data) {
   if (version == 0 || keys == data.end() || !keys->is_object() || !keys->contains(number) ||
       !keys->at(number).is_object())
     return make_error(ErrorCode::not_found, "Transit key " + ref.name + " has no version " + number);
-  const std::string spki = spki_of(type.value(), text_at(&keys->at(number), "public_key"));
+  const std::string spki = spki_of(type.value(), text_field(keys->at(number), "public_key"));
   if (spki.empty())
     return make_error(ErrorCode::internal, "the public key Vault gave for " + key_id_of(ref.name, version) +
                                                " is not a " + pkix_name(type.value()) + " key");
@@ -226,7 +217,7 @@ json signing_request(const Scheme& scheme, const std::string& message, int versi
 
 // The bytes of "vault:v<N>:<base64>", when N is the version asked for.
 Result<std::string> signature_bytes(const vault::Response& answer, const VersionedKey& key) {
-  const std::string text = text_at(data_of(answer), "signature");
+  const std::string text = text_field(data_of(answer), "signature");
   const std::string prefix = "vault:v" + std::to_string(key.ref.version) + ":";
   if (!text.starts_with(prefix))
     return make_error(ErrorCode::internal, "Vault's answer holds no signature by " + key.info.key_id);
@@ -254,9 +245,9 @@ Result<VersionedKey> TransitKeys::read(const KeyRef& ref) {
   if (!answer) return std::move(answer).error();
   if (no_such_key(*answer)) return make_error(ErrorCode::not_found, "no Transit key " + ref.name + " under " + mount_);
   if (answer->status != 200) return vault::error_from(*answer, "reading Transit key " + ref.name);
-  const json* data = data_of(*answer);
-  if (!data) return make_error(ErrorCode::internal, "Vault's answer for Transit key " + ref.name + " holds no data");
-  auto key = version_of(ref, *data);
+  const json& data = data_of(*answer);
+  if (data.empty()) return make_error(ErrorCode::internal, "Vault's answer for Transit key " + ref.name + " holds no data");
+  auto key = version_of(ref, data);
   if (!key) return key;
   std::lock_guard lock(mutex_);
   known_.insert_or_assign(key->info.key_id, Cached{key->info, std::chrono::steady_clock::now()});
@@ -348,7 +339,7 @@ Result<std::string> TransitKeys::wrap(const std::string& key_id, const std::stri
   const json body = {{"plaintext", encoding::base64(plaintext)}, {"key_version", key->ref.version}};
   auto answer = post("encrypt", key->ref.name, body, "wrapping with Transit key " + key->info.key_id);
   if (!answer) return std::move(answer).error();
-  std::string ciphertext = text_at(data_of(answer.value()), "ciphertext");
+  std::string ciphertext = text_field(data_of(answer.value()), "ciphertext");
   if (!ciphertext.starts_with("vault:v"))
     return make_error(ErrorCode::internal, "Vault's answer holds no ciphertext of " + key->info.key_id);
   return ciphertext;
@@ -367,7 +358,7 @@ Result<std::string> TransitKeys::unwrap(const std::string& key_id, const std::st
       error.message = "the data does not unwrap with Transit key " + key->info.key_id + " (" + error.message + ")";
     return error;
   }
-  const std::string encoded = text_at(data_of(answer.value()), "plaintext");  // never "" for a data key
+  const std::string encoded = text_field(data_of(answer.value()), "plaintext");  // never "" for a data key
   auto plaintext = encoding::base64_decode(encoded);
   if (encoded.empty() || !plaintext) return make_error(ErrorCode::internal, "Vault's answer holds no plaintext in base64");
   return std::move(plaintext).value();

@@ -1,9 +1,5 @@
 #include "delivery.hpp"
 
-#include <ctime>
-#include <iomanip>
-#include <sstream>
-
 #include <pkix/keys.hpp>
 
 #include "paths.hpp"
@@ -15,7 +11,7 @@ using nlohmann::json;
 
 constexpr int kAttempts = 3;  // check-and-set races with another writer of the path
 
-std::string text_at(const json& j, const char* key) { return vault::text_field(j, key); }
+using vault::text_field;
 
 // Vault PKI's serial_number: lower-case hex octets joined by ':'.
 std::string vault_serial(const std::string& hex) {
@@ -26,10 +22,7 @@ std::string vault_serial(const std::string& hex) {
 
 // Vault PKI's expiration: notAfter in seconds since the epoch; 0 when unknown.
 long long epoch_seconds(const std::string& rfc3339) {
-  std::tm tm{};
-  std::istringstream in(rfc3339);
-  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
-  return in.fail() ? 0 : static_cast<long long>(timegm(&tm));
+  return std::chrono::duration_cast<std::chrono::seconds>(vault_time(rfc3339).time_since_epoch()).count();
 }
 
 // Vault PKI's private_key_type: rsa, ec or ed25519.
@@ -45,7 +38,7 @@ json custom_metadata_of(const json& metadata) {
   json out = {{"managed_by", "signet"}};
   for (const char* key : {"certificate_id", "lineage", "serial_number", "not_after", "status", "service",
                           "common_name", "profile", "revoked_at", "revocation_reason"})
-    if (const std::string value = text_at(metadata, key); !value.empty()) out[key] = value.substr(0, 512);
+    if (const std::string value = text_field(metadata, key); !value.empty()) out[key] = value.substr(0, 512);
   return out;
 }
 
@@ -55,24 +48,24 @@ enum class Verdict { write, already_there, superseded, foreign, unrevoke };
 Verdict compare(const json& current, const json& fields) {
   const json& now = vault::object_field(current, "metadata");
   const json& next = fields.at("metadata");
-  if (text_at(now, "certificate_id").empty() || text_at(now, "lineage").empty()) return Verdict::foreign;
-  if (text_at(now, "certificate_id") == text_at(next, "certificate_id")) {
-    if (text_at(now, "status") == text_at(next, "status")) return Verdict::already_there;
-    return text_at(now, "status") == "revoked" ? Verdict::unrevoke : Verdict::write;
+  if (text_field(now, "certificate_id").empty() || text_field(now, "lineage").empty()) return Verdict::foreign;
+  if (text_field(now, "certificate_id") == text_field(next, "certificate_id")) {
+    if (text_field(now, "status") == text_field(next, "status")) return Verdict::already_there;
+    return text_field(now, "status") == "revoked" ? Verdict::unrevoke : Verdict::write;
   }
   // Another certificate: only a later one, being issued, replaces it.
-  if (text_at(next, "status") != "issued") return Verdict::superseded;
-  return text_at(next, "not_before") >= text_at(now, "not_before") ? Verdict::write : Verdict::superseded;
+  if (text_field(next, "status") != "issued") return Verdict::superseded;
+  return text_field(next, "not_before") >= text_field(now, "not_before") ? Verdict::write : Verdict::superseded;
 }
 
 }  // namespace
 
 bool deliverable(const json& bundle, const json& metadata) {
-  return text_at(metadata, "kind") == "certificate bundle" && !text_at(bundle, "certificate").empty();
+  return text_field(metadata, "kind") == "certificate bundle" && !text_field(bundle, "certificate").empty();
 }
 
 Result<json> delivery_fields(const json& bundle, const json& metadata) {
-  const std::string certificate = text_at(bundle, "certificate"), key = text_at(bundle, "private_key");
+  const std::string certificate = text_field(bundle, "certificate"), key = text_field(bundle, "private_key");
   const std::string key_type = vault_key_type(key);
   if (certificate.empty() || key_type.empty())
     return make_error(ErrorCode::invalid_argument, "a certificate bundle needs its certificate and a private key in PEM");
@@ -87,8 +80,8 @@ Result<json> delivery_fields(const json& bundle, const json& metadata) {
               {"private_key_type", key_type},
               {"issuing_ca", chain.empty() ? "" : chain.front().get<std::string>()},
               {"ca_chain", chain},
-              {"serial_number", vault_serial(text_at(metadata, "serial_number"))},
-              {"expiration", epoch_seconds(text_at(metadata, "not_after"))},
+              {"serial_number", vault_serial(text_field(metadata, "serial_number"))},
+              {"expiration", epoch_seconds(text_field(metadata, "not_after"))},
               {"metadata", described}};
 }
 
@@ -99,7 +92,7 @@ Result<void> Delivery::deliver(const json& bundle, const json& metadata) {
     return make_error(ErrorCode::rejected, "the bundle's metadata does not fill the delivery path " + config_.path_template);
   if (path->starts_with(config_.reserved_prefix))
     return make_error(ErrorCode::rejected, "the delivery path " + *path + " is under the store's own prefix " + config_.reserved_prefix);
-  const bool issuing = text_at(metadata, "status") == "issued";
+  const bool issuing = text_field(metadata, "status") == "issued";
   auto fields = delivery_fields(bundle, metadata);
   if (!fields) return std::move(fields).error();
   for (int attempt = 1;; ++attempt) {
@@ -125,7 +118,7 @@ Result<void> Delivery::deliver(const json& bundle, const json& metadata) {
     if (written) {
       logger_.info("delivered a certificate bundle to Vault",
                    {{"path", kv_.mount() + "/data/" + *path}, {"version", written.value()},
-                    {"certificate_id", text_at(metadata, "certificate_id")}, {"status", text_at(metadata, "status")}});
+                    {"certificate_id", text_field(metadata, "certificate_id")}, {"status", text_field(metadata, "status")}});
       return describe(*path, fields.value());
     }
     if (written.error().code != ErrorCode::conflict || attempt == kAttempts) return std::move(written).error();

@@ -19,18 +19,17 @@ std::uint64_t version_in(const json& metadata) {
   return static_cast<std::uint64_t>(std::max(0LL, vault::int_field(metadata, "version")));
 }
 
-// "2018-03-22T02:24:06.945319214Z", to the second.
-std::chrono::system_clock::time_point time_of(const json& metadata) {
+bool succeeded(const vault::Response& r) { return r.status >= 200 && r.status < 300; }
+
+}  // namespace
+
+std::chrono::system_clock::time_point vault_time(const std::string& rfc3339) {
   std::tm tm{};
-  std::istringstream in(vault::text_field(metadata, "created_time"));
+  std::istringstream in(rfc3339);
   in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
   if (in.fail()) return {};
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
-
-bool succeeded(const vault::Response& r) { return r.status >= 200 && r.status < 300; }
-
-}  // namespace
 
 Result<KvRead> Kv::read(const std::string& path, std::optional<std::uint64_t> version) {
   const std::string query = version ? "?version=" + std::to_string(*version) : "";
@@ -39,7 +38,7 @@ Result<KvRead> Kv::read(const std::string& path, std::optional<std::uint64_t> ve
   const json& outer = object_field(answer->body, "data");
   const json& metadata = object_field(outer, "metadata");
   if (answer->status == 200 && outer.contains("data") && outer.at("data").is_object())
-    return KvRead{KvVersion{version_in(metadata), outer.at("data"), time_of(metadata)}};
+    return KvRead{KvVersion{version_in(metadata), outer.at("data"), vault_time(vault::text_field(metadata, "created_time"))}};
   if (answer->status == 404) {
     // A deleted or destroyed version: 404 with the version's metadata.
     const bool destroyed = vault::bool_field(metadata, "destroyed");

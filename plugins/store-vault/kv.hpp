@@ -34,6 +34,10 @@ struct KvMissing {};
 
 using KvRead = std::variant<KvVersion, KvDeleted, KvMissing>;
 
+// Vault's times ("2018-03-22T02:24:06.945319214Z"), to the second; the
+// epoch when the text is not one.
+std::chrono::system_clock::time_point vault_time(const std::string& rfc3339);
+
 enum class ListMethod { verb, query };  // LIST /v1/... or GET /v1/...?list=true
 
 class Kv {

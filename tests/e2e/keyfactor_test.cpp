@@ -220,6 +220,17 @@ std::string ejbca_config(const KeyfactorDouble& kf, const std::string& certifica
          "        poll_interval_seconds: 1\n";
 }
 
+// The same with an OAuth bearer token instead of the client certificate.
+std::string ejbca_oauth_config(const KeyfactorDouble& kf, const std::string& certificate_profile) {
+  return "        api: ejbca\n"
+         "        url: " + kf.url("https") + "\n"
+         "        ca_file: " + kf.file("tls-ca.pem") + "\n"
+         "        auth: {type: oauth, token_url: '" + kf.url("https") + "/oauth2/token', client_id: signet-client, "
+         "client_secret: signet-secret, ca_file: " + kf.file("tls-ca.pem") + "}\n"
+         "        ejbca: {ca_name: Signet Test CA, certificate_profile: " + certificate_profile + ", end_entity_profile: SIGNET_EE}\n"
+         "        poll_interval_seconds: 1\n";
+}
+
 TEST(KeyfactorEjbca, IssuesOverMutualTlsAndARevocationEjbcaHasAlreadyMadeIsDone) {
   KeyfactorDouble kf("ejbca_double.py", "");
   ASSERT_TRUE(kf.started()) << kf.log();
@@ -287,12 +298,7 @@ TEST(KeyfactorEjbca, AnOAuthBearerTokenStandsInForTheClientCertificate) {
   KeyfactorDouble kf("ejbca_double.py", "--oauth --token-ttl 3600");
   ASSERT_TRUE(kf.started()) << kf.log();
   TempDir dir;
-  KeyfactorHost host(dir, "        api: ejbca\n"
-                          "        url: " + kf.url("https") + "\n"
-                          "        ca_file: " + kf.file("tls-ca.pem") + "\n"
-                          "        auth: {type: oauth, token_url: '" + kf.url("https") +
-                          "/oauth2/token', client_id: signet-client, client_secret: signet-secret, ca_file: " + kf.file("tls-ca.pem") + "}\n"
-                          "        ejbca: {ca_name: Signet Test CA, certificate_profile: SERVER, end_entity_profile: SIGNET_EE}\n");
+  KeyfactorHost host(dir, ejbca_oauth_config(kf, "SERVER"));
   ASSERT_TRUE(host.started()) << host.log();
   for (int i = 0; i < 10; ++i) ASSERT_EQ(host.issue("bearer" + std::to_string(i) + ".example.com").status, 201) << host.log();
   EXPECT_EQ(kf.control("https", "GET", "/_double/stats").value("token_grants", 0), 1);
@@ -317,13 +323,7 @@ TEST(KeyfactorEjbca, AFinalizeWhoseAnswerIsLostAndARefusedTokenAreRecovered) {
   KeyfactorDouble kf("ejbca_double.py", "--oauth --token-ttl 3600");
   ASSERT_TRUE(kf.started()) << kf.log();
   TempDir dir;
-  KeyfactorHost host(dir, "        api: ejbca\n"
-                          "        url: " + kf.url("https") + "\n"
-                          "        ca_file: " + kf.file("tls-ca.pem") + "\n"
-                          "        auth: {type: oauth, token_url: '" + kf.url("https") +
-                          "/oauth2/token', client_id: signet-client, client_secret: signet-secret, ca_file: " + kf.file("tls-ca.pem") + "}\n"
-                          "        ejbca: {ca_name: Signet Test CA, certificate_profile: SERVER_APPROVAL, end_entity_profile: SIGNET_EE}\n"
-                          "        poll_interval_seconds: 1\n");
+  KeyfactorHost host(dir, ejbca_oauth_config(kf, "SERVER_APPROVAL"));
   ASSERT_TRUE(host.started()) << host.log();
   const auto waiting = host.issue("lostfinal.example.com");
   ASSERT_EQ(waiting.status, 202) << waiting.body.dump() << host.log();
