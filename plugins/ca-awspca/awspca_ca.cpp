@@ -137,7 +137,8 @@ Result<CaDescription> AwsPrivateCa::description(bool fresh) {
     std::lock_guard lock(mutex_);
     if (description_ && !fresh && std::chrono::steady_clock::now() - described_at_ < std::chrono::minutes(5)) return *description_;
   }
-  if (auto slot = within_rate("DescribeCertificateAuthority"); !slot) return std::move(slot).error();
+  auto slot = within_rate("DescribeCertificateAuthority");
+  if (!slot) return std::move(slot).error();
   auto answer = call("DescribeCertificateAuthority", {{"CertificateAuthorityArn", config_.ca_arn}});
   if (!answer) return std::move(answer).error();
   if (!answer->ok()) return error_of("DescribeCertificateAuthority", *answer);
@@ -163,8 +164,8 @@ Result<CaDescription> AwsPrivateCa::description(bool fresh) {
   return d;
 }
 
-Result<void> AwsPrivateCa::within_rate(const std::string& operation) {
-  if (rate_.take().count() == 0) return {};
+Result<RateLimit::Slot> AwsPrivateCa::within_rate(const std::string& operation) {
+  if (auto slot = rate_.take()) return std::move(*slot);
   Error error = make_error(ErrorCode::rate_limited, operation + ": over the instance's requests_per_second (" +
                                                         std::to_string(config_.requests_per_second) + ")");
   error.retry_after = std::chrono::seconds(1);
@@ -175,10 +176,16 @@ Result<SignOutcome> AwsPrivateCa::sign(const SignRequest& request) {
   auto csr = x509::csr_facts(request.csr_pem);
   if (!csr) return std::move(csr).error();
   const bool issued = request.ticket.rfind("arn:", 0) == 0;
+  // The signing algorithm comes from the CA's description (a call of its
+  // own, cached) when the config does not name one; asked before this
+  // call's slot so that a rate of 1 does not starve it.
+  if (!issued && config_.signing_algorithm.empty())
+    if (auto described = description(); !described) return std::move(described).error();
   // Over the instance's rate the request waits its turn without a call to
-  // AWS and without spending one of the host's attempts.
-  if (!within_rate(issued ? "GetCertificate" : "IssueCertificate"))
-    return SignOutcome(Pending{issued ? request.ticket : kQueued, std::chrono::seconds(1)});
+  // AWS and without spending one of the host's attempts. The slot is held
+  // until AWS has answered.
+  auto slot = within_rate(issued ? "GetCertificate" : "IssueCertificate");
+  if (!slot) return SignOutcome(Pending{issued ? request.ticket : kQueued, std::chrono::seconds(1)});
   // With an ARN IssueCertificate already happened: never call it again.
   if (issued) return poll(request, csr->public_key_der);
   return issue(request);
@@ -242,7 +249,8 @@ Result<RevokeOutcome> AwsPrivateCa::revoke(const RevokeRequest& request) {
   if (request.serial_hex.empty() || request.serial_hex.size() > 64 ||
       request.serial_hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
     return make_error(ErrorCode::invalid_argument, "RevokeCertificate: the serial is not hexadecimal");
-  if (auto slot = within_rate("RevokeCertificate"); !slot) return std::move(slot).error();
+  auto slot = within_rate("RevokeCertificate");
+  if (!slot) return std::move(slot).error();
   auto answer = call("RevokeCertificate", {{"CertificateAuthorityArn", config_.ca_arn},
                                            {"CertificateSerial", colon_serial(request.serial_hex)},
                                            {"RevocationReason", *reason}});
@@ -258,7 +266,8 @@ Result<std::vector<std::string>> AwsPrivateCa::chain() {
     std::lock_guard lock(mutex_);
     if (!chain_.empty()) return chain_;
   }
-  if (auto slot = within_rate("GetCertificateAuthorityCertificate"); !slot) return std::move(slot).error();
+  auto slot = within_rate("GetCertificateAuthorityCertificate");
+  if (!slot) return std::move(slot).error();
   auto answer = call("GetCertificateAuthorityCertificate", {{"CertificateAuthorityArn", config_.ca_arn}});
   if (!answer) return std::move(answer).error();
   if (!answer->ok()) return error_of("GetCertificateAuthorityCertificate", *answer);

@@ -36,8 +36,9 @@ class AwsPrivateCa final : public CertificateAuthority {
  private:
   Result<SignOutcome> issue(const SignRequest& request);
   Result<SignOutcome> poll(const SignRequest& request, const std::string& csr_key);
-  // A slot under requests_per_second, or Error{rate_limited}.
-  Result<void> within_rate(const std::string& operation);
+  // A slot under requests_per_second, held until AWS has answered, or
+  // Error{rate_limited}.
+  Result<RateLimit::Slot> within_rate(const std::string& operation);
   // One call to ACM-PCA with credentials from the chain (fetched again once
   // when AWS says they expired).
   Result<AwsAnswer> call(const std::string& operation, const nlohmann::json& body);

@@ -6,6 +6,7 @@
 
 #include "awspca_ca.hpp"
 #include "config.hpp"
+#include "rate_limit.hpp"
 #include "templates.hpp"
 
 namespace signet::awspca {
@@ -32,6 +33,26 @@ TEST(AwspcaPolling, StartsNearASecondAndBacksOffTo30) {
   EXPECT_EQ(poll_delay(8).count(), 16);
   EXPECT_EQ(poll_delay(10).count(), 30);
   EXPECT_EQ(poll_delay(1000).count(), 30);
+}
+
+TEST(AwspcaRateLimit, ASlotCountsWhileInFlightAndForASecondAfterItsCallEnded) {
+  using namespace std::chrono_literals;
+  RateLimit rate(2);
+  const auto start = RateLimit::Clock::now();
+  auto first = rate.take(start);
+  auto second = rate.take(start);
+  ASSERT_TRUE(first && second);
+  EXPECT_FALSE(rate.take(start));
+  // Calls still in flight hold their slots however long they take: AWS
+  // has not seen them yet.
+  EXPECT_FALSE(rate.take(start + 5s));
+  first.reset();
+  // Ended now, so counted until a second from now, not from when it began.
+  const auto ended = RateLimit::Clock::now();
+  EXPECT_FALSE(rate.take(ended + 900ms));
+  auto third = rate.take(ended + 1001ms);
+  EXPECT_TRUE(third);
+  EXPECT_FALSE(rate.take(ended + 1001ms));
 }
 
 TEST(AwspcaIdempotency, TheTokenIsTheRequestIdOrItsHashWithin36Characters) {
