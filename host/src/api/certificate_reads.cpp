@@ -2,6 +2,7 @@
 // applications poll: GET /v1/certificates/{id}/current and
 // GET /v1/certificates/updates.
 #include "api/api.hpp"
+#include "api/certificate_search.hpp"
 #include "api/views.hpp"
 #include "api/request_bodies.hpp"
 #include "db/certificates.hpp"
@@ -12,32 +13,13 @@ namespace {
 
 using nlohmann::json;
 
-// Filters come from the query string; a malformed one is refused, never ignored.
-std::optional<HostError> read_filter(const RequestContext& c, CertificateFilter& f) {
-  f.status = c.query_value("status");
-  if (!f.status.empty() && f.status != "active" && f.status != "revoked" && f.status != "expired")
-    return HostError{"invalid_request", "status must be active, revoked or expired"};
-  f.common_name = c.query_value("common_name");
-  f.name = c.query_value("san");
-  f.profile = c.query_value("profile");
-  f.service = c.access == Access::own ? c.principal->service : c.query_value("service");
-  f.q = c.query_value("q");
-  f.cursor = c.query_value("cursor");
-  for (const char* key : {"requester", "business_unit", "ticket"})
-    if (const std::string v = c.query_value(key); !v.empty()) f.metadata.emplace_back(key, v);
-  if (const std::string t = c.query_value("expiring_before"); !t.empty()) {
-    f.expiring_before = parse_rfc3339(t);
-    if (!f.expiring_before) return HostError{"invalid_request", "expiring_before must be an RFC 3339 time"};
-  }
-  return read_limit(c.query_value("limit"), f.limit);
-}
-
 HttpResponseMessage list(RequestContext& context, const ApiDependencies& deps) {
-  auto tenant = acting_tenant(context, deps.db);
+  const TimePoint now = Clock::now();
+  CertificateSearch search;
+  if (auto bad = read_certificate_search(context, deps, search, now)) return error_response(*bad, context.request_id);
+  auto tenant = acting_tenant(context, deps.db, search.tenant);
   if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
-  CertificateFilter filter;
-  if (auto bad = read_filter(context, filter)) return error_response(*bad, context.request_id);
-  auto page = list_certificates(deps.db, tenant.value(), filter, Clock::now());
+  auto page = list_certificates(deps.db, tenant.value(), search.filter, now);
   if (!page) {
     if (page.error().code == ErrorCode::invalid_argument)
       return error_response({"invalid_request", page.error().message}, context.request_id);

@@ -126,6 +126,8 @@ nlohmann::json certificate_view(const CertificateRow& c, bool with_pem) {
                          {"auto_renew", c.auto_renew},
                          {"not_after_use", optional_time(c.not_after_use)},
                          {"renewal", renewal_view(c)},
+                         {"key_type", optional_text(c.key_type)},
+                         {"key_bits", c.key_bits ? nlohmann::json(c.key_bits) : nlohmann::json(nullptr)},
                          {"updated_at", to_rfc3339(c.updated_at)}};
   if (with_pem) {
     view["certificate"] = c.certificate_pem;

@@ -1,4 +1,4 @@
-// signet cert issue | get | renew | revoke | list: the common path of the
+// signet cert issue | get | renew | revoke | list | search: the common path of the
 // certificate API from a shell, without curl.
 #include <arpa/inet.h>
 
@@ -24,7 +24,9 @@ constexpr const char* kUsage =
     "       signet cert get ID [--out DIR]\n"
     "       signet cert renew ID [--csr FILE] [--ttl 720h] [--out DIR]\n"
     "       signet cert revoke ID [--reason key_compromise|superseded|...] [--all-with-same-key]\n"
-    "       signet cert list [--status active|revoked|expired] [--cn NAME] [--san NAME] [--q TEXT] [--service S] [--limit N]\n"
+    "       signet cert list [--status active|revoked|expired|superseded] [--cn NAME] [--san NAME] [--q TEXT] [--service S]\n"
+    "                        [--sort created_at|not_after|common_name] [--limit N]\n"
+    "       signet cert search WORDS... (\"expiring in 7 days owner:payments\", \"rsa 2048 *.example.com\") [--limit N]\n"
     "  server: --addr URL (SIGNET_ADDR), --token T (SIGNET_TOKEN), --cacert FILE (SIGNET_CACERT),\n"
     "          --client-cert FILE --client-key FILE for mutual TLS";
 
@@ -147,20 +149,49 @@ int revoke(ApiClient& api, const Args& args, const std::string& id) {
   return 0;
 }
 
-int list(ApiClient& api, const Args& args) {
-  std::string query;
-  for (const auto& [flag, param] : {std::pair{"status", "status"}, {"cn", "common_name"}, {"san", "san"}, {"q", "q"},
-                                    {"profile", "profile"}, {"service", "service"}, {"limit", "limit"}, {"cursor", "cursor"}})
-    if (auto v = args.flag(flag)) query += (query.empty() ? "?" : "&") + std::string(param) + "=" + encoding::url_encode(*v);
+// One line per certificate, and how to get the next page.
+int print_page(ApiClient& api, const std::string& query) {
   auto page = api.call("GET", "/v1/certificates" + query);
   if (!page) return 1;
-  std::cout << std::left << std::setw(32) << "ID" << std::setw(9) << "STATUS" << std::setw(22) << "NOT AFTER" << "COMMON NAME\n";
-  for (const auto& c : page->value("items", json::array()))
+  std::cout << std::left << std::setw(32) << "ID" << std::setw(9) << "STATUS" << std::setw(22) << "NOT AFTER" << std::setw(12)
+            << "KEY" << "COMMON NAME\n";
+  for (const auto& c : page->value("items", json::array())) {
+    const std::string key = c.value("key_type", json()).is_string()
+                                ? c.at("key_type").get<std::string>() + (c.value("key_bits", json()).is_number() ? " " + c.at("key_bits").dump() : "")
+                                : "-";
     std::cout << std::setw(32) << c.value("id", "") << std::setw(9) << c.value("status", "") << std::setw(22)
-              << c.value("not_after", "") << c.value("common_name", "") << "\n";
+              << c.value("not_after", "") << std::setw(12) << key << c.value("common_name", "") << "\n";
+  }
   if (page->contains("next_cursor") && page->at("next_cursor").is_string())
     std::cout << "more: --cursor " << page->at("next_cursor").get<std::string>() << "\n";
   return 0;
+}
+
+int list(ApiClient& api, const Args& args) {
+  std::string query;
+  for (const auto& [flag, param] : {std::pair{"status", "status"}, {"cn", "common_name"}, {"san", "san"}, {"q", "q"},
+                                    {"profile", "profile"}, {"service", "service"}, {"sort", "sort"}, {"limit", "limit"},
+                                    {"cursor", "cursor"}})
+    if (auto v = args.flag(flag)) query += (query.empty() ? "?" : "&") + std::string(param) + "=" + encoding::url_encode(*v);
+  return print_page(api, query);
+}
+
+// The words as the server understood them, then what they find.
+int search(ApiClient& api, const Args& args) {
+  std::string words;
+  for (const auto& w : args.positional()) words += (words.empty() ? "" : " ") + w;
+  const std::string q = encoding::url_encode(words);
+  auto parsed = api.call("GET", "/v1/search/parse?q=" + q);
+  if (!parsed) return 1;
+  std::cout << "understood:";
+  for (const auto& chip : parsed->value("chips", json::array()))
+    std::cout << " " << chip.value("field", "") << "="
+              << (chip.at("value").is_string() ? chip.at("value").get<std::string>() : chip.at("value").dump());
+  std::cout << "\n";
+  std::string query = "?q=" + q;
+  for (const char* flag : {"limit", "cursor"})
+    if (auto v = args.flag(flag)) query += "&" + std::string(flag) + "=" + encoding::url_encode(*v);
+  return print_page(api, query);
 }
 
 int get(ApiClient& api, const Args& args, const std::string& id) {
@@ -178,16 +209,18 @@ int command_cert(int argc, char** argv) {
   Args args(argc, argv, 3, {"all-with-same-key"});
   std::set<std::string> known = ApiClient::connection_flags();
   for (const char* f : {"cn", "san", "profile", "ttl", "key-type", "key-bits", "curve", "csr", "meta", "out", "reason",
-                        "all-with-same-key", "status", "q", "limit", "cursor", "service"})
+                        "all-with-same-key", "status", "q", "limit", "cursor", "service", "sort"})
     known.insert(f);
   if (!args.only(known)) return usage_error(args.error() + "\n" + kUsage);
   const bool takes_id = action == "get" || action == "renew" || action == "revoke";
-  const bool known_action = takes_id || action == "issue" || action == "list";
-  if (!known_action || args.positional().size() != (takes_id ? 1u : 0u)) return usage_error(kUsage);
+  const bool known_action = takes_id || action == "issue" || action == "list" || action == "search";
+  const bool positional_ok = action == "search" ? !args.positional().empty() : args.positional().size() == (takes_id ? 1u : 0u);
+  if (!known_action || !positional_ok) return usage_error(kUsage);
   auto api = ApiClient::from(args);
   if (!api) return 2;
   if (action == "issue") return issue(*api, args);
   if (action == "list") return list(*api, args);
+  if (action == "search") return search(*api, args);
   const std::string& id = args.positional().front();
   if (action == "get") return get(*api, args, id);
   if (action == "renew") return renew(*api, args, id);

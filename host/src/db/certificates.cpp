@@ -3,6 +3,13 @@
 #include <algorithm>
 #include <set>
 
+#include <openssl/x509.h>
+
+#include <pkix/der.hpp>
+#include <pkix/key_kind.hpp>
+#include <pkix/pem.hpp>
+#include <encoding/base64url.hpp>
+
 #include "db/filter_query.hpp"
 #include "db/paging.hpp"
 #include "db/prepared.hpp"
@@ -18,8 +25,8 @@ const char* kColumns =
     "id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, not_before, not_after, "
     "metadata, created_at, revoked_at, revocation_reason, renews, renewed_by, key_sha256, key_store, key_path, service, "
     "auto_renew, renewal_count, not_after_use, renewal_request_id, renewal_attempts, last_renewal_attempt_at, "
-    "next_renewal_attempt_at, renewal_error, updated_at, lineage";
-constexpr std::size_t kColumnCount = 31;
+    "next_renewal_attempt_at, renewal_error, updated_at, lineage, key_type, key_bits";
+constexpr std::size_t kColumnCount = 33;
 
 CertificateRow from_row(const soci::row& r) {
   CertificateRow c;
@@ -55,6 +62,8 @@ CertificateRow from_row(const soci::row& r) {
   c.updated_at = time_at(r, 29).value_or(c.created_at);
   c.lineage = text_at(r, 30);
   if (c.lineage.empty()) c.lineage = c.id;
+  c.key_type = text_at(r, 31);
+  c.key_bits = r.get_indicator(32) == soci::i_null ? 0 : r.get<int>(32);
   return c;
 }
 
@@ -84,34 +93,100 @@ std::set<std::string> names_of(const CertificateRow& row) {
   return names;
 }
 
-// The cursor is the last row's (created_at, id): stable under inserts.
-std::string cursor_of(const CertificateRow& row) { return encode_cursor(to_unix_ms(row.created_at), row.id); }
 
 void add_status(FilterQuery& q, const std::string& status, long long now) {
   // The lifecycle job marks certificates expired; until it has, the time says so.
   if (status == "expired") q.also("(c.status = 'expired' OR (c.status = 'active' AND c.not_after < " + q.bind(now) + "))");
   else if (status == "active") q.also("c.status = 'active' AND c.not_after >= " + q.bind(now));
+  else if (status == "superseded")
+    q.also("c.status = 'active' AND c.not_after >= " + q.bind(now) + " AND c.renewed_by IS NOT NULL");
   else if (!status.empty()) q.also("c.status = " + q.bind(status));
+}
+
+void add_range(FilterQuery& q, const char* column, const std::optional<TimePoint>& since,
+               const std::optional<TimePoint>& until) {
+  if (since) q.also(std::string(column) + " >= " + q.bind(to_unix_ms(*since)));
+  if (until) q.also(std::string(column) + " < " + q.bind(to_unix_ms(*until)));
+}
+
+void add_names(FilterQuery& q, const CertificateFilter& f) {
+  const std::string names = "EXISTS (SELECT 1 FROM certificate_names n WHERE n.tenant_id = c.tenant_id AND n.certificate_id = c.id AND ";
+  if (!f.name.empty()) q.also(names + "n.name = " + q.bind(lowered(f.name)) + ")");
+  if (!f.name_suffix.empty()) {
+    // "*.example.com" finds the wildcard itself and every name under it.
+    const std::string suffix = lowered(f.name_suffix.rfind("*.", 0) == 0 ? f.name_suffix.substr(1) : "." + f.name_suffix);
+    q.also(names + "(n.name = " + q.bind("*" + suffix) + " OR n.name LIKE " + q.bind("%" + like_literal(suffix)) +
+           " ESCAPE '\\'))");
+  }
+  for (const auto& text : f.texts) {
+    const std::string pattern = "%" + like_literal(text) + "%";
+    q.also("(c.common_name LIKE " + q.bind(pattern) + " ESCAPE '\\' OR c.sans LIKE " + q.bind(pattern) + " ESCAPE '\\')");
+  }
 }
 
 FilterQuery build_query(const std::string& tenant, const CertificateFilter& f, long long now) {
   FilterQuery q;
   q.also("c.tenant_id = " + q.bind(tenant));
   add_status(q, f.status, now);
-  if (!f.common_name.empty()) q.also("c.common_name = " + q.bind(f.common_name));
-  if (!f.profile.empty()) q.also("c.profile = " + q.bind(f.profile));
-  if (!f.service.empty()) q.also("c.service = " + q.bind(f.service));
-  if (!f.name.empty())
-    q.also("EXISTS (SELECT 1 FROM certificate_names n WHERE n.tenant_id = c.tenant_id AND n.certificate_id = c.id "
-           "AND n.name = " + q.bind(lowered(f.name)) + ")");
-  if (!f.q.empty()) {
-    const std::string pattern = "%" + like_literal(f.q) + "%";
-    q.also("(c.common_name LIKE " + q.bind(pattern) + " ESCAPE '\\' OR c.sans LIKE " + q.bind(pattern) + " ESCAPE '\\')");
-  }
+  auto exact = [&](const char* column, const std::string& value) {
+    if (!value.empty()) q.also(std::string(column) + " = " + q.bind(value));
+  };
+  exact("c.common_name", f.common_name);
+  exact("c.profile", f.profile);
+  exact("c.service", f.service);
+  exact("c.ca", f.ca);
+  exact("c.serial", f.serial);
+  exact("c.key_type", f.key_type);
+  if (f.key_bits) q.also("c.key_bits = " + q.bind(static_cast<long long>(f.key_bits)));
+  if (f.renewal == "renewed") q.also("c.renewed_by IS NOT NULL");
+  else if (f.renewal == "not_renewed") q.also("c.renewed_by IS NULL");
+  add_names(q, f);
   for (const auto& [key, value] : f.metadata)
     q.also("c.metadata LIKE " + q.bind("%" + like_literal(json(key).dump() + ":" + json(value).dump()) + "%") + " ESCAPE '\\'");
   if (f.expiring_before) q.also("c.not_after < " + q.bind(to_unix_ms(*f.expiring_before)));
+  add_range(q, "c.created_at", f.issued_since, f.issued_until);
+  add_range(q, "c.revoked_at", f.revoked_since, f.revoked_until);
   return q;
+}
+
+const char* order_column(CertificateOrder order) {
+  switch (order) {
+    case CertificateOrder::not_after: return "c.not_after";
+    case CertificateOrder::common_name: return "c.common_name";
+    case CertificateOrder::created_at: break;
+  }
+  return "c.created_at";
+}
+
+const char* order_name(CertificateOrder order) { return order_column(order) + 2; }
+
+// The cursor is the last row's (sort value, id): stable under inserts. The
+// newest-first order keeps the (created_at, id) form it always had.
+std::string cursor_of(const CertificateRow& row, CertificateOrder order) {
+  if (order == CertificateOrder::created_at) return encode_cursor(to_unix_ms(row.created_at), row.id);
+  const json value = order == CertificateOrder::not_after ? json(to_unix_ms(row.not_after)) : json(row.common_name);
+  return encoding::base64url(json{{"order", order_name(order)}, {"value", value}, {"id", row.id}}.dump());
+}
+
+// "(col < :v OR (col = :v AND c.id < :id))", or nullopt for a cursor of another order.
+std::optional<std::string> after_cursor(FilterQuery& q, const CertificateFilter& f) {
+  const std::string column = order_column(f.order), op = f.ascending ? " > " : " < ";
+  std::string value, id;
+  if (f.order == CertificateOrder::created_at) {
+    const auto cursor = decode_cursor(f.cursor);
+    if (!cursor || cursor->second.empty()) return std::nullopt;
+    value = q.bind(cursor->first);
+    id = q.bind(cursor->second);
+  } else {
+    const json c = json::parse(encoding::base64url_decode(f.cursor), nullptr, false);
+    if (!c.is_object() || c.value("order", "") != order_name(f.order) || !c.contains("value") || !c.value("id", json()).is_string())
+      return std::nullopt;
+    if (f.order == CertificateOrder::not_after && !c["value"].is_number_integer()) return std::nullopt;
+    if (f.order == CertificateOrder::common_name && !c["value"].is_string()) return std::nullopt;
+    value = c["value"].is_string() ? q.bind(c["value"].get<std::string>()) : q.bind(c["value"].get<long long>());
+    id = q.bind(c["id"].get<std::string>());
+  }
+  return "(" + column + op + value + " OR (" + column + " = " + value + " AND c.id" + op + id + "))";
 }
 
 }  // namespace
@@ -132,15 +207,17 @@ bool insert_certificate(soci::session& s, const CertificateColumns& k) {
       s,
       "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, "
       "not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256, key_store, key_path, "
-      "renews, service, crl_shard, auto_renew, renewal_count, not_after_use, updated_at, lineage) VALUES (:id, :tenant, :rid, "
-      ":ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, :metadata, :created, :key, :store, :path, "
-      ":renews, :service, :shard, :auto, :count, :use, :updated, :lineage) ON CONFLICT DO NOTHING",
+      "renews, service, crl_shard, auto_renew, renewal_count, not_after_use, updated_at, lineage, key_type, key_bits) "
+      "VALUES (:id, :tenant, :rid, :ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, :metadata, "
+      ":created, :key, :store, :path, :renews, :service, :shard, :auto, :count, :use, :updated, :lineage, :ktype, "
+      ":kbits) ON CONFLICT DO NOTHING",
       {c.id, c.tenant_id, c.request_id, c.ca, c.serial, c.common_name, k.sans, c.profile, c.status, k.not_before,
        k.not_after, c.certificate_pem, c.chain_pem, k.metadata, k.created, c.key_sha256,
        held ? SqlParam(c.key_store) : SqlParam::null_text(), held ? SqlParam(c.key_path) : SqlParam::null_text(),
        SqlParam::text_or_null(c.renews), SqlParam::text_or_null(c.service), c.crl_shard, c.auto_renew ? 1 : 0,
        c.renewal_count, k.not_after_use ? SqlParam(*k.not_after_use) : SqlParam::null_number(), k.created,
-       c.lineage.empty() ? c.id : c.lineage});
+       c.lineage.empty() ? c.id : c.lineage, SqlParam::text_or_null(c.key_type),
+       c.key_bits ? SqlParam(c.key_bits) : SqlParam::null_number()});
   if (inserted == 0) return false;
   if (k.names.empty()) return true;
   // All names in one statement (prepared once per number of names).
@@ -153,6 +230,27 @@ bool insert_certificate(soci::session& s, const CertificateColumns& k) {
   }
   execute(s, sql + " ON CONFLICT DO NOTHING", params);
   return true;
+}
+
+void backfill_key_kinds(soci::session& s) {
+  // In batches by id, so memory stays small however many rows there are.
+  for (std::string last;;) {
+    std::vector<std::pair<std::string, std::string>> batch;  // id, certificate PEM
+    soci::rowset<soci::row> rows = (s.prepare << "SELECT id, certificate_pem FROM certificates WHERE key_type IS NULL "
+                                                 "AND id > :last ORDER BY id LIMIT 500",
+                                    soci::use(last));
+    for (const auto& row : rows) batch.emplace_back(row.get<std::string>(0), row.get<std::string>(1));
+    if (batch.empty()) return;
+    for (const auto& [id, pem] : batch) {
+      auto certificate = pkix::read_certificate_pem(pem);
+      if (!certificate) continue;
+      const pkix::KeyKind key = pkix::key_kind_of_spki(pkix::spki_der(X509_get_X509_PUBKEY(certificate.value().get())));
+      if (key.type.empty()) continue;
+      execute(s, "UPDATE certificates SET key_type = :type, key_bits = :bits WHERE id = :id",
+              {key.type, key.bits ? SqlParam(key.bits) : SqlParam::null_number(), id});
+    }
+    last = batch.back().first;
+  }
 }
 
 Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::string& tenant_id, const std::string& id) {
@@ -193,24 +291,33 @@ Result<CertificatePage> list_certificates(Database& db, const std::string& tenan
                                           TimePoint now) {
   FilterQuery q = build_query(tenant_id, f, to_unix_ms(now));
   if (!f.cursor.empty()) {
-    const auto cursor = decode_cursor(f.cursor);
-    if (!cursor || cursor->second.empty())
-      return make_error(ErrorCode::invalid_argument, "the cursor is not one this API gave out");
-    const auto& [created, id] = *cursor;
-    q.also("(c.created_at < " + q.bind(created) + " OR (c.created_at = " + q.bind(created) + " AND c.id < " +
-           q.bind(id) + "))");
+    const auto after = after_cursor(q, f);
+    if (!after) return make_error(ErrorCode::invalid_argument, "the cursor is not one this API gave out for this order");
+    q.also(*after);
   }
   const int limit = std::clamp(f.limit, 1, 1000);
+  const std::string direction = f.ascending ? " ASC" : " DESC";
   return read(db, [&](soci::session& s) -> Result<CertificatePage> {
-    const std::string sql = std::string("SELECT ") + kColumns + " FROM certificates c WHERE " + q.where() +
-                            " ORDER BY c.created_at DESC, c.id DESC LIMIT " + std::to_string(limit + 1);
+    const std::string sql = std::string("SELECT ") + kColumns + " FROM certificates c WHERE " + q.where() + " ORDER BY " +
+                            order_column(f.order) + direction + ", c.id" + direction + " LIMIT " + std::to_string(limit + 1);
     CertificatePage page;
     q.run(s, sql, [&](const soci::row& row) { page.items.push_back(from_row(row)); });
     if (page.items.size() > static_cast<std::size_t>(limit)) {
       page.items.pop_back();
-      page.next_cursor = cursor_of(page.items.back());
+      page.next_cursor = cursor_of(page.items.back(), f.order);
     }
     return page;
+  });
+}
+
+Result<std::vector<std::string>> certificate_services(Database& db, const std::string& tenant_id, int limit) {
+  return read(db, [&](soci::session& s) -> Result<std::vector<std::string>> {
+    soci::rowset<soci::row> rows = (s.prepare << "SELECT DISTINCT service FROM certificates WHERE tenant_id = :t AND "
+                                                 "service IS NOT NULL ORDER BY service LIMIT " << std::clamp(limit, 1, 10000),
+                                    soci::use(tenant_id));
+    std::vector<std::string> out;
+    for (const auto& row : rows) out.push_back(row.get<std::string>(0));
+    return out;
   });
 }
 

@@ -26,6 +26,8 @@ struct CertificateRow {
   std::string key_store, key_path;
   std::string service;  // the application it belongs to; empty when none
   std::string lineage;  // the first certificate of its renewal chain (its own id when not a renewal)
+  std::string key_type;  // rsa, ecdsa, ed25519, ed448 (pkix/key_kind.hpp); "" when unknown
+  int key_bits = 0;
   int crl_shard = 0;    // the CRL that lists it once revoked (pki/status_urls.hpp)
   // Lifecycle (docs/lifecycle.md).
   bool auto_renew = false;
@@ -52,23 +54,40 @@ struct CertificateColumns {
 // False (and nothing written) when the certificate's row exists already.
 bool insert_certificate(soci::session& s, const CertificateColumns& columns);
 
+// Migration 16: the key type and size of the certificates recorded before
+// the columns existed, read from their PEMs.
+void backfill_key_kinds(soci::session& s);
+
 Result<std::optional<CertificateRow>> find_certificate(Database& db, const std::string& tenant_id, const std::string& id);
 
+// The orders GET /v1/certificates offers, each paged by its own cursor.
+enum class CertificateOrder { created_at, not_after, common_name };
+
+// Every filter is optional; those given must all hold.
 struct CertificateFilter {
-  std::string status;        // active, revoked, expired
+  std::string status;        // active, revoked, expired, superseded (active and replaced by a renewal)
   std::string common_name;   // exact
-  std::string name;          // exact CN or SAN (the `san` parameter)
+  std::string name;          // exact CN or SAN (the `san` parameter); an IP address too
+  std::string name_suffix;   // "*.example.com": that name or any name ending ".example.com"
   std::string profile;
   std::string service;       // exact; forced to the caller's own for `_own` access
-  std::string q;             // substring of the CN or a SAN
+  std::string ca;
+  std::string serial;        // lower-case hex, whole octets
+  std::string key_type;      // rsa, ecdsa, ed25519, ed448
+  int key_bits = 0;
+  std::string renewal;       // renewed, not_renewed
+  std::vector<std::string> texts;  // each a substring of the CN or a SAN
   std::vector<std::pair<std::string, std::string>> metadata;  // exact values
   std::optional<TimePoint> expiring_before;
+  std::optional<TimePoint> issued_since, issued_until, revoked_since, revoked_until;  // [since, until)
+  CertificateOrder order = CertificateOrder::created_at;
+  bool ascending = false;
   int limit = 100;
-  std::string cursor;        // from the previous page
+  std::string cursor;        // from the previous page, of the same order
 };
 
 struct CertificatePage {
-  std::vector<CertificateRow> items;  // newest first, without PEMs
+  std::vector<CertificateRow> items;  // in the filter's order, without PEMs
   std::string next_cursor;            // empty on the last page
 };
 
@@ -82,6 +101,9 @@ struct UpdatesPage {
 };
 Result<UpdatesPage> list_certificate_updates(Database& db, const std::string& tenant_id, const std::string& service,
                                              long long since_ms, const std::string& since_id, int limit);
+
+// The services (owners) the tenant's certificates name, at most `limit`.
+Result<std::vector<std::string>> certificate_services(Database& db, const std::string& tenant_id, int limit);
 
 // Error{invalid_argument} for a malformed cursor.
 Result<CertificatePage> list_certificates(Database& db, const std::string& tenant_id, const CertificateFilter& filter,

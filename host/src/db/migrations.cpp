@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "db/audit_chain.hpp"
-
+#include "db/certificates.hpp"
 #include "db/database.hpp"
 #include "util/time.hpp"
 
@@ -362,12 +362,21 @@ const std::vector<Migration> kMigrations = {
          // place (store-vault's KV path). NULL for rows from before: their own id.
          "ALTER TABLE certificates ADD COLUMN lineage VARCHAR(40)",
      }},
+    {16, "key type and size in the inventory",
+     {
+         // rsa, ecdsa, ed25519, ed448 and the modulus or field size: the
+         // dashboard's key column and filters ("rsa 2048"). Filled in for the
+         // rows from before by backfill_key_kinds.
+         "ALTER TABLE certificates ADD COLUMN key_type VARCHAR(16)",
+         "ALTER TABLE certificates ADD COLUMN key_bits INTEGER",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in
 // the same transaction.
 const std::map<int, void (*)(soci::session&)> kMigrationCode = {
     {7, &chain_existing_audit},  // hashes need SHA-256
+    {16, &backfill_key_kinds},   // the key is inside each certificate's DER
 };
 
 void ensure_version_table(soci::session& s) {

@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 
 #include <pkix/der.hpp>
+#include <pkix/key_kind.hpp>
 #include <pkix/keys.hpp>
 #include <pkix/openssl_ptr.hpp>
 #include <pkix/pem.hpp>
@@ -98,8 +99,9 @@ Result<CertificateInfo> read_certificate_der(std::string_view der) {
   auto not_after = decoded<ASN1_TIME, d2i_ASN1_TIME, ASN1_TIME_free>(times[1]);
   auto name = decoded<X509_NAME, d2i_X509_NAME, X509_NAME_free>(*subject);
   if (!number || !not_before || !not_after || !name) return unreadable;
+  const pkix::KeyKind key = pkix::key_kind_of_spki(*spki);
   return CertificateInfo{pkix::serial_hex(number.get()), common_name(name.get()), pkix::time_point_of(not_before.get()),
-                         pkix::time_point_of(not_after.get()), key_fingerprint(*spki)};
+                         pkix::time_point_of(not_after.get()), key_fingerprint(*spki), key.type, key.bits};
 }
 
 }  // namespace signet::host

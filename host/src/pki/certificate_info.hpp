@@ -16,6 +16,8 @@ struct CertificateInfo {
   TimePoint not_before;
   TimePoint not_after;
   std::string key_sha256;  // hex SHA-256 of the SubjectPublicKeyInfo
+  std::string key_type;    // rsa, ecdsa, ed25519, ed448; "" when not one of these
+  int key_bits = 0;        // RSA modulus or EC field size; 0 when unknown
 };
 
 Result<CertificateInfo> read_certificate(const std::string& pem);

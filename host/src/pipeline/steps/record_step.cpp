@@ -32,6 +32,8 @@ CertificateRow row_of(const RequestRecord& q, const std::string& id, const Certi
   c.not_after = info.not_after;
   c.created_at = Clock::now();
   c.key_sha256 = info.key_sha256;
+  c.key_type = info.key_type;
+  c.key_bits = info.key_bits;
   c.certificate_pem = q.state.certificate_pem;
   c.chain_pem = chain_text(q.state.chain);
   c.key_store = q.state.key_store;
