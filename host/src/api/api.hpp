@@ -39,6 +39,7 @@ void add_operations_routes(Router& router, ApiDependencies deps);   // /health, 
 void add_certificate_routes(Router& router, ApiDependencies deps);  // /v1/certificates
 void add_certificate_read_routes(Router& router, ApiDependencies deps);  // GET /v1/certificates[/{id}]
 void add_search_routes(Router& router, ApiDependencies deps);       // GET /v1/search/parse
+void add_stats_routes(Router& router, ApiDependencies deps);        // GET /v1/stats[/timeline]
 void add_bundle_routes(Router& router, ApiDependencies deps);       // GET /v1/certificates/{id}/bundle
 void add_revocation_routes(Router& router, ApiDependencies deps);   // POST /v1/certificates/{id}/revoke
 void add_request_routes(Router& router, ApiDependencies deps);      // /v1/requests

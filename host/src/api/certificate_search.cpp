@@ -11,6 +11,7 @@
 #include "api/api.hpp"
 #include "api/certificate_search.hpp"
 #include "api/request_bodies.hpp"
+#include "auth/tokens.hpp"
 #include "db/tenants.hpp"
 #include "search/query_parser.hpp"
 

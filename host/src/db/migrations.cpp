@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "db/audit_chain.hpp"
+#include "db/certificate_counts.hpp"
 #include "db/certificates.hpp"
 #include "db/database.hpp"
 #include "util/time.hpp"
@@ -370,6 +371,28 @@ const std::vector<Migration> kMigrations = {
          "ALTER TABLE certificates ADD COLUMN key_type VARCHAR(16)",
          "ALTER TABLE certificates ADD COLUMN key_bits INTEGER",
      }},
+    {17, "certificate counts for the dashboard",
+     {
+         // Kept by triggers (db/certificate_counts.cpp): the overview's
+         // totals and the expiry timeline without scanning certificates.
+         R"(CREATE TABLE certificate_counts (
+              tenant_id VARCHAR(40) NOT NULL,
+              ca VARCHAR(64) NOT NULL,
+              status VARCHAR(16) NOT NULL,
+              replaced INTEGER NOT NULL,
+              n BIGINT NOT NULL,
+              PRIMARY KEY (tenant_id, ca, status, replaced)))",
+         R"(CREATE TABLE certificate_expiry_weeks (
+              tenant_id VARCHAR(40) NOT NULL,
+              ca VARCHAR(64) NOT NULL,
+              week BIGINT NOT NULL,
+              n BIGINT NOT NULL,
+              PRIMARY KEY (tenant_id, ca, week)))",
+         // Counts that move with the clock, each one index range: expiring
+         // (and not yet replaced) and revoked in the last day.
+         "CREATE INDEX certificates_tenant_active_expiry ON certificates (tenant_id, status, not_after, renewed_by)",
+         "CREATE INDEX certificates_tenant_revoked ON certificates (tenant_id, revoked_at) WHERE revoked_at IS NOT NULL",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in
@@ -377,6 +400,7 @@ const std::vector<Migration> kMigrations = {
 const std::map<int, void (*)(soci::session&)> kMigrationCode = {
     {7, &chain_existing_audit},  // hashes need SHA-256
     {16, &backfill_key_kinds},   // the key is inside each certificate's DER
+    {17, &create_certificate_counters},  // triggers differ between the engines
 };
 
 void ensure_version_table(soci::session& s) {

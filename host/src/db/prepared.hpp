@@ -99,6 +99,19 @@ inline std::string text_at(const soci::row& r, std::size_t i) {
   return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();
 }
 
+// Column i of a row as a number, whatever integer type the engine gave it
+// (SQLite and PostgreSQL differ for INTEGER, BIGINT and COUNT); 0 when NULL.
+inline long long number_at(const soci::row& r, std::size_t i) {
+  if (r.get_indicator(i) != soci::i_ok) return 0;
+  switch (r.get_properties(i).get_data_type()) {
+    case soci::dt_integer: return r.get<int>(i);
+    case soci::dt_unsigned_long_long: return static_cast<long long>(r.get<unsigned long long>(i));
+    case soci::dt_double: return static_cast<long long>(r.get<double>(i));
+    case soci::dt_string: return std::stoll(r.get<std::string>(i));
+    default: return r.get<long long>(i);
+  }
+}
+
 // Column i of a row, a time in unix milliseconds, or nothing when NULL.
 inline std::optional<TimePoint> time_at(const soci::row& r, std::size_t i) {
   if (r.get_indicator(i) != soci::i_ok) return std::nullopt;

@@ -253,4 +253,20 @@ Result<bool> request_exists(Database& db, const std::string& id) {
   });
 }
 
+Result<RequestCounts> request_counts(Database& db, const std::vector<std::string>& tenant_ids, TimePoint since) {
+  const long long from = to_unix_ms(since);
+  return read(db, [&](soci::session& s) -> Result<RequestCounts> {
+    RequestCounts out;
+    const std::pair<const char*, long long*> under_way[] = {{"pending", &out.pending}, {"running", &out.running},
+                                                            {"waiting", &out.waiting}, {"pending_approval", &out.pending_approval}};
+    for (const auto& tenant : tenant_ids) {
+      for (const auto& [status, into] : under_way)
+        *into += query_number(s, "SELECT COUNT(*) FROM requests WHERE tenant_id = :t AND status = :s", {tenant, status}).value_or(0);
+      out.failed_recently += query_number(s, "SELECT COUNT(*) FROM requests WHERE tenant_id = :t AND status = 'failed' "
+                                             "AND created_at >= :since", {tenant, from}).value_or(0);
+    }
+    return out;
+  });
+}
+
 }  // namespace signet::host

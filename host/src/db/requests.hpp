@@ -108,4 +108,12 @@ Result<RequestPage> list_requests(Database& db, const std::string& tenant_id, co
 // Whether a request with this id was ever saved.
 Result<bool> request_exists(Database& db, const std::string& id);
 
+// The overview's request numbers for these tenants: what is under way now
+// and what failed among the requests made since `since`. Each one range of
+// requests_tenant_status.
+struct RequestCounts {
+  long long pending = 0, running = 0, waiting = 0, pending_approval = 0, failed_recently = 0;
+};
+Result<RequestCounts> request_counts(Database& db, const std::vector<std::string>& tenant_ids, TimePoint since);
+
 }  // namespace signet::host
