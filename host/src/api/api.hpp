@@ -21,6 +21,9 @@
 
 namespace signet::host {
 
+class OidcSignIn;
+class Sessions;
+
 struct ApiDependencies {
   const Config& config;
   Database& db;
@@ -33,6 +36,10 @@ struct ApiDependencies {
   const std::map<std::string, std::vector<std::string>>& tenant_profiles;
   Renewals& renewals;
   SecretChanges& secret_changes;
+  // The dashboard's sign-in: null when the dashboard is off (sessions) or
+  // no identity provider is configured (oidc).
+  Sessions* sessions = nullptr;
+  OidcSignIn* oidc = nullptr;
 };
 
 void add_operations_routes(Router& router, ApiDependencies deps);   // /health, /ready, /metrics
@@ -40,6 +47,8 @@ void add_certificate_routes(Router& router, ApiDependencies deps);  // /v1/certi
 void add_certificate_read_routes(Router& router, ApiDependencies deps);  // GET /v1/certificates[/{id}]
 void add_search_routes(Router& router, ApiDependencies deps);       // GET /v1/search/parse
 void add_stats_routes(Router& router, ApiDependencies deps);        // GET /v1/stats[/timeline]
+void add_session_routes(Router& router, ApiDependencies deps);      // /v1/session: people's sign-in
+void add_ui_routes(Router& router, ApiDependencies deps);           // the dashboard's files at /ui/
 void add_bundle_routes(Router& router, ApiDependencies deps);       // GET /v1/certificates/{id}/bundle
 void add_revocation_routes(Router& router, ApiDependencies deps);   // POST /v1/certificates/{id}/revoke
 void add_request_routes(Router& router, ApiDependencies deps);      // /v1/requests

@@ -8,6 +8,8 @@ void add_api_routes(Router& router, const ApiDependencies& deps, const PkiDepend
   add_certificate_read_routes(router, deps);
   add_search_routes(router, deps);
   add_stats_routes(router, deps);
+  add_session_routes(router, deps);
+  add_ui_routes(router, deps);
   add_bundle_routes(router, deps);
   add_revocation_routes(router, deps);
   add_request_routes(router, deps);

@@ -246,7 +246,19 @@ std::optional<StageRefusal> Host::prepare_front() {
   if (!tls) return refused(tls.error().message);
   roles_ = std::make_shared<Roles>(Roles::builtin());
   for (const auto& role : config_.roles) (void)roles_->add(role);  // checked when the config was read
-  authenticator_ = std::make_unique<RequestAuthenticator>(*db_, log(), config_.server.tls.client_auth, ca_names(config_));
+  if (config_.ui.enabled) {
+    sessions_ = std::make_unique<Sessions>(*db_, config_.ui);
+    if (!config_.ui.oidc.issuer.empty())
+      oidc_ = std::make_unique<OidcSignIn>(
+          config_.ui.oidc,
+          [this] {
+            const std::string base = config_.server.public_url.empty() ? server_->url() : config_.server.public_url;
+            return base + "/v1/session/oidc/callback";
+          },
+          services_.http(), *db_);
+  }
+  authenticator_ = std::make_unique<RequestAuthenticator>(*db_, log(), config_.server.tls.client_auth, ca_names(config_),
+                                                          sessions_.get());
   router_.emplace([authenticator = authenticator_.get()](const Credentials& c) { return authenticator->authenticate(c); },
                   [roles = roles_](const Principal& caller, const std::string& permission) {
                     return authorize(*roles, caller, permission);
@@ -276,7 +288,7 @@ void Host::close_front() {
 
 void Host::add_routes() {
   const ApiDependencies deps{config_,          *db_,       *runner_, *instances_, services_.metrics_registry(), log(),
-                             *roles_,          tenant_profiles_, *renewals_, *secret_changes_};
+                             *roles_,          tenant_profiles_, *renewals_, *secret_changes_, sessions_.get(), oidc_.get()};
   const PkiDependencies pki{*instances_, *crls_, *ocsp_, config_.revocation};
   add_api_routes(*router_, deps, pki);
   add_pki_routes(*pki_router_, pki);

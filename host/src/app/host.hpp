@@ -14,6 +14,8 @@
 
 #include "app/host_app.hpp"
 #include "auth/authenticate.hpp"
+#include "auth/oidc.hpp"
+#include "auth/sessions.hpp"
 #include "db/database.hpp"
 #include "db/ledger.hpp"
 #include "http/router.hpp"
@@ -102,6 +104,8 @@ class Host {
   std::optional<IntakePoller> intake_;
   std::optional<AuditExport> audit_export_;
   std::shared_ptr<Roles> roles_;
+  std::unique_ptr<Sessions> sessions_;   // before the authenticator, which uses them
+  std::unique_ptr<OidcSignIn> oidc_;
   std::unique_ptr<RequestAuthenticator> authenticator_;
   std::optional<Router> router_;
   std::optional<HttpServer> server_;

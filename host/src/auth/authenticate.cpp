@@ -1,6 +1,9 @@
 #include "auth/authenticate.hpp"
 
+#include <openssl/crypto.h>
+
 #include "auth/client_certs.hpp"
+#include "auth/sessions.hpp"
 #include "auth/token_cache.hpp"
 #include "auth/tokens.hpp"
 
@@ -15,13 +18,14 @@ using Mode = ClientAuthConfig::Mode;
 }  // namespace
 
 RequestAuthenticator::RequestAuthenticator(Database& db, signet::Logger& log, const ClientAuthConfig& client_auth,
-                                           std::vector<std::string> cas)
+                                           std::vector<std::string> cas, Sessions* sessions)
     : db_(db),
       log_(log),
       mode_(client_auth.mode),
       token_cache_(std::make_unique<TokenCache>(kCredentialCacheTtl)),
       cert_cache_(std::make_unique<TokenCache>(kCredentialCacheTtl)),
-      certificates_(std::make_unique<ClientCertificates>(db, client_auth, std::move(cas), *cert_cache_)) {}
+      certificates_(std::make_unique<ClientCertificates>(db, client_auth, std::move(cas), *cert_cache_)),
+      sessions_(sessions) {}
 
 RequestAuthenticator::~RequestAuthenticator() = default;
 
@@ -43,9 +47,24 @@ std::variant<Principal, HostError> RequestAuthenticator::authenticate(const Cred
     if (std::holds_alternative<HostError>(by_certificate) || !bearer) return by_certificate;
   }
   if (bearer) return outcome(TokenStore(db_, token_cache_.get()).authenticate(*bearer, credentials.source), credentials);
+  if (credentials.session && sessions_) return by_session(credentials);
   if (peer && mode_ != Mode::off) return outcome(certificates_->authenticate(*peer), credentials);
   return HostError{"unauthenticated",
                    mode_ == Mode::off ? "missing bearer token" : "missing bearer token or client certificate"};
+}
+
+// A browser's session. Its cookie goes with every request to this origin,
+// including ones another site's page makes it send, so a call that changes
+// something must also carry the CSRF token, which only this origin's pages
+// can read (GET /v1/session).
+std::variant<Principal, HostError> RequestAuthenticator::by_session(const Credentials& credentials) const {
+  auto principal = sessions_->resume(*credentials.session, Clock::now());
+  if (std::holds_alternative<HostError>(principal) || !credentials.changes_state) return principal;
+  const std::string expected = Sessions::csrf_of(*credentials.session);
+  const std::string& given = credentials.csrf.value_or("");
+  if (given.size() != expected.size() || CRYPTO_memcmp(given.data(), expected.data(), given.size()) != 0)
+    return HostError{"csrf_failed", "this call changes state and needs the session's X-CSRF-Token header"};
+  return principal;
 }
 
 }  // namespace signet::host

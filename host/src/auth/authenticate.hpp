@@ -18,6 +18,7 @@
 namespace signet::host {
 
 class ClientCertificates;
+class Sessions;
 class TokenCache;
 
 class RequestAuthenticator {
@@ -25,8 +26,9 @@ class RequestAuthenticator {
   // `cas`: the CA instances whose records tell whether a client certificate
   // was revoked. With client_auth `required`, a request without a valid
   // certificate is refused even with a token.
+  // `sessions`: the dashboard's, or null when the dashboard is off.
   RequestAuthenticator(Database& db, signet::Logger& log, const ClientAuthConfig& client_auth,
-                       std::vector<std::string> cas);
+                       std::vector<std::string> cas, Sessions* sessions = nullptr);
   ~RequestAuthenticator();
 
   // The principal, or "unauthenticated" saying what is wrong, or
@@ -35,12 +37,14 @@ class RequestAuthenticator {
 
  private:
   std::variant<Principal, HostError> outcome(Result<Principal> principal, const Credentials& credentials) const;
+  std::variant<Principal, HostError> by_session(const Credentials& credentials) const;
 
   Database& db_;
   signet::Logger& log_;
   const ClientAuthConfig::Mode mode_;
   std::unique_ptr<TokenCache> token_cache_, cert_cache_;
   std::unique_ptr<ClientCertificates> certificates_;
+  Sessions* sessions_;
 };
 
 }  // namespace signet::host

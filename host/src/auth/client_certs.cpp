@@ -81,7 +81,7 @@ Result<Principal> ClientCertificates::identify(const PeerCertificate& peer, cons
   if (!tenant) return std::move(tenant).error();
   if (!tenant.value()) return refused("names tenant " + tenant_slug + ", which does not exist");
   return Principal{std::string(kSpiffe) + tenant_slug + "/" + service, tenant.value()->id, tenant_slug, config_.roles,
-                   service, "mtls", {}};
+                   service, "mtls", {}, ""};
 }
 
 // Signet's own records: a certificate one of its CAs issued and revoked.

@@ -18,6 +18,9 @@ struct PeerCertificate {
 struct Credentials {
   std::optional<std::string> bearer_token;  // RFC 6750 §2.1: the token of "Authorization: Bearer <token>"
   const PeerCertificate* peer = nullptr;    // the connection's client certificate, if any
+  std::optional<std::string> session;       // the dashboard's session cookie (auth/sessions.hpp)
+  std::optional<std::string> csrf;          // X-CSRF-Token, which a session's state-changing calls must carry
+  bool changes_state = false;               // not GET, HEAD or OPTIONS
   std::string source;                       // the caller's address: tokens may be bound to networks
   std::string request_id;                   // for the log
 };

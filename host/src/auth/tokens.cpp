@@ -43,7 +43,7 @@ Result<Principal> TokenStore::authenticate(const std::string& token, const std::
   TokenRow& t = found.value()->token;
   if (t.revoked_at || (t.expires_at && *t.expires_at <= now)) return invalid_token();
   Principal p{t.id, t.tenant_id, found.value()->tenant_slug, std::move(t.roles), t.service, "token",
-              std::move(t.networks)};
+              std::move(t.networks), ""};
   if (cache_) cache_->put(hash, p, t.expires_at, now);
   return from_where(std::move(p));
 }

@@ -12,6 +12,7 @@
 
 #include "rbac/roles.hpp"
 #include "config/issues.hpp"
+#include "config/ui_section.hpp"
 
 namespace signet::host {
 
@@ -244,6 +245,7 @@ struct Config {
   SecretsConfig secrets;
   std::vector<RoleDefinition> roles;  // rbac.roles: custom roles beside the built-in ones
   std::vector<TenantConfig> tenants;  // created at start-up when absent
+  UiConfig ui;                        // the dashboard and people's sign-in
   std::string audit_export_file;      // audit.export_file: JSON lines for log shippers; "" for none
   milliseconds audit_export_interval{500};
 

@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "config/lifecycle_sections.hpp"
+#include "config/ui_section.hpp"
 #include "config/yaml_section.hpp"
 #include "util/text.hpp"
 
@@ -427,6 +428,7 @@ void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   read_pipelines(top.section("pipelines"), top.node("pipelines"), out.pipelines);
   read_tenants(top.section("tenants"), top.node("tenants"), out);
   read_rbac(top.section("rbac"), out);
+  read_ui(top.section("ui"), out.ui);
   YamlSection audit = top.section("audit");
   if (auto v = audit.string("export_file")) out.audit_export_file = *v;
   if (auto v = audit.duration("export_interval")) out.audit_export_interval = *v;
@@ -439,6 +441,9 @@ void read_root(const YAML::Node& root, Config& out, ConfigIssues& issues) {
   check_client_auth(issues, out);
   check_approvers(issues, out);
   check_lifecycle_sections(issues, out);
+  Roles roles = Roles::builtin();
+  for (const auto& role : out.roles) (void)roles.add(role);
+  check_ui(issues, out.ui, roles);
 }
 
 }  // namespace

@@ -393,6 +393,28 @@ const std::vector<Migration> kMigrations = {
          "CREATE INDEX certificates_tenant_active_expiry ON certificates (tenant_id, status, not_after, renewed_by)",
          "CREATE INDEX certificates_tenant_revoked ON certificates (tenant_id, revoked_at) WHERE revoked_at IS NOT NULL",
      }},
+    {18, "people's sessions on the dashboard",
+     {
+         // db/sessions.cpp: hashes of cookies and sign-in states only.
+         R"(CREATE TABLE sessions (
+              id_hash VARCHAR(64) PRIMARY KEY,
+              principal TEXT NOT NULL,
+              source VARCHAR(200) NOT NULL,
+              created_at BIGINT NOT NULL,
+              last_seen_at BIGINT NOT NULL,
+              idle_until BIGINT NOT NULL,
+              expires_at BIGINT NOT NULL,
+              ended_at BIGINT))",
+         "CREATE INDEX sessions_expiry ON sessions (expires_at)",
+         // A token's sessions end with it (db/tokens.cpp).
+         "CREATE INDEX sessions_source ON sessions (source)",
+         R"(CREATE TABLE oidc_logins (
+              state_hash VARCHAR(64) PRIMARY KEY,
+              nonce VARCHAR(100) NOT NULL,
+              code_verifier VARCHAR(128) NOT NULL,
+              return_to VARCHAR(500) NOT NULL,
+              created_at BIGINT NOT NULL))",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in

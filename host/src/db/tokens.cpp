@@ -74,6 +74,8 @@ Result<bool> TokenRepo::revoke(const std::string& tenant_id, const std::string& 
                 .value_or(0) > 0;
     execute(s, "UPDATE tokens SET revoked_at = :now WHERE tenant_id = :t AND id = :id AND revoked_at IS NULL",
             {now, tenant_id, id});
+    // The dashboard sessions signed in with it end with it.
+    if (found) execute(s, "UPDATE sessions SET ended_at = :now WHERE source = :id AND ended_at IS NULL", {now, id});
     if (found && also) also(s, id);
   });
   if (!written) return std::move(written).error();

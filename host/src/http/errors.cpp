@@ -32,6 +32,7 @@ const std::unordered_map<std::string, S>& status_table() {
       // identity
       {"unauthenticated", S::unauthorized},
       {"permission_denied", S::forbidden},
+      {"csrf_failed", S::forbidden},
       {"self_approval_not_allowed", S::forbidden},
       {"approval_required", S::forbidden},
       // routing and transport

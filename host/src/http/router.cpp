@@ -3,6 +3,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "auth/sessions.hpp"
 #include "util/text.hpp"
 
 namespace signet::host {
@@ -10,15 +11,40 @@ namespace {
 
 // What the caller presents, read off the request for authentication.
 Credentials credentials(const RequestContext& context) {
-  Credentials out{std::nullopt, context.peer, context.remote, context.request_id};
+  Credentials out;
+  out.peer = context.peer;
+  out.source = context.remote;
+  out.request_id = context.request_id;
   const auto header = context.message[http::field::authorization];
   const std::string value(header.data(), header.size());
   const std::string bearer = "Bearer ";
   if (value.rfind(bearer, 0) == 0) out.bearer_token = value.substr(bearer.size());
+  out.session = cookie_value(context.message, kSessionCookie);
+  if (const auto csrf = context.message.find("X-CSRF-Token"); csrf != context.message.end())
+    out.csrf = std::string(csrf->value());
+  const auto method = context.message.method();
+  out.changes_state = method != http::verb::get && method != http::verb::head && method != http::verb::options;
   return out;
 }
 
 }  // namespace
+
+// RFC 6265 §5.4: "name=value" pairs separated by "; ".
+std::optional<std::string> cookie_value(const HttpRequestMessage& message, std::string_view name) {
+  for (auto it = message.find(http::field::cookie); it != message.end() && it->name() == http::field::cookie; ++it) {
+    std::string_view rest(it->value().data(), it->value().size());
+    while (!rest.empty()) {
+      const std::size_t end = rest.find(';');
+      std::string_view pair = rest.substr(0, end);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      const std::size_t eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
+      if (end == std::string_view::npos) break;
+      rest.remove_prefix(end + 1);
+    }
+  }
+  return std::nullopt;
+}
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> segments;

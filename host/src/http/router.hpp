@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <variant>
 #include <vector>
@@ -15,6 +17,9 @@
 namespace signet::host {
 
 using Handler = std::function<HttpResponseMessage(RequestContext&)>;
+
+// A cookie's value from the request's Cookie headers, or nullopt.
+std::optional<std::string> cookie_value(const HttpRequestMessage& message, std::string_view name);
 // Who presents these credentials, or why nobody (auth/authenticate.hpp).
 using Authenticator = std::function<std::variant<Principal, HostError>(const Credentials&)>;
 // How far the route's permission reaches for the caller, or why not at all
