@@ -79,13 +79,14 @@ export function certificateState(cert) {
 
 export function shortSerial(serial) {
   if (!serial) return '—';
-  return serial.length > 16 ? `${serial.slice(0, 8)}…${serial.slice(-6)}` : serial;
+  return serial.length > 14 ? `${serial.slice(0, 6)}…${serial.slice(-4)}` : serial;
 }
 
+/** crt_2al74uowruu27r2myevzhu7rvc → crt_…vzhu7rvc: ids begin with their creation time, so the tail tells them apart. */
 export function shortId(id) {
   if (!id) return '—';
   const cut = id.indexOf('_');
-  return id.length > 14 && cut > 0 ? `${id.slice(0, cut + 1)}${id.slice(cut + 1, cut + 9)}…` : id;
+  return id.length > 16 && cut > 0 ? `${id.slice(0, cut + 1)}…${id.slice(-8)}` : id;
 }
 
 export function sanCount(cert) {

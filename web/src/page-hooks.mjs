@@ -1,6 +1,7 @@
 // What every page does: name itself (document.body.dataset.page, the
 // title), load its data, and say when that is done (dataset.ready = "1",
-// dataset.loads counts completed loads) so tests and people know.
+// dataset.readyUrl the URL it was loaded for, dataset.loads counts
+// completed loads) so tests and people know.
 import { useCallback, useEffect, useRef, useState } from './vendor/hooks.mjs';
 
 export function usePage(name, title) {
@@ -15,6 +16,8 @@ export function usePage(name, title) {
 
 function markLoaded() {
   document.body.dataset.ready = '1';
+  // Which URL the data shown belongs to (a navigation makes it stale).
+  document.body.dataset.readyUrl = location.pathname + location.search;
   document.body.dataset.loads = String(Number(document.body.dataset.loads || 0) + 1);
 }
 

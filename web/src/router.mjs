@@ -55,6 +55,7 @@ export function interceptLinks(root = document) {
     const url = new URL(anchor.href, location.href);
     if (url.origin !== location.origin || !(url.pathname === BASE || url.pathname.startsWith(`${BASE}/`))) return;
     if (url.pathname.includes('.')) return; // a file, not a page
+    if (url.hash && url.pathname === location.pathname && url.search === location.search) return; // in-page (skip link)
     event.preventDefault();
     navigate(url.pathname + url.search);
   });

@@ -9,6 +9,7 @@ void add_api_routes(Router& router, const ApiDependencies& deps, const PkiDepend
   add_search_routes(router, deps);
   add_stats_routes(router, deps);
   add_session_routes(router, deps);
+  add_live_routes(router, deps);
   add_ui_routes(router, deps);
   add_bundle_routes(router, deps);
   add_revocation_routes(router, deps);

@@ -3,6 +3,7 @@
 // (db/certificate_counts.hpp), never the whole inventory, so they answer
 // as fast at a million certificates as at ten (docs/BENCHMARKS.md).
 #include "api/api.hpp"
+#include "api/stats.hpp"
 #include "api/views.hpp"
 #include "auth/tokens.hpp"
 #include "db/certificate_counts.hpp"
@@ -14,34 +15,7 @@ namespace {
 
 using nlohmann::json;
 
-struct Scope {
-  std::vector<std::string> ids;
-  std::map<std::string, std::string> slugs;  // id -> slug
-};
-
-// The caller's tenant, a tenant it names, or every tenant (`tenant=*`,
-// super admins only: to anyone else other tenants do not exist).
-std::variant<Scope, HostError> scope_of(const RequestContext& c, const ApiDependencies& deps) {
-  // A service's own credentials see its certificates, not the tenant's totals.
-  if (c.access == Access::own) return HostError{"permission_denied", "the numbers cover the whole tenant; this caller sees its own service only"};
-  const std::string named = c.query_value("tenant");
-  Scope scope;
-  if (named == "*") {
-    if (!c.principal->has_role(kSuperAdminRole)) return HostError{"not_found", "no tenant *"};
-    auto tenants = list_tenants(deps.db);
-    if (!tenants) return host_error(tenants.error());
-    for (const auto& t : tenants.value()) {
-      scope.ids.push_back(t.id);
-      scope.slugs[t.id] = t.slug;
-    }
-    return scope;
-  }
-  auto id = acting_tenant(c, deps.db, named);
-  if (!id) return host_error(id.error());
-  scope.ids.push_back(id.value());
-  scope.slugs[id.value()] = named.empty() ? c.principal->tenant : named;
-  return scope;
-}
+using Scope = TenantScope;
 
 json certificate_numbers(const std::vector<CertificateCount>& counts, const TimelyCounts& t) {
   long long active = 0, replaced = 0, revoked = 0, expired_unreplaced = 0, total = 0;
@@ -75,27 +49,60 @@ json certificate_numbers(const std::vector<CertificateCount>& counts, const Time
           {"by_ca", std::move(cas)}};
 }
 
-HttpResponseMessage stats(RequestContext& context, const ApiDependencies& deps) {
-  auto scope = scope_of(context, deps);
-  if (const auto* e = std::get_if<HostError>(&scope)) return error_response(*e, context.request_id);
-  const Scope& s = std::get<Scope>(scope);
-  const TimePoint now = Clock::now();
+}  // namespace
+
+std::variant<TenantScope, HostError> tenant_scope(const RequestContext& c, const ApiDependencies& deps) {
+  const std::string named = c.query_value("tenant");
+  Scope scope;
+  if (named == "*") {
+    if (!c.principal->has_role(kSuperAdminRole)) return HostError{"not_found", "no tenant *"};
+    auto tenants = list_tenants(deps.db);
+    if (!tenants) return host_error(tenants.error());
+    for (const auto& t : tenants.value()) {
+      scope.ids.push_back(t.id);
+      scope.slugs[t.id] = t.slug;
+    }
+    return scope;
+  }
+  auto id = acting_tenant(c, deps.db, named);
+  if (!id) return host_error(id.error());
+  scope.ids.push_back(id.value());
+  scope.slugs[id.value()] = named.empty() ? c.principal->tenant : named;
+  return scope;
+}
+
+std::variant<nlohmann::json, HostError> overview_numbers(const ApiDependencies& deps, const TenantScope& s, TimePoint now) {
   auto counts = certificate_counts(deps.db, s.ids);
-  if (!counts) return error_response(host_error(counts.error()), context.request_id);
+  if (!counts) return host_error(counts.error());
   auto timely = timely_counts(deps.db, s.ids, now);
-  if (!timely) return error_response(host_error(timely.error()), context.request_id);
+  if (!timely) return host_error(timely.error());
   auto requests = request_counts(deps.db, s.ids, now - std::chrono::hours(24));
-  if (!requests) return error_response(host_error(requests.error()), context.request_id);
+  if (!requests) return host_error(requests.error());
   const RequestCounts& r = requests.value();
   json tenants = json::array();
   for (const auto& id : s.ids) tenants.push_back(s.slugs.at(id));
-  return json_response(http::status::ok,
-                       {{"generated_at", to_rfc3339(now)},
-                        {"tenants", std::move(tenants)},
-                        {"certificates", certificate_numbers(counts.value(), timely.value())},
-                        {"requests", {{"pending", r.pending}, {"running", r.running}, {"waiting", r.waiting},
-                                      {"pending_approval", r.pending_approval}, {"failed_24h", r.failed_recently}}},
-                        {"renewals", {{"failing", timely->renewals_failing}}}});
+  return json{{"generated_at", to_rfc3339(now)},
+              {"tenants", std::move(tenants)},
+              {"certificates", certificate_numbers(counts.value(), timely.value())},
+              {"requests", {{"pending", r.pending}, {"running", r.running}, {"waiting", r.waiting},
+                            {"pending_approval", r.pending_approval}, {"failed_24h", r.failed_recently}}},
+              {"renewals", {{"failing", timely->renewals_failing}}}};
+}
+
+namespace {
+
+// A service's own credentials see its certificates, not the tenant's totals.
+std::variant<Scope, HostError> scope_of(const RequestContext& c, const ApiDependencies& deps) {
+  if (c.access == Access::own) return HostError{"permission_denied", "the numbers cover the whole tenant; this caller sees its own service only"};
+  return tenant_scope(c, deps);
+}
+
+HttpResponseMessage stats(RequestContext& context, const ApiDependencies& deps) {
+  auto scope = scope_of(context, deps);
+  if (const auto* e = std::get_if<HostError>(&scope)) return error_response(*e, context.request_id);
+  auto numbers = overview_numbers(deps, std::get<Scope>(scope), Clock::now());
+  if (const auto* e = std::get_if<HostError>(&numbers)) return error_response(*e, context.request_id);
+  return json_response(http::status::ok, std::get<json>(numbers));
 }
 
 HttpResponseMessage timeline(RequestContext& context, const ApiDependencies& deps) {

@@ -83,7 +83,11 @@ AdvisoryLocks& Database::advisory_locks(const std::string& holder) {
 
 Database::~Database() = default;
 
-Result<void> Database::write(const std::function<void(soci::session&)>& fn) { return committer_->run(fn); }
+Result<void> Database::write(const std::function<void(soci::session&)>& fn) {
+  auto done = committer_->run(fn);
+  if (done) writes_.fetch_add(1, std::memory_order_relaxed);
+  return done;
+}
 
 Result<void> Database::ping() {
   try {

@@ -2,6 +2,9 @@
 // synchronous=FULL so a commit survives power loss), PostgreSQL by URL.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -37,6 +40,9 @@ class Database {
   // may call write() again: that runs in the same
   // transaction.
   Result<void> write(const std::function<void(soci::session&)>& fn);
+  // How many write() calls committed on this host so far: a cheap "has
+  // anything changed?" for those who poll (the dashboard's live feed).
+  std::uint64_t writes() const { return writes_.load(std::memory_order_relaxed); }
 
   // PostgreSQL only: session advisory locks for leadership, on a connection
   // of their own made at first use; `holder` names this process there.
@@ -56,6 +62,7 @@ class Database {
   std::mutex locks_mutex_;
   std::unique_ptr<AdvisoryLocks> locks_;
   std::unique_ptr<GroupCommitter> committer_;
+  std::atomic<std::uint64_t> writes_{0};
 };
 
 // A connection borrowed from the pool for the caller's scope:

@@ -415,6 +415,12 @@ const std::vector<Migration> kMigrations = {
               return_to VARCHAR(500) NOT NULL,
               created_at BIGINT NOT NULL))",
      }},
+    {19, "the dashboard's live feed",
+     {
+         // db/live_feed.cpp reads changes in (updated_at, id) order per tenant.
+         "CREATE INDEX requests_tenant_updated ON requests (tenant_id, updated_at, id)",
+         "CREATE INDEX notifications_tenant_failed ON notifications (tenant_id, updated_at, id) WHERE status = 'failed'",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in

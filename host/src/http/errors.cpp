@@ -38,6 +38,7 @@ const std::unordered_map<std::string, S>& status_table() {
       // routing and transport
       {"not_found", S::not_found},
       {"method_not_allowed", S::method_not_allowed},
+      {"upgrade_required", S::upgrade_required},
       {"conflict", S::conflict},
       {"idempotency_key_reused", S::unprocessable_entity},
       {"already_renewed", S::conflict},

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <vector>
 #include <optional>
 #include <string>
 
@@ -19,6 +21,16 @@ namespace http = boost::beast::http;
 using HttpRequestMessage = http::request<http::string_body>;
 using HttpResponseMessage = http::response<http::string_body>;
 
+// What a WebSocket carries after its upgrade (GET /v1/events/ws): the
+// route's handler makes one, the server calls poll() on the worker pool a
+// few times a second and sends each message as a text frame.
+class LiveChannel {
+ public:
+  virtual ~LiveChannel() = default;
+  // The next messages, none when nothing changed; never throws.
+  virtual std::vector<std::string> poll() = 0;
+};
+
 struct RequestContext {
   const HttpRequestMessage& message;
   std::string request_id;
@@ -29,6 +41,8 @@ struct RequestContext {
   std::optional<Principal> principal;          // set on authenticated routes
   Access access = Access::none;                // what the route's permission allows the principal
   const PeerCertificate* peer = nullptr;       // the connection's client certificate, if any
+  // Set by a handler that answers 101 Switching Protocols to a WebSocket upgrade.
+  std::shared_ptr<LiveChannel> live = nullptr;
 
   std::string param(const std::string& name) const {
     const auto it = params.find(name);

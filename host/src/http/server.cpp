@@ -12,6 +12,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "http/access_log.hpp"
 #include "util/ids.hpp"
@@ -20,6 +22,7 @@
 namespace signet::host {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
+namespace websocket = boost::beast::websocket;
 using asio::ip::tcp;
 using asio::use_awaitable;
 
@@ -43,12 +46,12 @@ namespace {
 // Runs f on the worker pool and resumes the coroutine on its own executor.
 // An ordinary function, not a coroutine: GCC 12 mishandles lambdas and other
 // temporaries built inside a co_await expression.
-template <class F>
+template <class R = HttpResponseMessage, class F>
 auto run_on(asio::thread_pool& pool, F f) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(HttpResponseMessage)>(
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
       [&pool](auto handler, F work) {
         asio::post(pool, [work = std::move(work), handler = std::move(handler)]() mutable {
-          HttpResponseMessage response = work();
+          R response = work();
           auto executor = asio::get_associated_executor(handler);
           asio::dispatch(executor, [handler = std::move(handler), response = std::move(response)]() mutable {
             handler(std::move(response));
@@ -80,7 +83,7 @@ std::optional<PeerCertificate> peer_certificate(SSL* ssl) {
 }  // namespace
 
 template <class Stream>
-class Session {
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(HttpServer& server, Stream stream, std::string remote)
       : server_(server), stream_(std::move(stream)), remote_(std::move(remote)) {}
@@ -137,10 +140,64 @@ class Session {
       auto dispatch = [&router, &context] { return router.dispatch(context); };
       response = co_await run_on(server_.workers_, std::move(dispatch));
     }
-    const bool keep_alive = request.keep_alive();
     log_access(request, context, response, started);
+    if (response.result() == http::status::switching_protocols && context.live && websocket::is_upgrade(request)) {
+      co_await stream_live(request, std::move(context.live));
+      co_return false;
+    }
+    const bool keep_alive = request.keep_alive();
     co_await write(response, request_id, keep_alive);
     co_return keep_alive;
+  }
+
+  // The connection becomes a WebSocket (RFC 6455) that carries the
+  // channel's messages until either side closes it. The client sends
+  // nothing but control frames; a reader notices its close or its loss.
+  struct Live {
+    Live(Stream& stream, const asio::any_io_executor& executor) : ws(stream), wake(executor) {}
+    websocket::stream<Stream&> ws;
+    asio::steady_timer wake;
+    bool closed = false;
+  };
+
+  asio::awaitable<void> stream_live(const HttpRequestMessage& request, std::shared_ptr<LiveChannel> channel) {
+    beast::get_lowest_layer(stream_).expires_never();
+    const auto executor = co_await asio::this_coro::executor;
+    auto live = std::make_shared<Live>(stream_, executor);
+    live->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    live->ws.set_option(websocket::stream_base::decorator([](websocket::response_type& r) { r.set(http::field::server, "signet"); }));
+    live->ws.read_message_max(4096);
+    co_await live->ws.async_accept(request, use_awaitable);
+    asio::co_spawn(executor, read_frames(this->shared_from_this(), live), asio::detached);
+    try {
+      while (!live->closed) {
+        auto poll = [channel] { return channel->poll(); };
+        const std::vector<std::string> messages = co_await run_on<std::vector<std::string>>(server_.workers_, std::move(poll));
+        for (const auto& message : messages) {
+          if (live->closed) break;
+          live->ws.text(true);
+          co_await live->ws.async_write(asio::buffer(message), use_awaitable);
+        }
+        live->wake.expires_after(std::chrono::milliseconds(250));
+        beast::error_code ec;
+        co_await live->wake.async_wait(asio::redirect_error(use_awaitable, ec));
+      }
+    } catch (const std::exception&) {
+      beast::error_code ec;
+      beast::get_lowest_layer(stream_).socket().close(ec);  // the reader ends with it
+    }
+  }
+
+  static asio::awaitable<void> read_frames(std::shared_ptr<Session> self, std::shared_ptr<Live> live) {
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+    while (!ec) {
+      co_await live->ws.async_read(buffer, asio::redirect_error(use_awaitable, ec));
+      buffer.consume(buffer.size());
+    }
+    live->closed = true;
+    live->wake.cancel();
+    (void)self;  // kept alive until the last read ended
   }
 
   // The answer to a request that could not be read, audited on the worker

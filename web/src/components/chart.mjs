@@ -39,10 +39,9 @@ export function summarize(weeks, noun = 'certificates') {
   return `${total} ${noun} expire in ${span}; the busiest week starts ${formatWeek(peak.week_start)} with ${peak.total}.`;
 }
 
-export function StackedBars({ weeks, height = 220, label, compact = false }) {
+export function StackedBars({ weeks, width = 800, height = 220, label, compact = false }) {
   const series = seriesOf(weeks);
   const names = series.other ? [...series.keys, 'other'] : series.keys;
-  const width = 800;
   const pad = { top: 12, right: 12, bottom: 28, left: 40 };
   const plotW = width - pad.left - pad.right;
   const plotH = height - pad.top - pad.bottom;

@@ -16,7 +16,7 @@ export function SortHeader({ label, field, sort, order, onSort, className = '' }
 
 /** A wide table scrolls inside a focusable region rather than the page. */
 export function TableWrap({ label, children }) {
-  return html`<div class="table-wrap" role="region" aria-label=${label} tabindex="0">${children}</div>`;
+  return html`<div class="table-wrap" role="region" aria-label=${`${label} (table)`} tabindex="0">${children}</div>`;
 }
 
 /**
