@@ -183,6 +183,37 @@ TEST_F(Search, MalformedFiltersAreRefusedNamingTheParameter) {
   EXPECT_EQ(get("/v1/search/parse?q=" + std::string(1001, 'a'), 400).value("error", json()).value("code", ""), "invalid_request");
 }
 
+TEST_F(Search, TheFilteredViewExportsAsCsvThatPythonReads) {
+  auto r = http("GET", host_->url() + "/v1/certificates/export.csv?q=rsa&sort=common_name", "", token_, dir_->file("dev/ca.pem"));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->header("content-type").rfind("text/csv", 0), 0u);
+  EXPECT_EQ(r->header("x-signet-rows"), "2");
+  dir_->write("view.csv", r->body);
+  // Python's csv module, not ours, reads it back.
+  const auto read = run_command("/usr/bin/python3 -c \"import csv,sys; rows=list(csv.DictReader(open(sys.argv[1], newline=''))); "
+                                "print(len(rows)); [print(x['common_name'], x['key_type'], x['key_bits'], x['status'], x['owner']) for x in rows]\" " +
+                                dir_->file("view.csv"));
+  EXPECT_EQ(read.status, 0) << read.output;
+  EXPECT_EQ(read.output, "2\nshop.example.com rsa 2048 active payments\nwww.example.com rsa 3072 active web\n");
+  auto bad = http("GET", host_->url() + "/v1/certificates/export.csv?status=valid", "", token_, dir_->file("dev/ca.pem"));
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+}
+
+TEST_F(Search, TheAuditLogReadsNewestFirstAndItsChainVerifies) {
+  const json newest = get("/v1/audit?order=desc&limit=3");
+  ASSERT_EQ(newest.at("items").size(), 3u);
+  EXPECT_GT(newest["items"][0].value("seq", 0LL), newest["items"][2].value("seq", 0LL));
+  const json next = get("/v1/audit?order=desc&limit=3&cursor=" + newest.value("next_cursor", ""));
+  ASSERT_FALSE(next.at("items").empty());
+  EXPECT_LT(next["items"][0].value("seq", 0LL), newest["items"][2].value("seq", 0LL));
+  const json verdict = get("/v1/audit/verify");
+  EXPECT_EQ(verdict["valid"], true) << verdict.dump();
+  EXPECT_GT(verdict.value("records", 0), 5);
+  EXPECT_TRUE(verdict["first_broken"].is_null());
+}
+
 TEST_F(Search, TheCliSearchesWithTheSameWords) {
   const auto out = run_command("SIGNET_ADDR=" + host_->url() + " SIGNET_TOKEN=" + token_ + " SIGNET_CACERT=" +
                                dir_->file("dev/ca.pem") + " " + binary_path() + " cert search rsa 2048 2>&1");

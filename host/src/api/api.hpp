@@ -46,6 +46,7 @@ void add_operations_routes(Router& router, ApiDependencies deps);   // /health, 
 void add_certificate_routes(Router& router, ApiDependencies deps);  // /v1/certificates
 void add_certificate_read_routes(Router& router, ApiDependencies deps);  // GET /v1/certificates[/{id}]
 void add_search_routes(Router& router, ApiDependencies deps);       // GET /v1/search/parse
+void add_certificate_export_routes(Router& router, ApiDependencies deps);  // GET /v1/certificates/export.csv
 void add_stats_routes(Router& router, ApiDependencies deps);        // GET /v1/stats[/timeline]
 void add_session_routes(Router& router, ApiDependencies deps);      // /v1/session: people's sign-in
 void add_ui_routes(Router& router, ApiDependencies deps);           // the dashboard's files at /ui/

@@ -143,8 +143,8 @@ std::optional<HostError> check(const CertificateSearch& s) {
   static const std::set<std::string> key_types = {"rsa", "ecdsa", "ed25519", "ed448"};
   if (!f.key_type.empty() && !key_types.count(f.key_type))
     return HostError{"invalid_request", "key_type must be rsa, ecdsa, ed25519 or ed448"};
-  if (!f.renewal.empty() && f.renewal != "renewed" && f.renewal != "not_renewed")
-    return HostError{"invalid_request", "renewal must be renewed or not_renewed"};
+  if (!f.renewal.empty() && f.renewal != "renewed" && f.renewal != "not_renewed" && f.renewal != "failing")
+    return HostError{"invalid_request", "renewal must be renewed, not_renewed or failing"};
   return std::nullopt;
 }
 

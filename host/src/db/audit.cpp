@@ -20,7 +20,8 @@ Result<void> append_audit(Database& db, const AuditRecord& r) {
 Result<AuditPage> list_audit(Database& db, const std::string& tenant_id, const AuditFilter& f) {
   FilterQuery q;
   q.also("tenant_id = " + q.bind(tenant_id));
-  q.also("seq > " + q.bind(f.after_seq));
+  if (!f.newest_first) q.also("seq > " + q.bind(f.after_seq));
+  else if (f.after_seq > 0) q.also("seq < " + q.bind(f.after_seq));
   if (f.since) q.also("time >= " + q.bind(static_cast<long long>(to_unix_ms(*f.since))));
   if (f.until) q.also("time < " + q.bind(static_cast<long long>(to_unix_ms(*f.until))));
   for (auto [column, value] : {std::pair{"action", &f.action}, {"principal", &f.principal}, {"outcome", &f.outcome},
@@ -29,7 +30,8 @@ Result<AuditPage> list_audit(Database& db, const std::string& tenant_id, const A
   const int limit = std::clamp(f.limit, 1, 1000);
   return read(db, [&](soci::session& s) -> Result<AuditPage> {
     AuditPage page;
-    q.run(s, std::string(kAuditColumns) + " FROM audit_log WHERE " + q.where() + " ORDER BY seq LIMIT " +
+    q.run(s, std::string(kAuditColumns) + " FROM audit_log WHERE " + q.where() + " ORDER BY seq" +
+                 (f.newest_first ? " DESC" : "") + " LIMIT " +
                  std::to_string(limit + 1),
           [&](const soci::row& row) { page.items.push_back(stored_audit_of(row)); });
     if (page.items.size() > static_cast<std::size_t>(limit)) {

@@ -28,10 +28,11 @@ struct AuditFilter {
   std::string action, principal, outcome, object, request_id;  // exact
   int limit = 100;
   long long after_seq = 0;  // the cursor: the last seq of the previous page
+  bool newest_first = false;  // then the cursor is the seq to go below (0: from the newest)
 };
 
 struct AuditPage {
-  std::vector<StoredAudit> items;  // oldest first
+  std::vector<StoredAudit> items;  // oldest first, or newest first when asked
   std::optional<long long> next_after;  // set when there may be more
 };
 

@@ -140,6 +140,7 @@ FilterQuery build_query(const std::string& tenant, const CertificateFilter& f, l
   if (f.key_bits) q.also("c.key_bits = " + q.bind(static_cast<long long>(f.key_bits)));
   if (f.renewal == "renewed") q.also("c.renewed_by IS NOT NULL");
   else if (f.renewal == "not_renewed") q.also("c.renewed_by IS NULL");
+  else if (f.renewal == "failing") q.also("c.renewal_attempts > 0 AND c.renewed_by IS NULL");
   add_names(q, f);
   for (const auto& [key, value] : f.metadata)
     q.also("c.metadata LIKE " + q.bind("%" + like_literal(json(key).dump() + ":" + json(value).dump()) + "%") + " ESCAPE '\\'");

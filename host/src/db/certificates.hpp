@@ -75,7 +75,7 @@ struct CertificateFilter {
   std::string serial;        // lower-case hex, whole octets
   std::string key_type;      // rsa, ecdsa, ed25519, ed448
   int key_bits = 0;
-  std::string renewal;       // renewed, not_renewed
+  std::string renewal;       // renewed, not_renewed, failing (its last renewal attempts failed)
   std::vector<std::string> texts;  // each a substring of the CN or a SAN
   std::vector<std::pair<std::string, std::string>> metadata;  // exact values
   std::optional<TimePoint> expiring_before;
