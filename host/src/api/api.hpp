@@ -42,7 +42,7 @@ struct ApiDependencies {
   OidcSignIn* oidc = nullptr;
 };
 
-void add_operations_routes(Router& router, ApiDependencies deps);   // /health, /ready, /metrics
+void add_operations_routes(Router& router, ApiDependencies deps);   // /health, /ready
 void add_certificate_routes(Router& router, ApiDependencies deps);  // /v1/certificates
 void add_certificate_read_routes(Router& router, ApiDependencies deps);  // GET /v1/certificates[/{id}]
 void add_search_routes(Router& router, ApiDependencies deps);       // GET /v1/search/parse
@@ -51,6 +51,7 @@ void add_stats_routes(Router& router, ApiDependencies deps);        // GET /v1/s
 void add_session_routes(Router& router, ApiDependencies deps);      // /v1/session: people's sign-in
 void add_ui_routes(Router& router, ApiDependencies deps);           // the dashboard's files at /ui/
 void add_live_routes(Router& router, ApiDependencies deps);         // /v1/events[/ws]: live updates
+void add_metrics_route(Router& router, ApiDependencies deps, const CrlPublisher& crls);  // GET /metrics
 void add_bundle_routes(Router& router, ApiDependencies deps);       // GET /v1/certificates/{id}/bundle
 void add_revocation_routes(Router& router, ApiDependencies deps);   // POST /v1/certificates/{id}/revoke
 void add_request_routes(Router& router, ApiDependencies deps);      // /v1/requests

@@ -4,6 +4,7 @@ namespace signet::host {
 
 void add_api_routes(Router& router, const ApiDependencies& deps, const PkiDependencies& pki) {
   add_operations_routes(router, deps);
+  add_metrics_route(router, deps, pki.crls);
   add_certificate_routes(router, deps);
   add_certificate_export_routes(router, deps);  // before /v1/certificates/{id}: the first match wins
   add_certificate_read_routes(router, deps);

@@ -22,10 +22,6 @@ void add_operations_routes(Router& router, ApiDependencies deps) {
     return json_response(ready ? http::status::ok : http::status::service_unavailable,
                          {{"status", ready ? "ready" : "not_ready"}, {"checks", checks}});
   }, {.permission = {}, .open = true});
-
-  router.add(http::verb::get, "/metrics", [deps](RequestContext&) {
-    return text_response(http::status::ok, deps.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
-  }, {.permission = {}, .open = true});
 }
 
 }  // namespace signet::host

@@ -204,8 +204,13 @@ void Host::stop_revocation_publishing() {
 }
 
 std::optional<StageRefusal> Host::build_request_processing() {
+  // Which keys instance each CA signs with (its `keys` setting), for the signing-time metric.
+  std::map<std::string, std::string> key_backends;
+  for (const auto& instance : config_.instances)
+    if (instance.kind == PluginKind::ca && instance.config["keys"] && instance.config["keys"].IsScalar())
+      key_backends[instance.name] = instance.config["keys"].Scalar();
   runner_.emplace(*db_, build_pipelines(config_, *instances_, tenant_ids_), config_.runner,
-                  pipeline_workers_, log(), services_.metrics());
+                  pipeline_workers_, log(), services_.metrics(), std::move(key_backends));
   renewals_.emplace(*db_, *runner_, config_, tenant_profiles_, log(), runner_->owner());
   runner_->on_final_failure(final_failure_writes(*renewals_));
   dispatcher_.emplace(*db_, *instances_, config_.notifications, pipeline_workers_, log(), services_.metrics());

@@ -98,7 +98,8 @@ void create_certificate_counters(soci::session& s) {
 
 Result<std::vector<CertificateCount>> certificate_counts(Database& db, const std::vector<std::string>& tenant_ids) {
   return read(db, [&](soci::session& s) -> Result<std::vector<CertificateCount>> {
-    FilterQuery q("n <> 0");
+    // Rows that went back to 0 are kept: a metric must say 0, not keep its last value.
+    FilterQuery q;
     q.also("tenant_id IN " + in_list(q, tenant_ids));
     std::vector<CertificateCount> out;
     q.run(s, "SELECT tenant_id, ca, status, replaced, n FROM certificate_counts WHERE " + q.where(), [&](const soci::row& r) {
@@ -141,6 +142,7 @@ Result<TimelyCounts> timely_counts(Database& db, const std::vector<std::string>&
       const std::string active = "c.status = 'active' AND ";
       t.expiring_7d += count(active + "c.not_after > ? AND c.not_after <= ? AND c.renewed_by IS NULL", {at, at + 7 * day});
       t.expiring_30d += count(active + "c.not_after > ? AND c.not_after <= ? AND c.renewed_by IS NULL", {at, at + 30 * day});
+      t.expiring_90d += count(active + "c.not_after > ? AND c.not_after <= ? AND c.renewed_by IS NULL", {at, at + 90 * day});
       t.overdue += count(active + "c.not_after <= ? AND c.renewed_by IS NULL", {at});
       t.overdue_all += count(active + "c.not_after <= ?", {at});
       t.revoked_24h += count("c.revoked_at >= ?", {at - day});

@@ -42,7 +42,7 @@ constexpr long long kWeekMs = 7LL * 24 * 3600 * 1000;
 // range: active certificates past not_after that the lifecycle job has
 // not marked expired yet, expiring ones, and recent revocations.
 struct TimelyCounts {
-  long long expiring_7d = 0, expiring_30d = 0;  // active, not replaced, not_after in (now, now + d]
+  long long expiring_7d = 0, expiring_30d = 0, expiring_90d = 0;  // active, not replaced, not_after in (now, now + d]
   long long overdue = 0;                        // active, not replaced, not_after <= now (not marked yet)
   long long overdue_replaced = 0;               // the same, replaced by a renewal
   long long overdue_all = 0;                    // active with not_after <= now, replaced or not

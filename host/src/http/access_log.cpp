@@ -10,10 +10,12 @@ void record_access(signet::Logger& log, signet::Metrics& metrics, const HttpRequ
                     {"status", response.result_int()}, {"bytes", response.body().size()},
                     {"duration_ms", seconds * 1000},
                     {"principal", context.principal ? context.principal->id : ""}});
+  // By route template, never by path: ids and serials would make a series each.
+  const std::string route = context.route.empty() ? "unmatched" : context.route;
   metrics.counter_add("signet_http_requests_total", "HTTP requests answered",
-                      {{"method", std::string(http::to_string(request.method()))},
+                      {{"route", route}, {"method", std::string(http::to_string(request.method()))},
                        {"code", std::to_string(response.result_int())}}, 1);
-  metrics.histogram_observe("signet_http_request_seconds", "Time to answer an HTTP request", {}, seconds);
+  metrics.histogram_observe("signet_http_request_seconds", "Time to answer an HTTP request", {{"route", route}}, seconds);
 }
 
 }  // namespace signet::host

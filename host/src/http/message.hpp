@@ -41,6 +41,7 @@ struct RequestContext {
   std::optional<Principal> principal;          // set on authenticated routes
   Access access = Access::none;                // what the route's permission allows the principal
   const PeerCertificate* peer = nullptr;       // the connection's client certificate, if any
+  std::string route = "";                      // the matched route's pattern ("/v1/certificates/{id}"); "" for none
   // Set by a handler that answers 101 Switching Protocols to a WebSocket upgrade.
   std::shared_ptr<LiveChannel> live = nullptr;
 

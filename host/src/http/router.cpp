@@ -181,6 +181,7 @@ HttpResponseMessage Router::route(RequestContext& context) const {
       allowed += (allowed.empty() ? "" : ", ") + std::string(http::to_string(route.method));
       continue;
     }
+    context.route = route.pattern;
     return run(route, context);
   }
   return no_route(context, allowed);

@@ -302,8 +302,8 @@ void StatusServer::sweep(Loop& loop) {
       if (c->overdue(now)) overdue.push_back(c);
     for (auto* c : overdue) c->close();
     // Answers of the fast path are counted here, not one metrics update each.
-    if (loop.fast_get) metrics_.counter_add("signet_http_requests_total", "HTTP requests answered", {{"method", "GET"}, {"code", "200"}}, static_cast<double>(loop.fast_get));
-    if (loop.fast_post) metrics_.counter_add("signet_http_requests_total", "HTTP requests answered", {{"method", "POST"}, {"code", "200"}}, static_cast<double>(loop.fast_post));
+    if (loop.fast_get) metrics_.counter_add("signet_http_requests_total", "HTTP requests answered", {{"route", "/pki/{ca}/ocsp/{*request}"}, {"method", "GET"}, {"code", "200"}}, static_cast<double>(loop.fast_get));
+    if (loop.fast_post) metrics_.counter_add("signet_http_requests_total", "HTTP requests answered", {{"route", "/pki/{ca}/ocsp"}, {"method", "POST"}, {"code", "200"}}, static_cast<double>(loop.fast_post));
     loop.fast_get = loop.fast_post = 0;
     sweep(loop);
   });

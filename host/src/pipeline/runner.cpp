@@ -9,8 +9,8 @@
 namespace signet::host {
 
 Runner::Runner(Database& db, Pipelines pipelines, RunnerConfig config, boost::asio::thread_pool& workers,
-               signet::Logger& log, signet::Metrics& metrics)
-    : repo_(db), pipelines_(std::move(pipelines)), config_(config), workers_(workers), log_(log),
+               signet::Logger& log, signet::Metrics& metrics, std::map<std::string, std::string> key_backends)
+    : repo_(db), outcomes_(db, metrics, std::move(key_backends)), pipelines_(std::move(pipelines)), config_(config), workers_(workers), log_(log),
       metrics_(metrics), owner_(new_id("host")) {}
 
 Runner::~Runner() { stop(); }
@@ -167,9 +167,10 @@ RequestRecord Runner::run_steps(RequestRecord q, TimePoint deadline, Checkpoint&
     }
     const auto started = std::chrono::steady_clock::now();
     StepOutcome outcome = run_guarded(step, q);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     metrics_.histogram_observe("signet_pipeline_step_seconds", "Time spent in one pipeline step",
-                               {{"operation", q.operation}, {"step", q.step}},
-                               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+                               {{"operation", q.operation}, {"step", q.step}}, seconds);
+    if (q.step.rfind("sign:", 0) == 0 && outcome.kind == StepOutcome::Kind::done) outcomes_.signed_by(q.step.substr(5), seconds);
     if (outcome.kind == StepOutcome::Kind::done && outcome.write) checkpoint.writes.push_back(std::move(outcome.write));
     apply(q, p, outcome);
     unsaved = true;
@@ -183,9 +184,11 @@ RequestRecord Runner::run_steps(RequestRecord q, TimePoint deadline, Checkpoint&
       unsaved = false;
     }
   }
-  if (q.finished())
+  if (q.finished()) {
     metrics_.counter_add("signet_requests_finished_total", "Requests that reached a final status",
                          {{"operation", q.operation}, {"status", to_string(q.status)}}, 1);
+    outcomes_.finished(q);
+  }
   return q;
 }
 

@@ -15,6 +15,7 @@
 #include <signet/services.hpp>
 
 #include "config/config.hpp"
+#include "pipeline/outcome_metrics.hpp"
 #include "pipeline/pipeline.hpp"
 #include "db/requests.hpp"
 
@@ -22,8 +23,10 @@ namespace signet::host {
 
 class Runner {
  public:
+  // `key_backends`: CA instance -> the keys instance it signs with (the
+  // signing-time metric's label).
   Runner(Database& db, Pipelines pipelines, RunnerConfig config, boost::asio::thread_pool& workers,
-         signet::Logger& log, signet::Metrics& metrics);
+         signet::Logger& log, signet::Metrics& metrics, std::map<std::string, std::string> key_backends = {});
   ~Runner();
 
   // Adds writes to a request's final failure, committed with it: the
@@ -89,6 +92,7 @@ class Runner {
   TimePoint lease_end() const;
 
   RequestRepo repo_;
+  OutcomeMetrics outcomes_;
   Pipelines pipelines_;
   RunnerConfig config_;
   boost::asio::thread_pool& workers_;

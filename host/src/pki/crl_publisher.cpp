@@ -155,4 +155,11 @@ Result<void> CrlPublisher::publish(const CrlScope& scope, bool delta) {
   return {};
 }
 
+std::vector<CrlPublisher::Facts> CrlPublisher::published() const {
+  std::lock_guard lock(mutex_);
+  std::vector<Facts> out;
+  for (const auto& [key, crl] : published_) out.push_back({key.scope, key.delta, crl->next_update, crl->der.size()});
+  return out;
+}
+
 }  // namespace signet::host

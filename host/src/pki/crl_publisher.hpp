@@ -56,6 +56,15 @@ class CrlPublisher {
   // One round of what the thread does: new revocations, due CRLs.
   void run_once();
 
+  // What is published now, for the metrics operators alert on.
+  struct Facts {
+    CrlScope scope;
+    bool delta = false;
+    TimePoint next_update{};
+    std::size_t bytes = 0;
+  };
+  std::vector<Facts> published() const;
+
  private:
   struct Key {
     CrlScope scope;
