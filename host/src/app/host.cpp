@@ -281,6 +281,9 @@ std::optional<StageRefusal> Host::open_front() {
   log().info("signet is serving", {{"url", server_->url()}, {"data_dir", config_.data_dir}});
   if (pki_server_) std::cout << "signet: revocation status on " << pki_server_->url() << std::endl;
   std::cout << "signet: listening on " << server_->url() << std::endl;
+  if (config_.ui.enabled)
+    std::cout << "signet: dashboard at " << server_->url() << "/ui/"
+              << (options_.dev ? " (sign in with the admin token file above)" : "") << std::endl;
   return std::nullopt;
 }
 

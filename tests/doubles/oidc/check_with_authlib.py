@@ -16,6 +16,7 @@ JavaScript), transport faults, the log and stats.  It prints "check_with_authlib
 M failed" and exits non-zero on any failure.
 """
 
+
 import base64
 import json
 import os
@@ -24,7 +25,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, quote_plus, urljoin, urlsplit
 
@@ -38,6 +38,9 @@ from authlib.jose.errors import (BadSignatureError, ExpiredTokenError, InvalidCl
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from authlib.oidc.core import CodeIDToken
 from authlib.oidc.discovery import OpenIDProviderMetadata, get_well_known_url
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checker import Checker  # noqa: E402 - tests/doubles/checker.py, shared with the other checks
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOUBLE = os.path.join(HERE, "oidc_double.py")
@@ -60,38 +63,6 @@ FAULTS = {
     "no_nonce": (MissingClaimError, "nonce", None),
     "future_iat": (None, None, jwt.ImmatureSignatureError),
 }
-
-
-class Checker:
-    def __init__(self):
-        self.passed, self.failed = 0, 0
-
-    def ok(self, name, condition, detail=""):
-        if condition:
-            self.passed += 1
-            print("check_with_authlib: ok: %s" % name)
-        else:
-            self.failed += 1
-            print("check_with_authlib: FAIL: %s %s" % (name, detail), file=sys.stderr)
-        return condition
-
-    def raises(self, name, exc_type, fn, /, *args, **kwargs):
-        """fn must raise exc_type (exactly that class); the exception is returned."""
-        try:
-            fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - the class is checked below
-            self.ok(name, type(exc) is exc_type, "raised %s: %s" % (type(exc).__name__, exc))
-            return exc
-        self.ok(name, False, "did not raise %s" % exc_type.__name__)
-        return None
-
-    def section(self, fn, *args):
-        try:
-            fn(*args)
-        except Exception:  # noqa: BLE001 - a section that blows up is one failure, the rest still run
-            self.failed += 1
-            print("check_with_authlib: FAIL: section %s raised:\n%s" % (fn.__name__, traceback.format_exc()),
-                  file=sys.stderr)
 
 
 class DoubleProcess:
@@ -561,7 +532,7 @@ class Suite:
 
 
 def main():
-    checker = Checker()
+    checker = Checker("check_with_authlib", verbose=True)
     with tempfile.TemporaryDirectory(prefix="oidc-double-") as directory:
         double = DoubleProcess(directory, "--client", "%s:%s:%s" % (CLIENT, SECRET, REDIRECT),
                                "--client", "%s:%s:%s" % (OTHER_CLIENT, OTHER_SECRET, REDIRECT),

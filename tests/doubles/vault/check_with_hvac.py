@@ -12,6 +12,7 @@ standby, rate-limit and fault modes, and a restart.  It prints
 "check_with_hvac: N passed, M failed" and exits non-zero on any failure.
 """
 
+
 import base64
 import hashlib
 import json
@@ -21,13 +22,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 import hvac
 import hvac.exceptions as hexc
 import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from checker import Checker  # noqa: E402 - tests/doubles/checker.py, shared with the other checks
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOUBLE = os.path.join(HERE, "vault_double.py")
@@ -57,36 +60,6 @@ CONFIG = {
     "jwt": {"roles": {"ci": {"bound_audiences": ["vault"], "bound_subject": "repo:signet:ref:main",
                              "user_claim": "sub", "token_policies": ["reader"]}}},
 }
-
-
-class Checker:
-    def __init__(self):
-        self.passed, self.failed = 0, 0
-
-    def ok(self, name, condition, detail=""):
-        if condition:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL: %s %s" % (name, detail), file=sys.stderr)
-        return condition
-
-    def raises(self, name, exc_type, fn, /, *args, **kwargs):
-        """fn must raise exc_type (exactly that class); the exception is returned."""
-        try:
-            fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - the class is checked below
-            self.ok(name, type(exc) is exc_type, "raised %s: %s" % (type(exc).__name__, exc))
-            return exc
-        self.ok(name, False, "did not raise %s" % exc_type.__name__)
-        return None
-
-    def section(self, fn, *args):
-        try:
-            fn(*args)
-        except Exception:  # noqa: BLE001 - a section that blows up is one failure, the rest still run
-            self.failed += 1
-            print("FAIL: section %s raised:\n%s" % (fn.__name__, traceback.format_exc()), file=sys.stderr)
 
 
 class DoubleProcess:
@@ -555,7 +528,7 @@ class Suite:
 def main():
     for variable in ("VAULT_TOKEN", "VAULT_ADDR", "VAULT_NAMESPACE"):
         os.environ.pop(variable, None)
-    checker = Checker()
+    checker = Checker("check_with_hvac")
     with tempfile.TemporaryDirectory(prefix="vault-double-") as directory:
         with open(os.path.join(directory, "config.json"), "w") as handle:
             json.dump(CONFIG, handle)

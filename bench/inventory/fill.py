@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Fills a Signet database with realistic certificates, fast, for the
+inventory benchmark (bench/inventory/run, docs/BENCHMARKS.md).
+
+It writes rows directly (the schema must exist: run `signet token
+bootstrap` on the database first), not through the API: a million
+issuances through the pipeline would take an hour and measure issuance, not
+the inventory. The database's own triggers keep the counts the overview
+reads, as they do for certificates the host records.
+
+What it makes: tenants of different sizes (default holds 40%); three CA
+instances; three profiles; services; renewal chains of one to four
+certificates (older ones replaced by newer, expired ones marked expired);
+~5% revoked with RFC 5280 reasons; lifetimes of 30, 90 and 365 days spread
+over two years; P-256, RSA-2048 and RSA-3072 keys; one to three DNS names
+each, all in certificate_names.
+
+    fill.py --sqlite FILE --count N
+    fill.py --postgres URL --count N      (through psql COPY)
+"""
+import argparse, csv, io, json, random, sqlite3, subprocess, sys, time
+
+DAY = 86_400_000
+TENANTS = [("default", 0.40), ("acme", 0.25), ("globex", 0.15), ("initech", 0.12), ("umbrella", 0.08)]
+CAS = ["internal", "aws", "keyfactor"]
+PROFILES = [("web", 90), ("mtls", 30), ("long", 365)]
+SERVICES = ["payments", "checkout", "inventory", "search", "billing", "identity", "edge", "reports"]
+REASONS = ["key_compromise", "superseded", "cessation_of_operation", "affiliation_changed", "unspecified"]
+KEYS = [("ecdsa", 256, 0.70), ("rsa", 2048, 0.25), ("rsa", 3072, 0.05)]
+# The size of a real P-256 leaf and its issuing CA in PEM; the listing never reads them.
+PEM = "-----BEGIN CERTIFICATE-----\n" + ("MIIB" + "A" * 60 + "\n") * 11 + "-----END CERTIFICATE-----\n"
+
+COLUMNS = ["id", "tenant_id", "request_id", "ca", "serial", "common_name", "sans", "profile", "status", "not_before",
+           "not_after", "certificate_pem", "chain_pem", "metadata", "created_at", "revoked_at", "revocation_reason",
+           "renews", "renewed_by", "key_sha256", "service", "auto_renew", "renewal_count", "updated_at", "lineage",
+           "key_type", "key_bits", "crl_shard", "renewal_attempts"]
+
+
+def pick(weighted):
+    r, total = random.random(), 0.0
+    for item in weighted:
+        total += item[-1]
+        if r < total:
+            return item
+    return weighted[-1]
+
+
+def lineages(count, now):
+    """Yields (row, names) for `count` certificates, in renewal chains."""
+    n = 0
+    while n < count:
+        tenant = pick(TENANTS)[0]
+        ca, (profile, days) = random.choice(CAS), random.choice(PROFILES)
+        service = random.choice(SERVICES)
+        key_type, key_bits, _ = pick(KEYS)
+        length = min(random.choice([1, 1, 2, 2, 3, 4]), count - n)
+        # The chain's newest certificate ends somewhere in the next year or the last month.
+        end = now + random.randint(-30 * DAY, 365 * DAY)
+        first = n
+        cn = "%s-%d.%s.example.com" % (service, first, tenant)
+        sans = [cn] + ["%s-%d-%d.%s.example.net" % (service, first, k, tenant) for k in range(random.randint(0, 2))]
+        for k in range(length):
+            i = n + k
+            not_after = end - (length - 1 - k) * days * DAY * 2 // 3  # renewed at two thirds of the lifetime
+            not_before = not_after - days * DAY
+            newest = k == length - 1
+            status, revoked_at, reason = "active", None, None
+            if random.random() < 0.05 and not_before < now - DAY:
+                # Revoked some time between its start and now (a few in the last day).
+                revoked_at = random.randint(not_before + 1, min(now, not_after))
+                status, reason = "revoked", random.choice(REASONS)
+            elif not_after < now - DAY:
+                status = "expired"  # the lifecycle job marked it; the last day's are left for it to find
+            row = {
+                "id": "crt_b%010d" % i, "tenant_id": tenant, "request_id": "req_b%010d" % i, "ca": ca,
+                "serial": "%032x" % random.getrandbits(127), "common_name": cn,
+                "sans": json.dumps({"dns": sans, "ip": [], "email": [], "uri": []}), "profile": profile,
+                "status": status, "not_before": not_before, "not_after": not_after, "certificate_pem": PEM,
+                "chain_pem": PEM, "metadata": json.dumps({"requester": "bench", "ticket": "RITM%07d" % i}),
+                "created_at": not_before, "revoked_at": revoked_at, "revocation_reason": reason,
+                "renews": "crt_b%010d" % (i - 1) if k else None, "renewed_by": None if newest else "crt_b%010d" % (i + 1),
+                "key_sha256": "%064x" % random.getrandbits(255), "service": service, "auto_renew": 1,
+                "renewal_count": k, "updated_at": revoked_at or not_before, "lineage": "crt_b%010d" % first,
+                "key_type": key_type, "key_bits": key_bits, "crl_shard": 0,
+                "renewal_attempts": 3 if newest and status == "active" and random.random() < 0.002 else 0,
+            }
+            yield row, sorted({s.lower() for s in sans})
+        n += length
+
+
+def tenant_ids(run_sql):
+    return dict(run_sql("SELECT slug, id FROM tenants"))
+
+
+def fill_sqlite(path, count):
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA synchronous=OFF")
+    ids = tenant_ids(lambda q: db.execute(q).fetchall())
+    now = int(time.time() * 1000)
+    for slug, _ in TENANTS:
+        if slug not in ids:
+            ids[slug] = "tnt_bench_" + slug
+            db.execute("INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)", (ids[slug], slug, slug.title(), now))
+    insert = "INSERT INTO certificates (%s) VALUES (%s)" % (", ".join(COLUMNS), ", ".join("?" * len(COLUMNS)))
+    rows, names = [], []
+    for row, row_names in lineages(count, now):
+        row["tenant_id"] = ids[row["tenant_id"]]
+        rows.append([row[c] for c in COLUMNS])
+        names.extend((row["tenant_id"], n, row["id"]) for n in row_names)
+        if len(rows) >= 20000:
+            db.executemany(insert, rows)
+            db.executemany("INSERT INTO certificate_names (tenant_id, name, certificate_id) VALUES (?, ?, ?)", names)
+            db.commit()
+            rows, names = [], []
+    db.executemany(insert, rows)
+    db.executemany("INSERT INTO certificate_names (tenant_id, name, certificate_id) VALUES (?, ?, ?)", names)
+    db.commit()
+    db.execute("ANALYZE")
+    db.commit()
+
+
+def fill_postgres(url, count, psql):
+    def query(sql):
+        out = subprocess.run([psql, "-X", "-q", "-t", "-A", "-F", "\t", url, "-c", sql], check=True, capture_output=True, text=True).stdout
+        return [tuple(line.split("\t")) for line in out.splitlines() if line]
+    ids = tenant_ids(query)
+    now = int(time.time() * 1000)
+    for slug, _ in TENANTS:
+        if slug not in ids:
+            ids[slug] = "tnt_bench_" + slug
+            query("INSERT INTO tenants (id, slug, name, created_at) VALUES ('%s', '%s', '%s', %d)" % (ids[slug], slug, slug.title(), now))
+    copy = subprocess.Popen([psql, "-X", "-q", url, "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE, text=True)
+    certificates, names = io.StringIO(), io.StringIO()
+    cw, nw = csv.writer(certificates), csv.writer(names)
+    for row, row_names in lineages(count, now):
+        row["tenant_id"] = ids[row["tenant_id"]]
+        cw.writerow(["\\N" if row[c] is None else row[c] for c in COLUMNS])
+        nw.writerows((row["tenant_id"], n, row["id"]) for n in row_names)
+    copy.stdin.write("COPY certificates (%s) FROM STDIN WITH (FORMAT csv, NULL '\\N');\n" % ", ".join(COLUMNS))
+    copy.stdin.write(certificates.getvalue() + "\\.\n")
+    copy.stdin.write("COPY certificate_names (tenant_id, name, certificate_id) FROM STDIN WITH (FORMAT csv);\n")
+    copy.stdin.write(names.getvalue() + "\\.\nANALYZE;\n")
+    copy.stdin.close()
+    if copy.wait() != 0:
+        sys.exit("fill.py: psql COPY failed")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sqlite")
+    parser.add_argument("--postgres")
+    parser.add_argument("--psql", default="psql")
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=26)
+    args = parser.parse_args()
+    random.seed(args.seed)
+    started = time.time()
+    if args.sqlite:
+        fill_sqlite(args.sqlite, args.count)
+    elif args.postgres:
+        fill_postgres(args.postgres, args.count, args.psql)
+    else:
+        parser.error("give --sqlite FILE or --postgres URL")
+    print("fill.py: %d certificates in %.0f s" % (args.count, time.time() - started), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
