@@ -131,7 +131,8 @@ def fill_postgres(url, count, psql):
             query("INSERT INTO tenants (id, slug, name, created_at) VALUES ('%s', '%s', '%s', %d)" % (ids[slug], slug, slug.title(), now))
     copy = subprocess.Popen([psql, "-X", "-q", url, "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE, text=True)
     certificates, names = io.StringIO(), io.StringIO()
-    cw, nw = csv.writer(certificates), csv.writer(names)
+    # One line ending throughout: COPY reads "\." on a line of its own as the end.
+    cw, nw = csv.writer(certificates, lineterminator="\n"), csv.writer(names, lineterminator="\n")
     for row, row_names in lineages(count, now):
         row["tenant_id"] = ids[row["tenant_id"]]
         cw.writerow(["\\N" if row[c] is None else row[c] for c in COLUMNS])

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   Skip, apiClient, assert, assertNoProblems, axe as runAxe, bin, chromium, createRunner, equal, launchBrowser,
-  requireFiles, startSignet, stopProcess, tools, waitReady, waitSettled, watch,
+  requireFiles, sleep, startSignet, stopProcess, tools, waitReady, waitSettled, watch,
 } from './harness.mjs';
 
 const NAME = 'dashboard test';
@@ -399,6 +399,37 @@ async function main() {
         equal(status, 403, 'revoke as auditor');
         equal((await api('GET', `/v1/certificates/${active}`)).status, 'active', 'still active');
         assertNoProblems(auditor);
+      } finally {
+        await context.close();
+      }
+    });
+
+    await check("another tenant's user never sees this tenant's certificates or events", async () => {
+      await api('POST', '/v1/tenants', { slug: 'other', name: 'Other' });
+      const made = await api('POST', '/v1/tokens', { roles: ['cert_manager'], tenant: 'other', description: 'other tenant', ttl: '1h' });
+      const context = await browser.createBrowserContext();
+      try {
+        const other = watch(await context.newPage(), 'other-tenant');
+        await other.setViewport({ width: 1400, height: 900 });
+        await signIn(other, made.token);
+        await open(other, '/ui/inventory', 'inventory');
+        equal((await rowIds(other)).length, 0, "rows of the default tenant in the other tenant's inventory");
+        await open(other, '/ui/', 'overview');
+        await other.waitForFunction(() => document.querySelector('[data-testid=live-status]')?.dataset.status === 'live',
+          { timeout: 20000, polling: 100 });
+        const before = await other.evaluate(() => Number(document.body.dataset.liveEvents || 0));
+        // A change in the default tenant: the other tenant's live feed stays quiet.
+        await api('POST', '/v1/certificates', { common_name: 'isolated.example.com', dns_names: ['isolated.example.com'],
+          key: { type: 'ecdsa', curve: 'P-256' } });
+        await sleep(2500);
+        equal(await other.evaluate(() => Number(document.body.dataset.liveEvents || 0)), before, "live events from the default tenant");
+        const text = await other.evaluate(() => document.body.innerText);
+        assert(!text.includes('isolated.example.com'), "the other tenant's page names the default tenant's certificate");
+        equal(await other.$eval('[data-testid=tile-active] [data-testid=value]', (el) => el.textContent.trim()), '0', 'active tile of the other tenant');
+        const direct = await other.evaluate(async (id) => (await fetch(`/v1/certificates/${id}`, { credentials: 'same-origin' })).status,
+          ids['ec-a.example.com']);
+        equal(direct, 404, "reading the default tenant's certificate by id");
+        assertNoProblems(other);
       } finally {
         await context.close();
       }

@@ -155,6 +155,9 @@ std::optional<HostError> read_order(const RequestContext& c, CertificateFilter& 
   else if (sort == "common_name") f.order = CertificateOrder::common_name;
   else return HostError{"invalid_request", "sort must be created_at, not_after or common_name"};
   if (!order.empty() && order != "asc" && order != "desc") return HostError{"invalid_request", "order must be asc or desc"};
+  // "Expiring in 30 days" reads soonest first, and that order is the
+  // expiry index's: the first page comes without sorting the whole window.
+  if (sort.empty() && f.expiring_before && f.status == "active") f.order = CertificateOrder::not_after;
   // Newest first, soonest expiry first, names A to Z, unless told otherwise.
   f.ascending = order.empty() ? f.order != CertificateOrder::created_at : order == "asc";
   return std::nullopt;

@@ -35,7 +35,7 @@ void certificate_gauges(const ApiDependencies& deps, const std::vector<Tenant>& 
                              {{"tenant", key[0]}, {"ca", key[1]}, {"state", key[2]}}, n);
   }
   for (const auto& t : tenants) {
-    auto timely = timely_counts(deps.db, {t.id}, now);
+    auto timely = timely_counts(deps.db, {t.id}, now, true);
     if (!timely) continue;
     for (const auto& [within, n] : {std::pair{"7d", timely->expiring_7d}, {"30d", timely->expiring_30d}, {"90d", timely->expiring_90d}})
       deps.metrics.gauge_set("signet_certificates_expiring", "Active certificates no renewal replaced yet that expire within the window",

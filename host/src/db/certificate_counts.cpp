@@ -125,7 +125,7 @@ Result<std::vector<ExpiryWeek>> expiry_weeks(Database& db, const std::vector<std
   });
 }
 
-Result<TimelyCounts> timely_counts(Database& db, const std::vector<std::string>& tenant_ids, TimePoint now) {
+Result<TimelyCounts> timely_counts(Database& db, const std::vector<std::string>& tenant_ids, TimePoint now, bool with_90d) {
   const long long at = to_unix_ms(now), day = 24LL * 3600 * 1000;
   return read(db, [&](soci::session& s) -> Result<TimelyCounts> {
     TimelyCounts t;
@@ -142,13 +142,13 @@ Result<TimelyCounts> timely_counts(Database& db, const std::vector<std::string>&
       const std::string active = "c.status = 'active' AND ";
       t.expiring_7d += count(active + "c.not_after > ? AND c.not_after <= ? AND c.renewed_by IS NULL", {at, at + 7 * day});
       t.expiring_30d += count(active + "c.not_after > ? AND c.not_after <= ? AND c.renewed_by IS NULL", {at, at + 30 * day});
-      t.expiring_90d += count(active + "c.not_after > ? AND c.not_after <= ? AND c.renewed_by IS NULL", {at, at + 90 * day});
+      if (with_90d)
+        t.expiring_90d += count(active + "c.not_after > ? AND c.not_after <= ? AND c.renewed_by IS NULL", {at, at + 90 * day});
       t.overdue += count(active + "c.not_after <= ? AND c.renewed_by IS NULL", {at});
       t.overdue_all += count(active + "c.not_after <= ?", {at});
       t.revoked_24h += count("c.revoked_at >= ?", {at - day});
-      // certificates_renewal_retry holds only the certificates whose renewal failed.
-      t.renewals_failing += count("c.next_renewal_attempt_at IS NOT NULL AND c.next_renewal_attempt_at > ? AND "
-                                  "c.renewal_attempts > 0 AND c.status = 'active' AND c.renewed_by IS NULL", {0});
+      // certificates_tenant_renewal_failing holds only the certificates whose renewal failed.
+      t.renewals_failing += count("c.status = 'active' AND c.renewal_attempts > ? AND c.renewed_by IS NULL", {0});
     }
     t.overdue_replaced = t.overdue_all - t.overdue;
     return t;

@@ -43,12 +43,15 @@ constexpr long long kWeekMs = 7LL * 24 * 3600 * 1000;
 // not marked expired yet, expiring ones, and recent revocations.
 struct TimelyCounts {
   long long expiring_7d = 0, expiring_30d = 0, expiring_90d = 0;  // active, not replaced, not_after in (now, now + d]
+                                                                  // (90 d only when asked for: the longest range)
   long long overdue = 0;                        // active, not replaced, not_after <= now (not marked yet)
   long long overdue_replaced = 0;               // the same, replaced by a renewal
   long long overdue_all = 0;                    // active with not_after <= now, replaced or not
   long long revoked_24h = 0;
   long long renewals_failing = 0;  // active certificates whose last renewal attempt failed
 };
-Result<TimelyCounts> timely_counts(Database& db, const std::vector<std::string>& tenant_ids, TimePoint now);
+// `with_90d`: the 90-day window too (metrics); the overview shows 7 and 30.
+Result<TimelyCounts> timely_counts(Database& db, const std::vector<std::string>& tenant_ids, TimePoint now,
+                                   bool with_90d = false);
 
 }  // namespace signet::host

@@ -315,6 +315,10 @@ asio::awaitable<void> HttpServer::accept_loop() {
 void HttpServer::spawn_session(tcp::socket socket) {
   std::string remote;
   beast::error_code ec;
+  // An answer goes out as TLS records the client must not wait 40 ms for
+  // (Nagle's algorithm against the client's delayed ACK): every listing of
+  // more than a few KB paid that until this was set (docs/BENCHMARKS.md).
+  socket.set_option(tcp::no_delay(true), ec);
   const auto peer = socket.remote_endpoint(ec);
   if (!ec) remote = peer.address().to_string();
   connections_ += 1;
