@@ -4,6 +4,7 @@
 // kMaxRows; past that the answer says it was cut short.
 #include "api/api.hpp"
 #include "api/certificate_search.hpp"
+#include "api/views.hpp"
 #include "db/certificates.hpp"
 
 namespace signet::host {
@@ -29,10 +30,8 @@ std::string sans_of(const nlohmann::json& sans) {
 }
 
 std::string row_of(const CertificateRow& c, TimePoint now) {
-  const bool past = c.not_after <= now;
-  const std::string status = c.status == "active" && past ? "expired"
-                             : c.status == "active" && !c.renewed_by.empty() ? "superseded"
-                                                                            : c.status;
+  const std::string shown = shown_status(c, now);
+  const std::string status = shown == "active" && !c.renewed_by.empty() ? "superseded" : shown;
   const long long days = std::chrono::duration_cast<std::chrono::hours>(c.not_after - now).count() / 24;
   const std::vector<std::string> fields = {c.id, c.common_name, sans_of(c.sans), c.ca, c.profile, c.serial,
                                            to_rfc3339(c.not_before), to_rfc3339(c.not_after), std::to_string(days), status,

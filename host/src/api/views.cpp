@@ -87,12 +87,12 @@ nlohmann::json pending_view(const RequestRecord& q, const std::string& base) {
 nlohmann::json optional_text(const std::string& text) { return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text); }
 nlohmann::json optional_time(const std::optional<TimePoint>& t) { return t ? nlohmann::json(to_rfc3339(*t)) : nlohmann::json(nullptr); }
 
-namespace {
-
 // Past notAfter reads as expired even before the lifecycle job marked it.
-std::string shown_status(const CertificateRow& c) {
-  return c.status == "active" && c.not_after <= Clock::now() ? "expired" : c.status;
+std::string shown_status(const CertificateRow& c, TimePoint now) {
+  return c.status == "active" && c.not_after <= now ? "expired" : c.status;
 }
+
+namespace {
 
 nlohmann::json renewal_view(const CertificateRow& c) {
   return {{"count", c.renewal_count},
@@ -108,7 +108,7 @@ nlohmann::json renewal_view(const CertificateRow& c) {
 nlohmann::json certificate_view(const CertificateRow& c, bool with_pem) {
   nlohmann::json view = {{"id", c.id},
                          {"request_id", c.request_id},
-                         {"status", shown_status(c)},
+                         {"status", shown_status(c, Clock::now())},
                          {"serial", c.serial},
                          {"ca", c.ca},
                          {"common_name", c.common_name},

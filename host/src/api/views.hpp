@@ -23,6 +23,9 @@ nlohmann::json pending_view(const RequestRecord& q, const std::string& base);
 std::string public_base(const Config& config);
 // A certificate; with_pem adds `certificate` and `chain` (GET by id).
 nlohmann::json certificate_view(const CertificateRow& c, bool with_pem);
+// The status a certificate is shown with: "expired" once past notAfter,
+// even before the lifecycle job marked it.
+std::string shown_status(const CertificateRow& c, TimePoint now);
 
 // null for an empty text or an absent time, as every view shows them.
 nlohmann::json optional_text(const std::string& text);

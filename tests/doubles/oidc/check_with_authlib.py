@@ -20,11 +20,8 @@ M failed" and exits non-zero on any failure.
 import base64
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, quote_plus, urljoin, urlsplit
 
@@ -40,7 +37,7 @@ from authlib.oidc.core import CodeIDToken
 from authlib.oidc.discovery import OpenIDProviderMetadata, get_well_known_url
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checker import Checker  # noqa: E402 - tests/doubles/checker.py, shared with the other checks
+from checker import Checker, start_double, stop_double  # noqa: E402 - tests/doubles/checker.py, shared with the other checks
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOUBLE = os.path.join(HERE, "oidc_double.py")
@@ -71,21 +68,11 @@ class DoubleProcess:
         self.log_path = os.path.join(directory, "double.log")
 
     def start(self):
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, DOUBLE, "--dir", self.dir] + self.options, stdout=log, stderr=log)
-        port_file = os.path.join(self.dir, "port")
-        for _ in range(200):
-            if os.path.exists(port_file):
-                self.url = "http://127.0.0.1:%s" % open(port_file).read().strip()
-                return self.url
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise RuntimeError("the double did not start; see %s" % self.log_path)
+        self.proc, self.url = start_double(DOUBLE, self.dir, self.options, self.log_path)
+        return self.url
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=10)
+        return stop_double(self.proc)
 
 
 class FormReader(HTMLParser):

@@ -17,7 +17,6 @@ import base64
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from checker import Checker  # noqa: E402 - tests/doubles/checker.py, shared with the other checks
+from checker import Checker, start_double, stop_double  # noqa: E402 - tests/doubles/checker.py, shared with the other checks
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DOUBLE = os.path.join(HERE, "vault_double.py")
@@ -67,22 +66,12 @@ class DoubleProcess:
         self.dir, self.proc = directory, None
 
     def start(self):
-        log = open(os.path.join(self.dir, "double.log"), "ab")
-        self.proc = subprocess.Popen([sys.executable, DOUBLE, "--dir", self.dir, "--config",
-                                      os.path.join(self.dir, "config.json")], stdout=log, stderr=log)
-        port_file = os.path.join(self.dir, "port")
-        for _ in range(200):
-            if os.path.exists(port_file):
-                self.url = "http://127.0.0.1:%s" % open(port_file).read().strip()
-                return self.url
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise RuntimeError("the double did not start; see %s/double.log" % self.dir)
+        self.proc, self.url = start_double(DOUBLE, self.dir, ["--config", os.path.join(self.dir, "config.json")],
+                                           os.path.join(self.dir, "double.log"))
+        return self.url
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=10)
+        return stop_double(self.proc)
 
 
 class Suite:
