@@ -12,6 +12,7 @@
 #include "auth/authorize.hpp"
 #include "auth/bootstrap.hpp"
 #include "auth/tokens.hpp"
+#include "db/name_search.hpp"
 #include "db/tenants.hpp"
 #include "pipeline/build_pipelines.hpp"
 #include "tls/ca_issued.hpp"
@@ -143,6 +144,9 @@ std::optional<StageRefusal> Host::open_database() {
   if (!db) return refused(db.error().message);
   db_ = std::move(db).value();
   if (auto migrated = db_->migrate(); !migrated) return refused(migrated.error().message);
+  if (auto trigrams = read(*db_, [](soci::session& s) { return name_trigrams_present(s); }); trigrams && !*trigrams)
+    log().warn("certificate names have no trigram index (the database role could not create the pg_trgm extension): "
+               "searches by part of a name scan every name; docs/configuration.md says how to add it");
   auto tenant = ensure_tenant(*db_, "default", "Default");
   if (!tenant) return refused(tenant.error().message);
   default_tenant_id_ = tenant->id;

@@ -1,10 +1,23 @@
 #include "db/certificate_counts.hpp"
 
+#include <cstring>
+
 #include "db/filter_query.hpp"
 #include "db/prepared.hpp"
 
 namespace signet::host {
 namespace {
+
+// The expiry buckets the triggers keep: weeks from migration 17, days
+// since migration 21 (whole days answer "expiring within N days" exactly,
+// with only the range's two ends read from the index).
+struct ExpiryBucket {
+  const char* table;   // certificate_expiry_weeks / certificate_expiry_days
+  const char* column;  // week / day
+  const char* ms;      // its length in milliseconds
+};
+constexpr ExpiryBucket kWeeks{"certificate_expiry_weeks", "week", "604800000"};
+constexpr ExpiryBucket kDays{"certificate_expiry_days", "day", "86400000"};
 
 // SQLite: a trigger body is a list of statements; upserts need 3.24+.
 const char* const kSqliteTriggers[] = {
@@ -12,9 +25,9 @@ const char* const kSqliteTriggers[] = {
          INSERT INTO certificate_counts (tenant_id, ca, status, replaced, n)
            VALUES (NEW.tenant_id, NEW.ca, NEW.status, NEW.renewed_by IS NOT NULL, 1)
            ON CONFLICT (tenant_id, ca, status, replaced) DO UPDATE SET n = n + 1;
-         INSERT INTO certificate_expiry_weeks (tenant_id, ca, week, n)
-           SELECT NEW.tenant_id, NEW.ca, NEW.not_after / 604800000, 1 WHERE NEW.status = 'active' AND NEW.renewed_by IS NULL
-           ON CONFLICT (tenant_id, ca, week) DO UPDATE SET n = n + 1;
+         INSERT INTO @TABLE (tenant_id, ca, @COLUMN, n)
+           SELECT NEW.tenant_id, NEW.ca, NEW.not_after / @MS, 1 WHERE NEW.status = 'active' AND NEW.renewed_by IS NULL
+           ON CONFLICT (tenant_id, ca, @COLUMN) DO UPDATE SET n = n + 1;
        END)",
     R"(CREATE TRIGGER certificates_counted_update AFTER UPDATE OF status, renewed_by ON certificates
        WHEN OLD.status <> NEW.status OR (OLD.renewed_by IS NULL) <> (NEW.renewed_by IS NULL) BEGIN
@@ -23,19 +36,22 @@ const char* const kSqliteTriggers[] = {
          INSERT INTO certificate_counts (tenant_id, ca, status, replaced, n)
            VALUES (NEW.tenant_id, NEW.ca, NEW.status, NEW.renewed_by IS NOT NULL, 1)
            ON CONFLICT (tenant_id, ca, status, replaced) DO UPDATE SET n = n + 1;
-         UPDATE certificate_expiry_weeks SET n = n - 1 WHERE OLD.status = 'active' AND OLD.renewed_by IS NULL
-           AND tenant_id = OLD.tenant_id AND ca = OLD.ca AND week = OLD.not_after / 604800000;
-         INSERT INTO certificate_expiry_weeks (tenant_id, ca, week, n)
-           SELECT NEW.tenant_id, NEW.ca, NEW.not_after / 604800000, 1 WHERE NEW.status = 'active' AND NEW.renewed_by IS NULL
-           ON CONFLICT (tenant_id, ca, week) DO UPDATE SET n = n + 1;
+         UPDATE @TABLE SET n = n - 1 WHERE OLD.status = 'active' AND OLD.renewed_by IS NULL
+           AND tenant_id = OLD.tenant_id AND ca = OLD.ca AND @COLUMN = OLD.not_after / @MS;
+         INSERT INTO @TABLE (tenant_id, ca, @COLUMN, n)
+           SELECT NEW.tenant_id, NEW.ca, NEW.not_after / @MS, 1 WHERE NEW.status = 'active' AND NEW.renewed_by IS NULL
+           ON CONFLICT (tenant_id, ca, @COLUMN) DO UPDATE SET n = n + 1;
        END)",
     R"(CREATE TRIGGER certificates_counted_delete AFTER DELETE ON certificates BEGIN
          UPDATE certificate_counts SET n = n - 1 WHERE tenant_id = OLD.tenant_id AND ca = OLD.ca AND status = OLD.status
            AND replaced = (OLD.renewed_by IS NOT NULL);
-         UPDATE certificate_expiry_weeks SET n = n - 1 WHERE OLD.status = 'active' AND OLD.renewed_by IS NULL
-           AND tenant_id = OLD.tenant_id AND ca = OLD.ca AND week = OLD.not_after / 604800000;
+         UPDATE @TABLE SET n = n - 1 WHERE OLD.status = 'active' AND OLD.renewed_by IS NULL
+           AND tenant_id = OLD.tenant_id AND ca = OLD.ca AND @COLUMN = OLD.not_after / @MS;
        END)",
 };
+const char* const kSqliteDropTriggers[] = {
+    "DROP TRIGGER certificates_counted_insert", "DROP TRIGGER certificates_counted_update",
+    "DROP TRIGGER certificates_counted_delete"};
 
 // PostgreSQL: one PL/pgSQL function for the three events.
 const char* const kPostgresTriggers[] = {
@@ -45,8 +61,8 @@ const char* const kPostgresTriggers[] = {
            UPDATE certificate_counts SET n = n - 1 WHERE tenant_id = OLD.tenant_id AND ca = OLD.ca AND status = OLD.status
              AND replaced = (OLD.renewed_by IS NOT NULL)::int;
            IF OLD.status = 'active' AND OLD.renewed_by IS NULL THEN
-             UPDATE certificate_expiry_weeks SET n = n - 1
-               WHERE tenant_id = OLD.tenant_id AND ca = OLD.ca AND week = OLD.not_after / 604800000;
+             UPDATE @TABLE SET n = n - 1
+               WHERE tenant_id = OLD.tenant_id AND ca = OLD.ca AND @COLUMN = OLD.not_after / @MS;
            END IF;
          END IF;
          IF TG_OP IN ('INSERT', 'UPDATE') THEN
@@ -54,9 +70,9 @@ const char* const kPostgresTriggers[] = {
              VALUES (NEW.tenant_id, NEW.ca, NEW.status, (NEW.renewed_by IS NOT NULL)::int, 1)
              ON CONFLICT (tenant_id, ca, status, replaced) DO UPDATE SET n = certificate_counts.n + 1;
            IF NEW.status = 'active' AND NEW.renewed_by IS NULL THEN
-             INSERT INTO certificate_expiry_weeks (tenant_id, ca, week, n)
-               VALUES (NEW.tenant_id, NEW.ca, NEW.not_after / 604800000, 1)
-               ON CONFLICT (tenant_id, ca, week) DO UPDATE SET n = certificate_expiry_weeks.n + 1;
+             INSERT INTO @TABLE (tenant_id, ca, @COLUMN, n)
+               VALUES (NEW.tenant_id, NEW.ca, NEW.not_after / @MS, 1)
+               ON CONFLICT (tenant_id, ca, @COLUMN) DO UPDATE SET n = @TABLE.n + 1;
            END IF;
          END IF;
          RETURN NULL;
@@ -67,6 +83,28 @@ const char* const kPostgresTriggers[] = {
     "WHEN (OLD.status IS DISTINCT FROM NEW.status OR (OLD.renewed_by IS NULL) <> (NEW.renewed_by IS NULL)) "
     "EXECUTE FUNCTION signet_count_certificate()",
 };
+const char* const kPostgresDropTriggers[] = {
+    "DROP TRIGGER certificates_counted_insert ON certificates", "DROP TRIGGER certificates_counted_update ON certificates",
+    "DROP FUNCTION signet_count_certificate()"};
+
+std::string for_bucket(std::string sql, const ExpiryBucket& b) {
+  for (const auto& [from, to] : {std::pair{"@TABLE", b.table}, {"@COLUMN", b.column}, {"@MS", b.ms}})
+    for (auto at = sql.find(from); at != std::string::npos; at = sql.find(from, at)) sql.replace(at, std::strlen(from), to);
+  return sql;
+}
+
+void create_triggers(soci::session& s, const ExpiryBucket& b) {
+  if (s.get_backend_name() == "postgresql")
+    for (const char* sql : kPostgresTriggers) s << for_bucket(sql, b);
+  else
+    for (const char* sql : kSqliteTriggers) s << for_bucket(sql, b);
+}
+
+void count_expiry(soci::session& s, const ExpiryBucket& b) {
+  s << for_bucket("INSERT INTO @TABLE (tenant_id, ca, @COLUMN, n) SELECT tenant_id, ca, not_after / @MS, COUNT(*) "
+                  "FROM certificates WHERE status = 'active' AND renewed_by IS NULL "
+                  "GROUP BY tenant_id, ca, not_after / @MS", b);
+}
 
 // "(:p0, :p1, ...)" for the tenant ids.
 std::string in_list(FilterQuery& q, const std::vector<std::string>& ids) {
@@ -84,16 +122,21 @@ long long count_of(soci::session& s, FilterQuery& q, const std::string& where) {
 }  // namespace
 
 void create_certificate_counters(soci::session& s) {
-  if (s.get_backend_name() == "postgresql")
-    for (const char* sql : kPostgresTriggers) s << sql;
-  else
-    for (const char* sql : kSqliteTriggers) s << sql;
+  create_triggers(s, kWeeks);
   s << "INSERT INTO certificate_counts (tenant_id, ca, status, replaced, n) "
        "SELECT tenant_id, ca, status, CASE WHEN renewed_by IS NULL THEN 0 ELSE 1 END, COUNT(*) FROM certificates "
        "GROUP BY tenant_id, ca, status, CASE WHEN renewed_by IS NULL THEN 0 ELSE 1 END";
-  s << "INSERT INTO certificate_expiry_weeks (tenant_id, ca, week, n) "
-       "SELECT tenant_id, ca, not_after / 604800000, COUNT(*) FROM certificates "
-       "WHERE status = 'active' AND renewed_by IS NULL GROUP BY tenant_id, ca, not_after / 604800000";
+  count_expiry(s, kWeeks);
+}
+
+void count_expiry_by_day(soci::session& s) {
+  if (s.get_backend_name() == "postgresql")
+    for (const char* sql : kPostgresDropTriggers) s << sql;
+  else
+    for (const char* sql : kSqliteDropTriggers) s << sql;
+  create_triggers(s, kDays);
+  count_expiry(s, kDays);
+  s << "DROP TABLE certificate_expiry_weeks";
 }
 
 Result<std::vector<CertificateCount>> certificate_counts(Database& db, const std::vector<std::string>& tenant_ids) {
@@ -112,12 +155,14 @@ Result<std::vector<CertificateCount>> certificate_counts(Database& db, const std
 Result<std::vector<ExpiryWeek>> expiry_weeks(Database& db, const std::vector<std::string>& tenant_ids, TimePoint from,
                                              TimePoint until) {
   return read(db, [&](soci::session& s) -> Result<std::vector<ExpiryWeek>> {
+    // Weeks are whole days from the epoch, seven at a time.
     FilterQuery q("n <> 0");
     q.also("tenant_id IN " + in_list(q, tenant_ids));
-    q.also("week >= " + q.bind(to_unix_ms(from) / kWeekMs));
-    q.also("week < " + q.bind((to_unix_ms(until) + kWeekMs - 1) / kWeekMs));
+    q.also("day >= " + q.bind(to_unix_ms(from) / kWeekMs * 7));
+    q.also("day < " + q.bind((to_unix_ms(until) + kWeekMs - 1) / kWeekMs * 7));
     std::vector<ExpiryWeek> out;
-    q.run(s, "SELECT tenant_id, ca, week, n FROM certificate_expiry_weeks WHERE " + q.where() + " ORDER BY week, tenant_id, ca",
+    q.run(s, "SELECT tenant_id, ca, day / 7, SUM(n) FROM certificate_expiry_days WHERE " + q.where() +
+                 " GROUP BY tenant_id, ca, day / 7 HAVING SUM(n) <> 0 ORDER BY 3, 1, 2",
           [&](const soci::row& r) {
             out.push_back({r.get<std::string>(0), r.get<std::string>(1), from_unix_ms(number_at(r, 2) * kWeekMs), number_at(r, 3)});
           });
@@ -125,12 +170,39 @@ Result<std::vector<ExpiryWeek>> expiry_weeks(Database& db, const std::vector<std
   });
 }
 
+namespace {
+
+// Active, unreplaced certificates of a tenant with not_after in [lo, hi):
+// the whole days inside from certificate_expiry_days, the two partial days
+// at the ends from certificates_tenant_active_expiry. However long the
+// window, at most one day's certificates are read one by one.
+long long expiring_between(soci::session& s, const std::string& tenant, long long lo, long long hi) {
+  auto from_index = [&](long long from, long long to) -> long long {
+    if (from >= to) return 0;
+    FilterQuery q;
+    q.also("c.tenant_id = " + q.bind(tenant));
+    q.also("c.status = 'active' AND c.renewed_by IS NULL AND c.not_after >= " + q.bind(from) + " AND c.not_after < " + q.bind(to));
+    return count_of(s, q, q.where());
+  };
+  const long long first_day = (lo + kDayMs - 1) / kDayMs, end_day = hi / kDayMs;  // whole days: [first_day, end_day)
+  if (lo < 0 || first_day >= end_day) return from_index(lo, hi);
+  FilterQuery q;
+  q.also("tenant_id = " + q.bind(tenant));
+  q.also("day >= " + q.bind(first_day) + " AND day < " + q.bind(end_day));
+  long long n = 0;
+  q.run(s, "SELECT COALESCE(SUM(n), 0) FROM certificate_expiry_days WHERE " + q.where(),
+        [&](const soci::row& r) { n = number_at(r, 0); });
+  return n + from_index(lo, first_day * kDayMs) + from_index(end_day * kDayMs, hi);
+}
+
+}  // namespace
+
 Result<TimelyCounts> timely_counts(Database& db, const std::vector<std::string>& tenant_ids, TimePoint now, bool with_90d) {
-  const long long at = to_unix_ms(now), day = 24LL * 3600 * 1000;
+  const long long at = to_unix_ms(now);
   return read(db, [&](soci::session& s) -> Result<TimelyCounts> {
     TimelyCounts t;
-    // Per tenant, so each count is one range of certificates_tenant_active_expiry.
     for (const auto& tenant : tenant_ids) {
+      // Per tenant, so each count is one range of an index.
       auto count = [&](const std::string& clause, std::initializer_list<long long> values) {
         FilterQuery q;
         q.also("c.tenant_id = " + q.bind(tenant));
@@ -139,14 +211,15 @@ Result<TimelyCounts> timely_counts(Database& db, const std::vector<std::string>&
         q.also(where);
         return count_of(s, q, q.where());
       };
+      // not_after in (now, now + d]
+      auto expiring_within = [&](long long days) { return expiring_between(s, tenant, at + 1, at + days * kDayMs + 1); };
+      t.expiring_7d += expiring_within(7);
+      t.expiring_30d += expiring_within(30);
+      if (with_90d) t.expiring_90d += expiring_within(90);
       const std::string active = "c.status = 'active' AND ";
-      t.expiring_7d += count(active + "c.not_after > ? AND c.not_after <= ? AND c.renewed_by IS NULL", {at, at + 7 * day});
-      t.expiring_30d += count(active + "c.not_after > ? AND c.not_after <= ? AND c.renewed_by IS NULL", {at, at + 30 * day});
-      if (with_90d)
-        t.expiring_90d += count(active + "c.not_after > ? AND c.not_after <= ? AND c.renewed_by IS NULL", {at, at + 90 * day});
       t.overdue += count(active + "c.not_after <= ? AND c.renewed_by IS NULL", {at});
       t.overdue_all += count(active + "c.not_after <= ?", {at});
-      t.revoked_24h += count("c.revoked_at >= ?", {at - day});
+      t.revoked_24h += count("c.revoked_at >= ?", {at - kDayMs});
       // certificates_tenant_renewal_failing holds only the certificates whose renewal failed.
       t.renewals_failing += count("c.status = 'active' AND c.renewal_attempts > ? AND c.renewed_by IS NULL", {0});
     }

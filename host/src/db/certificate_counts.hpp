@@ -1,8 +1,9 @@
 // Counts of certificates that stay cheap at millions of rows (issue 26,
 // "stats that stay fast"): triggers on the certificates table keep
 //  - certificate_counts: rows per (tenant, CA, status, replaced by a renewal);
-//  - certificate_expiry_weeks: active, unreplaced certificates per (tenant,
-//    CA, week of not_after), the expiry timeline.
+//  - certificate_expiry_days: active, unreplaced certificates per (tenant,
+//    CA, day of not_after): the expiry timeline, and "expiring within N
+//    days" with only the partial days at its ends counted row by row.
 // Triggers rather than updates in each code path: every change of status
 // or of renewed_by (insert, revoke, expire, renewal) is counted, including
 // ones written later, in the transaction that makes it.
@@ -17,8 +18,10 @@
 namespace signet::host {
 
 // Migration 17: the tables' triggers for this engine, and the counts of the
-// rows already there.
+// rows already there (expiry by week then).
 void create_certificate_counters(soci::session& s);
+// Migration 21: expiry counted by day instead of by week.
+void count_expiry_by_day(soci::session& s);
 
 struct CertificateCount {
   std::string tenant_id, ca, status;  // status as stored: active, revoked, expired
@@ -36,10 +39,11 @@ struct ExpiryWeek {
 // Active, unreplaced certificates whose not_after falls in [from, until), by week.
 Result<std::vector<ExpiryWeek>> expiry_weeks(Database& db, const std::vector<std::string>& tenant_ids, TimePoint from,
                                              TimePoint until);
-constexpr long long kWeekMs = 7LL * 24 * 3600 * 1000;
+constexpr long long kDayMs = 24LL * 3600 * 1000;
+constexpr long long kWeekMs = 7 * kDayMs;
 
 // The counts that move with time rather than with writes, each an index
-// range: active certificates past not_after that the lifecycle job has
+// range or maintained days: active certificates past not_after that the lifecycle job has
 // not marked expired yet, expiring ones, and recent revocations.
 struct TimelyCounts {
   long long expiring_7d = 0, expiring_30d = 0, expiring_90d = 0;  // active, not replaced, not_after in (now, now + d]

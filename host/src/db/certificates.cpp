@@ -11,6 +11,7 @@
 #include <encoding/base64url.hpp>
 
 #include "db/filter_query.hpp"
+#include "db/name_search.hpp"
 #include "db/paging.hpp"
 #include "db/prepared.hpp"
 #include "util/ids.hpp"
@@ -109,22 +110,23 @@ void add_range(FilterQuery& q, const char* column, const std::optional<TimePoint
   if (until) q.also(std::string(column) + " < " + q.bind(to_unix_ms(*until)));
 }
 
-void add_names(FilterQuery& q, const std::string& tenant, const CertificateFilter& f) {
+void add_exact_name(FilterQuery& q, const std::string& tenant, const std::string& name) {
   // IN, not a correlated EXISTS: the names index finds the few certificates
   // first instead of being asked once per row of the tenant (docs/BENCHMARKS.md).
-  // (Each placeholder is bound only when used: SOCI refuses unused ones.)
-  auto names = [&] { return "c.id IN (SELECT n.certificate_id FROM certificate_names n WHERE n.tenant_id = " + q.bind(tenant) + " AND "; };
-  if (!f.name.empty()) q.also(names() + "n.name = " + q.bind(lowered(f.name)) + ")");
+  q.also("c.id IN (SELECT n.certificate_id FROM certificate_names n WHERE n.tenant_id = " + q.bind(tenant) +
+         " AND n.name = " + q.bind(lowered(name)) + ")");
+}
+
+// The parts of names searched for: "*.example.com" finds the wildcard
+// itself and every name under it, a text any name containing it.
+std::vector<NamePart> name_parts(const CertificateFilter& f) {
+  std::vector<NamePart> parts;
   if (!f.name_suffix.empty()) {
-    // "*.example.com" finds the wildcard itself and every name under it.
-    const std::string suffix = lowered(f.name_suffix.rfind("*.", 0) == 0 ? f.name_suffix.substr(1) : "." + f.name_suffix);
-    q.also(names() + "(n.name = " + q.bind("*" + suffix) + " OR n.name LIKE " + q.bind("%" + like_literal(suffix)) +
-           " ESCAPE '\\'))");
+    const std::string& pattern = f.name_suffix;
+    parts.push_back({lowered(pattern.rfind("*.", 0) == 0 ? pattern.substr(1) : "." + pattern), true});
   }
-  for (const auto& text : f.texts) {
-    const std::string pattern = "%" + like_literal(text) + "%";
-    q.also("(c.common_name LIKE " + q.bind(pattern) + " ESCAPE '\\' OR c.sans LIKE " + q.bind(pattern) + " ESCAPE '\\')");
-  }
+  for (const auto& text : f.texts) parts.push_back({lowered(text), false});
+  return parts;
 }
 
 FilterQuery build_query(const std::string& tenant, const CertificateFilter& f, long long now) {
@@ -144,7 +146,7 @@ FilterQuery build_query(const std::string& tenant, const CertificateFilter& f, l
   if (f.renewal == "renewed") q.also("c.renewed_by IS NOT NULL");
   else if (f.renewal == "not_renewed") q.also("c.renewed_by IS NULL");
   else if (f.renewal == "failing") q.also("c.renewal_attempts > 0 AND c.renewed_by IS NULL");
-  add_names(q, tenant, f);
+  if (!f.name.empty()) add_exact_name(q, tenant, f.name);
   for (const auto& [key, value] : f.metadata)
     q.also("c.metadata LIKE " + q.bind("%" + like_literal(json(key).dump() + ":" + json(value).dump()) + "%") + " ESCAPE '\\'");
   if (f.expiring_before) q.also("c.not_after < " + q.bind(to_unix_ms(*f.expiring_before)));
@@ -302,10 +304,12 @@ Result<CertificatePage> list_certificates(Database& db, const std::string& tenan
   const int limit = std::clamp(f.limit, 1, 1000);
   const std::string direction = f.ascending ? " ASC" : " DESC";
   return read(db, [&](soci::session& s) -> Result<CertificatePage> {
-    const std::string sql = std::string("SELECT ") + kColumns + " FROM certificates c WHERE " + q.where() + " ORDER BY " +
+    FilterQuery q_names = q;  // planned on this connection, by how many names match
+    for (const auto& part : name_parts(f)) add_name_part(s, q_names, tenant_id, part);
+    const std::string sql = std::string("SELECT ") + kColumns + " FROM certificates c WHERE " + q_names.where() + " ORDER BY " +
                             order_column(f.order) + direction + ", c.id" + direction + " LIMIT " + std::to_string(limit + 1);
     CertificatePage page;
-    q.run(s, sql, [&](const soci::row& row) { page.items.push_back(from_row(row)); });
+    q_names.run(s, sql, [&](const soci::row& row) { page.items.push_back(from_row(row)); });
     if (page.items.size() > static_cast<std::size_t>(limit)) {
       page.items.pop_back();
       page.next_cursor = cursor_of(page.items.back(), f.order);

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,13 +49,14 @@ class Database {
   // of their own made at first use; `holder` names this process there.
   AdvisoryLocks& advisory_locks(const std::string& holder);
 
-  // Applies the numbered migrations not yet recorded in schema_migrations.
-  Result<void> migrate();
+  // Applies the numbered migrations not yet recorded in schema_migrations,
+  // up to `up_to` (tests build a database as an older release left it).
+  Result<void> migrate(int up_to = std::numeric_limits<int>::max());
   int schema_version();
   Result<void> ping();
 
  private:
-  Result<void> apply_migrations(int current);
+  Result<void> apply_migrations(int current, int up_to);
   Database(std::unique_ptr<soci::connection_pool> pool, std::unique_ptr<soci::session> writer, std::string url);
   std::unique_ptr<soci::connection_pool> pool_;
   std::string url_;

@@ -10,6 +10,7 @@
 #include "db/certificate_counts.hpp"
 #include "db/certificates.hpp"
 #include "db/database.hpp"
+#include "db/name_search.hpp"
 #include "util/time.hpp"
 
 namespace signet::host {
@@ -425,6 +426,17 @@ const std::vector<Migration> kMigrations = {
          "CREATE INDEX requests_tenant_updated ON requests (tenant_id, updated_at, id)",
          "CREATE INDEX notifications_tenant_failed ON notifications (tenant_id, updated_at, id) WHERE status = 'failed'",
      }},
+    // db/name_search.cpp: SQLite FTS5 trigrams or PostgreSQL pg_trgm.
+    {20, "the names' trigram index for searches by part of a name", {}},
+    {21, "expiring certificates counted by day",
+     {
+         R"(CREATE TABLE certificate_expiry_days (
+              tenant_id VARCHAR(40) NOT NULL,
+              ca VARCHAR(64) NOT NULL,
+              day BIGINT NOT NULL,
+              n BIGINT NOT NULL,
+              PRIMARY KEY (tenant_id, ca, day)))",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in
@@ -433,6 +445,8 @@ const std::map<int, void (*)(soci::session&)> kMigrationCode = {
     {7, &chain_existing_audit},  // hashes need SHA-256
     {16, &backfill_key_kinds},   // the key is inside each certificate's DER
     {17, &create_certificate_counters},  // triggers differ between the engines
+    {20, &create_name_trigrams},         // so do trigram indexes
+    {21, &count_expiry_by_day},          // the triggers again, by day
 };
 
 void ensure_version_table(soci::session& s) {
@@ -461,13 +475,13 @@ int Database::schema_version() {
 // migrates, the others wait on a session advisory lock (released when its
 // holder's connection ends, even by a crash) and then find nothing to do.
 // SQLite's BEGIN IMMEDIATE already serializes them.
-Result<void> Database::migrate() {
+Result<void> Database::migrate(int up_to) {
   try {
     Connection connection(*this);
     soci::session& s = *connection;
     if (!sqlite_) s << "SELECT pg_advisory_lock(" << kMigrationLock << ")";
     const int before = version_of(s);
-    auto applied = apply_migrations(before);
+    auto applied = apply_migrations(before, up_to);
     if (!sqlite_) s << "SELECT pg_advisory_unlock(" << kMigrationLock << ")";
     // SQLite plans by sqlite_stat1 when it exists; statistics taken before a
     // migration added indexes make it pick them blindly (a listing went from
@@ -483,10 +497,10 @@ Result<void> Database::migrate() {
   }
 }
 
-Result<void> Database::apply_migrations(int current) {
+Result<void> Database::apply_migrations(int current, int up_to) {
   try {
     for (const auto& m : kMigrations) {
-      if (m.version <= current) continue;
+      if (m.version <= current || m.version > up_to) continue;
       auto applied = write([&](soci::session& s) {
         // Another host may have applied it meanwhile (PostgreSQL, shared database).
         int done = 0;

@@ -1,0 +1,112 @@
+#include "db/name_search.hpp"
+
+#include "db/prepared.hpp"
+
+namespace signet::host {
+namespace {
+
+bool is_postgres(soci::session& s) { return s.get_backend_name() == "postgresql"; }
+
+// Trigrams need three characters (UTF-8 continuation bytes are not ones).
+bool indexable(const std::string& text) {
+  int characters = 0;
+  for (unsigned char ch : text)
+    if ((ch & 0xC0) != 0x80) ++characters;
+  return characters >= 3;
+}
+
+// The exact pattern: the part taken literally.
+std::string exact_pattern(const NamePart& part) {
+  return "%" + like_literal(part.text) + (part.suffix ? "" : "%");
+}
+
+// "g.name matches the part" over the trigram index. SQLite's FTS5 uses its
+// index only for a LIKE without ESCAPE, so that one finds candidates (a %
+// or _ in the part widens it) and the escaped one keeps the exact matches.
+std::string indexed_match(soci::session& s, FilterQuery& q, const NamePart& part) {
+  const std::string exact = "g.name LIKE " + q.bind(exact_pattern(part)) + " ESCAPE '\\'";
+  if (is_postgres(s)) return exact;  // pg_trgm reads escapes
+  return "g.name LIKE " + q.bind("%" + part.text + (part.suffix ? "" : "%")) + " AND " + exact;
+}
+
+std::string names_table(soci::session& s) {
+  return is_postgres(s) ? "certificate_names g" : "certificate_name_grams g";
+}
+
+// How many of the tenant's names match, counting no further than the limit.
+long long matching_names(soci::session& s, const std::string& tenant, const NamePart& part, int limit) {
+  FilterQuery q("g.tenant_id = :p0");
+  q.bind(tenant);
+  q.also(indexed_match(s, q, part));
+  long long n = 0;
+  q.run(s, "SELECT COUNT(*) FROM (SELECT 1 FROM " + names_table(s) + " WHERE " + q.where() + " LIMIT " +
+               std::to_string(limit) + ") x",
+        [&](const soci::row& r) { n = number_at(r, 0); });
+  return n;
+}
+
+// The row's own CN and SANs tested, for when most rows match anyway.
+std::string row_match(soci::session& s, FilterQuery& q, const NamePart& part) {
+  const std::string pattern = exact_pattern(part);
+  const std::string cn = "LOWER(c.common_name) LIKE " + q.bind(pattern) + " ESCAPE '\\'";
+  if (is_postgres(s))
+    return "(" + cn + " OR EXISTS (SELECT 1 FROM jsonb_each(c.sans::jsonb) k CROSS JOIN LATERAL "
+                      "jsonb_array_elements_text(CASE WHEN jsonb_typeof(k.value) = 'array' THEN k.value ELSE '[]'::jsonb END) "
+                      "v(name) WHERE LOWER(v.name) LIKE " + q.bind(pattern) + " ESCAPE '\\'))";
+  return "(" + cn + " OR EXISTS (SELECT 1 FROM json_tree(c.sans) j WHERE j.type = 'text' AND LOWER(j.value) LIKE " +
+         q.bind(pattern) + " ESCAPE '\\'))";
+}
+
+}  // namespace
+
+NamePlan plan_name_part(soci::session& s, const std::string& tenant, const NamePart& part) {
+  if (!indexable(part.text) || matching_names(s, tenant, part, kFewMatchingNames + 1) > kFewMatchingNames)
+    return NamePlan::row_by_row;
+  return NamePlan::trigram_index;
+}
+
+void add_name_part(soci::session& s, FilterQuery& q, const std::string& tenant, const NamePart& part) {
+  if (plan_name_part(s, tenant, part) == NamePlan::row_by_row) {
+    q.also(row_match(s, q, part));
+    return;
+  }
+  q.also("c.id IN (SELECT g.certificate_id FROM " + names_table(s) + " WHERE g.tenant_id = " + q.bind(tenant) + " AND " +
+         indexed_match(s, q, part) + ")");
+}
+
+void create_name_trigrams(soci::session& s) {
+  if (is_postgres(s)) {
+    // A role that may not create the extension keeps working without the index.
+    s << "SAVEPOINT name_trigrams";
+    try {
+      s << "CREATE EXTENSION IF NOT EXISTS pg_trgm";
+      s << "CREATE INDEX certificate_names_trigrams ON certificate_names USING gin (name gin_trgm_ops)";
+      s << "RELEASE SAVEPOINT name_trigrams";
+    } catch (const soci::soci_error&) {
+      s << "ROLLBACK TO SAVEPOINT name_trigrams";
+    }
+    return;
+  }
+  // detail=none: the index answers "which rows hold these trigrams", and
+  // FTS5 checks each LIKE on the stored name; positions would double its size.
+  s << "CREATE VIRTUAL TABLE certificate_name_grams USING fts5(name, tenant_id UNINDEXED, certificate_id UNINDEXED, "
+       "tokenize = 'trigram', detail = 'none')";
+  s << "CREATE TRIGGER certificate_name_grams_insert AFTER INSERT ON certificate_names BEGIN "
+       "INSERT INTO certificate_name_grams (name, tenant_id, certificate_id) "
+       "VALUES (new.name, new.tenant_id, new.certificate_id); END";
+  // Names are never deleted today; if they were, this (a scan) keeps the index true.
+  s << "CREATE TRIGGER certificate_name_grams_delete AFTER DELETE ON certificate_names BEGIN "
+       "DELETE FROM certificate_name_grams WHERE name = old.name AND tenant_id = old.tenant_id "
+       "AND certificate_id = old.certificate_id; END";
+  s << "INSERT INTO certificate_name_grams (name, tenant_id, certificate_id) "
+       "SELECT name, tenant_id, certificate_id FROM certificate_names";
+}
+
+bool name_trigrams_present(soci::session& s) {
+  int n = 0;
+  if (is_postgres(s)) s << "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'certificate_names_trigrams'", soci::into(n);
+  else s << "SELECT COUNT(*) FROM sqlite_master WHERE name = 'certificate_name_grams'", soci::into(n);
+  return n > 0;
+}
+
+}  // namespace signet::host

@@ -1,0 +1,148 @@
+// The overview's expiring counts and the expiry timeline (migration 21:
+// certificate_expiry_days kept by triggers, partial days read from the
+// index), on a real SQLite file and a real PostgreSQL server: certificates
+// recorded under migration 20's weekly triggers, then more after the
+// upgrade, revoked and renewed ones among them; at clock readings on a day
+// boundary, a millisecond before one and mid-day, every count equals a
+// plain COUNT(*) over the certificates, including rows that expire exactly
+// at the edges of a window.
+#include <filesystem>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "db/certificate_counts.hpp"
+#include "db/certificates.hpp"
+#include "db/prepared.hpp"
+#include "db/tenants.hpp"
+#include "postgres_server.hpp"
+#include "signet_process.hpp"
+
+namespace signet::host {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ExpiryCounts : public ::testing::TestWithParam<test::TestDatabase> {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("signet-expiry-" + std::to_string(::getpid()) + "-" + test::name_of(GetParam()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    const std::string url = test::fresh_database_url(GetParam(), dir_.string());
+    ASSERT_FALSE(url.empty()) << test::shared_postgres_server().log();
+    auto opened = Database::open(url, 2);
+    ASSERT_TRUE(opened) << opened.error().message;
+    db_ = std::move(opened).value();
+  }
+  void TearDown() override {
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+
+  void record(const std::string& id, long long not_after_ms, const std::string& ca = "internal") {
+    CertificateRow row;
+    row.id = id;
+    row.tenant_id = tenant_;
+    row.request_id = "req_" + id;
+    row.ca = ca;
+    row.serial = id;
+    row.common_name = id;
+    row.profile = "default";
+    row.status = "active";
+    row.not_after = from_unix_ms(not_after_ms);
+    row.created_at = row.not_before = row.not_after - std::chrono::hours(24 * 400);
+    const auto written = db_->write([&](soci::session& s) { insert_certificate(s, CertificateColumns(row)); });
+    ASSERT_TRUE(written) << written.error().message;
+  }
+
+  // n certificates spread over [-5, 100) days from base, every 7th revoked
+  // and every 5th replaced by a renewal.
+  void record_spread(const std::string& prefix, int n, std::mt19937_64& random) {
+    std::uniform_int_distribution<long long> offset(-5 * kDayMs, 100 * kDayMs);
+    for (int i = 0; i < n; ++i) {
+      const std::string id = prefix + std::to_string(i);
+      record(id, base_ + offset(random), i % 2 ? "internal" : "other");
+      if (i % 7 == 3) execute_sql("UPDATE certificates SET status = 'revoked', revoked_at = " + std::to_string(base_) +
+                                  " WHERE id = '" + id + "'");
+      if (i % 5 == 1) execute_sql("UPDATE certificates SET renewed_by = 'next_" + id + "' WHERE id = '" + id + "'");
+    }
+  }
+
+  void execute_sql(const std::string& sql) {
+    const auto done = db_->write([&](soci::session& s) { s << sql; });
+    ASSERT_TRUE(done) << done.error().message;
+  }
+
+  long long counted(const std::string& where) {
+    auto n = read(*db_, [&](soci::session& s) {
+      long long count = 0;
+      soci::row row;
+      s << "SELECT COUNT(*) FROM certificates WHERE tenant_id = '" + tenant_ + "' AND status = 'active' AND "
+           "renewed_by IS NULL AND " + where, soci::into(row);
+      count = number_at(row, 0);
+      return count;
+    });
+    EXPECT_TRUE(n);
+    return n ? *n : -1;
+  }
+
+  void expect_counts_at(long long at) {
+    SCOPED_TRACE("at " + std::to_string(at) + " (" + std::to_string(at % kDayMs) + " ms into the day)");
+    auto t = timely_counts(*db_, {tenant_}, from_unix_ms(at), true);
+    ASSERT_TRUE(t) << t.error().message;
+    auto window = [&](long long days) {
+      return counted("not_after > " + std::to_string(at) + " AND not_after <= " + std::to_string(at + days * kDayMs));
+    };
+    EXPECT_EQ(t->expiring_7d, window(7));
+    EXPECT_EQ(t->expiring_30d, window(30));
+    EXPECT_EQ(t->expiring_90d, window(90));
+    EXPECT_GT(t->expiring_30d, 0);
+
+    const TimePoint from = from_unix_ms(at), until = from + std::chrono::hours(24 * 7 * 26);
+    auto weeks = expiry_weeks(*db_, {tenant_}, from, until);
+    ASSERT_TRUE(weeks) << weeks.error().message;
+    long long total = 0;
+    for (const auto& w : weeks.value()) {
+      const long long start = to_unix_ms(w.week_start);
+      EXPECT_EQ(start % kWeekMs, 0);
+      EXPECT_EQ(w.count, counted("ca = '" + w.ca + "' AND not_after >= " + std::to_string(start) + " AND not_after < " +
+                                 std::to_string(start + kWeekMs)));
+      total += w.count;
+    }
+    const long long first_week = at / kWeekMs * kWeekMs, end_week = (to_unix_ms(until) + kWeekMs - 1) / kWeekMs * kWeekMs;
+    EXPECT_EQ(total, counted("not_after >= " + std::to_string(first_week) + " AND not_after < " + std::to_string(end_week)));
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Database> db_;
+  std::string tenant_;
+  const long long base_ = 1'800'000'000'123LL;  // 2027-01-15, not on a day boundary
+};
+
+TEST_P(ExpiryCounts, EveryWindowAndWeekEqualsACountOfTheCertificates) {
+  ASSERT_TRUE(db_->migrate(20));
+  tenant_ = ensure_tenant(*db_, "acme", "Acme").value().id;
+  std::mt19937_64 random(26);
+  record_spread("before_", 300, random);  // counted by week, then by the upgrade
+
+  ASSERT_TRUE(db_->migrate());
+  EXPECT_EQ(db_->schema_version(), 21);
+  record_spread("after_", 300, random);
+  const long long day = base_ / kDayMs * kDayMs;
+  // Rows on the edges of the windows read at `base_`: out, in, in, out.
+  record("edge_now", base_);
+  record("edge_next", base_ + 1);
+  record("edge_7d", base_ + 7 * kDayMs);
+  record("edge_7d_after", base_ + 7 * kDayMs + 1);
+  record("edge_day", day + 8 * kDayMs);
+
+  for (long long at : {base_, day, day - 1, day + 12 * 3600 * 1000 + 17, base_ + 3 * kDayMs + 5})
+    expect_counts_at(at);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, ExpiryCounts, ::testing::Values(test::TestDatabase::sqlite, test::TestDatabase::postgresql),
+                         [](const auto& info) { return test::name_of(info.param); });
+
+}  // namespace
+}  // namespace signet::host

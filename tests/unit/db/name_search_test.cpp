@@ -1,0 +1,192 @@
+// Searches by part of a name (db/name_search.cpp), on a real SQLite file and
+// a real PostgreSQL server: each answer equals a plain substring check over
+// the names the test recorded, through both plans — the trigram index when
+// few names match, row by row when many do or the part is too short — with
+// LIKE's wildcards taken literally, the SANs' JSON keys never matched, case
+// ignored, and another tenant's names never seen.
+#include <filesystem>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "db/certificates.hpp"
+#include "db/name_search.hpp"
+#include "db/tenants.hpp"
+#include "postgres_server.hpp"
+#include "signet_process.hpp"
+
+namespace signet::host {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr int kCertificates = kFewMatchingNames + 100;  // "example" is in more names than the index plan takes
+
+struct Recorded {
+  std::string id;
+  std::vector<std::string> names;  // CN first, as recorded
+};
+
+class NameSearch : public ::testing::TestWithParam<test::TestDatabase> {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("signet-namesearch-" + std::to_string(::getpid()) + "-" + test::name_of(GetParam()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    const std::string url = test::fresh_database_url(GetParam(), dir_.string());
+    ASSERT_FALSE(url.empty()) << test::shared_postgres_server().log();
+    auto opened = Database::open(url, 2);
+    ASSERT_TRUE(opened) << opened.error().message;
+    db_ = std::move(opened).value();
+    ASSERT_TRUE(db_->migrate());
+    acme_ = ensure_tenant(*db_, "acme", "Acme").value().id;
+    other_ = ensure_tenant(*db_, "other", "Other").value().id;
+    const auto written = db_->write([&](soci::session& s) {
+      for (int n = 0; n < kCertificates; ++n) record(s, acme_, n, names_for(n));
+      record(s, other_, 0, {"svc-12.example.com", "ops_team@example.org"});
+    });
+    ASSERT_TRUE(written) << written.error().message;
+  }
+  void TearDown() override {
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+
+  static std::vector<std::string> names_for(int n) {
+    std::vector<std::string> names = {"svc-" + std::to_string(n) + ".example.com", "alt-" + std::to_string(n) + ".internal"};
+    if (n == 77) names[0] = "Svc-UPPER.Example.COM";
+    if (n % 100 == 7) names.push_back("n-" + std::to_string(n) + ".branch7.example.net");
+    if (n % 100 == 8) names.push_back("x.branch7.example.net.evil.com");
+    if (n % 1000 == 0) names.push_back("ops_team@example.org");
+    if (n % 1000 == 1) names.push_back("opsxteam@example.org");
+    return names;
+  }
+
+  void record(soci::session& s, const std::string& tenant, int n, const std::vector<std::string>& names) {
+    CertificateRow row;
+    row.id = id_of(tenant == acme_ ? "acme" : "other", n);
+    row.tenant_id = tenant;
+    row.request_id = "req_" + row.id;
+    row.ca = "internal";
+    row.serial = row.id;
+    row.common_name = names[0];
+    row.sans = json::object();
+    for (std::size_t i = 1; i < names.size(); ++i)
+      row.sans[names[i].find('@') == std::string::npos ? "dns" : "email"].push_back(names[i]);
+    row.profile = "default";
+    row.status = "active";
+    row.created_at = row.not_before = Clock::now() - std::chrono::seconds(n);
+    row.not_after = row.created_at + std::chrono::hours(24);
+    insert_certificate(s, CertificateColumns(row));
+    if (tenant == acme_) recorded_.push_back({row.id, names});
+  }
+
+  static std::string id_of(const std::string& tenant, int n) { return "crt_" + tenant + "_" + std::to_string(n); }
+
+  static std::string lower(std::string text) {
+    for (auto& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return text;
+  }
+
+  // The oracle: which recorded certificates have a name matching.
+  std::set<std::string> expected(const NamePart& part) const {
+    std::set<std::string> ids;
+    for (const auto& r : recorded_)
+      for (const auto& name : r.names) {
+        const std::string l = lower(name);
+        const bool match = part.suffix ? l.size() >= part.text.size() && l.compare(l.size() - part.text.size(), part.text.size(), part.text) == 0
+                                       : l.find(part.text) != std::string::npos;
+        if (match) ids.insert(r.id);
+      }
+    return ids;
+  }
+
+  // Every certificate the listing finds, page by page.
+  std::set<std::string> found(CertificateFilter f) {
+    std::set<std::string> ids;
+    f.limit = 1000;
+    for (int pages = 0; pages < 20; ++pages) {
+      auto page = list_certificates(*db_, acme_, f, Clock::now());
+      EXPECT_TRUE(page) << page.error().message;
+      if (!page) break;
+      for (const auto& c : page->items) EXPECT_TRUE(ids.insert(c.id).second) << c.id << " listed twice";
+      if (page->next_cursor.empty()) break;
+      f.cursor = page->next_cursor;
+    }
+    return ids;
+  }
+
+  NamePlan plan(const NamePart& part) {
+    auto planned = read(*db_, [&](soci::session& s) { return plan_name_part(s, acme_, part); });
+    EXPECT_TRUE(planned);
+    return planned ? *planned : NamePlan::row_by_row;
+  }
+
+  std::set<std::string> text(const std::string& t) {
+    CertificateFilter f;
+    f.texts = {t};
+    return found(f);
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Database> db_;
+  std::string acme_, other_;
+  std::vector<Recorded> recorded_;
+};
+
+TEST_P(NameSearch, FewMatchesComeThroughTheTrigramIndex) {
+  const auto present = read(*db_, [](soci::session& s) { return name_trigrams_present(s); });
+  EXPECT_TRUE(present && *present) << "migration 20 made the index (pg_trgm is in Debian's postgresql)";
+  const NamePart part{"svc-12", false};
+  EXPECT_EQ(plan(part), NamePlan::trigram_index);
+  const auto ids = text("svc-12");
+  EXPECT_EQ(ids, expected(part));
+  EXPECT_EQ(ids.size(), 111u) << "svc-12, svc-120…129, svc-1200…1299; never the other tenant's svc-12";
+}
+
+TEST_P(NameSearch, ManyMatchesAreTestedRowByRowWithTheSameAnswer) {
+  const NamePart part{"example", false};
+  EXPECT_EQ(plan(part), NamePlan::row_by_row);
+  const auto ids = text("example");
+  EXPECT_EQ(ids, expected(part));
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kCertificates));
+  CertificateFilter both;  // a common part and a rare one together
+  both.texts = {"example", "alt-99"};
+  std::set<std::string> want;
+  for (const auto& id : expected({"alt-99", false})) want.insert(id);
+  EXPECT_EQ(found(both), want);
+}
+
+TEST_P(NameSearch, SuffixesMatchOnlyTheEndOfAName) {
+  CertificateFilter f;
+  f.name_suffix = "*.branch7.example.net";
+  EXPECT_EQ(plan({".branch7.example.net", true}), NamePlan::trigram_index);
+  const auto ids = found(f);
+  EXPECT_EQ(ids, expected({".branch7.example.net", true}));
+  EXPECT_EQ(ids.size(), 41u) << "the names ending .branch7.example.net.evil.com do not count";
+  f.name_suffix = "*.internal";
+  EXPECT_EQ(plan({".internal", true}), NamePlan::row_by_row);
+  EXPECT_EQ(found(f).size(), static_cast<std::size_t>(kCertificates));
+}
+
+TEST_P(NameSearch, LikeWildcardsAreLiteralAndCaseIsIgnored) {
+  EXPECT_EQ(text("ops_team"), expected({"ops_team", false}));
+  EXPECT_EQ(text("ops_team").size(), 5u) << "opsxteam is not ops_team";
+  EXPECT_TRUE(text("ops%team").empty());
+  EXPECT_EQ(text("SVC-UPPER.example"), std::set<std::string>{id_of("acme", 77)});
+}
+
+TEST_P(NameSearch, ShortPartsScanAndNeverMatchTheSansJsonKeys) {
+  EXPECT_EQ(plan({"up", false}), NamePlan::row_by_row);
+  EXPECT_EQ(text("UP"), std::set<std::string>{id_of("acme", 77)});
+  EXPECT_TRUE(text("ns").empty()) << "\"dns\" is a key of the SANs' JSON, not a name";
+  EXPECT_TRUE(text("dns").empty());
+  EXPECT_TRUE(text("email").empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, NameSearch, ::testing::Values(test::TestDatabase::sqlite, test::TestDatabase::postgresql),
+                         [](const auto& info) { return test::name_of(info.param); });
+
+}  // namespace
+}  // namespace signet::host
