@@ -76,6 +76,10 @@ profiles:
   default:
     max_ttl: 90d
     dns: {allowed_suffixes: [.example.com]}
+  guarded:
+    max_ttl: 30d
+    dns: {allowed_suffixes: [.example.com]}
+    approval: {required: true, approvers: [pki_admin]}
 ui:
   oidc:
     issuer: ${issuer}
@@ -85,6 +89,7 @@ ui:
     groups:
       pki-admins: {roles: [pki_admin]}
       auditors: {roles: [auditor]}
+      managers: {roles: [cert_manager]}
 `;
 }
 
@@ -148,6 +153,58 @@ async function main() {
         assert(await page.$('a[href="/ui/audit"]'), 'the audit page is in the navigation');
       } finally {
         await context.close();
+      }
+    });
+
+    await check('an approver sees what a held request asks for, approves it on the page, and is audited as herself', async () => {
+      const signInAs = async (context, who) => {
+        await control('POST', '/_double/next_login', who);
+        const page = watch(await context.newPage(), who.sub);
+        await page.goto(`${host.url}/ui/`, { waitUntil: 'domcontentloaded' });
+        await waitReady(page, 'signin');
+        await Promise.all([page.waitForNavigation({ waitUntil: 'domcontentloaded' }), page.click('[data-testid=oidc-sign-in]')]);
+        await waitReady(page, 'overview', 20000);
+        return page;
+      };
+      const carolContext = await browser.createBrowserContext();
+      const aliceContext = await browser.createBrowserContext();
+      try {
+        const carol = await signInAs(carolContext, { sub: 'carol', email: 'carol@example.com', groups: ['managers'] });
+        const held = await carol.evaluate(async () => {
+          const session = await (await fetch('/v1/session', { credentials: 'same-origin' })).json();
+          const answer = await fetch('/v1/certificates', {
+            method: 'POST', credentials: 'same-origin',
+            headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf },
+            body: JSON.stringify({ common_name: 'held.example.com', sans: { dns: ['held.example.com', 'www.held.example.com'] }, profile: 'guarded' }),
+          });
+          return { status: answer.status, body: await answer.json() };
+        });
+        equal([held.status, held.body.status], [202, 'pending_approval'], 'the request is held');
+        const requestId = held.body.request_id;
+
+        const alice = await signInAs(aliceContext, { sub: 'alice', email: 'alice@example.com', groups: ['pki-admins'] });
+        await alice.goto(`${host.url}/ui/requests?status=pending_approval`, { waitUntil: 'domcontentloaded' });
+        await waitReady(alice, 'requests');
+        const row = `[data-testid=request-row][data-id="${requestId}"]`;
+        await alice.waitForSelector(row, { timeout: 5000 });
+        const subject = await alice.$eval(`${row} [data-testid=request-subject]`, (td) => td.textContent.replace(/\s+/g, ' ').trim());
+        assert(subject.includes('held.example.com') && subject.includes('+1') && subject.includes('guarded') && subject.includes('oidc:carol'),
+          `the row says what is asked and by whom: ${subject}`);
+        await alice.click(`${row} [data-testid=approve]`);
+        await alice.waitForSelector('[data-testid=confirm-approve]', { visible: true });
+        await alice.type('#decision-comment', 'looks right');
+        await alice.click('[data-testid=confirm-approve]');
+        await alice.waitForFunction(() => /Approved/.test(document.body.innerText), { timeout: 10000 });
+        const after = await alice.evaluate(async (id) => (await fetch(`/v1/requests/${id}`, { credentials: 'same-origin' })).json(), requestId);
+        equal([after.status, after.approval.decisions.map((d) => [d.principal, d.decision, d.comment])],
+          ['succeeded', [['oidc:alice@example.com', 'approve', 'looks right']]], 'approved and issued');
+        const audit = await alice.evaluate(async (id) => (await fetch(`/v1/audit?object=${id}&limit=50`, { credentials: 'same-origin' })).json(), requestId);
+        const decision = (audit.items || []).find((e) => /approv/.test(e.action));
+        assert(decision && decision.principal === 'oidc:alice@example.com', `the decision is audited as alice: ${JSON.stringify(audit.items && audit.items.map((e) => [e.action, e.principal]))}`);
+        assertNoProblems(alice);
+      } finally {
+        await carolContext.close();
+        await aliceContext.close();
       }
     });
 

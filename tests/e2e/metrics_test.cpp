@@ -52,6 +52,10 @@ TEST(Metrics, PromtoolAcceptsThemAndTheyTellWhatHappened) {
   EXPECT_EQ(sample(text, "signet_certificates_renewed_total{ca=\"internal\",profile=\"default\"," + tenant + "}"), 1);
   EXPECT_EQ(sample(text, "signet_certificates_revoked_total{reason=\"key_compromise\"," + tenant + "}"), 1);
   EXPECT_EQ(sample(text, "signet_renewal_attempts_total{result=\"succeeded\"," + tenant + "}"), 1);
+  EXPECT_EQ(sample(text, "signet_renewal_attempts_total{result=\"failed\"," + tenant + "}"), 0) << "there from the start, at 0";
+  for (const char* status : {"pending", "running", "waiting", "pending_approval"})
+    EXPECT_EQ(sample(text, std::string("signet_requests_oldest_age_seconds{status=\"") + status + "\"," + tenant + "}"), 0)
+        << status << ": none open";
   EXPECT_EQ(sample(text, "signet_certificates_expiring{" + tenant + ",within=\"90d\"}"), 1) << "the renewal, 30 days";
   EXPECT_EQ(sample(text, "signet_signing_seconds_count{ca=\"internal\",keys=\"keys\"}"), 3);
   EXPECT_EQ(sample(text, "signet_audit_chain_valid"), 1);

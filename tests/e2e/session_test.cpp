@@ -118,6 +118,32 @@ TEST_F(TokenSessions, ATokenOpensASessionWhoseCallsNeedTheCsrfToken) {
   EXPECT_TRUE(found);
 }
 
+// Another site's page can make the browser send the cookie; its Origin
+// header gives it away, on a WebSocket handshake as on any call.
+TEST_F(TokenSessions, ACookieSentFromAnotherOriginsPageIsRefused) {
+  ASSERT_TRUE(host_.started()) << host_.log();
+  const auto [cookie, csrf] = sign_in(host_.admin_token());
+  auto with_origin = [&](const std::string& path, const std::string& origin, bool websocket) {
+    std::vector<std::pair<std::string, std::string>> headers = {{"Cookie", "signet_session=" + cookie}, {"Origin", origin}};
+    if (websocket)
+      headers.insert(headers.end(), {{"Upgrade", "websocket"}, {"Connection", "Upgrade"}, {"Sec-WebSocket-Version", "13"},
+                                     {"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="}});
+    return send("GET", host_.url() + path, "", headers, host_.ca_file());
+  };
+  for (const std::string origin : {"https://evil.example", "https://127.0.0.1.evil.example", "null", "http://127.0.0.1"}) {
+    const Answer refused = with_origin("/v1/session", origin, false);
+    EXPECT_EQ(refused.status, 403) << origin << ": " << refused.body;
+    EXPECT_EQ(refused.code(), "csrf_failed") << origin;
+    const Answer socket = with_origin("/v1/events/ws", origin, true);
+    EXPECT_EQ(socket.status, 403) << origin << ": the WebSocket is not opened: " << socket.body;
+  }
+  EXPECT_EQ(with_origin("/v1/session", host_.url(), false).status, 200) << "this origin's own page";
+  // A token is not sent by browsers on their own: its calls are not judged by Origin.
+  auto by_token = http("GET", host_.url() + "/v1/certificates", "", host_.admin_token(), host_.ca_file());
+  ASSERT_TRUE(by_token);
+  EXPECT_EQ(by_token->status, 200);
+}
+
 TEST_F(TokenSessions, BadSignInsAreRefusedAndAudited) {
   ASSERT_TRUE(host_.started()) << host_.log();
   const Answer wrong = call("POST", "/v1/session", R"({"token":"sgt_not-a-token"})");

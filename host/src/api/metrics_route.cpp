@@ -47,9 +47,15 @@ void certificate_gauges(const ApiDependencies& deps, const std::vector<Tenant>& 
     auto requests = request_counts(deps.db, {t.id}, now);
     if (!requests) continue;
     for (const auto& [status, n] : {std::pair{"pending", requests->pending}, {"running", requests->running},
-                                    {"waiting", requests->waiting}, {"pending_approval", requests->pending_approval}})
-      deps.metrics.gauge_set("signet_requests_open", "Requests not finished yet, by status", {{"tenant", t.slug}, {"status", status}},
-                             static_cast<double>(n));
+                                    {"waiting", requests->waiting}, {"pending_approval", requests->pending_approval}}) {
+      const signet::Labels labels = {{"tenant", t.slug}, {"status", status}};
+      deps.metrics.gauge_set("signet_requests_open", "Requests not finished yet, by status", labels, static_cast<double>(n));
+      // An age rather than a count: a busy host always has some open, a stuck one has an old one.
+      const auto oldest = requests->oldest.find(status);
+      const double age = oldest == requests->oldest.end() ? 0 : std::max(0.0, seconds_of(now) - seconds_of(oldest->second));
+      deps.metrics.gauge_set("signet_requests_oldest_age_seconds", "Age of the oldest request still in this status (0: none)",
+                             labels, age);
+    }
   }
 }
 

@@ -88,6 +88,8 @@ HttpResponseMessage token_sign_in(RequestContext& c, const ApiDependencies& deps
 HttpResponseMessage current(RequestContext& c, const ApiDependencies& deps) {
   const auto cookie = cookie_value(c.message, kSessionCookie);
   if (!cookie) return error_response({"unauthenticated", "not signed in"}, c.request_id);
+  if (foreign_origin(c.message))  // as for every call made with the cookie (auth/authenticate.cpp)
+    return error_response({"csrf_failed", "the session cookie came with a request from another origin's page"}, c.request_id);
   auto principal = deps.sessions->resume(*cookie, Clock::now());
   if (const auto* e = std::get_if<HostError>(&principal)) return error_response(*e, c.request_id);
   return json_response(http::status::ok, {{"user", whoami(deps, std::get<Principal>(principal))}, {"csrf", Sessions::csrf_of(*cookie)}});

@@ -4,11 +4,47 @@
 
 namespace signet::host {
 
+namespace {
+
+// What was asked, for people deciding on or following a request: the names
+// and profile of an issuance or renewal, the certificates and reason of a
+// revocation. Never the CSR, keys or PEMs.
+nlohmann::json request_subject(const RequestRecord& q) {
+  const nlohmann::json& in = q.input;
+  nlohmann::json subject = nlohmann::json::object();
+  if (q.operation == "revoke") {
+    nlohmann::json certificates = nlohmann::json::array();
+    const auto targets = in.find("targets");
+    if (targets != in.end() && targets->is_array())
+      for (const auto& t : *targets)
+        if (t.is_object()) certificates.push_back({{"id", t.value("id", "")}, {"serial", t.value("serial", "")}});
+    subject["certificates"] = std::move(certificates);
+    subject["reason"] = in.value("reason", "");
+    return subject;
+  }
+  subject["common_name"] = in.value("common_name", "");
+  nlohmann::json sans = nlohmann::json::object();
+  const auto asked = in.find("sans");
+  if (asked != in.end() && asked->is_object())
+    for (const auto& [kind, names] : asked->items())
+      if (names.is_array() && !names.empty()) sans[kind] = names;
+  subject["sans"] = std::move(sans);
+  subject["profile"] = in.value("profile", "");
+  if (const auto ttl = in.value("ttl_ms", 0LL); ttl > 0) subject["ttl_seconds"] = ttl / 1000;
+  for (const char* key : {"service", "renews"})
+    if (const auto v = in.value(key, ""); !v.empty()) subject[key] = v;
+  return subject;
+}
+
+}  // namespace
+
 nlohmann::json request_view(const RequestRecord& q) {
   nlohmann::json error = nullptr;
   if (!q.error_code.empty()) error = {{"code", q.error_code}, {"message", q.error_message}};
   return {{"request_id", q.id},
           {"operation", q.operation},
+          {"subject", request_subject(q)},
+          {"requested_by", q.principal},
           {"status", to_string(q.status)},
           {"step", q.step},
           {"attempts", q.attempts},

@@ -146,7 +146,7 @@ std::optional<StageRefusal> Host::open_database() {
   if (auto migrated = db_->migrate(); !migrated) return refused(migrated.error().message);
   if (auto trigrams = read(*db_, [](soci::session& s) { return name_trigrams_present(s); }); trigrams && !*trigrams)
     log().warn("certificate names have no trigram index (the database role could not create the pg_trgm extension): "
-               "searches by part of a name scan every name; docs/configuration.md says how to add it");
+               "searches by part of a name scan every name; docs/postgresql.md says how to add it");
   auto tenant = ensure_tenant(*db_, "default", "Default");
   if (!tenant) return refused(tenant.error().message);
   default_tenant_id_ = tenant->id;

@@ -56,8 +56,12 @@ std::variant<Principal, HostError> RequestAuthenticator::authenticate(const Cred
 // A browser's session. Its cookie goes with every request to this origin,
 // including ones another site's page makes it send, so a call that changes
 // something must also carry the CSRF token, which only this origin's pages
-// can read (GET /v1/session).
+// can read (GET /v1/session). A WebSocket handshake carries no such token
+// (and SameSite does not keep out a sibling subdomain's page), so a request
+// whose Origin is another origin is refused whatever its method.
 std::variant<Principal, HostError> RequestAuthenticator::by_session(const Credentials& credentials) const {
+  if (credentials.foreign_origin)
+    return HostError{"csrf_failed", "the session cookie came with a request from another origin's page"};
   auto principal = sessions_->resume(*credentials.session, Clock::now());
   if (std::holds_alternative<HostError>(principal) || !credentials.changes_state) return principal;
   const std::string expected = Sessions::csrf_of(*credentials.session);

@@ -21,6 +21,7 @@ struct Credentials {
   std::optional<std::string> session;       // the dashboard's session cookie (auth/sessions.hpp)
   std::optional<std::string> csrf;          // X-CSRF-Token, which a session's state-changing calls must carry
   bool changes_state = false;               // not GET, HEAD or OPTIONS
+  bool foreign_origin = false;              // an Origin header naming another origin than the Host
   std::string source;                       // the caller's address: tokens may be bound to networks
   std::string request_id;                   // for the log
 };

@@ -1,6 +1,7 @@
 #include "db/certificate_counts.hpp"
 
 #include <cstring>
+#include <functional>
 
 #include "db/filter_query.hpp"
 #include "db/prepared.hpp"
@@ -113,12 +114,6 @@ std::string in_list(FilterQuery& q, const std::vector<std::string>& ids) {
   return list.empty() ? "(NULL)" : list + ")";
 }
 
-long long count_of(soci::session& s, FilterQuery& q, const std::string& where) {
-  long long n = 0;
-  q.run(s, "SELECT COUNT(*) FROM certificates c WHERE " + where, [&](const soci::row& r) { n = number_at(r, 0); });
-  return n;
-}
-
 }  // namespace
 
 void create_certificate_counters(soci::session& s) {
@@ -172,57 +167,74 @@ Result<std::vector<ExpiryWeek>> expiry_weeks(Database& db, const std::vector<std
 
 namespace {
 
-// Active, unreplaced certificates of a tenant with not_after in [lo, hi):
-// the whole days inside from certificate_expiry_days, the two partial days
-// at the ends from certificates_tenant_active_expiry. However long the
-// window, at most one day's certificates are read one by one.
-long long expiring_between(soci::session& s, const std::string& tenant, long long lo, long long hi) {
-  auto from_index = [&](long long from, long long to) -> long long {
-    if (from >= to) return 0;
-    FilterQuery q;
-    q.also("c.tenant_id = " + q.bind(tenant));
-    q.also("c.status = 'active' AND c.renewed_by IS NULL AND c.not_after >= " + q.bind(from) + " AND c.not_after < " + q.bind(to));
-    return count_of(s, q, q.where());
-  };
-  const long long first_day = (lo + kDayMs - 1) / kDayMs, end_day = hi / kDayMs;  // whole days: [first_day, end_day)
-  if (lo < 0 || first_day >= end_day) return from_index(lo, hi);
-  FilterQuery q;
-  q.also("tenant_id = " + q.bind(tenant));
-  q.also("day >= " + q.bind(first_day) + " AND day < " + q.bind(end_day));
-  long long n = 0;
-  q.run(s, "SELECT COALESCE(SUM(n), 0) FROM certificate_expiry_days WHERE " + q.where(),
-        [&](const soci::row& r) { n = number_at(r, 0); });
-  return n + from_index(lo, first_day * kDayMs) + from_index(end_day * kDayMs, hi);
-}
+// All the overview's time-bound numbers as one SELECT of scalar subqueries,
+// so a PostgreSQL host pays one round trip, not one per number and tenant.
+class TimelyQuery {
+ public:
+  explicit TimelyQuery(const std::vector<std::string>& tenant_ids) : tenant_ids_(tenant_ids) {}
+
+  // Certificates of the tenants where `where` holds.
+  std::string count(const std::string& where) {
+    return "(SELECT COUNT(*) FROM certificates c WHERE c.tenant_id IN " + in_list(q_, tenant_ids_) + " AND " + where + ")";
+  }
+  // Active, unreplaced certificates with not_after in [lo, hi): the whole
+  // days inside from certificate_expiry_days, the two partial days at the
+  // ends from certificates_tenant_active_expiry. However long the window,
+  // at most one day's certificates are counted one by one.
+  std::string expiring_between(long long lo, long long hi) {
+    const long long first_day = (lo + kDayMs - 1) / kDayMs, end_day = hi / kDayMs;  // whole days: [first_day, end_day)
+    if (lo < 0 || first_day >= end_day) return from_index(lo, hi);
+    return "(SELECT COALESCE(SUM(n), 0) FROM certificate_expiry_days WHERE tenant_id IN " + in_list(q_, tenant_ids_) +
+           " AND day >= " + q_.bind(first_day) + " AND day < " + q_.bind(end_day) + ") + " + from_index(lo, first_day * kDayMs) +
+           " + " + from_index(end_day * kDayMs, hi);
+  }
+  std::string bind(long long v) { return q_.bind(v); }
+  void run(soci::session& s, const std::vector<std::string>& columns, const std::function<void(const soci::row&)>& each) {
+    std::string select;
+    for (const auto& c : columns) select += (select.empty() ? "SELECT " : ", ") + c;
+    q_.run(s, select, each);
+  }
+
+ private:
+  std::string from_index(long long from, long long to) {
+    if (from >= to) return "0";
+    return count("c.status = 'active' AND c.renewed_by IS NULL AND c.not_after >= " + q_.bind(from) +
+                 " AND c.not_after < " + q_.bind(to));
+  }
+
+  const std::vector<std::string>& tenant_ids_;
+  FilterQuery q_;
+};
 
 }  // namespace
 
 Result<TimelyCounts> timely_counts(Database& db, const std::vector<std::string>& tenant_ids, TimePoint now, bool with_90d) {
   const long long at = to_unix_ms(now);
   return read(db, [&](soci::session& s) -> Result<TimelyCounts> {
+    TimelyQuery q(tenant_ids);
+    // not_after in (now, now + d]
+    auto expiring_within = [&](long long days) { return q.expiring_between(at + 1, at + days * kDayMs + 1); };
+    const std::string active = "c.status = 'active' AND ";
+    std::vector<std::string> columns = {
+        expiring_within(7),
+        expiring_within(30),
+        with_90d ? expiring_within(90) : "0",
+        q.count(active + "c.not_after <= " + q.bind(at) + " AND c.renewed_by IS NULL"),
+        q.count(active + "c.not_after <= " + q.bind(at)),
+        q.count("c.revoked_at >= " + q.bind(at - kDayMs)),
+        // certificates_tenant_renewal_failing holds only the certificates whose renewal failed.
+        q.count("c.status = 'active' AND c.renewal_attempts > " + q.bind(0) + " AND c.renewed_by IS NULL"),
+    };
     TimelyCounts t;
-    for (const auto& tenant : tenant_ids) {
-      // Per tenant, so each count is one range of an index.
-      auto count = [&](const std::string& clause, std::initializer_list<long long> values) {
-        FilterQuery q;
-        q.also("c.tenant_id = " + q.bind(tenant));
-        std::string where = clause;
-        for (long long v : values) where.replace(where.find('?'), 1, q.bind(v));
-        q.also(where);
-        return count_of(s, q, q.where());
-      };
-      // not_after in (now, now + d]
-      auto expiring_within = [&](long long days) { return expiring_between(s, tenant, at + 1, at + days * kDayMs + 1); };
-      t.expiring_7d += expiring_within(7);
-      t.expiring_30d += expiring_within(30);
-      if (with_90d) t.expiring_90d += expiring_within(90);
-      const std::string active = "c.status = 'active' AND ";
-      t.overdue += count(active + "c.not_after <= ? AND c.renewed_by IS NULL", {at});
-      t.overdue_all += count(active + "c.not_after <= ?", {at});
-      t.revoked_24h += count("c.revoked_at >= ?", {at - kDayMs});
-      // certificates_tenant_renewal_failing holds only the certificates whose renewal failed.
-      t.renewals_failing += count("c.status = 'active' AND c.renewal_attempts > ? AND c.renewed_by IS NULL", {0});
-    }
+    q.run(s, columns, [&](const soci::row& r) {
+      t.expiring_7d = number_at(r, 0);
+      t.expiring_30d = number_at(r, 1);
+      t.expiring_90d = number_at(r, 2);
+      t.overdue = number_at(r, 3);
+      t.overdue_all = number_at(r, 4);
+      t.revoked_24h = number_at(r, 5);
+      t.renewals_failing = number_at(r, 6);
+    });
     t.overdue_replaced = t.overdue_all - t.overdue;
     return t;
   });

@@ -195,6 +195,53 @@ std::optional<std::string> after_cursor(FilterQuery& q, const CertificateFilter&
   return "(" + column + op + value + " OR (" + column + " = " + value + " AND c.id" + op + id + "))";
 }
 
+// "(:p1, :p2, ...)" for the values.
+std::string bound_list(FilterQuery& q, const std::vector<std::string>& values) {
+  std::string list;
+  for (const auto& v : values) list += (list.empty() ? "(" : ", ") + q.bind(v);
+  return list + ")";
+}
+
+// A search by part of a name, first step: the first kNameScanWindow rows of
+// the listing's order, each tested. The ids that match (a page and one
+// more at most), and whether that is the answer: the page filled, or the
+// rows ran out within the window.
+struct WindowScan {
+  std::vector<std::string> ids;
+  bool complete = false;
+};
+
+WindowScan scan_window(soci::session& s, const FilterQuery& base, const std::vector<NamePart>& parts,
+                       const std::string& order_by, int limit) {
+  FilterQuery q = base;
+  std::string match;
+  for (const auto& part : parts) match += (match.empty() ? "" : " AND ") + name_row_match(s, q, part);
+  WindowScan scan;
+  int rows = 0;
+  q.run(s, "SELECT c.id, CASE WHEN " + match + " THEN 1 ELSE 0 END FROM certificates c WHERE " + q.where() +
+               " ORDER BY " + order_by + " LIMIT " + std::to_string(kNameScanWindow),
+        [&](const soci::row& r) {
+          ++rows;
+          if (number_at(r, 1) != 0 && scan.ids.size() <= static_cast<std::size_t>(limit)) scan.ids.push_back(r.get<std::string>(0));
+        });
+  scan.complete = scan.ids.size() > static_cast<std::size_t>(limit) || rows < kNameScanWindow;
+  return scan;
+}
+
+// Second step, when the window held too few: the part is rare, so the
+// trigram index finds its certificates. The longest part goes through the
+// index (the likeliest to be rare); the others are tested on those rows.
+// Whether the index is used: parts under three characters have no trigrams,
+// and are tested on every row.
+bool add_indexed_names(soci::session& s, FilterQuery& q, const std::string& tenant, const std::vector<NamePart>& parts) {
+  const auto longest = std::max_element(parts.begin(), parts.end(),
+                                        [](const NamePart& a, const NamePart& b) { return a.text.size() < b.text.size(); });
+  const auto indexed = name_index_match(s, q, tenant, *longest);
+  for (auto part = parts.begin(); part != parts.end(); ++part)
+    q.also(part == longest && indexed ? *indexed : name_row_match(s, q, *part));
+  return indexed.has_value();
+}
+
 }  // namespace
 
 CertificateColumns::CertificateColumns(CertificateRow r)
@@ -303,13 +350,26 @@ Result<CertificatePage> list_certificates(Database& db, const std::string& tenan
   }
   const int limit = std::clamp(f.limit, 1, 1000);
   const std::string direction = f.ascending ? " ASC" : " DESC";
+  const std::string order_by = std::string(order_column(f.order)) + direction + ", c.id" + direction;
+  const std::vector<NamePart> parts = name_parts(f);
   return read(db, [&](soci::session& s) -> Result<CertificatePage> {
-    FilterQuery q_names = q;  // planned on this connection, by how many names match
-    for (const auto& part : name_parts(f)) add_name_part(s, q_names, tenant_id, part);
-    const std::string sql = std::string("SELECT ") + kColumns + " FROM certificates c WHERE " + q_names.where() + " ORDER BY " +
-                            order_column(f.order) + direction + ", c.id" + direction + " LIMIT " + std::to_string(limit + 1);
     CertificatePage page;
-    q_names.run(s, sql, [&](const soci::row& row) { page.items.push_back(from_row(row)); });
+    auto take = [&](const FilterQuery& query) {
+      query.run(s, std::string("SELECT ") + kColumns + " FROM certificates c WHERE " + query.where() + " ORDER BY " + order_by +
+                       " LIMIT " + std::to_string(limit + 1),
+                [&](const soci::row& row) { page.items.push_back(from_row(row)); });
+    };
+    if (parts.empty()) {
+      take(q);
+    } else if (const auto scan = scan_window(s, q, parts, order_by, limit); scan.complete) {
+      FilterQuery by_id;
+      by_id.also(scan.ids.empty() ? "1 = 0" : "c.id IN " + bound_list(by_id, scan.ids));
+      take(by_id);
+    } else {
+      FilterQuery indexed = q;
+      page.names_by_index = add_indexed_names(s, indexed, tenant_id, parts);
+      take(indexed);
+    }
     if (page.items.size() > static_cast<std::size_t>(limit)) {
       page.items.pop_back();
       page.next_cursor = cursor_of(page.items.back(), f.order);

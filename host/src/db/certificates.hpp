@@ -89,6 +89,7 @@ struct CertificateFilter {
 struct CertificatePage {
   std::vector<CertificateRow> items;  // in the filter's order, without PEMs
   std::string next_cursor;            // empty on the last page
+  bool names_by_index = false;        // a part of a name was rare, so the trigram index found it (db/name_search.hpp)
 };
 
 // Certificates changed (issued, renewed, revoked, expired) after a point,

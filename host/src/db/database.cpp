@@ -16,6 +16,11 @@ void prepare_sqlite(soci::session& s) {
   s << "PRAGMA synchronous=FULL";
   s << "PRAGMA foreign_keys=ON";
   s << "PRAGMA busy_timeout=10000";
+  // 32 MB of pages per connection instead of SQLite's 2 MB: listings at a
+  // million certificates read the same upper B-tree pages again and again,
+  // and each read outside the cache is a syscall (docs/BENCHMARKS.md). The
+  // cache grows only as far as it is used.
+  s << "PRAGMA cache_size=-32768";
 }
 
 bool is_sqlite_url(const std::string& url) { return url.rfind(kSqlitePrefix, 0) == 0; }

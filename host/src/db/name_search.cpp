@@ -33,45 +33,26 @@ std::string names_table(soci::session& s) {
   return is_postgres(s) ? "certificate_names g" : "certificate_name_grams g";
 }
 
-// How many of the tenant's names match, counting no further than the limit.
-long long matching_names(soci::session& s, const std::string& tenant, const NamePart& part, int limit) {
-  FilterQuery q("g.tenant_id = :p0");
-  q.bind(tenant);
-  q.also(indexed_match(s, q, part));
-  long long n = 0;
-  q.run(s, "SELECT COUNT(*) FROM (SELECT 1 FROM " + names_table(s) + " WHERE " + q.where() + " LIMIT " +
-               std::to_string(limit) + ") x",
-        [&](const soci::row& r) { n = number_at(r, 0); });
-  return n;
-}
-
-// The row's own CN and SANs tested, for when most rows match anyway.
-std::string row_match(soci::session& s, FilterQuery& q, const NamePart& part) {
-  const std::string pattern = exact_pattern(part);
-  const std::string cn = "LOWER(c.common_name) LIKE " + q.bind(pattern) + " ESCAPE '\\'";
-  if (is_postgres(s))
-    return "(" + cn + " OR EXISTS (SELECT 1 FROM jsonb_each(c.sans::jsonb) k CROSS JOIN LATERAL "
-                      "jsonb_array_elements_text(CASE WHEN jsonb_typeof(k.value) = 'array' THEN k.value ELSE '[]'::jsonb END) "
-                      "v(name) WHERE LOWER(v.name) LIKE " + q.bind(pattern) + " ESCAPE '\\'))";
-  return "(" + cn + " OR EXISTS (SELECT 1 FROM json_tree(c.sans) j WHERE j.type = 'text' AND LOWER(j.value) LIKE " +
-         q.bind(pattern) + " ESCAPE '\\'))";
-}
-
 }  // namespace
 
-NamePlan plan_name_part(soci::session& s, const std::string& tenant, const NamePart& part) {
-  if (!indexable(part.text) || matching_names(s, tenant, part, kFewMatchingNames + 1) > kFewMatchingNames)
-    return NamePlan::row_by_row;
-  return NamePlan::trigram_index;
+// A LIKE on the SANs' JSON text first (cheap, and it may match a key such
+// as "dns"), then each SAN value on its own.
+std::string name_row_match(soci::session& s, FilterQuery& q, const NamePart& part) {
+  const std::string exact = exact_pattern(part), anywhere = "%" + like_literal(part.text) + "%";
+  const std::string cn = "LOWER(c.common_name) LIKE " + q.bind(exact) + " ESCAPE '\\'";
+  if (is_postgres(s))
+    return "(" + cn + " OR (LOWER(c.sans) LIKE " + q.bind(anywhere) + " ESCAPE '\\' AND EXISTS (SELECT 1 FROM "
+           "jsonb_each(c.sans::jsonb) k CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(k.value) = "
+           "'array' THEN k.value ELSE '[]'::jsonb END) v(name) WHERE LOWER(v.name) LIKE " + q.bind(exact) + " ESCAPE '\\')))";
+  return "(" + cn + " OR (c.sans LIKE " + q.bind(anywhere) + " ESCAPE '\\' AND EXISTS (SELECT 1 FROM json_tree(c.sans) j "
+         "WHERE j.type = 'text' AND LOWER(j.value) LIKE " + q.bind(exact) + " ESCAPE '\\')))";
 }
 
-void add_name_part(soci::session& s, FilterQuery& q, const std::string& tenant, const NamePart& part) {
-  if (plan_name_part(s, tenant, part) == NamePlan::row_by_row) {
-    q.also(row_match(s, q, part));
-    return;
-  }
-  q.also("c.id IN (SELECT g.certificate_id FROM " + names_table(s) + " WHERE g.tenant_id = " + q.bind(tenant) + " AND " +
-         indexed_match(s, q, part) + ")");
+std::optional<std::string> name_index_match(soci::session& s, FilterQuery& q, const std::string& tenant,
+                                            const NamePart& part) {
+  if (!indexable(part.text)) return std::nullopt;
+  return "c.id IN (SELECT g.certificate_id FROM " + names_table(s) + " WHERE g.tenant_id = " + q.bind(tenant) + " AND " +
+         indexed_match(s, q, part) + ")";
 }
 
 void create_name_trigrams(soci::session& s) {

@@ -1,10 +1,15 @@
 // Certificates found by part of a name: "checkout-77" anywhere in the CN or
 // a SAN, or every name under ".example.com". A LIKE '%…%' cannot use a
 // B-tree, so the names have a trigram index (migration 20: SQLite FTS5's
-// trigram tokenizer, PostgreSQL's pg_trgm), and each search is planned by a
-// bounded count of how many names match (docs/BENCHMARKS.md).
+// trigram tokenizer, PostgreSQL's pg_trgm). A listing uses it only when the
+// part is rare: it first tests the rows of a bounded window in its own
+// order (a common part fills a page within it), and turns to the index
+// when the window holds too few matches (docs/dashboard.md,
+// docs/BENCHMARKS.md). A trigram index answers rare parts fast and common
+// ones slowly (every row holds their trigrams); the window is the reverse.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <soci/soci.h>
@@ -18,20 +23,16 @@ struct NamePart {
   bool suffix = false;  // the name ends with text; otherwise it contains it
 };
 
-// More matching names than this and the part is common: the listing is read
-// in its own order, testing each row, and fills a page within a few rows.
-// At most this many and they are fetched through the trigram index.
-inline constexpr int kFewMatchingNames = 4000;
+// How many rows of the listing's order are tested before the index is used.
+inline constexpr int kNameScanWindow = 5000;
 
-enum class NamePlan {
-  trigram_index,  // few names match: fetch their certificates
-  row_by_row,     // many do, or the part is too short for trigrams
-};
-NamePlan plan_name_part(soci::session& s, const std::string& tenant, const NamePart& part);
+// "one of c's names matches `part`", tested on the row of `certificates c`.
+std::string name_row_match(soci::session& s, FilterQuery& q, const NamePart& part);
 
-// Adds "one of c's names matches `part`" to q, for a query over
-// `certificates c` of one tenant.
-void add_name_part(soci::session& s, FilterQuery& q, const std::string& tenant, const NamePart& part);
+// The same through the trigram index, for one tenant; nullopt when the
+// part is too short for trigrams (under three characters).
+std::optional<std::string> name_index_match(soci::session& s, FilterQuery& q, const std::string& tenant,
+                                            const NamePart& part);
 
 // Migration 20: the trigram index of certificate_names, kept by triggers on
 // SQLite. On PostgreSQL it needs the pg_trgm extension (trusted since 13):

@@ -260,8 +260,16 @@ Result<RequestCounts> request_counts(Database& db, const std::vector<std::string
     const std::pair<const char*, long long*> under_way[] = {{"pending", &out.pending}, {"running", &out.running},
                                                             {"waiting", &out.waiting}, {"pending_approval", &out.pending_approval}};
     for (const auto& tenant : tenant_ids) {
-      for (const auto& [status, into] : under_way)
-        *into += query_number(s, "SELECT COUNT(*) FROM requests WHERE tenant_id = :t AND status = :s", {tenant, status}).value_or(0);
+      for (const auto& [status, into] : under_way) {
+        const long long n = query_number(s, "SELECT COUNT(*) FROM requests WHERE tenant_id = :t AND status = :s", {tenant, status}).value_or(0);
+        *into += n;
+        if (n == 0) continue;
+        // requests_tenant_status ends with created_at: one index entry.
+        const auto first = query_number(s, "SELECT MIN(created_at) FROM requests WHERE tenant_id = :t AND status = :s", {tenant, status});
+        if (!first) continue;
+        const auto [at, added] = out.oldest.emplace(status, from_unix_ms(*first));
+        if (!added) at->second = std::min(at->second, from_unix_ms(*first));
+      }
       out.failed_recently += query_number(s, "SELECT COUNT(*) FROM requests WHERE tenant_id = :t AND status = 'failed' "
                                              "AND created_at >= :since", {tenant, from}).value_or(0);
     }

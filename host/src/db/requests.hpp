@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -113,6 +114,8 @@ Result<bool> request_exists(Database& db, const std::string& id);
 // requests_tenant_status.
 struct RequestCounts {
   long long pending = 0, running = 0, waiting = 0, pending_approval = 0, failed_recently = 0;
+  // The creation time of the oldest open request, by status (absent: none open).
+  std::map<std::string, TimePoint> oldest;
 };
 Result<RequestCounts> request_counts(Database& db, const std::vector<std::string>& tenant_ids, TimePoint since);
 

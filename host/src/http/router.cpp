@@ -3,6 +3,8 @@
 #include <cctype>
 #include <stdexcept>
 
+#include <boost/beast/core/string.hpp>
+
 #include "auth/sessions.hpp"
 #include "util/text.hpp"
 
@@ -24,10 +26,24 @@ Credentials credentials(const RequestContext& context) {
     out.csrf = std::string(csrf->value());
   const auto method = context.message.method();
   out.changes_state = method != http::verb::get && method != http::verb::head && method != http::verb::options;
+  out.foreign_origin = foreign_origin(context.message);
   return out;
 }
 
 }  // namespace
+
+// RFC 6454 §7: browsers name the page's origin on cross-origin requests,
+// on every WebSocket handshake and on non-GET fetches. One that does not
+// match the Host this request was sent to came from another site's page.
+bool foreign_origin(const HttpRequestMessage& message) {
+  const auto origin = message.find(http::field::origin);
+  if (origin == message.end()) return false;
+  boost::beast::string_view value = origin->value();
+  const std::size_t scheme_end = value.find("://");
+  if (scheme_end == boost::beast::string_view::npos) return true;  // "null": a sandboxed or opaque origin
+  value.remove_prefix(scheme_end + 3);
+  return !boost::beast::iequals(value, message[http::field::host]);
+}
 
 // RFC 6265 §5.4: "name=value" pairs separated by "; ".
 std::optional<std::string> cookie_value(const HttpRequestMessage& message, std::string_view name) {

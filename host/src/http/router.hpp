@@ -20,6 +20,9 @@ using Handler = std::function<HttpResponseMessage(RequestContext&)>;
 
 // A cookie's value from the request's Cookie headers, or nullopt.
 std::optional<std::string> cookie_value(const HttpRequestMessage& message, std::string_view name);
+// Whether the request's Origin header (RFC 6454 §7) names another origin
+// than the Host it was sent to: a page of another site made the browser send it.
+bool foreign_origin(const HttpRequestMessage& message);
 // Who presents these credentials, or why nobody (auth/authenticate.hpp).
 using Authenticator = std::function<std::variant<Principal, HostError>(const Credentials&)>;
 // How far the route's permission reaches for the caller, or why not at all

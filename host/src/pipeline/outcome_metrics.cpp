@@ -7,6 +7,22 @@
 
 namespace signet::host {
 
+OutcomeMetrics::OutcomeMetrics(Database& db, signet::Metrics& metrics, std::map<std::string, std::string> key_backends)
+    : db_(db), metrics_(metrics), key_backends_(std::move(key_backends)) {
+  auto tenants = list_tenants(db_);
+  if (!tenants) return;
+  for (const auto& t : tenants.value()) {
+    slugs_[t.id] = t.slug;
+    renewal_attempt(t.slug, true, 0);
+    renewal_attempt(t.slug, false, 0);
+  }
+}
+
+void OutcomeMetrics::renewal_attempt(const std::string& tenant_slug, bool succeeded, double n) {
+  metrics_.counter_add("signet_renewal_attempts_total", "Renewal requests that ended, by result",
+                       {{"tenant", tenant_slug}, {"result", succeeded ? "succeeded" : "failed"}}, n);
+}
+
 std::string OutcomeMetrics::tenant_slug(const std::string& tenant_id) {
   {
     std::lock_guard lock(mutex_);
@@ -23,8 +39,7 @@ std::string OutcomeMetrics::tenant_slug(const std::string& tenant_id) {
 void OutcomeMetrics::finished(const RequestRecord& q) {
   const std::string tenant = tenant_slug(q.tenant_id);
   const bool ok = q.status == RequestStatus::succeeded;
-  if (q.operation == "renew")
-    metrics_.counter_add("signet_renewal_attempts_total", "Renewal requests that ended, by result", {{"tenant", tenant}, {"result", ok ? "succeeded" : "failed"}}, 1);
+  if (q.operation == "renew") renewal_attempt(tenant, ok, 1);
   if (!ok) return;
   if (q.operation == "issue" || q.operation == "renew") {
     const IssueRequest in = issue_request_from(q.input);

@@ -18,8 +18,9 @@ namespace signet::host {
 class OutcomeMetrics {
  public:
   // `key_backends`: CA instance -> the keys instance it signs with.
-  OutcomeMetrics(Database& db, signet::Metrics& metrics, std::map<std::string, std::string> key_backends)
-      : db_(db), metrics_(metrics), key_backends_(std::move(key_backends)) {}
+  // Renewal attempts start at 0 for the tenants there are, so that the
+  // first failure is an increase an alert sees.
+  OutcomeMetrics(Database& db, signet::Metrics& metrics, std::map<std::string, std::string> key_backends);
 
   // A request that reached a final status.
   void finished(const RequestRecord& q);
@@ -28,6 +29,7 @@ class OutcomeMetrics {
 
  private:
   std::string tenant_slug(const std::string& tenant_id);
+  void renewal_attempt(const std::string& tenant_slug, bool succeeded, double n);
 
   Database& db_;
   signet::Metrics& metrics_;

@@ -24,6 +24,22 @@ function Approval({ approval }) {
     ${approval.expires_at && html`<br /><span class="hint">expires ${relativeTime(approval.expires_at)}</span>`}</span>`;
 }
 
+// What was asked: names and profile, or the certificates to revoke.
+function Subject({ request }) {
+  const subject = request.subject || {};
+  if (request.operation === 'revoke') {
+    const certificates = subject.certificates || [];
+    return html`<span>${certificates.length === 1
+      ? html`<a class="mono" href=${`/ui/certificates/${certificates[0].id}`} title=${certificates[0].id}>${shortId(certificates[0].id)}</a>`
+      : `${certificates.length} certificates`}${subject.reason && html`<br /><span class="hint">${subject.reason}</span>`}</span>`;
+  }
+  const names = new Set([subject.common_name, ...Object.values(subject.sans || {}).flat()].filter(Boolean));
+  const name = names.size ? [...names][0] : '—';
+  const more = names.size - 1;
+  return html`<span><span class="mono">${name}</span>${more > 0 && html` <span class="hint">+${more}</span>`}
+    <br /><span class="hint">${subject.profile}${request.requested_by && ` · by ${request.requested_by}`}</span></span>`;
+}
+
 export function RequestsPage({ session, route }) {
   usePage('requests', 'Requests');
   const status = TABS.some(([value]) => value === route.params.get('status')) ? route.params.get('status') : TABS[0][0];
@@ -71,13 +87,14 @@ export function RequestsPage({ session, route }) {
       : html`<${TableWrap} label="Requests"><table class="data-table">
         <caption class="sr-only">Requests: ${TABS.find(([v]) => v === status)[1]}</caption>
         <thead><tr>
-          <th scope="col">Request</th><th scope="col">Operation</th><th scope="col">Certificate</th><th scope="col">Step</th>
+          <th scope="col">Request</th><th scope="col">Operation</th><th scope="col">Subject</th><th scope="col">Certificate</th><th scope="col">Step</th>
           <th scope="col" class="num">Attempts</th><th scope="col">Error</th><th scope="col">Approval</th>
           <th scope="col">Created</th><th scope="col"><span class="sr-only">Actions</span></th>
         </tr></thead>
         <tbody>${items.map((r) => html`<tr key=${r.request_id} data-testid="request-row" data-id=${r.request_id}>
           <th scope="row" class="mono" title=${r.request_id}>${shortId(r.request_id)}</th>
           <td>${r.operation}${r.external_ref && html`<br /><span class="hint">${r.external_ref.system} ${r.external_ref.number || r.external_ref.id}</span>`}</td>
+          <td data-testid="request-subject"><${Subject} request=${r} /></td>
           <td>${r.certificate_id ? html`<a class="mono" href=${`/ui/certificates/${r.certificate_id}`} title=${r.certificate_id}>${shortId(r.certificate_id)}</a>` : '—'}</td>
           <td>${r.step || '—'}</td>
           <td class="num">${r.attempts ?? 0}</td>
@@ -99,7 +116,8 @@ export function RequestsPage({ session, route }) {
       busy=${busy} error=${dialogError} onCancel=${() => setDialog(null)} onConfirm=${decide}
       testid=${dialog && dialog.kind === 'reject' ? 'confirm-reject' : 'confirm-approve'}>
       <p>${dialog && dialog.kind === 'reject' ? 'Rejecting fails the request for good.' : 'Your approval counts towards the approvals the profile needs.'}
-        Request <span class="mono">${dialog && dialog.request.request_id}</span> (${dialog && dialog.request.operation}).</p>
+        Request <span class="mono">${dialog && dialog.request.request_id}</span> (${dialog && dialog.request.operation}):
+        ${dialog && html`<${Subject} request=${dialog.request} />`}</p>
       <div class="field">
         <label for="decision-comment">Comment${dialog && dialog.kind === 'reject' ? ' (required)' : ' (optional)'}</label>
         <textarea id="decision-comment" name="comment" rows="3" maxlength="4000" required=${!!dialog && dialog.kind === 'reject'}></textarea>
