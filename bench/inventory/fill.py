@@ -124,16 +124,21 @@ def fill_sqlite(path, count):
     db.commit()
 
 
-# What the counting triggers would have added (host/src/db/certificate_counts.cpp).
+# The counts the triggers keep (host/src/db/certificate_counts.cpp), taken
+# again over every certificate, the ones already there included.
 RECOUNT = """
+DELETE FROM certificate_counts;
+DELETE FROM certificate_expiry_weeks;
+DELETE FROM certificate_expiry_days;
 INSERT INTO certificate_counts (tenant_id, ca, status, replaced, n)
   SELECT tenant_id, ca, status, CASE WHEN renewed_by IS NULL THEN 0 ELSE 1 END, COUNT(*) FROM certificates
-  GROUP BY tenant_id, ca, status, CASE WHEN renewed_by IS NULL THEN 0 ELSE 1 END
-  ON CONFLICT (tenant_id, ca, status, replaced) DO UPDATE SET n = certificate_counts.n + EXCLUDED.n;
+  GROUP BY tenant_id, ca, status, CASE WHEN renewed_by IS NULL THEN 0 ELSE 1 END;
+INSERT INTO certificate_expiry_weeks (tenant_id, ca, week, n)
+  SELECT tenant_id, ca, not_after / 604800000, COUNT(*) FROM certificates
+  WHERE status = 'active' AND renewed_by IS NULL GROUP BY tenant_id, ca, not_after / 604800000;
 INSERT INTO certificate_expiry_days (tenant_id, ca, day, n)
   SELECT tenant_id, ca, not_after / 86400000, COUNT(*) FROM certificates
-  WHERE status = 'active' AND renewed_by IS NULL GROUP BY tenant_id, ca, not_after / 86400000
-  ON CONFLICT (tenant_id, ca, day) DO UPDATE SET n = certificate_expiry_days.n + EXCLUDED.n;
+  WHERE status = 'active' AND renewed_by IS NULL GROUP BY tenant_id, ca, not_after / 86400000;
 """
 
 

@@ -36,6 +36,7 @@ int command_ca(int argc, char** argv);
 int command_cert(int argc, char** argv);  // talks to a running host
 int command_request(int argc, char** argv);  // request get | approve | reject, on a running host
 int command_audit(int argc, char** argv);
+int command_migrate(int argc, char** argv);  // offline: pending migrations, --dry-run
 int command_agent(int argc, char** argv);  // keeps a certificate current on disk
 int command_renew(int argc, char** argv);  // renew --due
 int command_token_bootstrap(int argc, char** argv);  // offline: the first super-admin token

@@ -24,6 +24,8 @@ constexpr const char* kUsage = R"(usage: signet <command> [options]
                                       write the first pki_super_admin token
   audit verify (--config FILE | --data-dir D [--database URL])
                                       recompute the audit log's hash chain; name the first broken record
+  migrate (--config FILE | --data-dir D [--database URL]) [--dry-run]
+                                      bring the database's schema to this release's (or list what would run)
   ca init (--config FILE | --data-dir D [--database URL]) [--ca NAME]
                                       create the root and issuing CA of each managed CA
   ca import (--config FILE | --data-dir D [--database URL]) --ca NAME --chain FILE --key FILE
@@ -54,6 +56,7 @@ int main(int argc, char** argv) {
   if (command == "cert") return command_cert(argc, argv);
   if (command == "request") return command_request(argc, argv);
   if (command == "audit") return command_audit(argc, argv);
+  if (command == "migrate") return command_migrate(argc, argv);
   if (command == "agent") return command_agent(argc, argv);
   if (command == "renew") return command_renew(argc, argv);
   if (command == "version") {

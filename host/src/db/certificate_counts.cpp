@@ -9,9 +9,11 @@
 namespace signet::host {
 namespace {
 
-// The expiry buckets the triggers keep: weeks from migration 17, days
-// since migration 21 (whole days answer "expiring within N days" exactly,
-// with only the range's two ends read from the index).
+// The expiry buckets triggers keep: weeks since migration 17, days since
+// migration 21 (whole days answer "expiring within N days" exactly, with
+// only the range's two ends read from the index). The weekly table is still
+// kept so that hosts of the previous release, which read it, work on during
+// a rolling upgrade (docs/upgrading.md); a later migration drops it.
 struct ExpiryBucket {
   const char* table;   // certificate_expiry_weeks / certificate_expiry_days
   const char* column;  // week / day
@@ -20,85 +22,68 @@ struct ExpiryBucket {
 constexpr ExpiryBucket kWeeks{"certificate_expiry_weeks", "week", "604800000"};
 constexpr ExpiryBucket kDays{"certificate_expiry_days", "day", "86400000"};
 
-// SQLite: a trigger body is a list of statements; upserts need 3.24+.
-const char* const kSqliteTriggers[] = {
-    R"(CREATE TRIGGER certificates_counted_insert AFTER INSERT ON certificates BEGIN
-         INSERT INTO certificate_counts (tenant_id, ca, status, replaced, n)
-           VALUES (NEW.tenant_id, NEW.ca, NEW.status, NEW.renewed_by IS NOT NULL, 1)
-           ON CONFLICT (tenant_id, ca, status, replaced) DO UPDATE SET n = n + 1;
-         INSERT INTO @TABLE (tenant_id, ca, @COLUMN, n)
-           SELECT NEW.tenant_id, NEW.ca, NEW.not_after / @MS, 1 WHERE NEW.status = 'active' AND NEW.renewed_by IS NULL
-           ON CONFLICT (tenant_id, ca, @COLUMN) DO UPDATE SET n = n + 1;
-       END)",
-    R"(CREATE TRIGGER certificates_counted_update AFTER UPDATE OF status, renewed_by ON certificates
-       WHEN OLD.status <> NEW.status OR (OLD.renewed_by IS NULL) <> (NEW.renewed_by IS NULL) BEGIN
-         UPDATE certificate_counts SET n = n - 1 WHERE tenant_id = OLD.tenant_id AND ca = OLD.ca AND status = OLD.status
-           AND replaced = (OLD.renewed_by IS NOT NULL);
-         INSERT INTO certificate_counts (tenant_id, ca, status, replaced, n)
-           VALUES (NEW.tenant_id, NEW.ca, NEW.status, NEW.renewed_by IS NOT NULL, 1)
-           ON CONFLICT (tenant_id, ca, status, replaced) DO UPDATE SET n = n + 1;
-         UPDATE @TABLE SET n = n - 1 WHERE OLD.status = 'active' AND OLD.renewed_by IS NULL
-           AND tenant_id = OLD.tenant_id AND ca = OLD.ca AND @COLUMN = OLD.not_after / @MS;
-         INSERT INTO @TABLE (tenant_id, ca, @COLUMN, n)
-           SELECT NEW.tenant_id, NEW.ca, NEW.not_after / @MS, 1 WHERE NEW.status = 'active' AND NEW.renewed_by IS NULL
-           ON CONFLICT (tenant_id, ca, @COLUMN) DO UPDATE SET n = n + 1;
-       END)",
-    R"(CREATE TRIGGER certificates_counted_delete AFTER DELETE ON certificates BEGIN
-         UPDATE certificate_counts SET n = n - 1 WHERE tenant_id = OLD.tenant_id AND ca = OLD.ca AND status = OLD.status
-           AND replaced = (OLD.renewed_by IS NOT NULL);
-         UPDATE @TABLE SET n = n - 1 WHERE OLD.status = 'active' AND OLD.renewed_by IS NULL
-           AND tenant_id = OLD.tenant_id AND ca = OLD.ca AND @COLUMN = OLD.not_after / @MS;
-       END)",
-};
-const char* const kSqliteDropTriggers[] = {
-    "DROP TRIGGER certificates_counted_insert", "DROP TRIGGER certificates_counted_update",
-    "DROP TRIGGER certificates_counted_delete"};
-
-// PostgreSQL: one PL/pgSQL function for the three events.
-const char* const kPostgresTriggers[] = {
-    R"(CREATE FUNCTION signet_count_certificate() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN
-         IF TG_OP IN ('UPDATE', 'DELETE') THEN
-           UPDATE certificate_counts SET n = n - 1 WHERE tenant_id = OLD.tenant_id AND ca = OLD.ca AND status = OLD.status
-             AND replaced = (OLD.renewed_by IS NOT NULL)::int;
-           IF OLD.status = 'active' AND OLD.renewed_by IS NULL THEN
-             UPDATE @TABLE SET n = n - 1
-               WHERE tenant_id = OLD.tenant_id AND ca = OLD.ca AND @COLUMN = OLD.not_after / @MS;
-           END IF;
-         END IF;
-         IF TG_OP IN ('INSERT', 'UPDATE') THEN
-           INSERT INTO certificate_counts (tenant_id, ca, status, replaced, n)
-             VALUES (NEW.tenant_id, NEW.ca, NEW.status, (NEW.renewed_by IS NOT NULL)::int, 1)
-             ON CONFLICT (tenant_id, ca, status, replaced) DO UPDATE SET n = certificate_counts.n + 1;
-           IF NEW.status = 'active' AND NEW.renewed_by IS NULL THEN
-             INSERT INTO @TABLE (tenant_id, ca, @COLUMN, n)
-               VALUES (NEW.tenant_id, NEW.ca, NEW.not_after / @MS, 1)
-               ON CONFLICT (tenant_id, ca, @COLUMN) DO UPDATE SET n = @TABLE.n + 1;
-           END IF;
-         END IF;
-         RETURN NULL;
-       END $$)",
-    "CREATE TRIGGER certificates_counted_insert AFTER INSERT OR DELETE ON certificates "
-    "FOR EACH ROW EXECUTE FUNCTION signet_count_certificate()",
-    "CREATE TRIGGER certificates_counted_update AFTER UPDATE OF status, renewed_by ON certificates FOR EACH ROW "
-    "WHEN (OLD.status IS DISTINCT FROM NEW.status OR (OLD.renewed_by IS NULL) <> (NEW.renewed_by IS NULL)) "
-    "EXECUTE FUNCTION signet_count_certificate()",
-};
-const char* const kPostgresDropTriggers[] = {
-    "DROP TRIGGER certificates_counted_insert ON certificates", "DROP TRIGGER certificates_counted_update ON certificates",
-    "DROP FUNCTION signet_count_certificate()"};
-
 std::string for_bucket(std::string sql, const ExpiryBucket& b) {
   for (const auto& [from, to] : {std::pair{"@TABLE", b.table}, {"@COLUMN", b.column}, {"@MS", b.ms}})
     for (auto at = sql.find(from); at != std::string::npos; at = sql.find(from, at)) sql.replace(at, std::strlen(from), to);
   return sql;
 }
 
-void create_triggers(soci::session& s, const ExpiryBucket& b) {
-  if (s.get_backend_name() == "postgresql")
-    for (const char* sql : kPostgresTriggers) s << for_bucket(sql, b);
-  else
-    for (const char* sql : kSqliteTriggers) s << for_bucket(sql, b);
+// What the triggers do, one statement each (SQLite bodies; PostgreSQL's
+// function wraps them in IFs). `counts`: certificate_counts too.
+struct TriggerSteps {
+  std::string add_count, remove_count, add_expiry, remove_expiry;
+};
+
+TriggerSteps steps(bool counts, const ExpiryBucket& b, bool postgres) {
+  TriggerSteps t;
+  if (counts) {
+    const std::string replaced = postgres ? "(NEW.renewed_by IS NOT NULL)::int" : "NEW.renewed_by IS NOT NULL";
+    t.add_count = "INSERT INTO certificate_counts (tenant_id, ca, status, replaced, n) VALUES (NEW.tenant_id, NEW.ca, "
+                  "NEW.status, " + replaced + ", 1) ON CONFLICT (tenant_id, ca, status, replaced) DO UPDATE SET n = " +
+                  (postgres ? "certificate_counts.n" : "n") + " + 1;";
+    t.remove_count = std::string("UPDATE certificate_counts SET n = n - 1 WHERE tenant_id = OLD.tenant_id AND ca = OLD.ca "
+                                 "AND status = OLD.status AND replaced = ") +
+                     (postgres ? "(OLD.renewed_by IS NOT NULL)::int;" : "(OLD.renewed_by IS NOT NULL);");
+  }
+  t.add_expiry = for_bucket(std::string("INSERT INTO @TABLE (tenant_id, ca, @COLUMN, n) ") +
+                                (postgres ? "VALUES (NEW.tenant_id, NEW.ca, NEW.not_after / @MS, 1)"
+                                          : "SELECT NEW.tenant_id, NEW.ca, NEW.not_after / @MS, 1 WHERE NEW.status = "
+                                            "'active' AND NEW.renewed_by IS NULL") +
+                                " ON CONFLICT (tenant_id, ca, @COLUMN) DO UPDATE SET n = " + (postgres ? "@TABLE.n" : "n") + " + 1;",
+                            b);
+  t.remove_expiry = for_bucket(std::string("UPDATE @TABLE SET n = n - 1 WHERE ") +
+                                   (postgres ? "" : "OLD.status = 'active' AND OLD.renewed_by IS NULL AND ") +
+                                   "tenant_id = OLD.tenant_id AND ca = OLD.ca AND @COLUMN = OLD.not_after / @MS;",
+                               b);
+  return t;
+}
+
+constexpr const char* kChangesCount = "OLD.status <> NEW.status OR (OLD.renewed_by IS NULL) <> (NEW.renewed_by IS NULL)";
+
+// Triggers `<name>_insert`, `_update`, `_delete` (PostgreSQL: the function
+// `<function>()` and triggers `<name>_insert` for INSERT and DELETE and
+// `<name>_update`). Each change of status or of renewed_by is counted in
+// the transaction that makes it.
+std::vector<std::string> counting_triggers(soci::session& s, const std::string& name, const std::string& function_name,
+                                           bool counts, const ExpiryBucket& b) {
+  const bool postgres = s.get_backend_name() == "postgresql";
+  const TriggerSteps t = steps(counts, b, postgres);
+  if (!postgres)
+    return {"CREATE TRIGGER " + name + "_insert AFTER INSERT ON certificates BEGIN " + t.add_count + t.add_expiry + " END",
+            "CREATE TRIGGER " + name + "_update AFTER UPDATE OF status, renewed_by ON certificates WHEN " + kChangesCount +
+                " BEGIN " + t.remove_count + t.add_count + t.remove_expiry + t.add_expiry + " END",
+            "CREATE TRIGGER " + name + "_delete AFTER DELETE ON certificates BEGIN " + t.remove_count + t.remove_expiry + " END"};
+  const std::string function = function_name + "()";
+  return {"CREATE FUNCTION " + function + " RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+              "IF TG_OP IN ('UPDATE', 'DELETE') THEN " + t.remove_count +
+              " IF OLD.status = 'active' AND OLD.renewed_by IS NULL THEN " + t.remove_expiry + " END IF; END IF; "
+              "IF TG_OP IN ('INSERT', 'UPDATE') THEN " + t.add_count +
+              " IF NEW.status = 'active' AND NEW.renewed_by IS NULL THEN " + t.add_expiry + " END IF; END IF; "
+              "RETURN NULL; END $$",
+          "CREATE TRIGGER " + name + "_insert AFTER INSERT OR DELETE ON certificates FOR EACH ROW EXECUTE FUNCTION " + function,
+          "CREATE TRIGGER " + name + "_update AFTER UPDATE OF status, renewed_by ON certificates FOR EACH ROW WHEN (" +
+              "OLD.status IS DISTINCT FROM NEW.status OR (OLD.renewed_by IS NULL) <> (NEW.renewed_by IS NULL)) "
+              "EXECUTE FUNCTION " + function};
 }
 
 void count_expiry(soci::session& s, const ExpiryBucket& b) {
@@ -117,7 +102,8 @@ std::string in_list(FilterQuery& q, const std::vector<std::string>& ids) {
 }  // namespace
 
 void create_certificate_counters(soci::session& s) {
-  create_triggers(s, kWeeks);
+  // The names and function migration 17 has always made.
+  for (const auto& sql : counting_triggers(s, "certificates_counted", "signet_count_certificate", true, kWeeks)) s << sql;
   s << "INSERT INTO certificate_counts (tenant_id, ca, status, replaced, n) "
        "SELECT tenant_id, ca, status, CASE WHEN renewed_by IS NULL THEN 0 ELSE 1 END, COUNT(*) FROM certificates "
        "GROUP BY tenant_id, ca, status, CASE WHEN renewed_by IS NULL THEN 0 ELSE 1 END";
@@ -125,13 +111,8 @@ void create_certificate_counters(soci::session& s) {
 }
 
 void count_expiry_by_day(soci::session& s) {
-  if (s.get_backend_name() == "postgresql")
-    for (const char* sql : kPostgresDropTriggers) s << sql;
-  else
-    for (const char* sql : kSqliteDropTriggers) s << sql;
-  create_triggers(s, kDays);
+  for (const auto& sql : counting_triggers(s, "certificates_counted_by_day", "signet_count_expiry_by_day", false, kDays)) s << sql;
   count_expiry(s, kDays);
-  s << "DROP TABLE certificate_expiry_weeks";
 }
 
 Result<std::vector<CertificateCount>> certificate_counts(Database& db, const std::vector<std::string>& tenant_ids) {
@@ -169,13 +150,17 @@ namespace {
 
 // All the overview's time-bound numbers as one SELECT of scalar subqueries,
 // so a PostgreSQL host pays one round trip, not one per number and tenant.
+// The tenants are bound once, in a WITH list, however many numbers use
+// them (thousands of tenants would pass the engines' limits on parameters).
 class TimelyQuery {
  public:
-  explicit TimelyQuery(const std::vector<std::string>& tenant_ids) : tenant_ids_(tenant_ids) {}
+  explicit TimelyQuery(const std::vector<std::string>& tenant_ids) {
+    for (const auto& id : tenant_ids) tenants_ += (tenants_.empty() ? "(" : ", (") + q_.bind(id) + ")";
+  }
 
   // Certificates of the tenants where `where` holds.
   std::string count(const std::string& where) {
-    return "(SELECT COUNT(*) FROM certificates c WHERE c.tenant_id IN " + in_list(q_, tenant_ids_) + " AND " + where + ")";
+    return "(SELECT COUNT(*) FROM certificates c WHERE c.tenant_id IN (SELECT id FROM timely_tenants) AND " + where + ")";
   }
   // Active, unreplaced certificates with not_after in [lo, hi): the whole
   // days inside from certificate_expiry_days, the two partial days at the
@@ -184,15 +169,16 @@ class TimelyQuery {
   std::string expiring_between(long long lo, long long hi) {
     const long long first_day = (lo + kDayMs - 1) / kDayMs, end_day = hi / kDayMs;  // whole days: [first_day, end_day)
     if (lo < 0 || first_day >= end_day) return from_index(lo, hi);
-    return "(SELECT COALESCE(SUM(n), 0) FROM certificate_expiry_days WHERE tenant_id IN " + in_list(q_, tenant_ids_) +
+    return "(SELECT COALESCE(SUM(n), 0) FROM certificate_expiry_days WHERE tenant_id IN (SELECT id FROM timely_tenants)"
            " AND day >= " + q_.bind(first_day) + " AND day < " + q_.bind(end_day) + ") + " + from_index(lo, first_day * kDayMs) +
            " + " + from_index(end_day * kDayMs, hi);
   }
   std::string bind(long long v) { return q_.bind(v); }
   void run(soci::session& s, const std::vector<std::string>& columns, const std::function<void(const soci::row&)>& each) {
+    if (tenants_.empty()) return;  // no tenant: every number is 0
     std::string select;
     for (const auto& c : columns) select += (select.empty() ? "SELECT " : ", ") + c;
-    q_.run(s, select, each);
+    q_.run(s, "WITH timely_tenants(id) AS (VALUES " + tenants_ + ") " + select, each);
   }
 
  private:
@@ -202,8 +188,8 @@ class TimelyQuery {
                  " AND c.not_after < " + q_.bind(to));
   }
 
-  const std::vector<std::string>& tenant_ids_;
   FilterQuery q_;
+  std::string tenants_;  // "(:p0), (:p1), ..."
 };
 
 }  // namespace

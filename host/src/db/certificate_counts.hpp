@@ -20,7 +20,8 @@ namespace signet::host {
 // Migration 17: the tables' triggers for this engine, and the counts of the
 // rows already there (expiry by week then).
 void create_certificate_counters(soci::session& s);
-// Migration 21: expiry counted by day instead of by week.
+// Migration 21: expiry counted by day as well (what this release reads; the
+// weekly counts stay for hosts of the previous release during an upgrade).
 void count_expiry_by_day(soci::session& s);
 
 struct CertificateCount {

@@ -203,43 +203,52 @@ std::string bound_list(FilterQuery& q, const std::vector<std::string>& values) {
 }
 
 // A search by part of a name, first step: the first kNameScanWindow rows of
-// the listing's order, each tested. The ids that match (a page and one
-// more at most), and whether that is the answer: the page filled, or the
-// rows ran out within the window.
+// the listing's order, each tested, read until a page and one more match.
+// The ids that match, whether that is the answer (the page filled, or the
+// rows ran out within the window), and how many rows each part matched.
 struct WindowScan {
   std::vector<std::string> ids;
   bool complete = false;
+  std::vector<int> matched;  // per part
 };
 
 WindowScan scan_window(soci::session& s, const FilterQuery& base, const std::vector<NamePart>& parts,
                        const std::string& order_by, int limit) {
   FilterQuery q = base;
-  std::string match;
-  for (const auto& part : parts) match += (match.empty() ? "" : " AND ") + name_row_match(s, q, part);
+  std::string flags;
+  for (const auto& part : parts) flags += ", CASE WHEN " + name_row_match(s, q, part) + " THEN 1 ELSE 0 END";
   WindowScan scan;
+  scan.matched.assign(parts.size(), 0);
   int rows = 0;
-  q.run(s, "SELECT c.id, CASE WHEN " + match + " THEN 1 ELSE 0 END FROM certificates c WHERE " + q.where() +
-               " ORDER BY " + order_by + " LIMIT " + std::to_string(kNameScanWindow),
-        [&](const soci::row& r) {
-          ++rows;
-          if (number_at(r, 1) != 0 && scan.ids.size() <= static_cast<std::size_t>(limit)) scan.ids.push_back(r.get<std::string>(0));
-        });
+  q.run_until(s, "SELECT c.id" + flags + " FROM certificates c WHERE " + q.where() + " ORDER BY " + order_by + " LIMIT " +
+                     std::to_string(kNameScanWindow),
+              [&](const soci::row& r) {
+                ++rows;
+                bool all = true;
+                for (std::size_t i = 0; i < parts.size(); ++i) {
+                  const bool match = number_at(r, i + 1) != 0;
+                  scan.matched[i] += match;
+                  all = all && match;
+                }
+                if (all) scan.ids.push_back(r.get<std::string>(0));
+                return scan.ids.size() <= static_cast<std::size_t>(limit);
+              });
   scan.complete = scan.ids.size() > static_cast<std::size_t>(limit) || rows < kNameScanWindow;
   return scan;
 }
 
-// Second step, when the window held too few: the part is rare, so the
-// trigram index finds its certificates. The longest part goes through the
-// index (the likeliest to be rare); the others are tested on those rows.
-// Whether the index is used: parts under three characters have no trigrams,
-// and are tested on every row.
-bool add_indexed_names(soci::session& s, FilterQuery& q, const std::string& tenant, const std::vector<NamePart>& parts) {
-  const auto longest = std::max_element(parts.begin(), parts.end(),
-                                        [](const NamePart& a, const NamePart& b) { return a.text.size() < b.text.size(); });
-  const auto indexed = name_index_match(s, q, tenant, *longest);
-  for (auto part = parts.begin(); part != parts.end(); ++part)
-    q.also(part == longest && indexed ? *indexed : name_row_match(s, q, *part));
-  return indexed.has_value();
+// Second step, when the window held too few: the rarest part in the window
+// goes through the trigram index; the others are tested on the rows it
+// finds. Whether the index is used: parts under three characters have no
+// trigrams, and are tested on every row.
+bool add_indexed_names(soci::session& s, FilterQuery& q, const std::string& tenant, const std::vector<NamePart>& parts,
+                       const std::vector<int>& matched) {
+  std::optional<std::size_t> rarest;
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    if (name_indexable(parts[i]) && (!rarest || matched[i] < matched[*rarest])) rarest = i;  // binds nothing yet
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    q.also(rarest == i ? *name_index_match(s, q, tenant, parts[i]) : name_row_match(s, q, parts[i]));
+  return rarest.has_value();
 }
 
 }  // namespace
@@ -367,7 +376,7 @@ Result<CertificatePage> list_certificates(Database& db, const std::string& tenan
       take(by_id);
     } else {
       FilterQuery indexed = q;
-      page.names_by_index = add_indexed_names(s, indexed, tenant_id, parts);
+      page.names_by_index = add_indexed_names(s, indexed, tenant_id, parts, scan.matched);
       take(indexed);
     }
     if (page.items.size() > static_cast<std::size_t>(limit)) {

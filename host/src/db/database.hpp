@@ -9,8 +9,10 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <soci/soci.h>
 
@@ -20,6 +22,11 @@
 #include <signet/result.hpp>
 
 namespace signet::host {
+
+struct PendingMigration {
+  int version = 0;
+  std::string name;
+};
 
 class Database {
  public:
@@ -51,12 +58,17 @@ class Database {
 
   // Applies the numbered migrations not yet recorded in schema_migrations,
   // up to `up_to` (tests build a database as an older release left it).
+  // A database newer than this binary is refused (invalid_config).
   Result<void> migrate(int up_to = std::numeric_limits<int>::max());
+  // What migrate() would apply (signet migrate --dry-run).
+  Result<std::vector<PendingMigration>> pending_migrations();
   int schema_version();
+  static int known_schema_version();  // the last migration this binary has
   Result<void> ping();
 
  private:
   Result<void> apply_migrations(int current, int up_to);
+  static std::optional<Error> refuse_newer(int current);
   Database(std::unique_ptr<soci::connection_pool> pool, std::unique_ptr<soci::session> writer, std::string url);
   std::unique_ptr<soci::connection_pool> pool_;
   std::string url_;

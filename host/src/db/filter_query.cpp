@@ -15,6 +15,13 @@ std::string FilterQuery::bind(long long value) {
 }
 
 void FilterQuery::run(soci::session& s, const std::string& sql, const std::function<void(const soci::row&)>& each) const {
+  run_until(s, sql, [&](const soci::row& row) {
+    each(row);
+    return true;
+  });
+}
+
+void FilterQuery::run_until(soci::session& s, const std::string& sql, const std::function<bool(const soci::row&)>& each) const {
   // soci binds by reference: copies that live as long as the statement.
   std::vector<std::string> texts = texts_;
   std::vector<long long> numbers = numbers_;
@@ -31,7 +38,8 @@ void FilterQuery::run(soci::session& s, const std::string& sql, const std::funct
   st.exchange(soci::into(row));
   st.define_and_bind();
   st.execute(false);
-  while (st.fetch()) each(row);
+  while (st.fetch())
+    if (!each(row)) return;
 }
 
 std::string like_literal(const std::string& text) {

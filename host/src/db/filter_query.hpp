@@ -23,6 +23,9 @@ class FilterQuery {
 
   // Runs `sql` (which uses where() and the placeholders) and hands each row to `each`.
   void run(soci::session& s, const std::string& sql, const std::function<void(const soci::row&)>& each) const;
+  // The same until `each` returns false. SQLite computes rows as they are
+  // read, so the rows after that cost nothing; PostgreSQL sends them all.
+  void run_until(soci::session& s, const std::string& sql, const std::function<bool(const soci::row&)>& each) const;
 
  private:
   std::string where_;

@@ -466,6 +466,32 @@ constexpr long long kMigrationLock = 0x5369676e65744d69;  // "SignetMi": Signet'
 
 }  // namespace
 
+int Database::known_schema_version() { return kMigrations.back().version; }
+
+Result<std::vector<PendingMigration>> Database::pending_migrations() {
+  try {
+    Connection connection(*this);
+    const int current = version_of(*connection);
+    if (auto newer = refuse_newer(current)) return *newer;
+    std::vector<PendingMigration> pending;
+    for (const auto& m : kMigrations)
+      if (m.version > current) pending.push_back({m.version, m.name});
+    return pending;
+  } catch (const std::exception& e) {
+    return database_error(e);
+  }
+}
+
+// A binary older than its database would write rows the newer schema's
+// triggers and readers do not expect: it stops instead (docs/upgrading.md).
+std::optional<Error> Database::refuse_newer(int current) {
+  if (current <= known_schema_version()) return std::nullopt;
+  return make_error(ErrorCode::invalid_config,
+                    "the database's schema is at version " + std::to_string(current) + ", newer than this signet knows (" +
+                        std::to_string(known_schema_version()) + "): a newer release upgraded it. Run that release, or "
+                        "restore the backup taken before the upgrade (docs/upgrading.md)");
+}
+
 int Database::schema_version() {
   Connection connection(*this);
   return version_of(*connection);
@@ -481,6 +507,10 @@ Result<void> Database::migrate(int up_to) {
     soci::session& s = *connection;
     if (!sqlite_) s << "SELECT pg_advisory_lock(" << kMigrationLock << ")";
     const int before = version_of(s);
+    if (auto newer = refuse_newer(before)) {
+      if (!sqlite_) s << "SELECT pg_advisory_unlock(" << kMigrationLock << ")";
+      return *newer;
+    }
     auto applied = apply_migrations(before, up_to);
     if (!sqlite_) s << "SELECT pg_advisory_unlock(" << kMigrationLock << ")";
     // SQLite plans by sqlite_stat1 when it exists; statistics taken before a

@@ -7,13 +7,6 @@ namespace {
 
 bool is_postgres(soci::session& s) { return s.get_backend_name() == "postgresql"; }
 
-// Trigrams need three characters (UTF-8 continuation bytes are not ones).
-bool indexable(const std::string& text) {
-  int characters = 0;
-  for (unsigned char ch : text)
-    if ((ch & 0xC0) != 0x80) ++characters;
-  return characters >= 3;
-}
 
 // The exact pattern: the part taken literally.
 std::string exact_pattern(const NamePart& part) {
@@ -39,18 +32,29 @@ std::string names_table(soci::session& s) {
 // as "dns"), then each SAN value on its own.
 std::string name_row_match(soci::session& s, FilterQuery& q, const NamePart& part) {
   const std::string exact = exact_pattern(part), anywhere = "%" + like_literal(part.text) + "%";
-  const std::string cn = "LOWER(c.common_name) LIKE " + q.bind(exact) + " ESCAPE '\\'";
+  // Lower-cased as the names table is (ASCII only): PostgreSQL's LOWER
+  // follows the collation, and would fold "Ü" where the index does not.
   if (is_postgres(s))
-    return "(" + cn + " OR (LOWER(c.sans) LIKE " + q.bind(anywhere) + " ESCAPE '\\' AND EXISTS (SELECT 1 FROM "
-           "jsonb_each(c.sans::jsonb) k CROSS JOIN LATERAL jsonb_array_elements_text(CASE WHEN jsonb_typeof(k.value) = "
-           "'array' THEN k.value ELSE '[]'::jsonb END) v(name) WHERE LOWER(v.name) LIKE " + q.bind(exact) + " ESCAPE '\\')))";
+    return "(LOWER(c.common_name COLLATE \"C\") LIKE " + q.bind(exact) + " ESCAPE '\\' OR (LOWER(c.sans COLLATE \"C\") LIKE " +
+           q.bind(anywhere) + " ESCAPE '\\' AND EXISTS (SELECT 1 FROM jsonb_each(c.sans::jsonb) k CROSS JOIN LATERAL "
+           "jsonb_array_elements_text(CASE WHEN jsonb_typeof(k.value) = 'array' THEN k.value ELSE '[]'::jsonb END) v(name) "
+           "WHERE LOWER(v.name COLLATE \"C\") LIKE " + q.bind(exact) + " ESCAPE '\\')))";
+  const std::string cn = "LOWER(c.common_name) LIKE " + q.bind(exact) + " ESCAPE '\\'";
   return "(" + cn + " OR (c.sans LIKE " + q.bind(anywhere) + " ESCAPE '\\' AND EXISTS (SELECT 1 FROM json_tree(c.sans) j "
          "WHERE j.type = 'text' AND LOWER(j.value) LIKE " + q.bind(exact) + " ESCAPE '\\')))";
 }
 
+// Trigrams need three characters (UTF-8 continuation bytes are not ones).
+bool name_indexable(const NamePart& part) {
+  int characters = 0;
+  for (unsigned char ch : part.text)
+    if ((ch & 0xC0) != 0x80) ++characters;
+  return characters >= 3;
+}
+
 std::optional<std::string> name_index_match(soci::session& s, FilterQuery& q, const std::string& tenant,
                                             const NamePart& part) {
-  if (!indexable(part.text)) return std::nullopt;
+  if (!name_indexable(part)) return std::nullopt;
   return "c.id IN (SELECT g.certificate_id FROM " + names_table(s) + " WHERE g.tenant_id = " + q.bind(tenant) + " AND " +
          indexed_match(s, q, part) + ")";
 }

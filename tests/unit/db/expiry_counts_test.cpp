@@ -1,6 +1,7 @@
 // The overview's expiring counts and the expiry timeline (migration 21:
 // certificate_expiry_days kept by triggers, partial days read from the
-// index), on a real SQLite file and a real PostgreSQL server: certificates
+// index; the weekly table of migration 17 still kept for the previous
+// release), on a real SQLite file and a real PostgreSQL server: certificates
 // recorded under migration 20's weekly triggers, then more after the
 // upgrade, revoked and renewed ones among them; at clock readings on a day
 // boundary, a millisecond before one and mid-day, every count equals a
@@ -8,6 +9,7 @@
 // at the edges of a window.
 #include <filesystem>
 #include <random>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -41,9 +43,12 @@ class ExpiryCounts : public ::testing::TestWithParam<test::TestDatabase> {
   }
 
   void record(const std::string& id, long long not_after_ms, const std::string& ca = "internal") {
+    record_in(tenant_, id, not_after_ms, ca);
+  }
+  void record_in(const std::string& tenant, const std::string& id, long long not_after_ms, const std::string& ca) {
     CertificateRow row;
     row.id = id;
-    row.tenant_id = tenant_;
+    row.tenant_id = tenant;
     row.request_id = "req_" + id;
     row.ca = ca;
     row.serial = id;
@@ -74,11 +79,12 @@ class ExpiryCounts : public ::testing::TestWithParam<test::TestDatabase> {
     ASSERT_TRUE(done) << done.error().message;
   }
 
-  long long counted(const std::string& where) {
+  long long counted(const std::string& where, bool both_tenants = false) {
     auto n = read(*db_, [&](soci::session& s) {
       long long count = 0;
       soci::row row;
-      s << "SELECT COUNT(*) FROM certificates WHERE tenant_id = '" + tenant_ + "' AND status = 'active' AND "
+      const std::string tenants = "'" + tenant_ + "'" + (both_tenants ? ", '" + beta_ + "'" : "");
+      s << "SELECT COUNT(*) FROM certificates WHERE tenant_id IN (" + tenants + ") AND status = 'active' AND "
            "renewed_by IS NULL AND " + where, soci::into(row);
       count = number_at(row, 0);
       return count;
@@ -98,6 +104,11 @@ class ExpiryCounts : public ::testing::TestWithParam<test::TestDatabase> {
     EXPECT_EQ(t->expiring_30d, window(30));
     EXPECT_EQ(t->expiring_90d, window(90));
     EXPECT_GT(t->expiring_30d, 0);
+    auto both = timely_counts(*db_, {tenant_, beta_}, from_unix_ms(at), true);  // the all-tenants overview
+    ASSERT_TRUE(both) << both.error().message;
+    EXPECT_EQ(both->expiring_30d, counted("not_after > " + std::to_string(at) + " AND not_after <= " +
+                                          std::to_string(at + 30 * kDayMs), true));
+    EXPECT_GT(both->expiring_30d, t->expiring_30d);
 
     const TimePoint from = from_unix_ms(at), until = from + std::chrono::hours(24 * 7 * 26);
     auto weeks = expiry_weeks(*db_, {tenant_}, from, until);
@@ -116,15 +127,18 @@ class ExpiryCounts : public ::testing::TestWithParam<test::TestDatabase> {
 
   fs::path dir_;
   std::unique_ptr<Database> db_;
-  std::string tenant_;
+  std::string tenant_, beta_;
   const long long base_ = 1'800'000'000'123LL;  // 2027-01-15, not on a day boundary
 };
 
 TEST_P(ExpiryCounts, EveryWindowAndWeekEqualsACountOfTheCertificates) {
   ASSERT_TRUE(db_->migrate(20));
   tenant_ = ensure_tenant(*db_, "acme", "Acme").value().id;
+  beta_ = ensure_tenant(*db_, "beta", "Beta").value().id;
   std::mt19937_64 random(26);
   record_spread("before_", 300, random);  // counted by week, then by the upgrade
+  std::uniform_int_distribution<long long> offset(0, 40 * kDayMs);
+  for (int i = 0; i < 50; ++i) record_in(beta_, "beta_" + std::to_string(i), base_ + offset(random), "internal");
 
   ASSERT_TRUE(db_->migrate());
   EXPECT_EQ(db_->schema_version(), 21);
@@ -139,6 +153,23 @@ TEST_P(ExpiryCounts, EveryWindowAndWeekEqualsACountOfTheCertificates) {
 
   for (long long at : {base_, day, day - 1, day + 12 * 3600 * 1000 + 17, base_ + 3 * kDayMs + 5})
     expect_counts_at(at);
+
+  // The weekly table the previous release reads is still kept, and true.
+  auto weeks = read(*db_, [&](soci::session& s) {
+    std::vector<std::tuple<std::string, long long, long long>> out;
+    soci::rowset<soci::row> rows = (s.prepare << "SELECT ca, week, n FROM certificate_expiry_weeks WHERE tenant_id = :t",
+                                    soci::use(tenant_));
+    for (const auto& r : rows) out.emplace_back(r.get<std::string>(0), number_at(r, 1), number_at(r, 2));
+    return out;
+  });
+  ASSERT_TRUE(weeks);
+  long long total = 0;
+  for (const auto& [ca, week, n] : weeks.value()) {
+    EXPECT_EQ(n, counted("ca = '" + ca + "' AND not_after >= " + std::to_string(week * kWeekMs) + " AND not_after < " +
+                         std::to_string((week + 1) * kWeekMs)));
+    total += n;
+  }
+  EXPECT_EQ(total, counted("1 = 1"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, ExpiryCounts, ::testing::Values(test::TestDatabase::sqlite, test::TestDatabase::postgresql),
