@@ -15,7 +15,9 @@ case "$action" in
     shift 4  # start DIR TEMPLATE --
     mkdir -p "$dir"
     if [[ -f "$dir/pid" ]] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then kill "$(cat "$dir/pid")"; sleep 0.2; fi
-    rm -f "$dir/port"
+    # Every run from nothing: a stand-in's state left by earlier runs grows
+    # (and a stand-in writing it whole on each call slows with it).
+    find "$dir" -mindepth 1 -delete
     "$@" --dir "$dir" >"$dir/server.out" 2>"$dir/server.log" &
     echo $! >"$dir/pid"
     for _ in $(seq 1 100); do

@@ -1,43 +1,21 @@
 // The audit hash chain on a real SQLite file and a real PostgreSQL server: appends chain, records
 // written before the chain existed are chained by the migration, and the
 // verifier names the first broken record.
-#include <filesystem>
-
 #include <gtest/gtest.h>
 
 #include "db/audit.hpp"
 #include "db/audit_chain.hpp"
-#include "postgres_server.hpp"
+#include "engine_database.hpp"
 
 namespace signet::host {
 namespace {
 
-namespace fs = std::filesystem;
-
-class AuditChainTest : public ::testing::TestWithParam<test::TestDatabase> {
+class AuditChainTest : public test_db::EngineDatabaseTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("signet-audit-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    const std::string url = test::fresh_database_url(GetParam(), dir_.string());
-    ASSERT_FALSE(url.empty()) << test::shared_postgres_server().log();
-    auto opened = Database::open(url, 2);
-    ASSERT_TRUE(opened) << opened.error().message;
-    db_ = std::move(opened).value();
-    ASSERT_TRUE(db_->migrate());
-  }
-  void TearDown() override {
-    db_.reset();
-    fs::remove_all(dir_);
-  }
+  void SetUp() override { open_database(); }
   AuditRecord record(const std::string& action) {
     return {"tnt_1", "tok_1", "token", "192.0.2.1", action, "crt_1", "success", "", {{"n", action.size()}}};
   }
-
-  fs::path dir_;
-  std::unique_ptr<Database> db_;
 };
 
 TEST_P(AuditChainTest, AppendsChainAndVerify) {
@@ -93,9 +71,7 @@ TEST(AuditHash, CoversEveryColumn) {
   EXPECT_FALSE(differs([](StoredAudit& c) { c.hash = "anything"; }));
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, AuditChainTest,
-                         ::testing::Values(test::TestDatabase::sqlite, test::TestDatabase::postgresql),
-                         [](const auto& info) { return test::name_of(info.param); });
+INSTANTIATE_TEST_SUITE_P(Engines, AuditChainTest, test_db::both_engines(), test_db::engine_name);
 
 }  // namespace
 }  // namespace signet::host

@@ -7,7 +7,6 @@
 // boundary, a millisecond before one and mid-day, every count equals a
 // plain COUNT(*) over the certificates, including rows that expire exactly
 // at the edges of a window.
-#include <filesystem>
 #include <random>
 #include <tuple>
 
@@ -17,31 +16,13 @@
 #include "db/certificates.hpp"
 #include "db/prepared.hpp"
 #include "db/tenants.hpp"
-#include "postgres_server.hpp"
-#include "signet_process.hpp"
+#include "engine_database.hpp"
 
 namespace signet::host {
 namespace {
 
-namespace fs = std::filesystem;
-
-class ExpiryCounts : public ::testing::TestWithParam<test::TestDatabase> {
+class ExpiryCounts : public test_db::EngineDatabaseTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("signet-expiry-" + std::to_string(::getpid()) + "-" + test::name_of(GetParam()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    const std::string url = test::fresh_database_url(GetParam(), dir_.string());
-    ASSERT_FALSE(url.empty()) << test::shared_postgres_server().log();
-    auto opened = Database::open(url, 2);
-    ASSERT_TRUE(opened) << opened.error().message;
-    db_ = std::move(opened).value();
-  }
-  void TearDown() override {
-    db_.reset();
-    fs::remove_all(dir_);
-  }
-
   void record(const std::string& id, long long not_after_ms, const std::string& ca = "internal") {
     record_in(tenant_, id, not_after_ms, ca);
   }
@@ -125,14 +106,13 @@ class ExpiryCounts : public ::testing::TestWithParam<test::TestDatabase> {
     EXPECT_EQ(total, counted("not_after >= " + std::to_string(first_week) + " AND not_after < " + std::to_string(end_week)));
   }
 
-  fs::path dir_;
-  std::unique_ptr<Database> db_;
   std::string tenant_, beta_;
   const long long base_ = 1'800'000'000'123LL;  // 2027-01-15, not on a day boundary
 };
 
 TEST_P(ExpiryCounts, EveryWindowAndWeekEqualsACountOfTheCertificates) {
-  ASSERT_TRUE(db_->migrate(20));
+  open_database(20);
+  if (HasFatalFailure()) return;
   tenant_ = ensure_tenant(*db_, "acme", "Acme").value().id;
   beta_ = ensure_tenant(*db_, "beta", "Beta").value().id;
   std::mt19937_64 random(26);
@@ -172,8 +152,7 @@ TEST_P(ExpiryCounts, EveryWindowAndWeekEqualsACountOfTheCertificates) {
   EXPECT_EQ(total, counted("1 = 1"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, ExpiryCounts, ::testing::Values(test::TestDatabase::sqlite, test::TestDatabase::postgresql),
-                         [](const auto& info) { return test::name_of(info.param); });
+INSTANTIATE_TEST_SUITE_P(Engines, ExpiryCounts, test_db::both_engines(), test_db::engine_name);
 
 }  // namespace
 }  // namespace signet::host

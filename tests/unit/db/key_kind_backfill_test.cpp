@@ -3,43 +3,27 @@
 // recorded without them, as rows from before the migration were, and the
 // backfill reads each one's key out of its PEM; what OpenSSL calls a
 // DSA key stays unknown instead of being guessed.
-#include <filesystem>
-
 #include <gtest/gtest.h>
 
 #include <pkix/key_kind.hpp>
 
 #include "db/certificates.hpp"
 #include "db/tenants.hpp"
-#include "postgres_server.hpp"
+#include "engine_database.hpp"
 #include "signet_process.hpp"
 
 namespace signet::host {
 namespace {
 
-namespace fs = std::filesystem;
-
 using Key = std::pair<std::string, int>;
 
-class KeyKindBackfill : public ::testing::TestWithParam<test::TestDatabase> {
+class KeyKindBackfill : public test_db::EngineDatabaseTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("signet-keykind-" + std::to_string(::getpid()) + "-" + test::name_of(GetParam()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    const std::string url = test::fresh_database_url(GetParam(), dir_.string());
-    ASSERT_FALSE(url.empty()) << test::shared_postgres_server().log();
-    auto opened = Database::open(url, 2);
-    ASSERT_TRUE(opened) << opened.error().message;
-    db_ = std::move(opened).value();
-    ASSERT_TRUE(db_->migrate());
+    open_database();
     auto tenant = ensure_tenant(*db_, "acme", "Acme");
     ASSERT_TRUE(tenant) << tenant.error().message;
     tenant_id_ = tenant->id;
-  }
-  void TearDown() override {
-    db_.reset();
-    fs::remove_all(dir_);
   }
 
   // A self-signed certificate for a key the openssl CLI makes.
@@ -75,8 +59,6 @@ class KeyKindBackfill : public ::testing::TestWithParam<test::TestDatabase> {
     return {found.value()->key_type, found.value()->key_bits};
   }
 
-  fs::path dir_;
-  std::unique_ptr<Database> db_;
   std::string tenant_id_;
 };
 
@@ -111,9 +93,7 @@ TEST(KeyKind, MalformedSpkiIsUnknown) {
   EXPECT_EQ(pkix::key_kind_of_spki(cut).bits, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, KeyKindBackfill,
-                         ::testing::Values(test::TestDatabase::sqlite, test::TestDatabase::postgresql),
-                         [](const auto& info) { return test::name_of(info.param); });
+INSTANTIATE_TEST_SUITE_P(Engines, KeyKindBackfill, test_db::both_engines(), test_db::engine_name);
 
 }  // namespace
 }  // namespace signet::host

@@ -6,7 +6,6 @@
 // row when the part is too short for trigrams — with LIKE's wildcards taken
 // literally, the SANs' JSON keys never matched, case ignored, and another
 // tenant's names never seen.
-#include <filesystem>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -14,13 +13,11 @@
 #include "db/certificates.hpp"
 #include "db/name_search.hpp"
 #include "db/tenants.hpp"
-#include "postgres_server.hpp"
-#include "signet_process.hpp"
+#include "engine_database.hpp"
 
 namespace signet::host {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr int kCertificates = kNameScanWindow + 100;  // more rows than the window tests
@@ -31,20 +28,13 @@ struct Recorded {
   std::vector<std::string> names;  // CN first, as recorded
 };
 
-class NameSearch : public ::testing::TestWithParam<test::TestDatabase> {
+class NameSearch : public test_db::EngineDatabaseTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("signet-namesearch-" + std::to_string(::getpid()) + "-" + test::name_of(GetParam()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    const std::string url = test::fresh_database_url(GetParam(), dir_.string());
-    ASSERT_FALSE(url.empty()) << test::shared_postgres_server().log();
-    auto opened = Database::open(url, 2);
-    ASSERT_TRUE(opened) << opened.error().message;
-    db_ = std::move(opened).value();
     // The first certificates come before migration 20, which indexes them;
     // the triggers index the rest.
-    ASSERT_TRUE(db_->migrate(19));
+    open_database(19);
+    if (HasFatalFailure()) return;
     acme_ = ensure_tenant(*db_, "acme", "Acme").value().id;
     other_ = ensure_tenant(*db_, "other", "Other").value().id;
     auto record_range = [&](int from, int to) {
@@ -58,10 +48,6 @@ class NameSearch : public ::testing::TestWithParam<test::TestDatabase> {
     record_range(kBeforeTheIndex, kCertificates);
     const auto written = db_->write([&](soci::session& s) { record(s, other_, 0, {"svc-12.example.com", "ops_team@example.org"}); });
     ASSERT_TRUE(written) << written.error().message;
-  }
-  void TearDown() override {
-    db_.reset();
-    fs::remove_all(dir_);
   }
 
   static std::vector<std::string> names_for(int n) {
@@ -137,8 +123,6 @@ class NameSearch : public ::testing::TestWithParam<test::TestDatabase> {
     return found(f);
   }
 
-  fs::path dir_;
-  std::unique_ptr<Database> db_;
   std::string acme_, other_;
   std::vector<Recorded> recorded_;
   bool by_index_ = false;
@@ -218,8 +202,7 @@ TEST_P(NameSearch, ShortPartsAreTestedOnEveryRowAndNeverMatchTheSansJsonKeys) {
   EXPECT_TRUE(text("email").empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Engines, NameSearch, ::testing::Values(test::TestDatabase::sqlite, test::TestDatabase::postgresql),
-                         [](const auto& info) { return test::name_of(info.param); });
+INSTANTIATE_TEST_SUITE_P(Engines, NameSearch, test_db::both_engines(), test_db::engine_name);
 
 }  // namespace
 }  // namespace signet::host
