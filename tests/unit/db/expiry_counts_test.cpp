@@ -134,6 +134,18 @@ TEST_P(ExpiryCounts, EveryWindowAndWeekEqualsACountOfTheCertificates) {
   for (long long at : {base_, day, day - 1, day + 12 * 3600 * 1000 + 17, base_ + 3 * kDayMs + 5})
     expect_counts_at(at);
 
+  // Hundreds of tenants are counted in chunks; the sums are the same.
+  std::vector<std::string> many;
+  for (int i = 0; i < 450; ++i) many.push_back("tnt_none_" + std::to_string(i));
+  many.insert(many.begin() + 230, tenant_);
+  many.push_back(beta_);
+  auto chunked = timely_counts(*db_, many, from_unix_ms(base_), true);
+  auto both = timely_counts(*db_, {tenant_, beta_}, from_unix_ms(base_), true);
+  ASSERT_TRUE(chunked && both);
+  EXPECT_EQ(chunked->expiring_30d, both->expiring_30d);
+  EXPECT_EQ(chunked->expiring_90d, both->expiring_90d);
+  EXPECT_EQ(chunked->revoked_24h, both->revoked_24h);
+
   // The weekly table the previous release reads is still kept, and true.
   auto weeks = read(*db_, [&](soci::session& s) {
     std::vector<std::tuple<std::string, long long, long long>> out;
