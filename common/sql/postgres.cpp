@@ -31,7 +31,16 @@ std::string postgres_conninfo(const std::string& url) {
 
 namespace {
 
-void quiet(soci::session& s) { s << "SET client_min_messages TO warning"; }  // no "already exists, skipping"
+// Settings of every session: no "already exists, skipping" notices; and
+// neither JIT compilation nor parallel workers. Signet's queries are short
+// index reads, and when PostgreSQL overestimates their rows (a count of a
+// few hundred planned as 80,000) it spent 8 ms compiling and ~100 ms
+// starting workers on a query that takes 1 ms (docs/BENCHMARKS.md).
+void quiet(soci::session& s) {
+  s << "SET client_min_messages TO warning";
+  s << "SET jit TO off";
+  s << "SET max_parallel_workers_per_gather TO 0";
+}
 
 }  // namespace
 
