@@ -193,6 +193,11 @@ async function main() {
         await alice.click(`${row} [data-testid=approve]`);
         await alice.waitForSelector('[data-testid=confirm-approve]', { visible: true });
         await alice.type('#decision-comment', 'looks right');
+        if (process.env.SCREENSHOT_DIR) {  // docs/dashboard.md shows the approval as the approver sees it
+          mkdirSync(process.env.SCREENSHOT_DIR, { recursive: true });
+          await alice.setViewport({ width: 1400, height: 700 });
+          await alice.screenshot({ path: join(process.env.SCREENSHOT_DIR, 'requests-approval.png') });
+        }
         await alice.click('[data-testid=confirm-approve]');
         await alice.waitForFunction(() => /Approved/.test(document.body.innerText), { timeout: 10000 });
         const after = await alice.evaluate(async (id) => (await fetch(`/v1/requests/${id}`, { credentials: 'same-origin' })).json(), requestId);

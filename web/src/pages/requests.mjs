@@ -115,8 +115,8 @@ export function RequestsPage({ session, route }) {
       confirmLabel=${dialog && dialog.kind === 'reject' ? 'Reject' : 'Approve'} danger=${!!dialog && dialog.kind === 'reject'}
       busy=${busy} error=${dialogError} onCancel=${() => setDialog(null)} onConfirm=${decide}
       testid=${dialog && dialog.kind === 'reject' ? 'confirm-reject' : 'confirm-approve'}>
-      <p>${dialog && dialog.kind === 'reject' ? 'Rejecting fails the request for good.' : 'Your approval counts towards the approvals the profile needs.'}
-        Request <span class="mono">${dialog && dialog.request.request_id}</span> (${dialog && dialog.request.operation}):
+      <p>${dialog && dialog.kind === 'reject' ? 'Rejecting fails the request for good. ' : 'Your approval counts towards the approvals the profile needs. '}
+        Request <span class="mono">${dialog && dialog.request.request_id}</span>${` (${dialog ? dialog.request.operation : ''}): `}
         ${dialog && html`<${Subject} request=${dialog.request} />`}</p>
       <div class="field">
         <label for="decision-comment">Comment${dialog && dialog.kind === 'reject' ? ' (required)' : ' (optional)'}</label>
