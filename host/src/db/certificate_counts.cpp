@@ -66,7 +66,7 @@ constexpr const char* kChangesCount = "OLD.status <> NEW.status OR (OLD.renewed_
 // the transaction that makes it.
 std::vector<std::string> counting_triggers(soci::session& s, const std::string& name, const std::string& function_name,
                                            bool counts, const ExpiryBucket& b) {
-  const bool postgres = s.get_backend_name() == "postgresql";
+  const bool postgres = is_postgres(s);
   const TriggerSteps t = steps(counts, b, postgres);
   if (!postgres)
     return {"CREATE TRIGGER " + name + "_insert AFTER INSERT ON certificates BEGIN " + t.add_count + t.add_expiry + " END",
@@ -92,13 +92,6 @@ void count_expiry(soci::session& s, const ExpiryBucket& b) {
                   "GROUP BY tenant_id, ca, not_after / @MS", b);
 }
 
-// "(:p0, :p1, ...)" for the tenant ids.
-std::string in_list(FilterQuery& q, const std::vector<std::string>& ids) {
-  std::string list;
-  for (const auto& id : ids) list += (list.empty() ? "(" : ", ") + q.bind(id);
-  return list.empty() ? "(NULL)" : list + ")";
-}
-
 }  // namespace
 
 void create_certificate_counters(soci::session& s) {
@@ -119,7 +112,7 @@ Result<std::vector<CertificateCount>> certificate_counts(Database& db, const std
   return read(db, [&](soci::session& s) -> Result<std::vector<CertificateCount>> {
     // Rows that went back to 0 are kept: a metric must say 0, not keep its last value.
     FilterQuery q;
-    q.also("tenant_id IN " + in_list(q, tenant_ids));
+    q.also("tenant_id IN " + q.bind_list(tenant_ids));
     std::vector<CertificateCount> out;
     q.run(s, "SELECT tenant_id, ca, status, replaced, n FROM certificate_counts WHERE " + q.where(), [&](const soci::row& r) {
       out.push_back({r.get<std::string>(0), r.get<std::string>(1), r.get<std::string>(2), number_at(r, 3) != 0, number_at(r, 4)});
@@ -133,7 +126,7 @@ Result<std::vector<ExpiryWeek>> expiry_weeks(Database& db, const std::vector<std
   return read(db, [&](soci::session& s) -> Result<std::vector<ExpiryWeek>> {
     // Weeks are whole days from the epoch, seven at a time.
     FilterQuery q("n <> 0");
-    q.also("tenant_id IN " + in_list(q, tenant_ids));
+    q.also("tenant_id IN " + q.bind_list(tenant_ids));
     q.also("day >= " + q.bind(to_unix_ms(from) / kWeekMs * 7));
     q.also("day < " + q.bind((to_unix_ms(until) + kWeekMs - 1) / kWeekMs * 7));
     std::vector<ExpiryWeek> out;
@@ -159,7 +152,7 @@ class TimelyQuery {
 
   // Certificates of the tenants where `where` holds.
   std::string count(const std::string& where) {
-    return "(SELECT COUNT(*) FROM certificates c WHERE c.tenant_id IN " + in_list(q_, tenant_ids_) + " AND " + where + ")";
+    return "(SELECT COUNT(*) FROM certificates c WHERE c.tenant_id IN " + q_.bind_list(tenant_ids_) + " AND " + where + ")";
   }
   // Active, unreplaced certificates with not_after in [lo, hi): the whole
   // days inside from certificate_expiry_days, the two partial days at the
@@ -168,7 +161,7 @@ class TimelyQuery {
   std::string expiring_between(long long lo, long long hi) {
     const long long first_day = (lo + kDayMs - 1) / kDayMs, end_day = hi / kDayMs;  // whole days: [first_day, end_day)
     if (lo < 0 || first_day >= end_day) return from_index(lo, hi);
-    return "(SELECT COALESCE(SUM(n), 0) FROM certificate_expiry_days WHERE tenant_id IN " + in_list(q_, tenant_ids_) +
+    return "(SELECT COALESCE(SUM(n), 0) FROM certificate_expiry_days WHERE tenant_id IN " + q_.bind_list(tenant_ids_) +
            " AND day >= " + q_.bind(first_day) + " AND day < " + q_.bind(end_day) + ") + " + from_index(lo, first_day * kDayMs) +
            " + " + from_index(end_day * kDayMs, hi);
   }

@@ -198,13 +198,6 @@ std::optional<std::string> after_cursor(FilterQuery& q, const CertificateFilter&
   return "(" + column + ", c.id)" + op + "(" + value + ", " + id + ")";
 }
 
-// "(:p1, :p2, ...)" for the values.
-std::string bound_list(FilterQuery& q, const std::vector<std::string>& values) {
-  std::string list;
-  for (const auto& v : values) list += (list.empty() ? "(" : ", ") + q.bind(v);
-  return list + ")";
-}
-
 // A search by part of a name, first step: rows of the listing's order,
 // each tested, read until a page and one more match. The first
 // kNameScanWindow rows tell how common the parts are: when at least
@@ -213,9 +206,6 @@ std::string bound_list(FilterQuery& q, const std::vector<std::string>& values) {
 // than the index (docs/BENCHMARKS.md); fewer, and the index finds them.
 // The result: the ids that match, whether that is the answer (the page
 // filled, or the rows ran out), and how many rows each part matched.
-constexpr int kNameScanGoOn = 8;
-constexpr int kNameScanLimit = 20000;
-
 struct WindowScan {
   std::vector<std::string> ids;
   bool complete = false;
@@ -406,7 +396,7 @@ Result<CertificatePage> list_certificates(Database& db, const std::string& tenan
       take(q);
     } else if (const auto scan = scan_window(s, q, f, parts, order_by, limit); scan.complete) {
       FilterQuery by_id;
-      by_id.also(scan.ids.empty() ? "1 = 0" : "c.id IN " + bound_list(by_id, scan.ids));
+      by_id.also("c.id IN " + by_id.bind_list(scan.ids));
       take(by_id);
     } else {
       FilterQuery indexed = q;

@@ -14,6 +14,12 @@ std::string FilterQuery::bind(long long value) {
   return ":p" + std::to_string(is_text_.size() - 1);
 }
 
+std::string FilterQuery::bind_list(const std::vector<std::string>& values) {
+  std::string list;
+  for (const auto& v : values) list += (list.empty() ? "(" : ", ") + bind(v);
+  return list.empty() ? "(NULL)" : list + ")";
+}
+
 void FilterQuery::run(soci::session& s, const std::string& sql, const std::function<void(const soci::row&)>& each) const {
   run_until(s, sql, [&](const soci::row& row) {
     each(row);

@@ -18,6 +18,8 @@ class FilterQuery {
   // A placeholder for the value, to use in a clause.
   std::string bind(const std::string& value);
   std::string bind(long long value);
+  // "(:p1, :p2, ...)" for the values, "(NULL)" (matching nothing) for none.
+  std::string bind_list(const std::vector<std::string>& values);
   void also(const std::string& clause) { where_ += " AND " + clause; }
   const std::string& where() const { return where_; }
 

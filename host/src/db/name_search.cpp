@@ -5,8 +5,6 @@
 namespace signet::host {
 namespace {
 
-bool is_postgres(soci::session& s) { return s.get_backend_name() == "postgresql"; }
-
 
 // The exact pattern: the part taken literally.
 std::string exact_pattern(const NamePart& part) {

@@ -26,6 +26,10 @@ struct NamePart {
 // How many rows of the listing's order are tested before the index is used:
 // a part in more than one row in 40 fills a page of 50 within them.
 inline constexpr int kNameScanWindow = 2000;
+// When at least this many of them matched, reading on (up to kNameScanLimit
+// rows in all) fills the page for less than the index costs.
+inline constexpr int kNameScanGoOn = 8;
+inline constexpr int kNameScanLimit = 20000;
 
 // "one of c's names matches `part`", tested on the row of `certificates c`.
 std::string name_row_match(soci::session& s, FilterQuery& q, const NamePart& part);

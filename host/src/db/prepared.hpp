@@ -94,6 +94,9 @@ std::optional<long long> query_number(soci::session& s, const std::string& sql, 
 // The same for a text column.
 std::optional<std::string> query_text(soci::session& s, const std::string& sql, const std::vector<SqlParam>& params);
 
+// Which engine a session talks to, where their SQL differs.
+inline bool is_postgres(soci::session& s) { return s.get_backend_name() == "postgresql"; }
+
 // Column i of a row as text, "" when NULL.
 inline std::string text_at(const soci::row& r, std::size_t i) {
   return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();

@@ -261,14 +261,16 @@ Result<RequestCounts> request_counts(Database& db, const std::vector<std::string
                                                             {"waiting", &out.waiting}, {"pending_approval", &out.pending_approval}};
     for (const auto& tenant : tenant_ids) {
       for (const auto& [status, into] : under_way) {
-        const long long n = query_number(s, "SELECT COUNT(*) FROM requests WHERE tenant_id = :t AND status = :s", {tenant, status}).value_or(0);
-        *into += n;
-        if (n == 0) continue;
-        // requests_tenant_status ends with created_at: one index entry.
-        const auto first = query_number(s, "SELECT MIN(created_at) FROM requests WHERE tenant_id = :t AND status = :s", {tenant, status});
+        // One range of requests_tenant_status, which ends with created_at.
+        const std::string st = status;
+        soci::row r;
+        s << "SELECT COUNT(*), MIN(created_at) FROM requests WHERE tenant_id = :t AND status = :s", soci::use(tenant),
+            soci::use(st), soci::into(r);
+        *into += number_at(r, 0);
+        const auto first = time_at(r, 1);  // NULL when none is open
         if (!first) continue;
-        const auto [at, added] = out.oldest.emplace(status, from_unix_ms(*first));
-        if (!added) at->second = std::min(at->second, from_unix_ms(*first));
+        const auto [at, added] = out.oldest.emplace(status, *first);
+        if (!added) at->second = std::min(at->second, *first);
       }
       out.failed_recently += query_number(s, "SELECT COUNT(*) FROM requests WHERE tenant_id = :t AND status = 'failed' "
                                              "AND created_at >= :since", {tenant, from}).value_or(0);
