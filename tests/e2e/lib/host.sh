@@ -17,7 +17,10 @@ install_prefix() {
 # sets host_pid and url (bounded wait of 10 s).
 start_host() {
   "$prefix/bin/signet" token bootstrap --config "$1" --out "$work/token" >/dev/null || fail "token bootstrap"
-  "$prefix/bin/signet" serve --config "$1" >"$work/host.log" 2>&1 &
+  # The background job opens its log in the child, after the fork: create it
+  # first, or the first read below can race the child and fail under set -e.
+  : >"$work/host.log"
+  "$prefix/bin/signet" serve --config "$1" >>"$work/host.log" 2>&1 &
   host_pid=$!
   url=
   local _
