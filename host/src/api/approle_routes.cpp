@@ -35,6 +35,8 @@ HttpResponseMessage create(RequestContext& context, const ApiDependencies& deps)
   if (body.is_discarded()) return error_response({"invalid_json", "the body is not valid JSON"}, context.request_id);
   AppRole role;
   if (auto e = read_approle_body(body, deps.roles, context.principal->roles, role)) return error_response(*e, context.request_id);
+  if (body.contains("tenant") && !body["tenant"].is_string())
+    return error_response({"invalid_request", "tenant must be a tenant's slug or id"}, context.request_id);
   auto tenant = acting_tenant(context, deps.db, body.value("tenant", context.query_value("tenant")));
   if (!tenant) return error_response(host_error(tenant.error()), context.request_id);
   role.tenant_id = tenant.value();

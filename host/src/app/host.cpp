@@ -9,6 +9,7 @@
 #include <fsutil/files.hpp>
 
 #include "api/api.hpp"
+#include "api/openapi.hpp"
 #include "auth/authorize.hpp"
 #include "auth/bootstrap.hpp"
 #include "auth/tokens.hpp"
@@ -308,6 +309,9 @@ void Host::add_routes() {
     log().warn("the test clock is on: POST /v1/test/clock moves this host's time; never use it in production");
     add_test_clock_routes(*router_, *scheduler_, log());
   }
+  // Last: the document describes every route added before it.
+  for (const auto& problem : add_openapi_route(*router_, config_.server.public_url))
+    log().warn("the OpenAPI document is incomplete", {{"problem", problem}});
 }
 
 }  // namespace signet::host

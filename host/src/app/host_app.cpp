@@ -3,6 +3,8 @@
 #include <csignal>
 #include <iostream>
 
+#include <systemd/sd-daemon.h>
+
 #include "app/host.hpp"
 
 namespace signet::host {
@@ -48,8 +50,12 @@ int serve(const Config& config, const ServeOptions& options) {
       return 1;
     }
   }
+  // systemd's Type=notify (deploy/systemd/signet.service): ready once every
+  // listener is bound and serving; a no-op without $NOTIFY_SOCKET.
+  sd_notify(0, "READY=1\nSTATUS=serving");
   int signal = 0;
   sigwait(&stop, &signal);
+  sd_notify(0, "STOPPING=1\nSTATUS=stopping");
   host.log().info("signet is stopping");
   stop_stages(host, stages.size());
   return 0;

@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
   if (command == "agent") return command_agent(argc, argv);
   if (command == "renew") return command_renew(argc, argv);
   if (command == "version") {
-    std::cout << "signet 0.1.0 (SDK " << SIGNET_SDK_MAJOR << "." << SIGNET_SDK_MINOR << ", build key "
+    std::cout << "signet " SIGNET_VERSION " (SDK " << SIGNET_SDK_MAJOR << "." << SIGNET_SDK_MINOR << ", build key "
               << SIGNET_BUILD_KEY << ")\n";
     return 0;
   }

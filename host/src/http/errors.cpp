@@ -20,6 +20,7 @@ const std::unordered_map<std::string, S>& status_table() {
       {"bad_request", S::bad_request},
       // policy
       {"unknown_profile", S::bad_request},
+      {"unknown_role", S::bad_request},
       {"san_not_allowed", S::bad_request},
       {"wildcard_not_allowed", S::bad_request},
       {"common_name_required", S::bad_request},
@@ -67,6 +68,8 @@ http::status status_for(const std::string& code) {
   const auto it = table.find(code);
   return it == table.end() ? S::internal_server_error : it->second;
 }
+
+bool is_known_error_code(const std::string& code) { return status_table().contains(code); }
 
 HttpResponseMessage error_response(const HostError& error, const std::string& request_id) {
   HttpResponseMessage response = json_response(

@@ -11,6 +11,8 @@
 namespace signet::host {
 
 http::status status_for(const std::string& code);
+// Whether the table names this code (any other answers 500).
+bool is_known_error_code(const std::string& code);
 // {"error": {"code", "message", "request_id"}}
 HttpResponseMessage error_response(const HostError& error, const std::string& request_id);
 

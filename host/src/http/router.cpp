@@ -98,7 +98,8 @@ void Router::add(http::verb method, const std::string& pattern, Handler handler,
 
 std::vector<Router::RouteInfo> Router::routes() const {
   std::vector<RouteInfo> out;
-  for (const auto& route : routes_) out.push_back({route.method, route.pattern, route.options.permission});
+  for (const auto& route : routes_) out.push_back({route.method, route.pattern, route.options.permission, route.options.open,
+                   route.options.limit_source});
   return out;
 }
 

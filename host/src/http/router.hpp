@@ -63,11 +63,13 @@ class Router {
   // is neither open nor guarded by a permission.
   void add(http::verb method, const std::string& pattern, Handler handler, RouteOptions options);
 
-  // Each route's method, pattern and permission ("" when open), in order.
+  // Each route's method, pattern, permission and openness, in order.
   struct RouteInfo {
     http::verb method;
     std::string pattern;
     std::string permission;
+    bool open = false;
+    bool limit_source = false;
   };
   std::vector<RouteInfo> routes() const;
 
