@@ -113,6 +113,14 @@ echo "install_test: issued a certificate for app.example.invalid; openssl verifi
 # ExecReload, then stop as systemd does: SIGTERM to the main process.
 reload=$(sed -n 's/^ExecReload=//p' "$unit")
 [[ "$reload" == '/bin/kill -HUP $MAINPID' ]] || fail "ExecReload is \"$reload\""
+# SIGHUP never ends the host: it is still serving afterwards.
+kill -HUP "$main_pid"
+for _ in $(seq 1 50); do grep -q "RELOADING=1" "$work/notify" && break; sleep 0.1; done
+grep -q "RELOADING=1" "$work/notify" || fail "no RELOADING=1 after SIGHUP"
+sleep 0.5
+kill -0 "$main_pid" 2>/dev/null || fail "SIGHUP ended the service"
+curl -sf --cacert "$root/var/lib/signet/ca.pem" "$url/health" >/dev/null || fail "not serving after SIGHUP"
+echo "install_test: SIGHUP (ExecReload) answered with RELOADING=1 and READY=1; still serving"
 kill -TERM "$main_pid"
 for _ in $(seq 1 300); do kill -0 "$main_pid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$main_pid" 2>/dev/null && fail "the service did not stop within 30 s of SIGTERM"

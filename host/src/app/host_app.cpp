@@ -10,11 +10,14 @@
 namespace signet::host {
 namespace {
 
-sigset_t stop_signals() {
+// The signals the main thread waits for: the stop signals, and SIGHUP
+// (systemctl reload), which must never end the host.
+sigset_t awaited_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
@@ -35,9 +38,9 @@ int refuse(const std::string& message) {
 }
 
 int serve(const Config& config, const ServeOptions& options) {
-  // Block the stop signals in every thread; the main thread waits for them.
-  const sigset_t stop = stop_signals();
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  // Block the awaited signals in every thread; the main thread waits for them.
+  const sigset_t awaited = awaited_signals();
+  pthread_sigmask(SIG_BLOCK, &awaited, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
   Host host(config, options);
@@ -54,7 +57,14 @@ int serve(const Config& config, const ServeOptions& options) {
   // listener is bound and serving; a no-op without $NOTIFY_SOCKET.
   sd_notify(0, "READY=1\nSTATUS=serving");
   int signal = 0;
-  sigwait(&stop, &signal);
+  while (sigwait(&awaited, &signal) == 0 && signal == SIGHUP) {
+    // Live reload is not in this release yet (docs/install.md): the running
+    // configuration stays, and the operator is told how to apply a change.
+    sd_notify(0, "RELOADING=1\nSTATUS=reload requested");
+    host.log().warn("SIGHUP: this release does not reload its configuration live; the running configuration "
+                    "stays in force. Restart to apply changes (systemctl restart signet)");
+    sd_notify(0, "READY=1\nSTATUS=serving");
+  }
   sd_notify(0, "STOPPING=1\nSTATUS=stopping");
   host.log().info("signet is stopping");
   stop_stages(host, stages.size());
