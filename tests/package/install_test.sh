@@ -7,7 +7,8 @@
 # systemd would run signet.service: the unit's own ExecStart as its User in
 # its WorkingDirectory, with a NOTIFY_SOCKET this script listens on. It
 # waits for READY=1, issues a certificate over HTTPS, checks it with
-# openssl, sends the unit's ExecReload signal and stops it with SIGTERM as
+# openssl, edits the conffile and sends the unit's ExecReload signal (the
+# change applies live: RELOADING=1, READY=1), and stops it with SIGTERM as
 # systemd does (STOPPING=1, exit 0). PID 1 here is not systemd, so the unit's
 # sandboxing itself is checked by tests/package/check_unit.sh
 # (systemd-analyze), not here.
@@ -110,17 +111,32 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); open(sys.argv[2],"w
 openssl verify -partial_chain -CAfile "$work/chain.pem" "$work/leaf.pem" >/dev/null || fail "openssl does not verify the issued certificate"
 echo "install_test: issued a certificate for app.example.invalid; openssl verifies it"
 
-# ExecReload, then stop as systemd does: SIGTERM to the main process.
+# The unit's ExecReload is the signal sent below.
 reload=$(sed -n 's/^ExecReload=//p' "$unit")
 [[ "$reload" == '/bin/kill -HUP $MAINPID' ]] || fail "ExecReload is \"$reload\""
-# SIGHUP never ends the host: it is still serving afterwards.
+# ExecReload: the operator allows another domain in the conffile and reloads;
+# the running service applies it (RELOADING=1, then READY=1) and serves on.
+sed -i 's/allowed_suffixes: \[.example.invalid\]/allowed_suffixes: [.example.invalid, .example.test]/' "$root/etc/signet/signet.yaml"
+issue() {
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/$1.key" -out "$work/$1.csr" \
+    -subj "/CN=$1" -addext "subjectAltName=DNS:$1" 2>/dev/null
+  body=$(python3 -c 'import json,sys; print(json.dumps({"common_name":sys.argv[2],"csr":open(sys.argv[1]).read()}))' "$work/$1.csr" "$1")
+  curl -s -o "$work/$1.json" -w '%{http_code}' --cacert "$root/var/lib/signet/ca.pem" -X POST \
+    -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$body" "$url/v1/certificates"
+}
+status=$(issue app.example.test)
+[[ "$status" == 400 ]] || fail "before the reload .example.test answered $status"
+ready_before=$(grep -c "READY=1" "$work/notify")
 kill -HUP "$main_pid"
-for _ in $(seq 1 50); do grep -q "RELOADING=1" "$work/notify" && break; sleep 0.1; done
+for _ in $(seq 1 100); do [[ $(grep -c "READY=1" "$work/notify") -gt $ready_before ]] && break; sleep 0.1; done
 grep -q "RELOADING=1" "$work/notify" || fail "no RELOADING=1 after SIGHUP"
-sleep 0.5
+[[ $(grep -c "READY=1" "$work/notify") -gt $ready_before ]] || fail "no READY=1 after the reload"
 kill -0 "$main_pid" 2>/dev/null || fail "SIGHUP ended the service"
-curl -sf --cacert "$root/var/lib/signet/ca.pem" "$url/health" >/dev/null || fail "not serving after SIGHUP"
-echo "install_test: SIGHUP (ExecReload) answered with RELOADING=1 and READY=1; still serving"
+status=$(issue app.example.test)
+[[ "$status" == 201 ]] || fail "after the reload .example.test answered $status: $(cat "$work/app.example.test.json")"
+grep -q '"configuration reloaded"' "$work/service.log" || fail "the log does not say the configuration was reloaded"
+echo "install_test: edited the conffile, ExecReload's SIGHUP applied it live (RELOADING=1, READY=1); .example.test now issues"
+# Stop as systemd does: SIGTERM to the main process.
 kill -TERM "$main_pid"
 for _ in $(seq 1 300); do kill -0 "$main_pid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$main_pid" 2>/dev/null && fail "the service did not stop within 30 s of SIGTERM"

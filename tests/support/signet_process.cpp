@@ -108,6 +108,10 @@ void SignetProcess::kill_hard() {
   pid_ = -1;
 }
 
+void SignetProcess::send(int signal) {
+  if (pid_ > 0) ::kill(pid_, signal);
+}
+
 int SignetProcess::stop() {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);

@@ -41,6 +41,7 @@ class SignetProcess {
   std::string status_url() const;
   int port() const;
   void kill_hard();      // SIGKILL
+  void send(int signal);  // SIGHUP: a reload
   int stop();            // SIGTERM, then the exit status
   std::string log() const { return read_file(log_file_); }
 

@@ -2,9 +2,11 @@
 // last; every refusal is a HostError.
 #pragma once
 
+#include <functional>
 #include <variant>
 
 #include "config/config.hpp"
+#include "config/reload_plan.hpp"
 #include "db/certificates.hpp"
 #include "db/database.hpp"
 #include "http/router.hpp"
@@ -33,13 +35,15 @@ struct ApiDependencies {
   signet::Logger& log;
   const Roles& roles;
   // Tenants limited to some profiles (tenants.<slug>.profiles), by tenant id.
-  const std::map<std::string, std::vector<std::string>>& tenant_profiles;
+  const TenantProfiles& tenant_profiles;
   Renewals& renewals;
   SecretChanges& secret_changes;
   // The dashboard's sign-in: null when the dashboard is off (sessions) or
   // no identity provider is configured (oidc).
   Sessions* sessions = nullptr;
   OidcSignIn* oidc = nullptr;
+  // POST /v1/reload: the host's live reload (app/host_reload.cpp).
+  std::function<ReloadOutcome(const ReloadCaller&)> reload = {};
 };
 
 void add_operations_routes(Router& router, ApiDependencies deps);   // /health, /ready
@@ -55,6 +59,7 @@ void add_metrics_route(Router& router, ApiDependencies deps, const CrlPublisher&
 void add_bundle_routes(Router& router, ApiDependencies deps);       // GET /v1/certificates/{id}/bundle
 void add_revocation_routes(Router& router, ApiDependencies deps);   // POST /v1/certificates/{id}/revoke
 void add_request_routes(Router& router, ApiDependencies deps);      // /v1/requests
+void add_reload_route(Router& router, ApiDependencies deps);        // POST /v1/reload
 // /pki/... (no authentication), on the HTTPS and the plain-HTTP listener.
 struct PkiDependencies {
   const PluginInstances& instances;

@@ -24,6 +24,7 @@ void add_api_routes(Router& router, const ApiDependencies& deps, const PkiDepend
   add_renewal_routes(router, deps);
   add_notification_routes(router, deps);
   add_secret_routes(router, deps);
+  add_reload_route(router, deps);
 }
 
 }  // namespace signet::host

@@ -62,7 +62,7 @@ search::Vocabulary vocabulary_for(const RequestContext& c, const ApiDependencies
   }
   for (const auto& instance : deps.instances.all())
     if (instance.kind == PluginKind::ca) v.cas.push_back(instance.name);
-  for (const auto& profile : deps.config.profiles) v.profiles.push_back(profile.name);
+  for (const auto& profile : *deps.config.profiles.snapshot()) v.profiles.push_back(profile.name);
   if (c.access != Access::own) v.services = service_names().of(deps.db, c.principal->tenant_id);
   return v;
 }

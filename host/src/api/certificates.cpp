@@ -131,7 +131,7 @@ HttpResponseMessage renew(RequestContext& context, const ApiDependencies& deps) 
   if (auto e = read_key_source(body, a.in, a.csr_text)) return error_response(*e, context.request_id);
   if (a.in.csr) {
     IssueInput merged = a.in;
-    if (const ProfileConfig* profile = deps.config.profile(merged.profile); profile && !check_policy(*profile, merged))
+    if (const auto profile = deps.config.profile(merged.profile); profile && !check_policy(*profile, merged))
       if (auto e = same_names(row, merged)) return error_response(*e, context.request_id);
   }
   auto outcome = deps.renewals.renew(row, std::move(a), context.principal->id, caller_state(context),

@@ -10,6 +10,8 @@
 
 #include "api/api.hpp"
 #include "api/openapi.hpp"
+#include "app/front_setup.hpp"
+#include "config/yaml_json.hpp"
 #include "auth/authorize.hpp"
 #include "auth/bootstrap.hpp"
 #include "auth/tokens.hpp"
@@ -24,31 +26,11 @@ namespace {
 
 StageRefusal refused(const std::string& message) { return {refusal_line(message)}; }
 
-RateLimits rate_limits(const ServerConfig& server) {
-  auto limiter = [](const RateLimitConfig& c) {
-    return c.rate > 0 ? std::make_shared<RateLimiter>(c.rate, c.burst) : nullptr;
-  };
-  return {limiter(server.per_source), limiter(server.per_principal)};
-}
-
 std::vector<std::string> ca_names(const Config& config) {
   std::vector<std::string> names;
   for (const auto& i : config.instances)
     if (i.kind == PluginKind::ca) names.push_back(i.name);
   return names;
-}
-
-// The anchors of client certificates: a CA instance's chain or a PEM file.
-Result<std::vector<std::string>> client_anchors(const ClientAuthConfig& c, const PluginInstances& instances) {
-  if (c.mode == ClientAuthConfig::Mode::off) return std::vector<std::string>{};
-  if (!c.trust_file.empty()) {
-    auto text = fsutil::read_file(c.trust_file);
-    if (!text) return make_error(ErrorCode::invalid_config, "server.tls.client_auth.trust_file: " + text.error().message);
-    return std::vector<std::string>{text.value()};
-  }
-  auto chain = instances.ca(c.trust_ca)->chain();
-  if (!chain) return make_error(chain.error().code, "server.tls.client_auth.trust_ca " + c.trust_ca + ": " + chain.error().message);
-  return chain.value();
 }
 
 // Dev mode: the first super-admin token, written once to a 0600 file and
@@ -70,35 +52,6 @@ Result<void> initialize_cas(const PluginInstances& instances) {
     auto chain = instances.ca(i.name)->initialize(CaInit{true});
     if (!chain) return make_error(chain.error().code, "CA " + i.name + ": " + chain.error().message);
   }
-  return {};
-}
-
-// Automatic TLS: when the issue pipeline signs with a CA Signet runs, the
-// host's certificate comes from it (and ca.pem is that CA's root).
-Result<void> prepare_automatic_tls(const Config& config, const PluginInstances& instances, const std::string& tenant) {
-  const auto issue = config.pipelines.find("issue");
-  if (config.server.tls.mode != TlsConfig::Mode::automatic || issue == config.pipelines.end()) return {};
-  const PluginInstance* ca = instances.find(issue->second.sign);
-  if (ca == nullptr || !(ca->capabilities & SIGNET_CAP_CA_MANAGE)) return {};
-  HostCertificateRequest request{config.data_dir, ca->name, tenant, {"localhost"}, {"127.0.0.1", "::1"}};
-  std::string host;
-  unsigned short port = 0;
-  if (split_host_port(config.server.listen, host, port) && host != "localhost" && host != "0.0.0.0" && host != "::") {
-    boost::system::error_code ec;
-    (void)boost::asio::ip::make_address(host, ec);
-    auto& names = ec ? request.dns : request.ip;
-    if (std::find(names.begin(), names.end(), host) == names.end()) names.push_back(host);
-  }
-  return ensure_ca_issued_certificate(*instances.ca(ca->name), request, Clock::now());
-}
-
-// A CA that refuses the host's names (name constraints, say) leaves the
-// host on its self-signed certificate rather than down.
-Result<void> prepare_tls(const Config& config, const PluginInstances& instances, const std::string& tenant,
-                         signet::Logger& log) {
-  auto prepared = prepare_automatic_tls(config, instances, tenant);
-  if (prepared || prepared.error().code != ErrorCode::rejected) return prepared;
-  log.warn("the CA refused the host's TLS certificate; using a self-signed one", {{"error", prepared.error().message}});
   return {};
 }
 
@@ -129,7 +82,16 @@ Host::Host(const Config& config, const ServeOptions& options)
       services_(parse_log_level(config.log_level).value_or(LogLevel::info)),
       access_log_(services_.shared_json_logger()->with_component("access")),
       handlers_(static_cast<std::size_t>(config.runner.workers)),
-      pipeline_workers_(static_cast<std::size_t>(config.runner.workers)) {}
+      pipeline_workers_(static_cast<std::size_t>(config.runner.workers)) {
+  // What a reload compares the file with: it as it was read (it was just
+  // loaded, so it parses).
+  if (!config_.file.empty()) {
+    try {
+      running_document_ = json_from_yaml(YAML::LoadFile(config_.file));
+    } catch (const YAML::Exception&) {
+    }
+  }
+}
 
 Host::~Host() = default;
 
@@ -151,14 +113,22 @@ std::optional<StageRefusal> Host::open_database() {
   auto tenant = ensure_tenant(*db_, "default", "Default");
   if (!tenant) return refused(tenant.error().message);
   default_tenant_id_ = tenant->id;
-  // Tenants the configuration names exist from the start; some have profiles or pipelines of their own.
-  for (const auto& t : config_.tenants) {
-    auto made = ensure_tenant(*db_, t.slug, t.slug);
-    if (!made) return refused("tenant " + t.slug + ": " + made.error().message);
-    tenant_ids_[t.slug] = made->id;
-    if (!t.profiles.empty()) tenant_profiles_[made->id] = t.profiles;
-  }
+  auto limits = ensure_configured_tenants(config_);
+  if (!limits) return refused(limits.error().message);
+  tenant_profiles_.replace(std::move(limits).value());
   return std::nullopt;
+}
+
+// Tenants the configuration names exist from the start; some have profiles or pipelines of their own.
+Result<TenantProfiles::Map> Host::ensure_configured_tenants(const Config& config) {
+  TenantProfiles::Map limits;
+  for (const auto& t : config.tenants) {
+    auto made = ensure_tenant(*db_, t.slug, t.slug);
+    if (!made) return make_error(made.error().code, "tenant " + t.slug + ": " + made.error().message);
+    tenant_ids_[t.slug] = made->id;
+    if (!t.profiles.empty()) limits[made->id] = t.profiles;
+  }
+  return limits;
 }
 
 std::optional<StageRefusal> Host::load_plugins() {
@@ -252,7 +222,8 @@ std::optional<StageRefusal> Host::prepare_front() {
     return refused(prepared.error().message);
   auto anchors = client_anchors(config_.server.tls.client_auth, *instances_);
   if (!anchors) return refused(anchors.error().message);
-  auto tls = make_server_tls(config_.server.tls, config_.data_dir, anchors.value());
+  client_anchors_ = anchors.value();
+  auto tls = make_server_tls(config_.server.tls, config_.data_dir, client_anchors_);
   if (!tls) return refused(tls.error().message);
   roles_ = std::make_shared<Roles>(Roles::builtin());
   for (const auto& role : config_.roles) (void)roles_->add(role);  // checked when the config was read
@@ -300,8 +271,9 @@ void Host::close_front() {
 }
 
 void Host::add_routes() {
-  const ApiDependencies deps{config_,          *db_,       *runner_, *instances_, services_.metrics_registry(), log(),
-                             *roles_,          tenant_profiles_, *renewals_, *secret_changes_, sessions_.get(), oidc_.get()};
+  ApiDependencies deps{config_,          *db_,       *runner_, *instances_, services_.metrics_registry(), log(),
+                       *roles_,          tenant_profiles_, *renewals_, *secret_changes_, sessions_.get(), oidc_.get()};
+  deps.reload = [this](const ReloadCaller& caller) { return reload(caller); };
   const PkiDependencies pki{*instances_, *crls_, *ocsp_, config_.revocation};
   add_api_routes(*router_, deps, pki);
   add_pki_routes(*pki_router_, pki);

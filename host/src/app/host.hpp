@@ -13,6 +13,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "app/host_app.hpp"
+#include "config/reload_plan.hpp"
 #include "auth/authenticate.hpp"
 #include "auth/oidc.hpp"
 #include "auth/sessions.hpp"
@@ -76,11 +77,27 @@ class Host {
 
   signet::Logger& log() { return services_.logger(); }
 
+  // Reads the configuration file again and applies what may change while
+  // running (config/reload_plan.hpp), or nothing: a file with problems, or
+  // a change only a restart can make, leaves the running configuration in
+  // force. Every problem is logged and returned. One reload at a time.
+  ReloadOutcome reload(const ReloadCaller& caller);
+
  private:
   void add_routes();
+  ReloadOutcome reload_file();
+  // Every tenant the configuration names exists; the profiles each may use, by tenant id.
+  Result<TenantProfiles::Map> ensure_configured_tenants(const Config& config);
+  // The reload's parts that can fail, made before anything is swapped in.
+  struct PreparedReload;
+  std::optional<PreparedReload> prepare_reload(const Config& next, const ReloadPlan& plan, ReloadOutcome& outcome);
+  void apply_reload(const Config& next, PreparedReload prepared);
 
   Config config_;
   const ServeOptions options_;
+  std::mutex reload_mutex_;
+  nlohmann::json running_document_;  // the file as read at start or at the last reload
+  std::vector<std::string> client_anchors_;
   std::unique_ptr<Database> db_;
   std::string default_tenant_id_;
   std::map<std::string, std::string> tenant_ids_;  // configured tenants by slug

@@ -58,12 +58,11 @@ int serve(const Config& config, const ServeOptions& options) {
   sd_notify(0, "READY=1\nSTATUS=serving");
   int signal = 0;
   while (sigwait(&awaited, &signal) == 0 && signal == SIGHUP) {
-    // Live reload is not in this release yet (docs/install.md): the running
-    // configuration stays, and the operator is told how to apply a change.
-    sd_notify(0, "RELOADING=1\nSTATUS=reload requested");
-    host.log().warn("SIGHUP: this release does not reload its configuration live; the running configuration "
-                    "stays in force. Restart to apply changes (systemctl restart signet)");
-    sd_notify(0, "READY=1\nSTATUS=serving");
+    // systemctl reload (ExecReload): the file read again and applied live,
+    // or refused with every problem logged; serving all along.
+    sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
+    const auto outcome = host.reload({"", "", "signal", "SIGHUP", ""});
+    sd_notify(0, outcome.applied ? "READY=1\nSTATUS=serving" : "READY=1\nSTATUS=serving; the last reload was refused (see the log)");
   }
   sd_notify(0, "STOPPING=1\nSTATUS=stopping");
   host.log().info("signet is stopping");

@@ -33,7 +33,8 @@ void print_chain(const std::string& name, const std::vector<std::string>& chain)
 std::vector<const PluginInstance*> managed_cas(const PluginInstances& instances, const std::optional<std::string>& name) {
   std::vector<const PluginInstance*> out;
   for (const auto& i : instances.all())
-    if (i.kind == PluginKind::ca && (!name || i.name == *name) && (i.capabilities & SIGNET_CAP_CA_MANAGE)) out.push_back(&i);
+    if (i.kind == PluginKind::ca && (!name || i.name == *name) && (i.capabilities & SIGNET_CAP_CA_MANAGE))
+      out.push_back(instances.find(i.name));  // all() is a copy; find() points into the instances
   return out;
 }
 

@@ -38,6 +38,9 @@ int command_request(int argc, char** argv);  // request get | approve | reject, 
 int command_audit(int argc, char** argv);
 int command_migrate(int argc, char** argv);  // offline: pending migrations, --dry-run
 int command_agent(int argc, char** argv);  // keeps a certificate current on disk
+int command_reload(int argc, char** argv);  // a running host reads its configuration again
+int command_backup(int argc, char** argv);  // offline, beside a running host: data_dir as one checked file
+int command_restore(int argc, char** argv);  // that file into a new data directory
 int command_renew(int argc, char** argv);  // renew --due
 int command_token_bootstrap(int argc, char** argv);  // offline: the first super-admin token
 

@@ -37,6 +37,12 @@ constexpr const char* kUsage = R"(usage: signet <command> [options]
   request list [--status S] | request get ID | request approve ID [--comment C] | request reject ID --comment C
                                       follow a request; approvers decide on one held for approval
   renew --due [--tenant T]            renew every certificate that is due now, on a running host
+  backup (--config FILE | --data-dir D [--database URL]) --out FILE
+                                      a consistent copy of a (running) host's data_dir, SQLite included,
+                                      with a manifest of checksums
+  restore FILE --data-dir D           check a backup and make a new data directory of it
+  reload                              a running host reads its configuration file again and applies what
+                                      may change live (SIGHUP does the same; docs/operations.md)
   agent --cert ID --out DIR [--exec CMD] [--once] [--renew-before D]
                                       keep server.crt, server.key and ca-chain.crt of ID current in DIR;
                                       renew over mutual TLS; run CMD after a change (`signet agent` for more)
@@ -59,6 +65,9 @@ int main(int argc, char** argv) {
   if (command == "migrate") return command_migrate(argc, argv);
   if (command == "agent") return command_agent(argc, argv);
   if (command == "renew") return command_renew(argc, argv);
+  if (command == "reload") return command_reload(argc, argv);
+  if (command == "backup") return command_backup(argc, argv);
+  if (command == "restore") return command_restore(argc, argv);
   if (command == "version") {
     std::cout << "signet " SIGNET_VERSION " (SDK " << SIGNET_SDK_MAJOR << "." << SIGNET_SDK_MINOR << ", build key "
               << SIGNET_BUILD_KEY << ")\n";

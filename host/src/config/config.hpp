@@ -12,6 +12,7 @@
 
 #include "rbac/roles.hpp"
 #include "config/issues.hpp"
+#include "config/profile_set.hpp"
 #include "config/ui_section.hpp"
 
 namespace signet::host {
@@ -171,45 +172,6 @@ struct InstanceConfig {
   int line = 0;
 };
 
-struct KeyTypeRule {
-  std::string type;                 // rsa, ecdsa, ed25519
-  int min_bits = 2048, max_bits = 4096;
-  std::vector<std::string> curves;  // P-256, P-384
-};
-
-// profiles.<name>.approval (docs/approvals.md): who must agree before a
-// request of the profile runs.
-struct ApprovalConfig {
-  bool required = false;
-  std::vector<std::string> approvers;  // roles whose holders may decide; empty: any holder of request:approve
-  int min_approvals = 1;
-  bool self_approval = false;
-  std::string from;  // an outside system whose approval counts instead ("servicenow")
-  milliseconds expires_after{7LL * 24 * 3600 * 1000};
-  bool needed() const { return required || !from.empty(); }
-};
-
-struct ProfileConfig {
-  std::string name;
-  std::vector<KeyTypeRule> key_types;
-  milliseconds min_ttl{10'000};
-  milliseconds max_ttl{90LL * 24 * 3600 * 1000};
-  milliseconds default_ttl{30LL * 24 * 3600 * 1000};
-  bool require_common_name = false;
-  std::vector<std::string> dns_suffixes;   // ".example.com" or an exact "localhost"
-  std::vector<std::string> dns_patterns;   // ECMAScript regular expressions
-  bool allow_wildcard = false;
-  bool allow_ip = false;
-  bool allow_email = false;
-  bool allow_uri = false;
-  std::vector<std::string> key_usage;
-  std::vector<std::string> extended_key_usage;
-  bool auto_renew = false;
-  int renew_before_days = 30;
-  ApprovalConfig approval;
-  int line = 0;
-};
-
 struct PipelineConfig {
   std::vector<std::string> validate;
   std::string sign;
@@ -234,7 +196,7 @@ struct Config {
   std::string log_level = "info";
   std::vector<std::string> plugin_dirs;
   std::vector<InstanceConfig> instances;
-  std::vector<ProfileConfig> profiles;
+  ProfileSet profiles;  // replaced as a whole by a live reload
   std::map<std::string, PipelineConfig> pipelines;  // issue, renew, revoke
   RunnerConfig runner;
   RevocationConfig revocation;
@@ -250,7 +212,8 @@ struct Config {
   milliseconds audit_export_interval{500};
 
   const InstanceConfig* instance(const std::string& name) const;
-  const ProfileConfig* profile(const std::string& name) const;
+  // Null when there is none; it stays valid after a reload.
+  std::shared_ptr<const ProfileConfig> profile(const std::string& name) const { return profiles.find(name); }
 };
 
 // Parses and checks a configuration. Returns every problem found, each with

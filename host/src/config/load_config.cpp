@@ -392,7 +392,7 @@ void read_rbac(YamlSection rbac, Config& out) {
 void check_approvers(ConfigIssues& issues, const Config& config) {
   Roles roles = Roles::builtin();
   for (const auto& role : config.roles) (void)roles.add(role);
-  for (const auto& p : config.profiles)
+  for (const auto& p : *config.profiles.snapshot())
     for (const auto& role : p.approval.approvers)
       if (!roles.exists(role)) issues.add(p.line, "profiles." + p.name + ".approval.approvers names unknown role "" + role + """);
 }
@@ -461,12 +461,6 @@ const char* to_string(PluginKind kind) {
 const InstanceConfig* Config::instance(const std::string& name) const {
   for (const auto& i : instances)
     if (i.name == name) return &i;
-  return nullptr;
-}
-
-const ProfileConfig* Config::profile(const std::string& name) const {
-  for (const auto& p : profiles)
-    if (p.name == name) return &p;
   return nullptr;
 }
 

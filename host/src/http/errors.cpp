@@ -30,6 +30,7 @@ const std::unordered_map<std::string, S>& status_table() {
       {"invalid_reason", S::bad_request},
       {"rejected", S::unprocessable_entity},
       {"approval_expired", S::unprocessable_entity},
+      {"reload_refused", S::unprocessable_entity},
       // identity
       {"unauthenticated", S::unauthorized},
       {"permission_denied", S::forbidden},

@@ -120,15 +120,25 @@ HttpResponseMessage Router::refuse(const Refusal& refusal, RequestContext& conte
 }
 
 // Authentication, then authorization: the one gate of every guarded route.
+void Router::set_rate_limits(RateLimits limits) {
+  const std::lock_guard lock(limits_mutex_);
+  limits_ = std::move(limits);
+}
+
+RateLimits Router::rate_limits() const {
+  const std::lock_guard lock(limits_mutex_);
+  return limits_;
+}
+
 std::optional<Router::Refusal> Router::admit(const Route& route, RequestContext& context) const {
   const bool guarded = !route.options.open;
   if (guarded || route.options.limit_source)
-    if (auto refusal = throttle(limits_.per_source, context.remote, context.remote)) return refusal;
+    if (auto refusal = throttle(rate_limits().per_source, context.remote, context.remote)) return refusal;
   if (!guarded) return std::nullopt;
   auto principal = authenticate_(credentials(context));
   if (auto* denied = std::get_if<HostError>(&principal)) return Refusal{std::move(*denied)};
   context.principal = std::move(std::get<Principal>(principal));
-  if (auto refusal = throttle(limits_.per_principal, context.principal->id, "this principal")) return refusal;
+  if (auto refusal = throttle(rate_limits().per_principal, context.principal->id, "this principal")) return refusal;
   const auto access = authorize_(*context.principal, route.options.permission);
   if (const auto* denied = std::get_if<HostError>(&access)) return Refusal{*denied};
   context.access = std::get<Access>(access);
@@ -147,7 +157,7 @@ std::optional<Router::Refusal> Router::throttle(const std::shared_ptr<RateLimite
 }
 
 HttpResponseMessage Router::refuse_unreadable(RequestContext& context, const HostError& error) const {
-  if (auto refusal = throttle(limits_.per_source, context.remote, context.remote))
+  if (auto refusal = throttle(rate_limits().per_source, context.remote, context.remote))
     return refuse(*refusal, context, "http:unreadable");
   return refuse(Refusal{error}, context, "http:unreadable");
 }
@@ -206,7 +216,7 @@ HttpResponseMessage Router::route(RequestContext& context) const {
 
 // Probing for routes is refused, rate limited and audited like any other refusal.
 HttpResponseMessage Router::no_route(RequestContext& context, const std::string& allowed) const {
-  if (auto refusal = throttle(limits_.per_source, context.remote, context.remote))
+  if (auto refusal = throttle(rate_limits().per_source, context.remote, context.remote))
     return refuse(*refusal, context, "http:route");
   if (allowed.empty()) return refuse({{"not_found", "no route for " + context.path}}, context, "http:route");
   auto response = refuse({{"method_not_allowed", "method " + std::string(context.message.method_string()) +

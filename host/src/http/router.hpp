@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <string>
@@ -73,6 +74,9 @@ class Router {
   };
   std::vector<RouteInfo> routes() const;
 
+  // A reload's limits, for the requests that arrive from now on.
+  void set_rate_limits(RateLimits limits);
+
   // Never throws: any exception becomes a 500 "internal".
   HttpResponseMessage dispatch(RequestContext& context) const noexcept;
   bool runs_inline(const RequestContext& context) const;
@@ -106,6 +110,9 @@ class Router {
   Authenticator authenticate_;
   Authorizer authorize_;
   RefusalObserver on_refusal_;
+  RateLimits rate_limits() const;
+
+  mutable std::mutex limits_mutex_;
   RateLimits limits_;
   std::vector<Route> routes_;
 };

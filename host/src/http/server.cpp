@@ -288,7 +288,7 @@ Result<void> HttpServer::listen() {
 
 std::string HttpServer::url() const {
   const std::string host = host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_;
-  return std::string(tls_ ? "https://" : "http://") + host + ":" + std::to_string(port_);
+  return std::string(current_tls() ? "https://" : "http://") + host + ":" + std::to_string(port_);
 }
 
 asio::awaitable<void> HttpServer::accept_loop() {
@@ -324,14 +324,25 @@ void HttpServer::spawn_session(tcp::socket socket) {
   connections_ += 1;
   auto done = [this](std::exception_ptr) { connections_ -= 1; };
   const auto executor = socket.get_executor();
-  if (tls_) {
+  if (auto tls = current_tls()) {
     auto session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-        *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls_), remote);
-    asio::co_spawn(executor, [session]() { return session->run(); }, done);
+        *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls), remote);
+    // The stream refers to its context: the session keeps it alive past a reload.
+    asio::co_spawn(executor, [session, tls]() { return session->run(); }, done);
   } else {
     auto session = std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)), remote);
     asio::co_spawn(executor, [session]() { return session->run(); }, done);
   }
+}
+
+void HttpServer::set_tls(std::shared_ptr<asio::ssl::context> tls) {
+  const std::lock_guard lock(tls_mutex_);
+  if (tls_ && tls) tls_ = std::move(tls);
+}
+
+std::shared_ptr<asio::ssl::context> HttpServer::current_tls() const {
+  const std::lock_guard lock(tls_mutex_);
+  return tls_;
 }
 
 void HttpServer::start() {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,13 +38,19 @@ class HttpServer {
   std::string url() const;
   void start();  // runs the I/O threads
   void stop();   // stops the I/O threads (ending every connection) and closes the listener
+  // A reload's certificate and key: connections accepted from now on
+  // handshake with `tls`; those open keep theirs. Only when TLS is on.
+  void set_tls(std::shared_ptr<boost::asio::ssl::context> tls);
 
  private:
   template <class Stream> friend class Session;
   boost::asio::awaitable<void> accept_loop();
   void spawn_session(boost::asio::ip::tcp::socket socket);
 
+  std::shared_ptr<boost::asio::ssl::context> current_tls() const;
+
   ServerConfig config_;
+  mutable std::mutex tls_mutex_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   const Router& router_;
   boost::asio::thread_pool& workers_;

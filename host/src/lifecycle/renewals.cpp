@@ -93,7 +93,8 @@ Result<std::vector<Renewals::Due>> Renewals::due(const std::string& tenant_id, b
   std::vector<Due> out;
   const TimePoint now = Clock::now();
   // Profile by profile, within one budget for the run.
-  for (const auto& profile : config_.profiles) {
+  const auto profiles = config_.profiles.snapshot();
+  for (const auto& profile : *profiles) {
     if (static_cast<int>(out.size()) >= config_.renewal.batch) break;
     RenewalDueQuery query;
     query.profile = profile.name;

@@ -49,6 +49,17 @@ void NotificationDispatcher::start() {
   thread_.start(config_.poll_interval, [this] { round(); });
 }
 
+void NotificationDispatcher::set_settings(NotificationsConfig config) {
+  thread_.set_interval(config.poll_interval);
+  const std::lock_guard lock(mutex_);
+  config_ = std::move(config);
+}
+
+NotificationsConfig NotificationDispatcher::settings() {
+  const std::lock_guard lock(mutex_);
+  return config_;
+}
+
 void NotificationDispatcher::stop() {
   thread_.stop();
   std::unique_lock lock(mutex_);
@@ -61,10 +72,11 @@ void NotificationDispatcher::round() {
     std::lock_guard lock(mutex_);
     capacity = config_.concurrency - in_flight_;
   }
+  const NotificationsConfig config = settings();
   if (capacity <= 0) return;
   const std::string token = owner_ + "." + std::to_string(++claims_);
   const TimePoint now = Clock::now();
-  const TimePoint lease = Clock::now() + config_.lease;
+  const TimePoint lease = Clock::now() + config.lease;
   // A look first: most rounds find nothing due and need no write.
   auto due = any_notification_due(db_, now);
   if (!due) {
@@ -130,11 +142,12 @@ void NotificationDispatcher::finish(const Claimed& n, const Result<void>& sent) 
     } else if (!e.retryable()) {
       status = "failed";
     } else {
-      next = now + doubling_backoff(config_.retry_initial, config_.retry_max, attempts, e.retry_after);
+      const NotificationsConfig config = settings();
+      next = now + doubling_backoff(config.retry_initial, config.retry_max, attempts, e.retry_after);
       // A receiver's own Retry-After is waited out in full, even past retry.max
       // (give_up_after still bounds it): coming back sooner only earns another 429.
       if (e.code == ErrorCode::rate_limited && e.retry_after && now + *e.retry_after > next) next = now + *e.retry_after;
-      status = next - n.created_at > config_.give_up_after ? "failed" : "pending";
+      status = next - n.created_at > config.give_up_after ? "failed" : "pending";
       if (status == "failed") reason = "gave up after " + std::to_string(attempts) + " attempts: " + reason;
     }
     log_.warn("notification not delivered", {{"notification", n.id}, {"notifier", n.notifier}, {"event", n.event.id},

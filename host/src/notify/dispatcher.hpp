@@ -32,6 +32,8 @@ class NotificationDispatcher {
   void stop();
   // Looks for due notifications now (a pipeline just recorded some).
   void wake() { thread_.wake(); }
+  // A reload's settings: the next round and deliveries use them.
+  void set_settings(NotificationsConfig config);
 
   struct Claimed;  // a notification claimed for delivery, with its event
 
@@ -39,10 +41,11 @@ class NotificationDispatcher {
   void round();
   void deliver(const Claimed& n);
   void finish(const Claimed& n, const Result<void>& sent);
+  NotificationsConfig settings();
 
   Database& db_;
   const PluginInstances& instances_;
-  NotificationsConfig config_;
+  NotificationsConfig config_;  // guarded by mutex_
   boost::asio::thread_pool& workers_;
   signet::Logger& log_;
   signet::Metrics& metrics_;

@@ -27,12 +27,6 @@ IssueRequest persisted_input(const CertificateAsk& a, const ProfileConfig& profi
   return r;
 }
 
-bool profile_allowed(const TenantProfiles& limits, const std::string& tenant_id, const std::string& profile) {
-  const auto limited = limits.find(tenant_id);
-  if (limited == limits.end()) return true;
-  return std::find(limited->second.begin(), limited->second.end(), profile) != limited->second.end();
-}
-
 std::vector<std::string> strings_of(const json& sans, const char* kind) {
   return sans.value(kind, json::array()).get<std::vector<std::string>>();
 }
@@ -50,13 +44,30 @@ void same_key_kind(const CertificateRow& old, IssueInput& in) {
 
 }  // namespace
 
+bool TenantProfiles::allows(const std::string& tenant_id, const std::string& profile) const {
+  std::shared_ptr<const Map> limits;
+  {
+    const std::lock_guard lock(mutex_);
+    limits = limits_;
+  }
+  const auto limited = limits->find(tenant_id);
+  if (limited == limits->end()) return true;
+  return std::find(limited->second.begin(), limited->second.end(), profile) != limited->second.end();
+}
+
+void TenantProfiles::replace(Map limits) {
+  auto next = std::make_shared<const Map>(std::move(limits));
+  const std::lock_guard lock(mutex_);
+  limits_ = std::move(next);
+}
+
 std::variant<RequestRecord, HostError> make_certificate_request(const Config& config, const Runner& runner,
                                                                const TenantProfiles& tenant_profiles,
                                                                const std::string& operation, const std::string& tenant,
                                                                const std::string& principal, CertificateAsk ask,
                                                                RequestCaller caller) {
-  const ProfileConfig* profile = config.profile(ask.in.profile);
-  if (!profile || !profile_allowed(tenant_profiles, tenant, ask.in.profile))
+  const auto profile = config.profile(ask.in.profile);
+  if (!profile || !tenant_profiles.allows(tenant, ask.in.profile))
     return HostError{"unknown_profile", "no profile " + ask.in.profile};
   if (auto rejected = check_policy(*profile, ask.in)) return HostError{rejected->code, rejected->message};
   if (ask.in.not_after_use && *ask.in.not_after_use <= Clock::now())
@@ -92,7 +103,7 @@ CertificateAsk renewal_ask(const CertificateRow& old, const Config& config) {
   // CA's backdated notBefore (each renewal would add the backdating), and
   // rounded up to whole seconds, which is all notAfter holds.
   a.in.ttl = std::chrono::ceil<std::chrono::seconds>(old.not_after - std::max(old.not_before, old.created_at));
-  if (const ProfileConfig* profile = config.profile(old.profile))
+  if (const auto profile = config.profile(old.profile))
     a.in.ttl = std::clamp(a.in.ttl, profile->min_ttl, profile->max_ttl);
   same_key_kind(old, a.in);
   return a;

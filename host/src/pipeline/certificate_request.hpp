@@ -5,6 +5,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <variant>
 #include <vector>
@@ -32,7 +34,18 @@ struct CertificateAsk {
 };
 
 // Tenants limited to some profiles (tenants.<slug>.profiles), by tenant id.
-using TenantProfiles = std::map<std::string, std::vector<std::string>>;
+// A live reload replaces the whole map while requests read it.
+class TenantProfiles {
+ public:
+  using Map = std::map<std::string, std::vector<std::string>>;
+  // Whether a request of `tenant_id` may name `profile`: any profile unless limited.
+  bool allows(const std::string& tenant_id, const std::string& profile) const;
+  void replace(Map limits);
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Map> limits_ = std::make_shared<const Map>();
+};
 
 // Checks the ask against its profile (and the tenant's profiles) and makes
 // the request, not yet submitted. Refusals carry the API's error codes.

@@ -37,7 +37,7 @@ std::optional<HostError> outside_approval(const StartContext& c, const ApprovalC
 
 std::variant<RequestRecord, HostError> run_or_hold(const StartContext& c, RequestRecord q,
                                                    std::chrono::milliseconds budget) {
-  const ProfileConfig* profile = c.config.profile(issue_request_from(q.input).profile);
+  const auto profile = c.config.profile(issue_request_from(q.input).profile);
   if (profile && profile->approval.required) {
     const ApprovalConfig& rule = profile->approval;
     q.state.approval = ApprovalState{rule.min_approvals, rule.approvers, rule.self_approval, "", "", "", ""};

@@ -157,6 +157,28 @@ void PluginInstances::check(const Config& config, std::vector<std::string>& erro
   for (const auto& instance : config.instances) (void)preparer.prepare(instance);
 }
 
+namespace {
+
+std::optional<PluginInstance> make_instance(Preparer& preparer, const InstanceConfig& instance,
+                                            HostServicesImpl& services, std::vector<std::string>& errors) {
+  auto prepared = preparer.prepare(instance);
+  if (!prepared) return std::nullopt;
+  const PluginContext context{instance.name, prepared->converted.value, services};
+  auto made = prepared->library.descriptor->create(context);
+  if (!made) {
+    const Error& error = made.error();
+    if (!error.problems.empty()) errors.push_back(problem_lines(error, *prepared, preparer));
+    else preparer.fail(instance, "the plugin refused to start: " + error.message);
+    return std::nullopt;
+  }
+  return PluginInstance{instance.name, instance.kind, instance.plugin, prepared->library.descriptor->plugin_version,
+                        prepared->library.path, prepared->library.descriptor->capabilities,
+                        hold_library(std::move(made).value(), prepared->library.library),
+                        static_cast<int>(prepared->library.descriptor->sdk_minor)};
+}
+
+}  // namespace
+
 PluginInstances PluginInstances::create(const Config& config, HostServicesImpl& services,
                                         std::vector<std::string>& errors) {
   PluginInstances out;
@@ -164,30 +186,45 @@ PluginInstances PluginInstances::create(const Config& config, HostServicesImpl& 
   // Instances of kind keys come first in config.instances, so other
   // factories can look them up.
   for (const auto& instance : config.instances) {
-    auto prepared = preparer.prepare(instance);
-    if (!prepared) continue;
-    const PluginContext context{instance.name, prepared->converted.value, services};
-    auto made = prepared->library.descriptor->create(context);
-    if (!made) {
-      const Error& error = made.error();
-      if (!error.problems.empty()) errors.push_back(problem_lines(error, *prepared, preparer));
-      else preparer.fail(instance, "the plugin refused to start: " + error.message);
+    auto entry = make_instance(preparer, instance, services, errors);
+    if (!entry) {
       if (instance.kind == PluginKind::keys) services.register_failed_key_provider(instance.name);
       continue;
     }
-    PluginInstance entry{instance.name, instance.kind, instance.plugin, prepared->library.descriptor->plugin_version,
-                         prepared->library.path, prepared->library.descriptor->capabilities,
-                         hold_library(std::move(made).value(), prepared->library.library),
-                         static_cast<int>(prepared->library.descriptor->sdk_minor)};
     if (instance.kind == PluginKind::keys)
-      services.register_key_provider(instance.name, std::static_pointer_cast<KeyProvider>(entry.object));
-    out.instances_.push_back(std::move(entry));
+      services.register_key_provider(instance.name, std::static_pointer_cast<KeyProvider>(entry->object));
+    out.instances_.push_back(std::move(*entry));
   }
   return out;
 }
 
+std::optional<PluginInstance> PluginInstances::create_one(const Config& config, const InstanceConfig& instance,
+                                                          HostServicesImpl& services, std::vector<std::string>& errors) {
+  Preparer preparer(config, errors);
+  return make_instance(preparer, instance, services, errors);
+}
+
+void PluginInstances::replace(PluginInstance made) {
+  const std::lock_guard lock(*mutex_);
+  for (auto& i : instances_)
+    if (i.name == made.name) i.object = std::move(made.object);
+}
+
+std::vector<PluginInstance> PluginInstances::all() const {
+  const std::lock_guard lock(*mutex_);
+  return instances_;
+}
+
+std::shared_ptr<Plugin> PluginInstances::object_of(const std::string& name, PluginKind kind) const {
+  const std::lock_guard lock(*mutex_);
+  for (const auto& i : instances_)
+    if (i.name == name && i.kind == kind) return i.object;
+  return nullptr;
+}
+
 std::vector<std::pair<std::string, RequestSource*>> PluginInstances::request_sources() const {
   std::vector<std::pair<std::string, RequestSource*>> out;
+  const std::lock_guard lock(*mutex_);
   for (const auto& i : instances_) {
     // Older plugins have no vtable slot for request_source().
     if (i.kind != PluginKind::notifier || i.sdk_minor < 2) continue;
@@ -203,18 +240,18 @@ const PluginInstance* PluginInstances::find(const std::string& name) const {
   return nullptr;
 }
 
-namespace {
-template <class T>
-std::shared_ptr<T> of_kind(const PluginInstances& all, const std::string& name, PluginKind kind) {
-  const PluginInstance* i = all.find(name);
-  // The kind was checked against the descriptor when the instance was made.
-  return i && i->kind == kind ? std::static_pointer_cast<T>(i->object) : nullptr;
+// The kind was checked against the descriptor when the instance was made.
+std::shared_ptr<CertificateAuthority> PluginInstances::ca(const std::string& n) const {
+  return std::static_pointer_cast<CertificateAuthority>(object_of(n, PluginKind::ca));
 }
-}  // namespace
-
-std::shared_ptr<CertificateAuthority> PluginInstances::ca(const std::string& n) const { return of_kind<CertificateAuthority>(*this, n, PluginKind::ca); }
-std::shared_ptr<SecretStore> PluginInstances::store(const std::string& n) const { return of_kind<SecretStore>(*this, n, PluginKind::store); }
-std::shared_ptr<Notifier> PluginInstances::notifier(const std::string& n) const { return of_kind<Notifier>(*this, n, PluginKind::notifier); }
-std::shared_ptr<KeyProvider> PluginInstances::keys(const std::string& n) const { return of_kind<KeyProvider>(*this, n, PluginKind::keys); }
+std::shared_ptr<SecretStore> PluginInstances::store(const std::string& n) const {
+  return std::static_pointer_cast<SecretStore>(object_of(n, PluginKind::store));
+}
+std::shared_ptr<Notifier> PluginInstances::notifier(const std::string& n) const {
+  return std::static_pointer_cast<Notifier>(object_of(n, PluginKind::notifier));
+}
+std::shared_ptr<KeyProvider> PluginInstances::keys(const std::string& n) const {
+  return std::static_pointer_cast<KeyProvider>(object_of(n, PluginKind::keys));
+}
 
 }  // namespace signet::host

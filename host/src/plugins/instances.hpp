@@ -1,7 +1,11 @@
-// The plugin instances the configuration declares, created once at start-up.
+// The plugin instances the configuration declares, created at start-up; a
+// live reload may replace a notifier's object (its config changed), nothing
+// else.
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,18 +37,29 @@ class PluginInstances {
 
   // Loads and checks without creating anything: for `signet config check`.
   static void check(const Config& config, std::vector<std::string>& errors);
+  // One instance of `config`, made anew (a reload's changed notifier).
+  static std::optional<PluginInstance> create_one(const Config& config, const InstanceConfig& instance,
+                                                  HostServicesImpl& services, std::vector<std::string>& errors);
+  // Puts `made` in the place of the instance of its name: calls from now on
+  // reach it; those under way finish with the object they hold.
+  void replace(PluginInstance made);
 
   std::shared_ptr<CertificateAuthority> ca(const std::string& name) const;
   std::shared_ptr<SecretStore> store(const std::string& name) const;
   std::shared_ptr<Notifier> notifier(const std::string& name) const;
   std::shared_ptr<KeyProvider> keys(const std::string& name) const;
+  // The instance's name, kind, plugin and capabilities (they never change);
+  // its object through ca(), store(), notifier() or keys().
   const PluginInstance* find(const std::string& name) const;
   // Notifiers that also bring requests in (SDK 1.2, signet/intake.hpp), by
   // instance name; the pointers live as long as this object.
   std::vector<std::pair<std::string, RequestSource*>> request_sources() const;
-  const std::vector<PluginInstance>& all() const { return instances_; }
+  std::vector<PluginInstance> all() const;
 
  private:
+  std::shared_ptr<Plugin> object_of(const std::string& name, PluginKind kind) const;
+
+  std::unique_ptr<std::mutex> mutex_ = std::make_unique<std::mutex>();  // guards each instance's object
   std::vector<PluginInstance> instances_;
 };
 

@@ -44,7 +44,7 @@ Roles Roles::builtin() {
   const std::vector<RoleDefinition> defaults = {
       {"pki_super_admin", "Full administration of every tenant: tenants, CAs, certificates, identities",
        {"tenant:*", "ca:*", "cert:*", "token:*", "approle:*", "profile:*", "audit:read", "renewal:*", "signature:*",
-        "compliance:*", "notification:*", "secret:*", "request:*"}},
+        "compliance:*", "notification:*", "secret:*", "request:*", "host:reload"}},
       {"pki_admin", "Administration of one tenant: certificates, identities, audit",
        {"ca:read", "cert:*", "token:*", "approle:*", "profile:read", "audit:read", "renewal:run", "compliance:read",
         "notification:read", "secret:*", "request:approve"}},

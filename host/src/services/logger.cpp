@@ -95,14 +95,15 @@ std::string to_rfc3339_millis(std::chrono::system_clock::time_point t) {
 }
 
 JsonLogger::JsonLogger(LogLevel min_level, std::string component)
-    : JsonLogger(SharedSinkTag{}, make_stderr_sink(), min_level, std::move(component)) {}
+    : JsonLogger(SharedSinkTag{}, make_stderr_sink(), std::make_shared<std::atomic<LogLevel>>(min_level),
+                 std::move(component)) {}
 
-JsonLogger::JsonLogger(SharedSinkTag, std::shared_ptr<spdlog::logger> sink, LogLevel min_level,
-                       std::string component)
+JsonLogger::JsonLogger(SharedSinkTag, std::shared_ptr<spdlog::logger> sink,
+                       std::shared_ptr<std::atomic<LogLevel>> min_level, std::string component)
     : sink_(std::move(sink)), min_level_(min_level), component_(std::move(component)) {}
 
 bool JsonLogger::enabled(LogLevel level) const {
-  return static_cast<int>(level) >= static_cast<int>(min_level_);
+  return static_cast<int>(level) >= static_cast<int>(min_level_->load(std::memory_order_relaxed));
 }
 
 std::shared_ptr<JsonLogger> JsonLogger::with_component(std::string component) const {

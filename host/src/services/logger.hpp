@@ -1,6 +1,7 @@
 // Structured logging: one JSON object per line on stderr.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -35,13 +36,16 @@ class JsonLogger final : public signet::Logger {
  public:
   explicit JsonLogger(signet::LogLevel min_level, std::string component = {});
   // For with_component(); the tag keeps it out of reach of other callers.
-  JsonLogger(SharedSinkTag, std::shared_ptr<spdlog::logger> sink, signet::LogLevel min_level,
-             std::string component);
+  JsonLogger(SharedSinkTag, std::shared_ptr<spdlog::logger> sink,
+             std::shared_ptr<std::atomic<signet::LogLevel>> min_level, std::string component);
 
   void log(signet::LogLevel level, std::string_view message,
            const nlohmann::json& fields) override;
 
   bool enabled(signet::LogLevel level) const;
+  // A reload's new log_level: this logger and every one derived from it
+  // (or it from) log from that level on.
+  void set_level(signet::LogLevel level) { min_level_->store(level); }
   // A logger for `component` writing through the same sink and level.
   std::shared_ptr<JsonLogger> with_component(std::string component) const;
 
@@ -50,7 +54,7 @@ class JsonLogger final : public signet::Logger {
                           const nlohmann::json& fields) const;
 
   std::shared_ptr<spdlog::logger> sink_;
-  signet::LogLevel min_level_;
+  std::shared_ptr<std::atomic<signet::LogLevel>> min_level_;
   std::string component_;
 };
 

@@ -3,10 +3,11 @@
 namespace signet::host {
 
 void PeriodicThread::start(std::chrono::milliseconds interval, std::function<void()> round) {
-  thread_ = std::thread([this, interval, round = std::move(round)] {
+  set_interval(interval);
+  thread_ = std::thread([this, round = std::move(round)] {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-      wake_.wait_for(lock, interval, [this] { return stopping_ || woken_; });
+      wake_.wait_for(lock, interval_, [this] { return stopping_ || woken_; });
       if (stopping_) break;
       woken_ = false;
       lock.unlock();
@@ -14,6 +15,11 @@ void PeriodicThread::start(std::chrono::milliseconds interval, std::function<voi
       lock.lock();
     }
   });
+}
+
+void PeriodicThread::set_interval(std::chrono::milliseconds interval) {
+  const std::lock_guard lock(mutex_);
+  interval_ = interval;
 }
 
 void PeriodicThread::wake() {

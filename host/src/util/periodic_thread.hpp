@@ -20,6 +20,8 @@ class PeriodicThread {
   void start(std::chrono::milliseconds interval, std::function<void()> round);
   // Runs a round now rather than at the end of the interval.
   void wake();
+  // From the next wait on (a reload's new poll interval).
+  void set_interval(std::chrono::milliseconds interval);
   // Wakes the thread and waits for its round to end; safe to call twice.
   void stop();
 
@@ -28,6 +30,7 @@ class PeriodicThread {
   std::condition_variable wake_;
   bool stopping_ = false;
   bool woken_ = false;
+  std::chrono::milliseconds interval_{1000};
   std::thread thread_;
 };
 

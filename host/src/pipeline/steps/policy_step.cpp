@@ -25,7 +25,7 @@ class ProfilePolicyStep final : public Step {
     in.email = accepted.email;
     in.uri = accepted.uri;
     in.ttl = accepted.ttl;
-    const ProfileConfig* profile = config_.profile(in.profile);
+    const auto profile = config_.profile(in.profile);
     if (!profile) return rejected("unknown_profile", "no profile " + in.profile);
     if (accepted.csr.empty()) {  // the host makes the key: check what it will make
       in.key_type = accepted.key_type;
