@@ -41,11 +41,7 @@ import deploy_common as common  # noqa: E402
 import helm_render  # noqa: E402
 
 HELM_ONLY_LABELS = ("helm.sh/chart", "app.kubernetes.io/version", "app.kubernetes.io/managed-by")
-problems = []
-
-
-def problem(text):
-    problems.append(text)
+problem = common.problem
 
 
 def render(chart, overrides, helm=None, release="signet"):
@@ -261,8 +257,8 @@ def main():
             if not all(n.startswith("prod-signet") for n in names):
                 problem(f"release prod: names {sorted(names)} do not all start with prod-signet")
 
-    if problems:
-        return finish()
+    if common.problems:
+        return common.finish("check_helm_chart.py")
 
     # 4. The same objects as the kustomize overlays.
     kubectl, why = common.find_kubectl(args.kubectl)
@@ -281,14 +277,7 @@ def main():
             continue
         total += compare(rendered[mode], kustomized, mode)
     print(f"{total} objects equal between the chart and the kustomize overlays")
-    return finish()
-
-
-def finish():
-    for p in problems:
-        print("PROBLEM:", p, file=sys.stderr)
-    print("check_helm_chart.py: " + ("FAILED" if problems else "OK"))
-    return 1 if problems else 0
+    return common.finish("check_helm_chart.py")
 
 
 if __name__ == "__main__":

@@ -47,11 +47,7 @@ import deploy_common as common  # noqa: E402
 
 CONFIG_PATH = "/etc/signet/signet.yaml"
 DATA_PATH = "/var/lib/signet"
-problems = []
-
-
-def problem(text):
-    problems.append(text)
+problem = common.problem
 
 
 def get(node, *path):
@@ -426,8 +422,8 @@ def main():
     args = parser.parse_args()
     src = common.source_dir(args.source)
     configs = check_configs(src, os.path.abspath(args.signet) if args.signet else None)
-    if problems:
-        return finish()
+    if common.problems:
+        return common.finish("check_kustomize.py")
     kubectl, why = common.find_kubectl(args.kubectl)
     if not kubectl:
         print(f"check_kustomize.py: the configurations agree, but {why}: the overlays are not rendered; skipped")
@@ -442,14 +438,7 @@ def main():
             problem(str(e))
             continue
         check_overlay(overlay, objs, configs[overlay], src, uid, gid)
-    return finish()
-
-
-def finish():
-    for p in problems:
-        print("PROBLEM:", p, file=sys.stderr)
-    print("check_kustomize.py: " + ("FAILED" if problems else "OK"))
-    return 1 if problems else 0
+    return common.finish("check_kustomize.py")
 
 
 if __name__ == "__main__":

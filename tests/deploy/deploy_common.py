@@ -9,6 +9,21 @@ import subprocess
 import yaml
 
 SKIP = 77  # CTest's SKIP_RETURN_CODE
+
+problems = []  # what a check found wrong, reported together by finish()
+
+
+def problem(text):
+    problems.append(text)
+
+
+def finish(name):
+    """Prints every problem and the verdict; the exit code."""
+    import sys
+    for p in problems:
+        print("PROBLEM:", p, file=sys.stderr)
+    print(f"{name}: " + ("FAILED" if problems else "OK"))
+    return 1 if problems else 0
 OVERLAYS = ("sqlite", "postgresql")
 
 

@@ -80,7 +80,11 @@ workdir=$(sed -n 's/^WorkingDirectory=//p' "$unit")
 /usr/bin/python3 "$source_dir/tests/package/notify_listener.py" "$root/run/signet-notify" "$work/notify" &
 listener=$!
 for _ in $(seq 1 50); do [[ -S "$root/run/signet-notify" ]] && break; sleep 0.1; done
+# RuntimeDirectory=signet: systemd makes /run/signet for the user and names it in the environment.
+[[ $(sed -n 's/^RuntimeDirectory=//p' "$unit") == signet ]] || fail "the unit has no RuntimeDirectory=signet"
+install -d -m 0700 -o "$(in_root id -u signet)" -g "$(in_root id -g signet)" "$root/run/signet"
 chroot --userspec="$user:$user" "$root" /usr/bin/env -i PATH=/usr/bin:/bin HOME="$workdir" NOTIFY_SOCKET=/run/signet-notify \
+  RUNTIME_DIRECTORY=/run/signet \
   /bin/sh -c "cd $workdir && echo \$\$ > /tmp/main.pid && exec $exec_start" >"$work/service.log" 2>&1 &
 service=$!
 for _ in $(seq 1 50); do [[ -s "$root/tmp/main.pid" ]] && break; sleep 0.1; done
@@ -111,12 +115,14 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); open(sys.argv[2],"w
 openssl verify -partial_chain -CAfile "$work/chain.pem" "$work/leaf.pem" >/dev/null || fail "openssl does not verify the issued certificate"
 echo "install_test: issued a certificate for app.example.invalid; openssl verifies it"
 
-# The unit's ExecReload is the signal sent below.
-reload=$(sed -n 's/^ExecReload=//p' "$unit")
-[[ "$reload" == '/bin/kill -HUP $MAINPID' ]] || fail "ExecReload is \"$reload\""
-# ExecReload: the operator allows another domain in the conffile and reloads;
-# the running service applies it (RELOADING=1, then READY=1) and serves on.
-sed -i 's/allowed_suffixes: \[.example.invalid\]/allowed_suffixes: [.example.invalid, .example.test]/' "$root/etc/signet/signet.yaml"
+# ExecReload as systemd runs it: the unit's command with $MAINPID, as the
+# unit's user, in its environment. It returns when the reload is done, and
+# fails (with the reasons) when the host refused the file.
+exec_reload=$(sed -n 's/^ExecReload=//p' "$unit")
+run_reload() {
+  chroot --userspec="$user:$user" "$root" /usr/bin/env -i PATH=/usr/bin:/bin RUNTIME_DIRECTORY=/run/signet \
+    /bin/sh -c "${exec_reload//\$MAINPID/$main_pid}" >"$work/reload.out" 2>&1
+}
 issue() {
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/$1.key" -out "$work/$1.csr" \
     -subj "/CN=$1" -addext "subjectAltName=DNS:$1" 2>/dev/null
@@ -126,16 +132,25 @@ issue() {
 }
 status=$(issue app.example.test)
 [[ "$status" == 400 ]] || fail "before the reload .example.test answered $status"
+
+# A mistake in the conffile: `systemctl reload` fails and says where; the service serves on.
+cp "$root/etc/signet/signet.yaml" "$work/signet.yaml.good"
+sed -i 's/^log_level: info/log_level: loud/' "$root/etc/signet/signet.yaml"
+run_reload && fail "ExecReload succeeded with log_level: loud"
+grep -q "signet.yaml:[0-9]*: log_level" "$work/reload.out" || fail "ExecReload did not say what is wrong: $(cat "$work/reload.out")"
+cp "$work/signet.yaml.good" "$root/etc/signet/signet.yaml"
+
+# The operator allows another domain and reloads: applied live (RELOADING=1, then READY=1).
+sed -i 's/allowed_suffixes: \[.example.invalid\]/allowed_suffixes: [.example.invalid, .example.test]/' "$root/etc/signet/signet.yaml"
 ready_before=$(grep -c "READY=1" "$work/notify")
-kill -HUP "$main_pid"
-for _ in $(seq 1 100); do [[ $(grep -c "READY=1" "$work/notify") -gt $ready_before ]] && break; sleep 0.1; done
-grep -q "RELOADING=1" "$work/notify" || fail "no RELOADING=1 after SIGHUP"
+run_reload || fail "ExecReload failed: $(cat "$work/reload.out")"
+grep -q "reloaded: profiles" "$work/reload.out" || fail "ExecReload did not report the change: $(cat "$work/reload.out")"
+grep -q "RELOADING=1" "$work/notify" || fail "no RELOADING=1"
 [[ $(grep -c "READY=1" "$work/notify") -gt $ready_before ]] || fail "no READY=1 after the reload"
-kill -0 "$main_pid" 2>/dev/null || fail "SIGHUP ended the service"
+kill -0 "$main_pid" 2>/dev/null || fail "the reload ended the service"
 status=$(issue app.example.test)
 [[ "$status" == 201 ]] || fail "after the reload .example.test answered $status: $(cat "$work/app.example.test.json")"
-grep -q '"configuration reloaded"' "$work/service.log" || fail "the log does not say the configuration was reloaded"
-echo "install_test: edited the conffile, ExecReload's SIGHUP applied it live (RELOADING=1, READY=1); .example.test now issues"
+echo "install_test: ExecReload refused a broken conffile with its line, then applied an edit live (RELOADING=1, READY=1): .example.test now issues"
 # Stop as systemd does: SIGTERM to the main process.
 kill -TERM "$main_pid"
 for _ in $(seq 1 300); do kill -0 "$main_pid" 2>/dev/null || break; sleep 0.1; done

@@ -1,5 +1,6 @@
 #include "api/openapi.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -91,7 +92,17 @@ json operation_for(const Router::RouteInfo& route, json described, std::vector<s
   std::vector<std::pair<std::string, bool>> names;
   openapi_path(route.pattern, names);
   json parameters = path_parameters(names, described.value("path_parameters", json()));
-  for (const auto& parameter : described.value("parameters", json::array())) parameters.push_back(parameter);
+  for (const auto& parameter : described.value("parameters", json::array())) {
+    // OpenAPI 3.1 §4.8.10: a name and location appear once per operation.
+    const auto same = [&](const json& p) {
+      return parameter.contains("name") && p.value("name", "") == parameter.value("name", "") &&
+             p.value("in", "") == parameter.value("in", "");
+    };
+    if (std::any_of(parameters.begin(), parameters.end(), same))
+      problems.push_back(key + ": parameter \"" + parameter.value("name", "") + "\" is described twice");
+    else
+      parameters.push_back(parameter);
+  }
   std::vector<std::string> codes = described.value("errors", std::vector<std::string>());
   const auto own = router_codes(route);
   codes.insert(codes.end(), own.begin(), own.end());

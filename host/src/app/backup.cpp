@@ -27,6 +27,15 @@ constexpr const char* kManifest = "manifest.json";
 constexpr const char* kFormat = "signet-backup";
 constexpr int kFormatVersion = 1;
 
+// What zip_open's error code means.
+std::string zip_open_error(int code) {
+  zip_error_t e;
+  zip_error_init_with_code(&e, code);
+  std::string why = zip_error_strerror(&e);
+  zip_error_fini(&e);
+  return why;
+}
+
 Error failed(const std::string& message) { return make_error(ErrorCode::unavailable, message); }
 Error refused(const std::string& message) { return make_error(ErrorCode::invalid_argument, message); }
 
@@ -116,20 +125,31 @@ void paths_outside(const YAML::Node& node, const fs::path& data, const std::stri
   }
 }
 
-// What data_dir holds, the host's own SQLite database first.
-Result<std::vector<Entry>> collect(const Config& config, const fs::path& data) {
-  std::vector<Entry> sqlite, files;
+// The host's own SQLite database ("" on PostgreSQL) and its name in the archive.
+std::pair<fs::path, std::string> host_database(const Config& config, const fs::path& data) {
   const std::string db = sqlite_path(config.database_url);
+  if (db.empty()) return {};
   std::error_code ec;
-  const fs::path db_path = db.empty() ? fs::path() : fs::weakly_canonical(db, ec);
-  if (!db.empty()) {
-    const auto relative = db_path.lexically_relative(data);
-    const std::string name = relative.empty() || *relative.begin() == ".." ? db_path.filename().string() : relative.generic_string();
-    sqlite.emplace_back(name, db_path, true);
-  }
+  const fs::path path = fs::weakly_canonical(db, ec);
+  const auto relative = path.lexically_relative(data);
+  const bool inside = !relative.empty() && *relative.begin() != "..";
+  return {path, inside ? relative.generic_string() : path.filename().string()};
+}
+
+// A file written atomically is first written under a temporary name
+// (fsutil: "<name>.tmp-<hex>"), then renamed: never part of the state.
+bool is_transient(const fs::path& path) { return path.filename().string().find(".tmp-") != std::string::npos; }
+
+// What else data_dir holds: its other SQLite databases first, then the rest.
+Result<std::vector<Entry>> collect(const fs::path& data, const fs::path& host_db) {
+  std::vector<Entry> sqlite, files;
+  std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(data, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const fs::path path = it->path();
-    if (!it->is_regular_file() || it->is_symlink() || path == db_path || is_sqlite_sidecar(path)) continue;
+    std::error_code status;
+    if (!it->is_regular_file(status) || it->is_symlink(status) || path == host_db || is_sqlite_sidecar(path) ||
+        is_transient(path))
+      continue;
     const bool is_database = is_sqlite_file(path.string());
     (is_database ? sqlite : files).emplace_back(path.lexically_relative(data).generic_string(), path, is_database);
   }
@@ -138,19 +158,27 @@ Result<std::vector<Entry>> collect(const Config& config, const fs::path& data) {
   return sqlite;
 }
 
-Result<void> stage(Entry& entry, const fs::path& staging) {
+// Copies the entry into the staging directory; false when it is gone
+// (removed since it was listed: it is no longer part of the state).
+Result<bool> stage(Entry& entry, const fs::path& staging) {
   entry.staged = staging / entry.name;
   std::error_code ec;
   fs::create_directories(entry.staged.parent_path(), ec);
+  if (!fs::exists(entry.source, ec)) return false;
+  entry.mode = mode_text(fs::status(entry.source, ec).permissions());
   if (entry.sqlite) {
-    if (auto copied = snapshot_sqlite(entry.source.string(), entry.staged.string()); !copied) return copied;
+    if (auto copied = snapshot_sqlite(entry.source.string(), entry.staged.string()); !copied) return std::move(copied).error();
   } else if (!fs::copy_file(entry.source, entry.staged, ec)) {
+    if (!fs::exists(entry.source)) return false;
     return failed("cannot copy " + entry.source.string() + ": " + ec.message());
   }
+  return true;
+}
+
+void describe(Entry& entry) {
+  std::error_code ec;
   entry.size = fs::file_size(entry.staged, ec);
   entry.sha256 = file_sha256(entry.staged);
-  entry.mode = mode_text(fs::status(entry.source, ec).permissions());
-  return {};
 }
 
 json manifest_of(const Config& config, const std::vector<Entry>& entries, const BackupSummary& summary) {
@@ -168,13 +196,7 @@ json manifest_of(const Config& config, const std::vector<Entry>& entries, const 
 Result<void> write_zip(const fs::path& out, const std::vector<Entry>& entries, const std::string& manifest) {
   int error = 0;
   zip_t* archive = zip_open(out.c_str(), ZIP_CREATE | ZIP_EXCL, &error);
-  if (!archive) {
-    zip_error_t e;
-    zip_error_init_with_code(&e, error);
-    const std::string why = zip_error_strerror(&e);
-    zip_error_fini(&e);
-    return failed("cannot write " + out.string() + ": " + why);
-  }
+  if (!archive) return failed("cannot write " + out.string() + ": " + zip_open_error(error));
   auto add = [&](const std::string& name, zip_source_t* source, std::uint32_t mode) {
     if (!source) return false;
     const zip_int64_t index = zip_file_add(archive, name.c_str(), source, ZIP_FL_ENC_UTF_8);
@@ -197,16 +219,13 @@ Result<void> write_zip(const fs::path& out, const std::vector<Entry>& entries, c
   return {};
 }
 
-}  // namespace
 
-Result<BackupSummary> make_backup(const Config& config, const std::string& out) {
+Result<BackupSummary> backup_unguarded(const Config& config, const std::string& out) {
   std::error_code ec;
   const fs::path data = fs::weakly_canonical(config.data_dir, ec);
   if (ec || !fs::is_directory(data)) return refused("data_dir " + config.data_dir + " is not a directory");
   const fs::path target = fs::absolute(out);
   if (fs::exists(target)) return refused(out + " exists; a backup never overwrites a file");
-  auto entries = collect(config, data);
-  if (!entries) return std::move(entries).error();
   auto staging = scratch_directory(target, "staging");
   if (!staging) return std::move(staging).error();
   struct Cleanup {
@@ -214,38 +233,62 @@ Result<BackupSummary> make_backup(const Config& config, const std::string& out) 
     ~Cleanup() { std::error_code ignored; fs::remove_all(dir, ignored); }
   } cleanup{staging.value()};
 
+  // The host's database first, then the listing of the rest: every file it
+  // refers to existed before it was copied, so it is listed and copied too.
   BackupSummary summary;
-  for (auto& entry : entries.value()) {
-    if (auto staged = stage(entry, staging.value()); !staged) return std::move(staged).error();
-    summary.bytes += entry.size;
-  }
-  summary.files = entries.value().size();
-  summary.database_included = !sqlite_path(config.database_url).empty();
-  if (summary.database_included) {
-    auto copy = Database::open("sqlite://" + entries.value().front().staged.string(), 1);
-    if (copy) summary.schema_version = copy.value()->schema_version();
+  std::vector<Entry> entries;
+  const auto [host_db, host_db_name] = host_database(config, data);
+  if (!host_db.empty()) {
+    entries.emplace_back(host_db_name, host_db, true);
+    auto staged = stage(entries.back(), staging.value());
+    if (!staged) return std::move(staged).error();
+    if (!staged.value()) return failed("the database " + host_db.string() + " does not exist");
+    summary.database_included = true;
+    if (auto copy = Database::open("sqlite://" + entries.back().staged.string(), 1)) summary.schema_version = copy.value()->schema_version();
   } else {
     summary.warnings.push_back("the database is PostgreSQL and is not in this backup: take it with pg_dump "
                                "(docs/operations.md, \"Backup and restore\")");
   }
+  auto rest = collect(data, host_db);
+  if (!rest) return std::move(rest).error();
+  for (auto& entry : rest.value()) {
+    auto staged = stage(entry, staging.value());
+    if (!staged) return std::move(staged).error();
+    if (staged.value()) entries.push_back(std::move(entry));
+  }
+  for (auto& entry : entries) {
+    describe(entry);
+    summary.bytes += entry.size;
+  }
+  summary.files = entries.size();
   for (const auto& instance : config.instances) paths_outside(instance.config, data, instance.name, summary.warnings);
 
-  const std::string manifest = manifest_of(config, entries.value(), summary).dump(2);
+  const std::string manifest = manifest_of(config, entries, summary).dump(2);
   const fs::path partial = staging.value() / "backup.zip";
-  if (auto written = write_zip(partial, entries.value(), manifest); !written) return std::move(written).error();
+  if (auto written = write_zip(partial, entries, manifest); !written) return std::move(written).error();
   ::chmod(partial.c_str(), 0600);
   fs::rename(partial, target, ec);
   if (ec) return failed("cannot move the backup to " + out + ": " + ec.message());
   return summary;
 }
 
-namespace {
 
 // A path of the archive that stays inside the directory it is restored to.
 bool safe_name(const std::string& name) {
   if (name.empty() || name.front() == '/' || name.find('\\') != std::string::npos) return false;
   for (const auto& part : fs::path(name)) if (part == ".." || part == ".") return false;
   return true;
+}
+
+// {"path", "size", "sha256", "mode"} of the types make_backup writes.
+bool well_formed(const json& item) {
+  const auto text = [&](const char* key) { return item.contains(key) && item[key].is_string(); };
+  if (!item.is_object() || !text("path") || !text("sha256") || !text("mode") || !item.contains("size") ||
+      !item["size"].is_number_unsigned() || !safe_name(item["path"].get<std::string>()))
+    return false;
+  const std::string sha = item["sha256"].get<std::string>(), mode = item["mode"].get<std::string>();
+  return sha.size() == 64 && sha.find_first_not_of("0123456789abcdef") == std::string::npos && !mode.empty() &&
+         mode.size() <= 4 && mode.find_first_not_of("01234567") == std::string::npos;
 }
 
 std::string zip_problem(zip_t* archive) { return zip_strerror(archive); }
@@ -285,7 +328,7 @@ Result<void> extract(zip_t* archive, const json& item, const fs::path& path) {
   if (!out) return failed("cannot write " + path.string());
   if (size != item.at("size").get<std::uint64_t>() || digest.hex() != item.at("sha256").get<std::string>())
     return refused("the backup is damaged: " + name + " does not match its checksum in the manifest");
-  ::chmod(path.c_str(), static_cast<mode_t>(std::stoul(item.value("mode", "0600"), nullptr, 8) & 0700));
+  ::chmod(path.c_str(), static_cast<mode_t>(std::stoul(item.at("mode").get<std::string>(), nullptr, 8) & 0700));
   return {};
 }
 
@@ -297,14 +340,14 @@ Result<json> checked_manifest(zip_t* archive) {
   if (manifest.is_discarded() || manifest.value("format", "") != kFormat || !manifest.contains("files") ||
       !manifest["files"].is_array())
     return refused("the backup's manifest is not a Signet backup manifest");
-  if (manifest.value("format_version", 0) > kFormatVersion)
+  if (!manifest.contains("format_version") || !manifest["format_version"].is_number_integer())
+    return refused("the backup's manifest has no format_version");
+  if (manifest["format_version"].get<int>() > kFormatVersion)
     return refused("the backup was made by a newer Signet (format " + std::to_string(manifest.value("format_version", 0)) +
                    "); restore it with that release");
   std::set<std::string> listed{kManifest};
   for (const auto& item : manifest["files"]) {
-    if (!item.is_object() || !item.contains("path") || !item["path"].is_string() || !item.contains("sha256") ||
-        !item.contains("size") || !safe_name(item["path"].get<std::string>()))
-      return refused("the backup's manifest has an entry that is not a file of data_dir");
+    if (!well_formed(item)) return refused("the backup's manifest has an entry that is not a file of data_dir");
     listed.insert(item["path"].get<std::string>());
   }
   const zip_int64_t count = zip_get_num_entries(archive, 0);
@@ -318,22 +361,17 @@ Result<json> checked_manifest(zip_t* archive) {
   return manifest;
 }
 
-}  // namespace
 
-Result<RestoreSummary> restore_backup(const std::string& archive_path, const std::string& data_dir) {
+Result<RestoreSummary> restore_unguarded(const std::string& archive_path, const std::string& data_dir) {
   std::error_code ec;
-  const fs::path target = fs::absolute(data_dir);
+  // "D/" names D: without the trailing slash its name is the last part.
+  fs::path target = fs::absolute(data_dir).lexically_normal();
+  if (target.filename().empty()) target = target.parent_path();
   if (fs::exists(target, ec) && !(fs::is_directory(target, ec) && fs::is_empty(target, ec)))
     return refused(data_dir + " exists and is not empty; restore into a new data directory");
   int error = 0;
   zip_t* archive = zip_open(archive_path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error);
-  if (!archive) {
-    zip_error_t e;
-    zip_error_init_with_code(&e, error);
-    const std::string why = zip_error_strerror(&e);
-    zip_error_fini(&e);
-    return refused("cannot read " + archive_path + ": " + why + " (damaged or partial)");
-  }
+  if (!archive) return refused("cannot read " + archive_path + ": " + zip_open_error(error) + " (damaged or partial)");
   std::unique_ptr<zip_t, decltype(&zip_discard)> closer(archive, zip_discard);
   auto manifest = checked_manifest(archive);
   if (!manifest) return std::move(manifest).error();
@@ -363,6 +401,26 @@ Result<RestoreSummary> restore_backup(const std::string& archive_path, const std
   summary.database_included = manifest.value().value("database_included", false);
   summary.created_at = manifest.value().value("created_at", "");
   return summary;
+}
+
+}  // namespace
+
+// Anything thrown (a file system error, memory) is a refusal like the
+// others; the scratch directories go with the unwinding.
+Result<BackupSummary> make_backup(const Config& config, const std::string& out) {
+  try {
+    return backup_unguarded(config, out);
+  } catch (const std::exception& e) {
+    return failed(std::string("the backup failed: ") + e.what());
+  }
+}
+
+Result<RestoreSummary> restore_backup(const std::string& archive, const std::string& data_dir) {
+  try {
+    return restore_unguarded(archive, data_dir);
+  } catch (const std::exception& e) {
+    return refused(std::string("the backup cannot be restored: ") + e.what());
+  }
 }
 
 }  // namespace signet::host

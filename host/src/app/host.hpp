@@ -81,6 +81,8 @@ class Host {
   // running (config/reload_plan.hpp), or nothing: a file with problems, or
   // a change only a restart can make, leaves the running configuration in
   // force. Every problem is logged and returned. One reload at a time.
+  // The outcome is also written to <data_dir>/reload.json, for `signet
+  // reload --pid` (systemd's ExecReload), which waits for it.
   ReloadOutcome reload(const ReloadCaller& caller);
 
  private:
@@ -90,12 +92,14 @@ class Host {
   Result<TenantProfiles::Map> ensure_configured_tenants(const Config& config);
   // The reload's parts that can fail, made before anything is swapped in.
   struct PreparedReload;
-  std::optional<PreparedReload> prepare_reload(const Config& next, const ReloadPlan& plan, ReloadOutcome& outcome);
-  void apply_reload(const Config& next, PreparedReload prepared);
+  std::optional<PreparedReload> prepare_reload(const Config& next, const ReloadPlan& plan,
+                                              std::vector<std::string>& changed, ReloadOutcome& outcome);
+  void apply_reload(const Config& next, const ReloadPlan& plan, PreparedReload prepared);
 
   Config config_;
   const ServeOptions options_;
   std::mutex reload_mutex_;
+  std::uint64_t reload_generation_ = 0;
   nlohmann::json running_document_;  // the file as read at start or at the last reload
   std::vector<std::string> client_anchors_;
   std::unique_ptr<Database> db_;

@@ -1,24 +1,31 @@
 // Host::reload: the configuration file read again and applied while the
 // host serves (docs/operations.md, "Reloading"). Nothing is swapped in until
-// everything that can fail (the file, plugin configs, the TLS files, new
-// notifier instances, new tenants' rows) has succeeded, and each swap leaves
-// requests under way with what they started with.
+// everything that can fail (the file, plugin configs, new notifier
+// instances, the TLS files, new tenants' rows) has succeeded, and each swap
+// leaves requests under way with what they started with.
 #include "app/host.hpp"
 
 #include <algorithm>
+
+#include <fsutil/files.hpp>
 
 #include "app/front_setup.hpp"
 #include "config/yaml_json.hpp"
 #include "db/audit.hpp"
 #include "tls/server_context.hpp"
+#include "util/text.hpp"
 
 namespace signet::host {
 namespace {
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
+// A notifier whose config reads a file (${file:…}: a token, a password) is
+// made anew at every reload even when the text around it is unchanged: the
+// file may hold a rotated secret. ${env:…} cannot change in a running process.
+bool reads_files(const YAML::Node& node) {
+  if (node.IsScalar()) return node.Scalar().find("${file:") != std::string::npos;
+  if (node.IsMap()) return std::any_of(node.begin(), node.end(), [](const auto& e) { return reads_files(e.second); });
+  if (node.IsSequence()) return std::any_of(node.begin(), node.end(), [](const auto& i) { return reads_files(i); });
+  return false;
 }
 
 }  // namespace
@@ -30,12 +37,25 @@ struct Host::PreparedReload {
 };
 
 ReloadOutcome Host::reload(const ReloadCaller& caller) {
-  auto outcome = reload_file();
+  ReloadOutcome outcome;
+  try {
+    outcome = reload_file();
+  } catch (const std::exception& e) {  // a plugin factory or memory: refused, the host serves on
+    outcome = {};
+    outcome.problems = {std::string("the reload failed: ") + e.what()};
+    log().error("reload refused; the running configuration stays", {{"problem", outcome.problems.front()}});
+  }
   const nlohmann::json detail = {{"applied", outcome.applied}, {"changed", outcome.changed}, {"problems", outcome.problems}};
   auto recorded = append_audit(*db_, {caller.tenant_id.empty() ? default_tenant_id_ : caller.tenant_id, caller.principal,
                                       caller.auth, caller.source, "config.reload", config_.file,
                                       outcome.applied ? "success" : "failure", caller.request_id, detail});
   if (!recorded) log().error("cannot record the reload in the audit log", {{"error", recorded.error().message}});
+  // What `signet reload --pid` (the unit's ExecReload) waits for and prints.
+  nlohmann::json status = detail;
+  status["at"] = to_rfc3339_millis(std::chrono::system_clock::now());
+  status["generation"] = ++reload_generation_;
+  if (auto written = fsutil::write_file_atomically(reload_status_path(config_.data_dir), status.dump() + "\n", 0600); !written)
+    log().warn("cannot write the reload's outcome for `signet reload --pid`", {{"error", written.error().message}});
   return outcome;
 }
 
@@ -48,18 +68,16 @@ ReloadOutcome Host::reload_file() {
     return outcome;
   };
   if (config_.file.empty()) return refuse({"this host runs on --dev defaults: there is no configuration file to reload"});
-  LoadedConfig loaded = load_config_file(config_.file);
+  // Read once: what is checked, compared and applied is the same text.
+  auto text = fsutil::read_file(config_.file);
+  if (!text) return refuse({config_.file + ": cannot read the configuration file: " + text.error().message});
+  LoadedConfig loaded = load_config_text(text.value(), config_.file);
   std::vector<std::string> problems;
   for (const auto& issue : loaded.issues) problems.push_back(issue.to_string());
   if (problems.empty()) PluginInstances::check(loaded.config, problems);
   if (!problems.empty()) return refuse(std::move(problems));
 
-  nlohmann::json document;
-  try {
-    document = json_from_yaml(YAML::LoadFile(config_.file));
-  } catch (const YAML::Exception& e) {
-    return refuse({config_.file + ": " + e.what()});
-  }
+  nlohmann::json document = json_from_yaml(YAML::Load(text.value()));  // it parsed above
   const ReloadPlan plan = plan_reload(running_document_, document);
   for (const auto& path : plan.restart_only)
     problems.push_back(path + " changed: it applies only when the host starts (restart it: systemctl restart signet); "
@@ -67,19 +85,43 @@ ReloadOutcome Host::reload_file() {
                               "than notifiers never change while it runs");
   if (!problems.empty()) return refuse(std::move(problems));
 
-  auto prepared = prepare_reload(loaded.config, plan, outcome);
+  std::vector<std::string> changed = plan.live;
+  auto prepared = prepare_reload(loaded.config, plan, changed, outcome);
   if (!prepared) return refuse(std::move(outcome.problems));
-  apply_reload(loaded.config, std::move(*prepared));
+  apply_reload(loaded.config, plan, std::move(*prepared));
   running_document_ = std::move(document);
   outcome.applied = true;
-  outcome.changed = plan.live;
-  log().info("configuration reloaded", {{"changed", plan.live.empty() ? "nothing" : joined(plan.live)}});
+  outcome.changed = std::move(changed);
+  log().info("configuration reloaded", {{"changed", outcome.changed.empty() ? "nothing" : join(outcome.changed, ", ")}});
   return outcome;
 }
 
+// Cheapest and side-effect free first: new notifier instances, then the TLS
+// context (automatic TLS may renew the host's certificate on disk, as at
+// start), then new tenants' rows; each step runs only if all before it
+// succeeded.
 std::optional<Host::PreparedReload> Host::prepare_reload(const Config& next, const ReloadPlan& plan,
-                                                         ReloadOutcome& outcome) {
+                                                         std::vector<std::string>& changed, ReloadOutcome& outcome) {
   PreparedReload prepared;
+  const auto sources = instances_->request_sources();
+  for (const auto& instance : next.instances) {
+    if (instance.kind != PluginKind::notifier) continue;
+    const bool edited = std::find(plan.notifiers.begin(), plan.notifiers.end(), instance.name) != plan.notifiers.end();
+    const bool brings_requests =
+        std::any_of(sources.begin(), sources.end(), [&](const auto& s) { return s.first == instance.name; });
+    if (edited && brings_requests) {
+      outcome.problems.push_back("plugins.notifier." + instance.name + " changed: it brings requests in (intake), so it "
+                                 "is made anew only when the host starts (restart it)");
+      continue;
+    }
+    if (!edited && (brings_requests || !reads_files(instance.config))) continue;
+    auto made = PluginInstances::create_one(next, instance, services_, outcome.problems);
+    if (!made) continue;
+    prepared.notifiers.push_back(std::move(*made));
+    if (!edited) changed.push_back("plugins.notifier." + instance.name + " (its ${file:} values read again)");
+  }
+  if (!outcome.problems.empty()) return std::nullopt;
+
   // The certificate and key files are read again even when the file names
   // did not change: a renewed certificate put in place is the usual reason.
   if (next.server.tls.mode != TlsConfig::Mode::disabled) {
@@ -90,17 +132,8 @@ std::optional<Host::PreparedReload> Host::prepare_reload(const Config& next, con
     else
       prepared.tls = tls.value();
   }
-  const auto sources = instances_->request_sources();
-  for (const auto& name : plan.notifiers) {
-    const bool brings_requests = std::any_of(sources.begin(), sources.end(), [&](const auto& s) { return s.first == name; });
-    if (brings_requests) {
-      outcome.problems.push_back("plugins.notifier." + name + " changed: it brings requests in (intake), so it is made "
-                                 "anew only when the host starts (restart it)");
-      continue;
-    }
-    if (auto made = PluginInstances::create_one(next, *next.instance(name), services_, outcome.problems))
-      prepared.notifiers.push_back(std::move(*made));
-  }
+  if (!outcome.problems.empty()) return std::nullopt;
+
   auto limits = ensure_configured_tenants(next);
   if (!limits) outcome.problems.push_back("tenants: " + limits.error().message);
   else prepared.tenant_limits = std::move(limits).value();
@@ -108,11 +141,13 @@ std::optional<Host::PreparedReload> Host::prepare_reload(const Config& next, con
   return prepared;
 }
 
-void Host::apply_reload(const Config& next, PreparedReload prepared) {
+void Host::apply_reload(const Config& next, const ReloadPlan& plan, PreparedReload prepared) {
+  const auto live = [&](const char* path) { return std::find(plan.live.begin(), plan.live.end(), path) != plan.live.end(); };
   if (auto level = parse_log_level(next.log_level)) services_.json_logger().set_level(*level);
   config_.profiles = next.profiles;
   tenant_profiles_.replace(std::move(prepared.tenant_limits));
-  router_->set_rate_limits(rate_limits(next.server));
+  // New limiters start with full buckets: only when the limits changed.
+  if (live("server.rate_limits")) router_->set_rate_limits(rate_limits(next.server));
   if (prepared.tls) server_->set_tls(std::move(prepared.tls));
   dispatcher_->set_settings(next.notifications);
   for (auto& made : prepared.notifiers) instances_->replace(std::move(made));

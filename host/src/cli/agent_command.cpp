@@ -121,21 +121,4 @@ int command_renew(int argc, char** argv) {
   return ran->value("failed", nlohmann::json::array()).empty() ? 0 : 1;
 }
 
-// signet reload: the running host reads its configuration file again and
-// applies what may change live (POST /v1/reload), or says every reason not.
-int command_reload(int argc, char** argv) {
-  Args args(argc, argv, 2, {});
-  if (!args.only(ApiClient::connection_flags()) || !args.positional().empty())
-    return usage_error((args.error().empty() ? "" : args.error() + "\n") +
-                       "usage: signet reload [--addr URL] [--token T] [--cacert FILE]");
-  auto api = ApiClient::from(args);
-  if (!api) return 2;
-  auto reloaded = api->call("POST", "/v1/reload");
-  if (!reloaded) return 1;
-  const auto changed = reloaded->value("changed", nlohmann::json::array());
-  if (changed.empty()) std::cout << "reloaded: nothing changed\n";
-  for (const auto& path : changed) std::cout << "reloaded: " << path.get<std::string>() << "\n";
-  return 0;
-}
-
 }  // namespace signet::host

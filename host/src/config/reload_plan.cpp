@@ -1,5 +1,6 @@
 #include "config/reload_plan.hpp"
 
+#include <cstdlib>
 #include <set>
 
 namespace signet::host {
@@ -111,5 +112,11 @@ class Planner {
 }  // namespace
 
 ReloadPlan plan_reload(const json& running, const json& next) { return Planner(running, next).plan(); }
+
+std::string reload_status_path(const std::string& data_dir) {
+  const char* runtime = std::getenv("RUNTIME_DIRECTORY");  // "a:b" when the unit names several
+  const std::string dir = runtime && *runtime ? std::string(runtime).substr(0, std::string(runtime).find(':')) : data_dir;
+  return dir + "/reload.json";
+}
 
 }  // namespace signet::host

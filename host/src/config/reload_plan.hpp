@@ -33,6 +33,12 @@ struct ReloadOutcome {
   std::vector<std::string> problems;  // "signet.yaml:12: ...", "server.listen changed: ..."
 };
 
+// Where the host writes the last reload's outcome, {"generation", "at",
+// "applied", "changed", "problems"}, after each one: reload.json in
+// systemd's $RUNTIME_DIRECTORY (RuntimeDirectory=signet: /run/signet) when
+// set, else in `data_dir`.
+std::string reload_status_path(const std::string& data_dir);
+
 // Who asked for the reload, for its audit record: an API caller, or the
 // signal (auth "signal", source "SIGHUP").
 struct ReloadCaller {

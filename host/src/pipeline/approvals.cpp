@@ -5,15 +5,10 @@
 
 #include "db/approvals.hpp"
 #include "pipeline/runner.hpp"
+#include "util/text.hpp"
 
 namespace signet::host {
 namespace {
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
 
 // Whether this approver may decide on q at all.
 std::optional<HostError> may_decide(const RequestRecord& q, const ApprovalCall& call) {
@@ -27,7 +22,7 @@ std::optional<HostError> may_decide(const RequestRecord& q, const ApprovalCall& 
                           std::any_of(rule.approvers.begin(), rule.approvers.end(),
                                       [&](const std::string& role) { return call.approver.has_role(role); });
   if (!holds_role)
-    return HostError{"permission_denied", "deciding on request " + q.id + " needs one of the roles " + joined(rule.approvers)};
+    return HostError{"permission_denied", "deciding on request " + q.id + " needs one of the roles " + join(rule.approvers, ", ")};
   return std::nullopt;
 }
 

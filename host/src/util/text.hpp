@@ -21,6 +21,7 @@ std::string percent_decode(std::string_view text, bool plus_is_space);
 
 // "a,b,c" <-> {"a", "b", "c"}; splitting drops empty items.
 std::string join(const std::vector<std::string>& items, char separator);
+std::string join(const std::vector<std::string>& items, std::string_view separator);  // "a, b, c"
 std::vector<std::string> split(std::string_view text, char separator);
 
 // RFC 1035 §2.3.1 preferred name syntax as relaxed by RFC 1123 §2.1; labels
