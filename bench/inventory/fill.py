@@ -23,7 +23,7 @@ each, all in certificate_names.
     fill.py --sqlite FILE --count N
     fill.py --postgres URL --count N      (through psql COPY)
 """
-import argparse, csv, io, json, random, sqlite3, subprocess, sys, time
+import argparse, csv, json, random, shutil, sqlite3, subprocess, sys, tempfile, time
 
 DAY = 86_400_000
 TENANTS = [("default", 0.40), ("acme", 0.25), ("globex", 0.15), ("initech", 0.12), ("umbrella", 0.08)]
@@ -153,21 +153,26 @@ def fill_postgres(url, count, psql):
             ids[slug] = "tnt_bench_" + slug
             query("INSERT INTO tenants (id, slug, name, created_at) VALUES ('%s', '%s', '%s', %d)" % (ids[slug], slug, slug.title(), now))
     copy = subprocess.Popen([psql, "-X", "-q", url, "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE, text=True)
-    certificates, names = io.StringIO(), io.StringIO()
-    # One line ending throughout: COPY reads "\." on a line of its own as the end.
-    cw, nw = csv.writer(certificates, lineterminator="\n"), csv.writer(names, lineterminator="\n")
-    for row, row_names in lineages(count, now):
-        row["tenant_id"] = ids[row["tenant_id"]]
-        cw.writerow(["\\N" if row[c] is None else row[c] for c in COLUMNS])
-        nw.writerows((row["tenant_id"], n, row["id"]) for n in row_names)
-    copy.stdin.write("BEGIN;\nALTER TABLE certificates DISABLE TRIGGER USER;\n")
-    copy.stdin.write("COPY certificates (%s) FROM STDIN WITH (FORMAT csv, NULL '\\N');\n" % ", ".join(COLUMNS))
-    copy.stdin.write(certificates.getvalue() + "\\.\n")
-    copy.stdin.write("ALTER TABLE certificates ENABLE TRIGGER USER;\n" + RECOUNT)
-    copy.stdin.write("COPY certificate_names (tenant_id, name, certificate_id) FROM STDIN WITH (FORMAT csv);\n")
-    # VACUUM as autovacuum would have long since on a database this size:
-    # it sets the visibility map that index-only scans need.
-    copy.stdin.write(names.getvalue() + "\\.\nCOMMIT;\nVACUUM ANALYZE;\n")
+    # Streamed: certificates straight into COPY as they are made, names to a
+    # temporary file for the second COPY (in memory, ten million certificates
+    # would need some 25 GB). One line ending throughout: COPY reads "\." on
+    # a line of its own as the end.
+    with tempfile.TemporaryFile("w+", newline="") as names:
+        cw, nw = csv.writer(copy.stdin, lineterminator="\n"), csv.writer(names, lineterminator="\n")
+        copy.stdin.write("BEGIN;\nALTER TABLE certificates DISABLE TRIGGER USER;\n")
+        copy.stdin.write("COPY certificates (%s) FROM STDIN WITH (FORMAT csv, NULL '\\N');\n" % ", ".join(COLUMNS))
+        for row, row_names in lineages(count, now):
+            row["tenant_id"] = ids[row["tenant_id"]]
+            cw.writerow(["\\N" if row[c] is None else row[c] for c in COLUMNS])
+            nw.writerows((row["tenant_id"], n, row["id"]) for n in row_names)
+        copy.stdin.write("\\.\n")
+        copy.stdin.write("ALTER TABLE certificates ENABLE TRIGGER USER;\n" + RECOUNT)
+        copy.stdin.write("COPY certificate_names (tenant_id, name, certificate_id) FROM STDIN WITH (FORMAT csv);\n")
+        names.seek(0)
+        shutil.copyfileobj(names, copy.stdin)
+        # VACUUM as autovacuum would have long since on a database this size:
+        # it sets the visibility map that index-only scans need.
+        copy.stdin.write("\\.\nCOMMIT;\nVACUUM ANALYZE;\n")
     copy.stdin.close()
     if copy.wait() != 0:
         sys.exit("fill.py: psql COPY failed")
