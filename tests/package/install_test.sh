@@ -104,14 +104,18 @@ echo "install_test: READY=1 from PID $main_pid; $url serving"
 in_root runuser -u signet -- signet token bootstrap --config /etc/signet/signet.yaml --out /var/lib/signet/admin-token >/dev/null \
   || fail "token bootstrap as the signet user"
 token=$(cat "$root/var/lib/signet/admin-token")
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/app.key" -out "$work/app.csr" \
-  -subj "/CN=app.example.invalid" -addext "subjectAltName=DNS:app.example.invalid" 2>/dev/null
-body=$(python3 -c 'import json,sys; print(json.dumps({"common_name":"app.example.invalid","csr":open(sys.argv[1]).read()}))' "$work/app.csr")
-status=$(curl -s -o "$work/issued.json" -w '%{http_code}' --cacert "$root/var/lib/signet/ca.pem" -X POST \
-  -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$body" "$url/v1/certificates")
-[[ "$status" == 201 ]] || fail "issuance answered $status: $(cat "$work/issued.json")"
+# issue NAME: a P-256 CSR for NAME sent as the admin; the answer in $work/NAME.json, the status printed.
+issue() {
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/$1.key" -out "$work/$1.csr" \
+    -subj "/CN=$1" -addext "subjectAltName=DNS:$1" 2>/dev/null
+  body=$(python3 -c 'import json,sys; print(json.dumps({"common_name":sys.argv[2],"csr":open(sys.argv[1]).read()}))' "$work/$1.csr" "$1")
+  curl -s -o "$work/$1.json" -w '%{http_code}' --cacert "$root/var/lib/signet/ca.pem" -X POST \
+    -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$body" "$url/v1/certificates"
+}
+status=$(issue app.example.invalid)
+[[ "$status" == 201 ]] || fail "issuance answered $status: $(cat "$work/app.example.invalid.json")"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); open(sys.argv[2],"w").write(d["certificate"]); open(sys.argv[3],"w").write("".join(d["chain"]))' \
-  "$work/issued.json" "$work/leaf.pem" "$work/chain.pem" || fail "the 201 body has no certificate and chain"
+  "$work/app.example.invalid.json" "$work/leaf.pem" "$work/chain.pem" || fail "the 201 body has no certificate and chain"
 openssl verify -partial_chain -CAfile "$work/chain.pem" "$work/leaf.pem" >/dev/null || fail "openssl does not verify the issued certificate"
 echo "install_test: issued a certificate for app.example.invalid; openssl verifies it"
 
@@ -122,13 +126,6 @@ exec_reload=$(sed -n 's/^ExecReload=//p' "$unit")
 run_reload() {
   chroot --userspec="$user:$user" "$root" /usr/bin/env -i PATH=/usr/bin:/bin RUNTIME_DIRECTORY=/run/signet \
     /bin/sh -c "${exec_reload//\$MAINPID/$main_pid}" >"$work/reload.out" 2>&1
-}
-issue() {
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/$1.key" -out "$work/$1.csr" \
-    -subj "/CN=$1" -addext "subjectAltName=DNS:$1" 2>/dev/null
-  body=$(python3 -c 'import json,sys; print(json.dumps({"common_name":sys.argv[2],"csr":open(sys.argv[1]).read()}))' "$work/$1.csr" "$1")
-  curl -s -o "$work/$1.json" -w '%{http_code}' --cacert "$root/var/lib/signet/ca.pem" -X POST \
-    -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$body" "$url/v1/certificates"
 }
 status=$(issue app.example.test)
 [[ "$status" == 400 ]] || fail "before the reload .example.test answered $status"

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
+#include <pkix/der.hpp>
 #include <sys/stat.h>
 #include <zip.h>
 
@@ -48,10 +49,7 @@ class Digest {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
     EVP_DigestFinal_ex(ctx_.get(), digest, &size);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < size; ++i) out += {kHex[digest[i] >> 4], kHex[digest[i] & 15]};
-    return out;
+    return pkix::to_hex({reinterpret_cast<const char*>(digest), size});
   }
 
  private:
@@ -103,11 +101,6 @@ bool is_sqlite_sidecar(const fs::path& path) {
   return false;
 }
 
-std::string sqlite_path(const std::string& url) {
-  const std::string prefix = "sqlite://";
-  return url.rfind(prefix, 0) == 0 ? url.substr(prefix.size()) : "";
-}
-
 // Absolute paths in plugin configs that exist outside data_dir: state the backup does not hold.
 void paths_outside(const YAML::Node& node, const fs::path& data, const std::string& instance,
                    std::vector<std::string>& warnings) {
@@ -127,7 +120,7 @@ void paths_outside(const YAML::Node& node, const fs::path& data, const std::stri
 
 // The host's own SQLite database ("" on PostgreSQL) and its name in the archive.
 std::pair<fs::path, std::string> host_database(const Config& config, const fs::path& data) {
-  const std::string db = sqlite_path(config.database_url);
+  const std::string db = sqlite_file_of(config.database_url);
   if (db.empty()) return {};
   std::error_code ec;
   const fs::path path = fs::weakly_canonical(db, ec);
@@ -188,7 +181,7 @@ json manifest_of(const Config& config, const std::vector<Entry>& entries, const 
                      {"mode", e.mode}});
   return {{"format", kFormat}, {"format_version", kFormatVersion}, {"created_at", to_rfc3339(Clock::now())},
           {"signet_version", SIGNET_VERSION}, {"schema_version", summary.schema_version},
-          {"database", sqlite_path(config.database_url).empty() ? "postgresql" : "sqlite"},
+          {"database", sqlite_file_of(config.database_url).empty() ? "postgresql" : "sqlite"},
           {"database_included", summary.database_included}, {"data_dir", config.data_dir}, {"files", files},
           {"warnings", summary.warnings}};
 }

@@ -27,7 +27,7 @@ bool is_sqlite_url(const std::string& url) { return url.rfind(kSqlitePrefix, 0) 
 
 void connect(soci::session& s, const std::string& url) {
   if (is_sqlite_url(url)) {
-    const std::string path = url.substr(std::string(kSqlitePrefix).size());
+    const std::string path = sqlite_file_of(url);
     s.open(*soci::factory_sqlite3(), "db=\"" + path + "\" timeout=10 shared_cache=false");
     prepare_sqlite(s);
   } else {
@@ -49,13 +49,17 @@ Error database_error(const std::exception& e) {
   return error;
 }
 
+std::string sqlite_file_of(const std::string& url) {
+  return is_sqlite_url(url) ? url.substr(std::string(kSqlitePrefix).size()) : "";
+}
+
 Result<std::unique_ptr<Database>> Database::open(const std::string& url, std::size_t pool_size) {
   const bool is_pg = url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
-  if (url.rfind(kSqlitePrefix, 0) != 0 && !is_pg)
+  if (!is_sqlite_url(url) && !is_pg)
     return make_error(ErrorCode::invalid_config, "database URL must start with sqlite:// or postgresql://");
   try {
     if (!is_pg) {
-      const std::filesystem::path file(url.substr(std::string(kSqlitePrefix).size()));
+      const std::filesystem::path file(sqlite_file_of(url));
       if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
       // Token hashes and the audit log live here: 0600, and SQLite gives the
       // -wal and -shm files the main file's mode.

@@ -28,6 +28,9 @@ struct PendingMigration {
   std::string name;
 };
 
+// The file of a "sqlite://PATH" URL, or "" for any other URL.
+std::string sqlite_file_of(const std::string& url);
+
 class Database {
  public:
   // url: "sqlite:///abs/file.db", "sqlite://relative.db" or "postgresql://...".

@@ -132,13 +132,14 @@ RateLimits Router::rate_limits() const {
 
 std::optional<Router::Refusal> Router::admit(const Route& route, RequestContext& context) const {
   const bool guarded = !route.options.open;
+  const RateLimits limits = rate_limits();  // once per request: a reload may swap them meanwhile
   if (guarded || route.options.limit_source)
-    if (auto refusal = throttle(rate_limits().per_source, context.remote, context.remote)) return refusal;
+    if (auto refusal = throttle(limits.per_source, context.remote, context.remote)) return refusal;
   if (!guarded) return std::nullopt;
   auto principal = authenticate_(credentials(context));
   if (auto* denied = std::get_if<HostError>(&principal)) return Refusal{std::move(*denied)};
   context.principal = std::move(std::get<Principal>(principal));
-  if (auto refusal = throttle(rate_limits().per_principal, context.principal->id, "this principal")) return refusal;
+  if (auto refusal = throttle(limits.per_principal, context.principal->id, "this principal")) return refusal;
   const auto access = authorize_(*context.principal, route.options.permission);
   if (const auto* denied = std::get_if<HostError>(&access)) return Refusal{*denied};
   context.access = std::get<Access>(access);
