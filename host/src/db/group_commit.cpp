@@ -1,6 +1,7 @@
 #include "db/group_commit.hpp"
 
 #include "db/database.hpp"
+#include "util/thread_name.hpp"
 
 namespace signet::host {
 namespace {
@@ -49,6 +50,7 @@ void GroupCommitter::release(Batch& batch) {
 }
 
 void GroupCommitter::loop() {
+  name_this_thread("signet-commit");
   std::unique_lock lock(mutex_);
   for (;;) {
     work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });

@@ -17,6 +17,7 @@
 
 #include "http/access_log.hpp"
 #include "util/ids.hpp"
+#include "util/thread_name.hpp"
 #include "util/time.hpp"
 
 namespace signet::host {
@@ -51,6 +52,8 @@ auto run_on(asio::thread_pool& pool, F f) {
   return asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
       [&pool](auto handler, F work) {
         asio::post(pool, [work = std::move(work), handler = std::move(handler)]() mutable {
+          static thread_local const bool named = (name_this_thread("signet-handler"), true);
+          (void)named;
           R response = work();
           auto executor = asio::get_associated_executor(handler);
           asio::dispatch(executor, [handler = std::move(handler), response = std::move(response)]() mutable {
@@ -347,7 +350,10 @@ std::shared_ptr<asio::ssl::context> HttpServer::current_tls() const {
 
 void HttpServer::start() {
   asio::co_spawn(io_, accept_loop(), asio::detached);
-  for (int i = 0; i < config_.io_threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  for (int i = 0; i < config_.io_threads; ++i) threads_.emplace_back([this] {
+    name_this_thread("signet-io");
+    io_.run();
+  });
 }
 
 void HttpServer::stop() {

@@ -5,6 +5,7 @@
 
 #include "util/backoff.hpp"
 #include "util/ids.hpp"
+#include "util/thread_name.hpp"
 
 namespace signet::host {
 
@@ -21,7 +22,12 @@ const Pipeline* Runner::pipeline(const std::string& operation, const std::string
   return found == pipelines_.end() ? nullptr : found->second.get();
 }
 
-void Runner::start() { poller_ = std::thread([this] { poll_loop(); }); }
+void Runner::start() {
+  poller_ = std::thread([this] {
+    name_this_thread("signet-runner");
+    poll_loop();
+  });
+}
 
 void Runner::stop() {
   {
