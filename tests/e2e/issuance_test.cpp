@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "e2e_helpers.hpp"
+#include "postgres_server.hpp"
 
 namespace signet::test {
 namespace {
@@ -105,6 +106,36 @@ TEST_F(Issuance, SerialIsPositiveRandomAndRecordedInTheLedgerBeforeSigning) {
   const auto ledger = query_database(*dir_, dir_->file("dev/signet.db"),
                                      "SELECT COUNT(*) FROM issuance_ledger WHERE serial = '" + serial + "'");
   EXPECT_EQ(ledger.output, "1\n");
+}
+
+// The issuing chain is kept once (migration 22), not in every row, and
+// every certificate still comes back with it, verifiable by OpenSSL. On
+// PostgreSQL the row keeps its own copy too, for hosts of the previous
+// release during a rolling upgrade (docs/upgrading.md).
+TEST_F(Issuance, TheChainIsStoredOnceAndServedWithEveryCertificate) {
+  std::vector<std::string> ids;
+  for (const char* name : {"once1", "once2", "once3"}) {
+    const auto issued = post("/v1/certificates",
+                             {{"csr", csr(name, "ec -pkeyopt ec_paramgen_curve:P-256", std::string("/CN=") + name + ".test", "")}},
+                             201);
+    ids.push_back(issued.value("id", ""));
+  }
+  const auto chains = query_database(*dir_, dir_->file("dev/signet.db"), "SELECT COUNT(*) FROM issuing_chains");
+  EXPECT_EQ(chains.output, "1\n") << "one CA, one chain";
+  const std::string own = testing_postgres() ? "chain_pem <> ''" : "chain_pem = ''";
+  const auto rows = query_database(*dir_, dir_->file("dev/signet.db"),
+                                   "SELECT COUNT(*) FROM certificates WHERE chain_id IS NOT NULL AND " + own +
+                                       " AND id IN ('" + ids[0] + "', '" + ids[1] + "', '" + ids[2] + "')");
+  EXPECT_EQ(rows.output, "3\n");
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    auto r = http("GET", host_->url() + "/v1/certificates/" + ids[i], "", token_, ca_file());
+    ASSERT_TRUE(r && r->status == 200) << (r ? r->body : r.error().message);
+    const std::string name = "read" + std::to_string(i);
+    save(name, json_of(r.value()));
+    const auto verified = run_command("openssl verify -CAfile " + ca_file() + " -untrusted " + dir_->file(name + ".chain") +
+                                      " " + dir_->file(name + ".crt"));
+    EXPECT_EQ(verified.status, 0) << verified.output;
+  }
 }
 
 TEST_F(Issuance, RsaAndEd25519KeysGetTheUsagesTheirKeysCanHave) {

@@ -24,12 +24,13 @@ TEST(Upgrade, DryRunListsThePendingMigrationsAndMigrateAppliesThem) {
   EXPECT_NE(dry.out.find("would apply:"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("  1  "), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("  21  expiring certificates counted by day"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("  22  issuing chains stored once"), std::string::npos) << dry.out;
   EXPECT_EQ(schema_version_of(dir, data), 0) << "a dry run changes nothing";
 
   const SignetRun applied = run_signet(dir, "migrate" + flags);
   ASSERT_EQ(applied.status, 0) << applied.out << applied.err;
   EXPECT_NE(applied.out.find("applying:"), std::string::npos) << applied.out;
-  EXPECT_EQ(schema_version_of(dir, data), 21);
+  EXPECT_EQ(schema_version_of(dir, data), 22);
   const SignetRun again = run_signet(dir, "migrate --dry-run" + flags);
   ASSERT_EQ(again.status, 0) << again.err;
   EXPECT_NE(again.out.find("nothing to apply"), std::string::npos) << again.out;
@@ -46,7 +47,7 @@ TEST(Upgrade, ADatabaseANewerReleaseMigratedIsRefused) {
 
   const SignetRun refused = run_signet(dir, "migrate --dry-run" + flags);
   EXPECT_EQ(refused.status, 1) << refused.out;
-  EXPECT_NE(refused.err.find("schema is at version 999, newer than this signet knows (21)"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("schema is at version 999, newer than this signet knows (22)"), std::string::npos) << refused.err;
   EXPECT_EQ(run_signet(dir, "audit verify" + flags).status, 1) << "offline commands refuse it too";
 
   SignetProcess host(dev_serve_args(dir, data), dir.file("serve.log"));
@@ -69,6 +70,7 @@ TEST(UpgradeFromFixture, ADatabaseOfSchema19ComesUpWithItsDataWhole) {
   EXPECT_NE(dry.out.find("schema version 19;"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("  20  "), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("  21  "), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("  22  "), std::string::npos) << dry.out;
 
   {
     SignetProcess host({"serve", "--dev", "--data-dir", data, "--listen", "127.0.0.1:0"}, dir.file("serve.log"));
@@ -86,6 +88,13 @@ TEST(UpgradeFromFixture, ADatabaseOfSchema19ComesUpWithItsDataWhole) {
       return out;
     };
     EXPECT_EQ(names("").size(), 5u) << "four issued and one renewal";
+    // Rows recorded before migration 22 keep their own copy of the chain.
+    for (const auto& c : get("/v1/certificates?limit=100").value("items", nlohmann::json::array())) {
+      const auto detail = get("/v1/certificates/" + c.value("id", ""));
+      const auto chain = detail.value("chain", nlohmann::json::array());
+      ASSERT_FALSE(chain.empty()) << detail.dump();
+      EXPECT_NE(chain.front().get<std::string>().find("BEGIN CERTIFICATE"), std::string::npos);
+    }
     // Names written before the upgrade are found by part (a handful of rows:
     // the row-by-row way; Engines/NameSearch covers the index migration 20 built).
     EXPECT_EQ(names("text=www.gamma"), std::vector<std::string>{"gamma.upgrade.test"});

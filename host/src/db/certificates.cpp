@@ -68,8 +68,11 @@ CertificateRow from_row(const soci::row& r) {
   return c;
 }
 
-// The PEMs, only where they are needed: kPemColumns after kColumns.
-constexpr const char* kPemColumns = ", certificate_pem, chain_pem";
+// The PEMs, only where they are needed: kPemColumns after kColumns. The
+// chain is the shared one (migration 22) or, for rows recorded before it
+// and rows written for hosts of the previous release, the row's own.
+constexpr const char* kPemColumns =
+    ", certificate_pem, COALESCE((SELECT h.chain_pem FROM issuing_chains h WHERE h.id = chain_id), chain_pem)";
 
 CertificateRow from_row_with_pems(const soci::row& r) {
   CertificateRow c = from_row(r);
@@ -284,26 +287,46 @@ CertificateColumns::CertificateColumns(CertificateRow r)
   for (const auto& n : names_of(row)) names.push_back(n);
 }
 
+namespace {
+
+// The chain's row in issuing_chains, written the first time a chain is seen
+// (a probe of a table of a few rows after that); its id is its SHA-256.
+std::string shared_chain(soci::session& s, const std::string& chain_pem, long long now) {
+  const std::string id = sha256_hex(chain_pem);
+  execute(s, "INSERT INTO issuing_chains (id, chain_pem, created_at) VALUES (:id, :chain, :now) ON CONFLICT DO NOTHING",
+          {id, chain_pem, now});
+  return id;
+}
+
+}  // namespace
+
 bool insert_certificate(soci::session& s, const CertificateColumns& k) {
   const CertificateRow& c = k.row;
   const bool held = !c.key_store.empty();
+  const std::string chain_id = shared_chain(s, c.chain_pem, k.created);
+  // Hosts of the previous release read the row's own copy: several hosts
+  // may share a PostgreSQL database during a rolling upgrade
+  // (docs/upgrading.md), so there the copy stays for this release. A SQLite
+  // database has one host.
+  const std::string& own_chain = is_postgres(s) ? c.chain_pem : std::string();
   // ON CONFLICT DO NOTHING (SQLite 3.24+, PostgreSQL 9.5+): a rerun after a
   // crash finds its row there already (request_id and (ca, serial) are unique).
   const long long inserted = execute(
       s,
       "INSERT INTO certificates (id, tenant_id, request_id, ca, serial, common_name, sans, profile, status, "
       "not_before, not_after, certificate_pem, chain_pem, metadata, created_at, key_sha256, key_store, key_path, "
-      "renews, service, crl_shard, auto_renew, renewal_count, not_after_use, updated_at, lineage, key_type, key_bits) "
+      "renews, service, crl_shard, auto_renew, renewal_count, not_after_use, updated_at, lineage, key_type, key_bits, "
+      "chain_id) "
       "VALUES (:id, :tenant, :rid, :ca, :serial, :cn, :sans, :profile, :status, :nb, :na, :pem, :chain, :metadata, "
       ":created, :key, :store, :path, :renews, :service, :shard, :auto, :count, :use, :updated, :lineage, :ktype, "
-      ":kbits) ON CONFLICT DO NOTHING",
+      ":kbits, :chain_id) ON CONFLICT DO NOTHING",
       {c.id, c.tenant_id, c.request_id, c.ca, c.serial, c.common_name, k.sans, c.profile, c.status, k.not_before,
-       k.not_after, c.certificate_pem, c.chain_pem, k.metadata, k.created, c.key_sha256,
+       k.not_after, c.certificate_pem, own_chain, k.metadata, k.created, c.key_sha256,
        held ? SqlParam(c.key_store) : SqlParam::null_text(), held ? SqlParam(c.key_path) : SqlParam::null_text(),
        SqlParam::text_or_null(c.renews), SqlParam::text_or_null(c.service), c.crl_shard, c.auto_renew ? 1 : 0,
        c.renewal_count, k.not_after_use ? SqlParam(*k.not_after_use) : SqlParam::null_number(), k.created,
        c.lineage.empty() ? c.id : c.lineage, SqlParam::text_or_null(c.key_type),
-       c.key_bits ? SqlParam(c.key_bits) : SqlParam::null_number()});
+       c.key_bits ? SqlParam(c.key_bits) : SqlParam::null_number(), chain_id});
   if (inserted == 0) return false;
   if (k.names.empty()) return true;
   // All names in one statement (prepared once per number of names).

@@ -2,28 +2,37 @@
 
 namespace signet::host {
 
+namespace {
+
+// A certificate the host issued, with its row of the numbered revocation
+// list if any (the truth for CRLs; OCSP says the same).
+CertificateStatus status_of(soci::indicator revoked_ind, long long revoked_at, soci::indicator reason_ind, int reason) {
+  CertificateStatus out;
+  if (revoked_ind == soci::i_ok) {
+    out.kind = CertificateStatus::Kind::revoked;
+    out.revoked_at = from_unix_ms(revoked_at);
+    out.reason = reason_ind == soci::i_ok ? reason : 0;
+  } else {
+    out.kind = CertificateStatus::Kind::good;
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<CertificateStatus> certificate_status(Database& db, const std::string& ca, const std::string& serial_hex) {
   return read(db, [&](soci::session& s) -> Result<CertificateStatus> {
     std::string status;
     long long revoked_at = 0;
     int reason = 0;
     soci::indicator status_ind = soci::i_null, revoked_ind = soci::i_null, reason_ind = soci::i_null;
-    // The numbered revocation list is the truth for CRLs; OCSP says the same.
     s << "SELECT c.status, r.revoked_at, r.reason FROM certificates c "
          "LEFT JOIN revocations r ON r.ca = c.ca AND r.serial = c.serial "
          "WHERE c.ca = :ca AND c.serial = :serial",
         soci::use(ca), soci::use(serial_hex), soci::into(status, status_ind), soci::into(revoked_at, revoked_ind),
         soci::into(reason, reason_ind);
-    CertificateStatus out;
-    if (!s.got_data()) return out;
-    if (revoked_ind == soci::i_ok) {
-      out.kind = CertificateStatus::Kind::revoked;
-      out.revoked_at = from_unix_ms(revoked_at);
-      out.reason = reason_ind == soci::i_ok ? reason : 0;
-    } else {
-      out.kind = CertificateStatus::Kind::good;
-    }
-    return out;
+    if (!s.got_data()) return CertificateStatus{};
+    return status_of(revoked_ind, revoked_at, reason_ind, reason);
   });
 }
 
@@ -42,12 +51,19 @@ Result<std::vector<IssuedSerial>> certificates_recorded_after(Database& db, long
                                                               int limit) {
   return read(db, [&](soci::session& s) -> Result<std::vector<IssuedSerial>> {
     soci::rowset<soci::row> rows =
-        (s.prepare << "SELECT c.ca, c.serial, c.created_at FROM tenants t JOIN certificates c "
+        (s.prepare << "SELECT c.ca, c.serial, c.created_at, r.revoked_at, r.reason FROM tenants t JOIN certificates c "
                       "ON c.tenant_id = t.id AND c.created_at > :after AND c.created_at <= :upto "
+                      "LEFT JOIN revocations r ON r.ca = c.ca AND r.serial = c.serial "
                       "ORDER BY c.created_at LIMIT :limit",
          soci::use(after_ms), soci::use(up_to_ms), soci::use(limit));
     std::vector<IssuedSerial> out;
-    for (const auto& row : rows) out.push_back({row.get<std::string>(0), row.get<std::string>(1), row.get<long long>(2)});
+    for (const auto& row : rows) {
+      const bool revoked = row.get_indicator(3) == soci::i_ok;
+      const bool reason = row.get_indicator(4) == soci::i_ok;
+      out.push_back({row.get<std::string>(0), row.get<std::string>(1), row.get<long long>(2),
+                     status_of(revoked ? soci::i_ok : soci::i_null, revoked ? row.get<long long>(3) : 0,
+                               reason ? soci::i_ok : soci::i_null, reason ? row.get<int>(4) : 0)});
+    }
     return out;
   });
 }

@@ -33,6 +33,7 @@ Result<std::vector<RevokedSerial>> revocations_after(Database& db, long long aft
 struct IssuedSerial {
   std::string ca, serial;
   long long created_at = 0;  // Unix ms
+  CertificateStatus status;  // as certificate_status() would read it
 };
 // Certificates recorded after `after_ms` and up to `up_to_ms`, oldest
 // first, at most `limit` (through the per-tenant creation index).

@@ -196,14 +196,15 @@ OcspAnswer OcspResponder::answer(const std::string& ca, std::string_view request
 }
 
 Result<pkix::OcspSingleResponse> OcspResponder::single_response(const std::string& ca, std::string_view cert_id,
-                                                                const std::string& serial_hex, TimePoint now) {
+                                                                const std::string& serial_hex, TimePoint now,
+                                                                std::optional<CertificateStatus> known) {
   pkix::OcspSingleResponse single;
   single.cert_id_der = std::string(cert_id);
   single.this_update = now;
   single.next_update = now + config_.ocsp_validity;
   single.status = pkix::OcspCertStatus::unknown;
   if (serial_hex.empty()) return single;
-  auto status = certificate_status(db_, ca, serial_hex);
+  auto status = known ? Result<CertificateStatus>(*known) : certificate_status(db_, ca, serial_hex);
   if (!status) return std::move(status).error();
   switch (status.value().kind) {
     case CertificateStatus::Kind::unknown: break;
@@ -246,9 +247,10 @@ Result<std::shared_ptr<const OcspResponseBytes>> OcspResponder::sign(const std::
 }
 
 Result<std::shared_ptr<const OcspResponseBytes>> OcspResponder::sign_one(const std::string& ca, std::string_view cert_id,
-                                                                         const std::string& serial_hex) {
+                                                                         const std::string& serial_hex,
+                                                                         std::optional<CertificateStatus> known) {
   const TimePoint now = whole_seconds(Clock::now());
-  auto single = single_response(ca, cert_id, serial_hex, now);
+  auto single = single_response(ca, cert_id, serial_hex, now, known);
   if (!single) return std::move(single).error();
   return sign(ca, {std::move(single).value()}, {}, now);
 }
@@ -284,7 +286,7 @@ void OcspResponder::presign_issued() {
   auto issued = certificates_recorded_after(db_, issued_watermark_, to_unix_ms(Clock::now()) - kSettled,
                                             static_cast<int>(kPresignPerRound));
   if (!issued || issued.value().empty()) return;
-  std::vector<std::pair<std::string, std::shared_ptr<const OcspResponseBytes>>> fresh;
+  std::vector<Resign> fresh;
   for (const auto& c : issued.value()) {
     issued_watermark_ = std::max(issued_watermark_, c.created_at);
     if (!answers_for(c.ca)) continue;
@@ -297,7 +299,7 @@ void OcspResponder::presign_issued() {
       std::shared_lock lock(mutex_);
       if (cache_.count(cache_key(c.ca, placeholder->cert_id)) || cache_.size() >= config_.ocsp_cache_entries) continue;
     }
-    fresh.emplace_back(c.ca, std::move(placeholder));
+    fresh.push_back({c.ca, std::move(placeholder), c.status});  // read with the listing: no query per certificate
   }
   resign(fresh, "presign");
 }
@@ -335,7 +337,7 @@ void OcspResponder::resign_revoked() {
     seen_seq_ = latest.value();
     for (const auto& [key, response] : cache_) cached.emplace(key.substr(0, key.find('\n') + 1) + response->serial_hex, response);
   }
-  std::vector<std::pair<std::string, std::shared_ptr<const OcspResponseBytes>>> stale;
+  std::vector<Resign> stale;
   std::size_t presigned = 0;
   while (last < latest.value()) {
     auto batch = revocations_after(db_, last, kRevocationBatch);
@@ -351,14 +353,14 @@ void OcspResponder::resign_revoked() {
     for (const auto& r : batch.value()) {
       if (!answers_for(r.ca)) continue;
       const auto [first, end] = cached.equal_range(r.ca + "\n" + r.serial);
-      for (auto it = first; it != end; ++it) stale.emplace_back(r.ca, it->second);
+      for (auto it = first; it != end; ++it) stale.push_back({r.ca, it->second});
       if (first != end || presigned == kPresignPerRound) continue;
       ++presigned;
       const Authority& a = authorities_.at(r.ca);
       auto placeholder = std::make_shared<OcspResponseBytes>();
       placeholder->cert_id = sha1_cert_id(a.name_hash[0], a.key_hash[0], r.serial);
       placeholder->serial_hex = r.serial;
-      if (!placeholder->cert_id.empty()) stale.emplace_back(r.ca, std::move(placeholder));
+      if (!placeholder->cert_id.empty()) stale.push_back({r.ca, std::move(placeholder)});
     }
     if (cached.empty() && presigned == kPresignPerRound) break;  // nothing more to do with the rest
   }
@@ -366,13 +368,13 @@ void OcspResponder::resign_revoked() {
 }
 
 void OcspResponder::refresh_expiring(TimePoint now) {
-  std::vector<std::pair<std::string, std::shared_ptr<const OcspResponseBytes>>> stale;
+  std::vector<Resign> stale;
   TimePoint next = now + config_.ocsp_refresh_before;
   {
     std::shared_lock lock(mutex_);
     for (const auto& [key, response] : cache_) {
       const TimePoint due = response->next_update - config_.ocsp_refresh_before;
-      if (due <= now) stale.emplace_back(key.substr(0, key.find('\n')), response);
+      if (due <= now) stale.push_back({key.substr(0, key.find('\n')), response});
       else next = std::min(next, due);
     }
   }
@@ -385,11 +387,11 @@ void OcspResponder::count_signatures(const char* why, std::size_t n) {
   if (n > 0) metrics_.counter_add("signet_ocsp_signatures_total", "OCSP answers signed, by why", {{"why", why}}, static_cast<double>(n));
 }
 
-void OcspResponder::resign(const std::vector<std::pair<std::string, std::shared_ptr<const OcspResponseBytes>>>& stale,
+void OcspResponder::resign(const std::vector<Resign>& stale,
                            const char* why) {
   std::size_t signed_now = 0;
-  for (const auto& [ca, old] : stale) {
-    auto fresh = sign_one(ca, old->cert_id, old->serial_hex);
+  for (const auto& [ca, old, known] : stale) {
+    auto fresh = sign_one(ca, old->cert_id, old->serial_hex, known);
     if (!fresh) {
       // The old answer goes: the next request signs one or fails visibly.
       std::unique_lock lock(mutex_);

@@ -20,6 +20,7 @@
 
 #include "config/config.hpp"
 #include "db/database.hpp"
+#include "db/ocsp.hpp"
 #include "pki/ocsp_signer.hpp"
 #include "plugins/instances.hpp"
 #include "util/periodic_thread.hpp"
@@ -80,15 +81,25 @@ class OcspResponder {
     std::shared_ptr<const OcspSigner> signer;        // guarded by mutex_
   };
   using Responses = std::vector<pkix::OcspSingleResponse>;
+  // An answer to sign again: the old one (or a placeholder holding its
+  // CertID and serial), and the certificate's status when the caller read
+  // it already (otherwise it is read from the database).
+  struct Resign {
+    std::string ca;
+    std::shared_ptr<const OcspResponseBytes> old;
+    std::optional<CertificateStatus> known = std::nullopt;
+  };
 
   bool issued_by(const Authority& authority, const pkix::OcspCertId& id) const;
   std::shared_ptr<const OcspResponseBytes> cached(std::string_view ca, std::string_view cert_id) const;
   Result<pkix::OcspSingleResponse> single_response(const std::string& ca, std::string_view cert_id,
-                                                   const std::string& serial_hex, TimePoint now);
+                                                   const std::string& serial_hex, TimePoint now,
+                                                   std::optional<CertificateStatus> known = std::nullopt);
   Result<std::shared_ptr<const OcspResponseBytes>> sign(const std::string& ca, const Responses& responses,
                                                         std::string_view nonce, TimePoint now);
   Result<std::shared_ptr<const OcspResponseBytes>> sign_one(const std::string& ca, std::string_view cert_id,
-                                                            const std::string& serial_hex);
+                                                            const std::string& serial_hex,
+                                                            std::optional<CertificateStatus> known = std::nullopt);
   std::string http_head_of(const OcspResponseBytes& response) const;
   void remember(const std::string& ca, std::shared_ptr<const OcspResponseBytes> response, long long seen_before);
   std::shared_ptr<const OcspSigner> signer_of(const std::string& ca) const;
@@ -100,7 +111,7 @@ class OcspResponder {
   void refresh_expiring(TimePoint now);
   // Signs the answers again with what the database says now; `why` labels
   // signet_ocsp_signatures_total (revocation, refresh, presign).
-  void resign(const std::vector<std::pair<std::string, std::shared_ptr<const OcspResponseBytes>>>& stale, const char* why);
+  void resign(const std::vector<Resign>& stale, const char* why);
   void count_signatures(const char* why, std::size_t n);
 
   Database& db_;

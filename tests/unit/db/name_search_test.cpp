@@ -45,6 +45,7 @@ class NameSearch : public test_db::EngineDatabaseTest {
     };
     record_range(0, kBeforeTheIndex);
     ASSERT_TRUE(db_->migrate());
+    old_schema_ = false;
     record_range(kBeforeTheIndex, kCertificates);
     const auto written = db_->write([&](soci::session& s) { record(s, other_, 0, {"svc-12.example.com", "ops_team@example.org"}); });
     ASSERT_TRUE(written) << written.error().message;
@@ -76,7 +77,8 @@ class NameSearch : public test_db::EngineDatabaseTest {
     row.status = "active";
     row.created_at = row.not_before = Clock::now() - std::chrono::seconds(n);
     row.not_after = row.created_at + std::chrono::hours(24);
-    insert_certificate(s, CertificateColumns(row));
+    if (old_schema_) test_db::insert_certificate_before_22(s, CertificateColumns(row));
+    else insert_certificate(s, CertificateColumns(row));
     if (tenant == acme_) recorded_.push_back({row.id, names});
   }
 
@@ -124,6 +126,7 @@ class NameSearch : public test_db::EngineDatabaseTest {
   }
 
   std::string acme_, other_;
+  bool old_schema_ = true;  // rows written before the upgrade, as schema 19 had them
   std::vector<Recorded> recorded_;
   bool by_index_ = false;
 };

@@ -125,6 +125,37 @@ TEST_F(CsrTest, PublicKeyIsTheOneOpensslReads) {
   }
 }
 
+// A key with a compressed point (RFC 5480 §2.2) reads as the same key.
+TEST_F(CsrTest, ReadsACompressedEcPoint) {
+  const auto key = dir_ / "compressed.pem";
+  ASSERT_TRUE(run("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt point-format:compressed -out '" +
+                  key.string() + "'"));
+  ASSERT_TRUE(run("openssl req -new -key '" + key.string() + "' -subj /CN=c.example.com -out '" + (dir_ / "csr.pem").string() + "'"));
+  const CsrInfo info = expect_info(parse_csr(read(dir_ / "csr.pem")));
+  EXPECT_EQ(info.curve, "P-256");
+  ASSERT_TRUE(run("openssl req -in '" + (dir_ / "csr.pem").string() + "' -pubkey -noout | openssl pkey -pubin -outform DER -out '" +
+                  (dir_ / "spki.der").string() + "'"));
+  EXPECT_EQ(info.public_key_der, read(dir_ / "spki.der"));
+}
+
+// A point that is not on the curve is no key, even when the caller says the
+// signature was checked already.
+TEST_F(CsrTest, RefusesAnEcPointOffTheCurve) {
+  auto pem = make_csr("ec -pkeyopt ec_paramgen_curve:P-256", "/CN=off.example.com");
+  ASSERT_TRUE(pem);
+  ASSERT_TRUE(run("openssl req -in '" + (dir_ / "csr.pem").string() + "' -outform DER -out '" + (dir_ / "csr.der").string() + "'"));
+  std::string der = read(dir_ / "csr.der");
+  const std::string prefix("\x03\x42\x00\x04", 4);  // BIT STRING of an uncompressed P-256 point
+  const auto at = der.find(prefix);
+  ASSERT_NE(at, std::string::npos);
+  der[at + prefix.size() + 63] = static_cast<char>(der[at + prefix.size() + 63] ^ 0x01);  // last byte of y
+  std::ofstream(dir_ / "bad.der", std::ios::binary) << der;
+  ASSERT_TRUE(run("openssl base64 -in '" + (dir_ / "bad.der").string() + "' -out '" + (dir_ / "bad.b64").string() + "'"));
+  const std::string bad = "-----BEGIN CERTIFICATE REQUEST-----\n" + read(dir_ / "bad.b64") + "-----END CERTIFICATE REQUEST-----\n";
+  EXPECT_EQ(expect_rejection(parse_csr(bad)).code, "invalid_csr");
+  EXPECT_EQ(expect_rejection(parse_csr(bad, CsrSignature::already_checked)).code, "invalid_csr");
+}
+
 // RSA-PSS and SHA-1 signatures are left to OpenSSL's own request parser.
 TEST_F(CsrTest, ParsesRequestsSignedWithRsaPssOrSha1) {
   auto pss = make_csr("rsa:2048", "/CN=pss.example.com", "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32");
