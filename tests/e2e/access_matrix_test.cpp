@@ -149,6 +149,7 @@ TEST_F(AccessMatrix, EveryRouteRoleServiceAndTenant) {
       {"GET", "/v1/certificates/{id}/current", "cert:read", Kind::object, 200, 404},
       {"GET", "/v1/certificates/updates?since=2020-01-01T00:00:00Z", "cert:read", Kind::collection, 200, 200},
       {"POST", "/v1/renewals/run", "renewal:run", Kind::collection, 200, 200},
+      {"GET", "/v1/renewals/due", "cert:read", Kind::collection, 200, 200},
       {"GET", "/v1/notifications", "notification:read", Kind::collection, 200, 200},
       // Secret paths are the tenant's own: another tenant is reached only by naming it (?tenant=);
       // an application reaches only the folder of its service, the rest does not exist for it.

@@ -90,8 +90,14 @@ TEST_F(LifecycleAutomation, RenewsAtTheThresholdAndNotBefore) {
   // 90 days: due once 30 days are left (less than a third of 90).
   advance(*host, "59d23h");
   EXPECT_TRUE(certificate(*host, id)["renewed_by"].is_null()) << "renewed a day early";
+  EXPECT_EQ(call(*host, "GET", "/v1/renewals/due")["count"], 0) << "not due yet";
   EXPECT_EQ(call(*host, "POST", "/v1/renewals/run")["renewed"].size(), 0u);
   advance(*host, "1h1m");
+  // GET /v1/renewals/due names it and renews nothing.
+  const json due = call(*host, "GET", "/v1/renewals/due");
+  ASSERT_EQ(due["count"], 1) << due.dump();
+  EXPECT_EQ(due["items"][0]["id"], id);
+  EXPECT_TRUE(certificate(*host, id)["renewed_by"].is_null()) << "listing what is due renews nothing";
   const json run = call(*host, "POST", "/v1/renewals/run");
   const json after = certificate(*host, id);
   ASSERT_FALSE(after["renewed_by"].is_null()) << after.dump() << run.dump() << host->log();
@@ -111,8 +117,9 @@ TEST_F(LifecycleAutomation, RenewsAtTheThresholdAndNotBefore) {
     EXPECT_EQ("sha256=" + mac.output.substr(0, 64), hook.headers.at("x-signet-signature"));
     EXPECT_EQ(json::parse(hook.body)["certificate_id"], after["renewed_by"]);
   }
-  // A renewed certificate is not renewed again by the next run.
+  // A renewed certificate is not renewed again by the next run, nor listed as due.
   EXPECT_EQ(call(*host, "POST", "/v1/renewals/run")["renewed"].size(), 0u);
+  EXPECT_EQ(call(*host, "GET", "/v1/renewals/due")["count"], 0);
 }
 
 // The rule is measured on the life that was asked for, from issuance, not

@@ -25,12 +25,13 @@ TEST(Upgrade, DryRunListsThePendingMigrationsAndMigrateAppliesThem) {
   EXPECT_NE(dry.out.find("  1  "), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("  21  expiring certificates counted by day"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("  22  issuing chains stored once"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("  23  renewals found by their own index"), std::string::npos) << dry.out;
   EXPECT_EQ(schema_version_of(dir, data), 0) << "a dry run changes nothing";
 
   const SignetRun applied = run_signet(dir, "migrate" + flags);
   ASSERT_EQ(applied.status, 0) << applied.out << applied.err;
   EXPECT_NE(applied.out.find("applying:"), std::string::npos) << applied.out;
-  EXPECT_EQ(schema_version_of(dir, data), 22);
+  EXPECT_EQ(schema_version_of(dir, data), 23);
   const SignetRun again = run_signet(dir, "migrate --dry-run" + flags);
   ASSERT_EQ(again.status, 0) << again.err;
   EXPECT_NE(again.out.find("nothing to apply"), std::string::npos) << again.out;
@@ -47,7 +48,7 @@ TEST(Upgrade, ADatabaseANewerReleaseMigratedIsRefused) {
 
   const SignetRun refused = run_signet(dir, "migrate --dry-run" + flags);
   EXPECT_EQ(refused.status, 1) << refused.out;
-  EXPECT_NE(refused.err.find("schema is at version 999, newer than this signet knows (22)"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("schema is at version 999, newer than this signet knows (23)"), std::string::npos) << refused.err;
   EXPECT_EQ(run_signet(dir, "audit verify" + flags).status, 1) << "offline commands refuse it too";
 
   SignetProcess host(dev_serve_args(dir, data), dir.file("serve.log"));

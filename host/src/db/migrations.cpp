@@ -448,6 +448,15 @@ const std::vector<Migration> kMigrations = {
               created_at BIGINT NOT NULL))",
          "ALTER TABLE certificates ADD COLUMN chain_id VARCHAR(64)",
      }},
+    // db/renewals.cpp: the scheduler's "what is due" reads only certificates
+    // that can be due (its WHERE repeats this one's terms, so both engines
+    // use it), in not_after order per profile, and stops at its limit: its
+    // cost follows what is due, not the inventory.
+    {23, "renewals found by their own index",
+     {
+         "CREATE INDEX certificates_renewal_due ON certificates (profile, not_after) WHERE status = 'active' AND "
+         "auto_renew = 1 AND renewed_by IS NULL AND renewal_request_id IS NULL",
+     }},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in

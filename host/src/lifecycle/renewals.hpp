@@ -53,11 +53,14 @@ class Renewals {
   // Releases claims whose request vanished (a crash between claim and save).
   void release_orphaned_claims();
 
- private:
+  // What a run would renew now (at most renewal.batch, soonest to expire
+  // first), without renewing: the scheduler's own query, profile by profile.
   struct Due {
     std::string id, tenant_id;
   };
-  Result<std::vector<Due>> due(const std::string& tenant_id, bool retries_only);
+  Result<std::vector<Due>> due(const std::string& tenant_id, bool retries_only = false);
+
+ private:
   void renew_one(const Due& due, const std::string& principal, RenewalRun& run);
   std::chrono::milliseconds backoff(int failed_attempts, TimePoint not_after) const;
 
