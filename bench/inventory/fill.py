@@ -16,14 +16,15 @@ afterwards with the statements migrations 17 and 21 use.
 What it makes: tenants of different sizes (default holds 40%); three CA
 instances; three profiles; services; renewal chains of one to four
 certificates (older ones replaced by newer, expired ones marked expired);
-~5% revoked with RFC 5280 reasons; lifetimes of 30, 90 and 365 days spread
+~5% revoked with RFC 5280 reasons, each also in the numbered revocation
+list that CRLs (16 shards) and OCSP read; lifetimes of 30, 90 and 365 days spread
 over two years; P-256, RSA-2048 and RSA-3072 keys; one to three DNS names
-each, all in certificate_names.
+each, all in certificate_names; each CA's chain kept once (migration 22).
 
     fill.py --sqlite FILE --count N
     fill.py --postgres URL --count N      (through psql COPY)
 """
-import argparse, csv, json, random, shutil, sqlite3, subprocess, sys, tempfile, time
+import argparse, csv, hashlib, json, random, shutil, sqlite3, subprocess, sys, tempfile, time
 
 DAY = 86_400_000
 TENANTS = [("default", 0.40), ("acme", 0.25), ("globex", 0.15), ("initech", 0.12), ("umbrella", 0.08)]
@@ -31,6 +32,8 @@ CAS = ["internal", "aws", "keyfactor"]
 PROFILES = [("web", 90), ("mtls", 30), ("long", 365)]
 SERVICES = ["payments", "checkout", "inventory", "search", "billing", "identity", "edge", "reports"]
 REASONS = ["key_compromise", "superseded", "cessation_of_operation", "affiliation_changed", "unspecified"]
+REASON_CODES = {"unspecified": 0, "key_compromise": 1, "affiliation_changed": 3, "superseded": 4, "cessation_of_operation": 5}
+SHARDS = 16  # revocation.crl.shards of the bench host
 KEYS = [("ecdsa", 256, 0.70), ("rsa", 2048, 0.25), ("rsa", 3072, 0.05)]
 # The size of a real P-256 leaf and its issuing CA in PEM; the listing never reads them.
 PEM = "-----BEGIN CERTIFICATE-----\n" + ("MIIB" + "A" * 60 + "\n") * 11 + "-----END CERTIFICATE-----\n"
@@ -38,7 +41,11 @@ PEM = "-----BEGIN CERTIFICATE-----\n" + ("MIIB" + "A" * 60 + "\n") * 11 + "-----
 COLUMNS = ["id", "tenant_id", "request_id", "ca", "serial", "common_name", "sans", "profile", "status", "not_before",
            "not_after", "certificate_pem", "chain_pem", "metadata", "created_at", "revoked_at", "revocation_reason",
            "renews", "renewed_by", "key_sha256", "service", "auto_renew", "renewal_count", "updated_at", "lineage",
-           "key_type", "key_bits", "crl_shard", "renewal_attempts"]
+           "key_type", "key_bits", "crl_shard", "renewal_attempts", "chain_id"]
+# The numbered revocation list CRLs and OCSP read (migration 9).
+REVOCATION_COLUMNS = ["seq", "ca", "serial", "certificate_id", "revoked_at", "reason", "not_after", "crl_shard"]
+# Each CA's chain, kept once (migration 22): its id is the SHA-256 of the PEM.
+CHAIN_ID = hashlib.sha256(PEM.encode()).hexdigest()
 
 
 def pick(weighted):
@@ -86,11 +93,18 @@ def lineages(count, now):
                 "renews": "crt_b%010d" % (i - 1) if k else None, "renewed_by": None if newest else "crt_b%010d" % (i + 1),
                 "key_sha256": "%064x" % random.getrandbits(255), "service": service, "auto_renew": 1,
                 "renewal_count": k, "updated_at": revoked_at or not_before, "lineage": "crt_b%010d" % first,
-                "key_type": key_type, "key_bits": key_bits, "crl_shard": 0,
+                "key_type": key_type, "key_bits": key_bits, "crl_shard": i % SHARDS, "chain_id": CHAIN_ID,
                 "renewal_attempts": 3 if newest and status == "active" and random.random() < 0.002 else 0,
             }
             yield row, sorted({s.lower() for s in sans})
         n += length
+
+
+def revocation_of(row, seq):
+    """The revocations row of a revoked certificate, as the host writes it."""
+    return {"seq": seq, "ca": row["ca"], "serial": row["serial"], "certificate_id": row["id"],
+            "revoked_at": row["revoked_at"], "reason": REASON_CODES[row["revocation_reason"]],
+            "not_after": row["not_after"], "crl_shard": row["crl_shard"]}
 
 
 def tenant_ids(run_sql):
@@ -100,26 +114,39 @@ def tenant_ids(run_sql):
 def fill_sqlite(path, count):
     db = sqlite3.connect(path)
     db.execute("PRAGMA synchronous=OFF")
+    db.execute("PRAGMA cache_size=-2000000")  # 2 GB: the indexes' pages stay in memory while they grow
     ids = tenant_ids(lambda q: db.execute(q).fetchall())
     now = int(time.time() * 1000)
     for slug, _ in TENANTS:
         if slug not in ids:
             ids[slug] = "tnt_bench_" + slug
             db.execute("INSERT INTO tenants (id, slug, name, created_at) VALUES (?, ?, ?, ?)", (ids[slug], slug, slug.title(), now))
+    for ca in CAS:  # one chain per CA, as the host keeps it; SQLite rows keep no copy
+        db.execute("INSERT INTO issuing_chains (id, chain_pem, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                   (CHAIN_ID, PEM, now))
     insert = "INSERT INTO certificates (%s) VALUES (%s)" % (", ".join(COLUMNS), ", ".join("?" * len(COLUMNS)))
-    rows, names = [], []
+    revoke = "INSERT INTO revocations (%s) VALUES (%s)" % (", ".join(REVOCATION_COLUMNS), ", ".join("?" * len(REVOCATION_COLUMNS)))
+    seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM revocations").fetchone()[0]
+    rows, names, revoked = [], [], []
+
+    def flush():
+        db.executemany(insert, rows)
+        db.executemany("INSERT INTO certificate_names (tenant_id, name, certificate_id) VALUES (?, ?, ?)", names)
+        db.executemany(revoke, revoked)
+        db.commit()
+        rows.clear(), names.clear(), revoked.clear()
+
     for row, row_names in lineages(count, now):
         row["tenant_id"] = ids[row["tenant_id"]]
+        row["chain_pem"] = ""
         rows.append([row[c] for c in COLUMNS])
         names.extend((row["tenant_id"], n, row["id"]) for n in row_names)
+        if row["revoked_at"] is not None:
+            seq += 1
+            revoked.append([revocation_of(row, seq)[c] for c in REVOCATION_COLUMNS])
         if len(rows) >= 20000:
-            db.executemany(insert, rows)
-            db.executemany("INSERT INTO certificate_names (tenant_id, name, certificate_id) VALUES (?, ?, ?)", names)
-            db.commit()
-            rows, names = [], []
-    db.executemany(insert, rows)
-    db.executemany("INSERT INTO certificate_names (tenant_id, name, certificate_id) VALUES (?, ?, ?)", names)
-    db.commit()
+            flush()
+    flush()
     db.execute("ANALYZE")
     db.commit()
 
@@ -157,19 +184,31 @@ def fill_postgres(url, count, psql):
     # temporary file for the second COPY (in memory, ten million certificates
     # would need some 25 GB). One line ending throughout: COPY reads "\." on
     # a line of its own as the end.
-    with tempfile.TemporaryFile("w+", newline="") as names:
+    seq = int(query("SELECT COALESCE(MAX(seq), 0) FROM revocations")[0][0])
+    with tempfile.TemporaryFile("w+", newline="") as names, tempfile.TemporaryFile("w+", newline="") as revoked:
         cw, nw = csv.writer(copy.stdin, lineterminator="\n"), csv.writer(names, lineterminator="\n")
+        rw = csv.writer(revoked, lineterminator="\n")
         copy.stdin.write("BEGIN;\nALTER TABLE certificates DISABLE TRIGGER USER;\n")
+        # One chain per CA as the host keeps it; the rows keep their copy too on
+        # PostgreSQL in this release, as the host writes them (rolling upgrades).
+        copy.stdin.write("INSERT INTO issuing_chains (id, chain_pem, created_at) VALUES ('%s', '%s', %d) "
+                         "ON CONFLICT DO NOTHING;\n" % (CHAIN_ID, PEM, now))
         copy.stdin.write("COPY certificates (%s) FROM STDIN WITH (FORMAT csv, NULL '\\N');\n" % ", ".join(COLUMNS))
         for row, row_names in lineages(count, now):
             row["tenant_id"] = ids[row["tenant_id"]]
             cw.writerow(["\\N" if row[c] is None else row[c] for c in COLUMNS])
             nw.writerows((row["tenant_id"], n, row["id"]) for n in row_names)
+            if row["revoked_at"] is not None:
+                seq += 1
+                rw.writerow([revocation_of(row, seq)[c] for c in REVOCATION_COLUMNS])
         copy.stdin.write("\\.\n")
         copy.stdin.write("ALTER TABLE certificates ENABLE TRIGGER USER;\n" + RECOUNT)
         copy.stdin.write("COPY certificate_names (tenant_id, name, certificate_id) FROM STDIN WITH (FORMAT csv);\n")
         names.seek(0)
         shutil.copyfileobj(names, copy.stdin)
+        copy.stdin.write("\\.\nCOPY revocations (%s) FROM STDIN WITH (FORMAT csv);\n" % ", ".join(REVOCATION_COLUMNS))
+        revoked.seek(0)
+        shutil.copyfileobj(revoked, copy.stdin)
         # VACUUM as autovacuum would have long since on a database this size:
         # it sets the visibility map that index-only scans need.
         copy.stdin.write("\\.\nCOMMIT;\nVACUUM ANALYZE;\n")
