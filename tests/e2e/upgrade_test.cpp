@@ -26,12 +26,13 @@ TEST(Upgrade, DryRunListsThePendingMigrationsAndMigrateAppliesThem) {
   EXPECT_NE(dry.out.find("  21  expiring certificates counted by day"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("  22  issuing chains stored once"), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("  23  renewals found by their own index"), std::string::npos) << dry.out;
+  EXPECT_NE(dry.out.find("  24  names indexed for search in the background"), std::string::npos) << dry.out;
   EXPECT_EQ(schema_version_of(dir, data), 0) << "a dry run changes nothing";
 
   const SignetRun applied = run_signet(dir, "migrate" + flags);
   ASSERT_EQ(applied.status, 0) << applied.out << applied.err;
   EXPECT_NE(applied.out.find("applying:"), std::string::npos) << applied.out;
-  EXPECT_EQ(schema_version_of(dir, data), 23);
+  EXPECT_EQ(schema_version_of(dir, data), 24);
   const SignetRun again = run_signet(dir, "migrate --dry-run" + flags);
   ASSERT_EQ(again.status, 0) << again.err;
   EXPECT_NE(again.out.find("nothing to apply"), std::string::npos) << again.out;
@@ -48,7 +49,7 @@ TEST(Upgrade, ADatabaseANewerReleaseMigratedIsRefused) {
 
   const SignetRun refused = run_signet(dir, "migrate --dry-run" + flags);
   EXPECT_EQ(refused.status, 1) << refused.out;
-  EXPECT_NE(refused.err.find("schema is at version 999, newer than this signet knows (23)"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("schema is at version 999, newer than this signet knows (24)"), std::string::npos) << refused.err;
   EXPECT_EQ(run_signet(dir, "audit verify" + flags).status, 1) << "offline commands refuse it too";
 
   SignetProcess host(dev_serve_args(dir, data), dir.file("serve.log"));

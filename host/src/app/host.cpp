@@ -204,11 +204,14 @@ std::optional<StageRefusal> Host::start_background_services() {
   dispatcher_->start();
   if (auto scheduling = scheduler_->start(); !scheduling) return refused(scheduling.error().message);
   intake_->start();
+  name_indexer_.emplace(*db_, log());
+  name_indexer_->start();
   return std::nullopt;
 }
 
 // Work already posted to the pipeline pool finishes before the pool is gone.
 void Host::stop_background_services() {
+  if (name_indexer_) name_indexer_->stop();
   if (intake_) intake_->stop();
   if (scheduler_) scheduler_->stop();
   if (runner_) runner_->stop();

@@ -23,6 +23,7 @@
 #include "http/server.hpp"
 #include "http/status_server.hpp"
 #include "lifecycle/intake.hpp"
+#include "lifecycle/name_indexer.hpp"
 #include "lifecycle/renewals.hpp"
 #include "lifecycle/scheduler.hpp"
 #include "notify/dispatcher.hpp"
@@ -123,6 +124,7 @@ class Host {
   std::optional<SecretChanges> secret_changes_;
   std::optional<LifecycleScheduler> scheduler_;
   std::optional<IntakePoller> intake_;
+  std::optional<NameIndexer> name_indexer_;
   std::optional<AuditExport> audit_export_;
   std::shared_ptr<Roles> roles_;
   std::unique_ptr<Sessions> sessions_;   // before the authenticator, which uses them

@@ -457,6 +457,8 @@ const std::vector<Migration> kMigrations = {
          "CREATE INDEX certificates_renewal_due ON certificates (profile, not_after) WHERE status = 'active' AND "
          "auto_renew = 1 AND renewed_by IS NULL AND renewal_request_id IS NULL",
      }},
+    // db/name_search.cpp: SQLite's trigram index is written in the background.
+    {24, "names indexed for search in the background", {}},
 };
 
 // Steps that SQL alone cannot do, run after a migration's statements in
@@ -467,6 +469,7 @@ const std::map<int, void (*)(soci::session&)> kMigrationCode = {
     {17, &create_certificate_counters},  // triggers differ between the engines
     {20, &create_name_trigrams},         // so do trigram indexes
     {21, &count_expiry_by_day},          // the triggers again, by day
+    {24, &queue_names_for_trigrams},     // SQLite only
 };
 
 void ensure_version_table(soci::session& s) {

@@ -53,8 +53,13 @@ bool name_indexable(const NamePart& part) {
 std::optional<std::string> name_index_match(soci::session& s, FilterQuery& q, const std::string& tenant,
                                             const NamePart& part) {
   if (!name_indexable(part)) return std::nullopt;
-  return "c.id IN (SELECT g.certificate_id FROM " + names_table(s) + " WHERE g.tenant_id = " + q.bind(tenant) + " AND " +
-         indexed_match(s, q, part) + ")";
+  std::string ids = "SELECT g.certificate_id FROM " + names_table(s) + " WHERE g.tenant_id = " + q.bind(tenant) + " AND " +
+                    indexed_match(s, q, part);
+  // SQLite: and the names not indexed yet (a few seconds' worth at most).
+  if (!is_postgres(s))
+    ids += " UNION ALL SELECT g.certificate_id FROM certificate_names_to_index g WHERE g.tenant_id = " + q.bind(tenant) +
+           " AND g.name LIKE " + q.bind(exact_pattern(part)) + " ESCAPE '\\'";
+  return "c.id IN (" + ids + ")";
 }
 
 void create_name_trigrams(soci::session& s) {
@@ -83,6 +88,32 @@ void create_name_trigrams(soci::session& s) {
        "AND certificate_id = old.certificate_id; END";
   s << "INSERT INTO certificate_name_grams (name, tenant_id, certificate_id) "
        "SELECT name, tenant_id, certificate_id FROM certificate_names";
+}
+
+void queue_names_for_trigrams(soci::session& s) {
+  if (is_postgres(s)) return;
+  s << "CREATE TABLE certificate_names_to_index (seq INTEGER PRIMARY KEY, tenant_id VARCHAR(40) NOT NULL, "
+       "name VARCHAR(300) NOT NULL, certificate_id VARCHAR(40) NOT NULL)";
+  s << "DROP TRIGGER IF EXISTS certificate_name_grams_insert";
+  s << "CREATE TRIGGER certificate_names_queued AFTER INSERT ON certificate_names BEGIN "
+       "INSERT INTO certificate_names_to_index (tenant_id, name, certificate_id) "
+       "VALUES (new.tenant_id, new.name, new.certificate_id); END";
+  s << "CREATE TRIGGER certificate_names_unqueued AFTER DELETE ON certificate_names BEGIN "
+       "DELETE FROM certificate_names_to_index WHERE name = old.name AND tenant_id = old.tenant_id "
+       "AND certificate_id = old.certificate_id; END";
+}
+
+long long index_queued_names(soci::session& s, int limit) {
+  long long up_to = 0, moved = 0;
+  soci::indicator found = soci::i_null;
+  s << "SELECT MAX(seq), COUNT(*) FROM (SELECT seq FROM certificate_names_to_index ORDER BY seq LIMIT :limit)",
+      soci::use(limit), soci::into(up_to, found), soci::into(moved);
+  if (found != soci::i_ok || moved == 0) return 0;
+  execute(s, "INSERT INTO certificate_name_grams (name, tenant_id, certificate_id) "
+             "SELECT name, tenant_id, certificate_id FROM certificate_names_to_index WHERE seq <= :upto ORDER BY seq",
+          {up_to});
+  execute(s, "DELETE FROM certificate_names_to_index WHERE seq <= :upto", {up_to});
+  return moved;
 }
 
 bool name_trigrams_present(soci::session& s) {

@@ -50,4 +50,17 @@ void create_name_trigrams(soci::session& s);
 // Whether the trigram index exists (the host warns at start when it does not).
 bool name_trigrams_present(soci::session& s);
 
+// Migration 24 (SQLite): new names wait in certificate_names_to_index and
+// reach the FTS5 index in the background (index_queued_names), in batches,
+// instead of inside every issuance's transaction: FTS5 writes a segment per
+// transaction and merges them, which cost the single writer ~60 us per
+// certificate (docs/BENCHMARKS.md). Searches read the waiting names too, so
+// the answer is the same either way. Nothing on PostgreSQL (its GIN index
+// has its own pending list).
+void queue_names_for_trigrams(soci::session& s);
+
+// Moves up to `limit` waiting names into the trigram index, in the caller's
+// write transaction; how many it moved.
+long long index_queued_names(soci::session& s, int limit);
+
 }  // namespace signet::host
