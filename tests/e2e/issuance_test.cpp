@@ -112,7 +112,7 @@ TEST_F(Issuance, SerialIsPositiveRandomAndRecordedInTheLedgerBeforeSigning) {
 // every certificate still comes back with it, verifiable by OpenSSL. On
 // PostgreSQL the row keeps its own copy too, for hosts of the previous
 // release during a rolling upgrade (docs/upgrading.md).
-TEST_F(Issuance, TheChainIsStoredOnceAndServedWithEveryCertificate) {
+TEST_F(Issuance, TheChainIsStoredOnceAndServedWithEveryCertificateAndTheCsrIsNotKept) {
   std::vector<std::string> ids;
   for (const char* name : {"once1", "once2", "once3"}) {
     const auto issued = post("/v1/certificates",
@@ -127,6 +127,11 @@ TEST_F(Issuance, TheChainIsStoredOnceAndServedWithEveryCertificate) {
                                    "SELECT COUNT(*) FROM certificates WHERE chain_id IS NOT NULL AND " + own +
                                        " AND id IN ('" + ids[0] + "', '" + ids[1] + "', '" + ids[2] + "')");
   EXPECT_EQ(rows.output, "3\n");
+  // Once recorded, the request keeps what was asked but not the CSR: the certificate carries the key.
+  const auto csrs = query_database(*dir_, dir_->file("dev/signet.db"),
+                                   "SELECT COUNT(*) FROM requests WHERE certificate_id IN ('" + ids[0] + "', '" + ids[1] +
+                                       "', '" + ids[2] + "') AND input NOT LIKE '%CERTIFICATE REQUEST%' AND input LIKE '%once%'");
+  EXPECT_EQ(csrs.output, "3\n");
   for (std::size_t i = 0; i < ids.size(); ++i) {
     auto r = http("GET", host_->url() + "/v1/certificates/" + ids[i], "", token_, ca_file());
     ASSERT_TRUE(r && r->status == 200) << (r ? r->body : r.error().message);
