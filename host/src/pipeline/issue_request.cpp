@@ -5,8 +5,17 @@
 namespace signet::host {
 namespace {
 
+// Every step reads the input again: members are looked up in place, not
+// copied out with json::value (which copies a whole object).
+const nlohmann::json& member(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json kEmpty = nlohmann::json::object();
+  const auto found = j.find(key);
+  return found == j.end() ? kEmpty : *found;
+}
+
 std::vector<std::string> strings_at(const nlohmann::json& j, const char* key) {
-  return j.contains(key) ? j.at(key).get<std::vector<std::string>>() : std::vector<std::string>{};
+  const auto found = j.find(key);
+  return found == j.end() ? std::vector<std::string>{} : found->get<std::vector<std::string>>();
 }
 
 }  // namespace
@@ -28,7 +37,7 @@ IssueRequest issue_request_from(const nlohmann::json& in) {
   IssueRequest r;
   r.profile = in.value("profile", "");
   r.common_name = in.value("common_name", "");
-  const auto sans = in.value("sans", nlohmann::json::object());
+  const nlohmann::json& sans = member(in, "sans");
   r.dns = strings_at(sans, "dns");
   r.ip = strings_at(sans, "ip");
   r.email = strings_at(sans, "email");
@@ -36,13 +45,13 @@ IssueRequest issue_request_from(const nlohmann::json& in) {
   r.ttl = std::chrono::milliseconds(in.value("ttl_ms", 0LL));
   r.max_ttl = std::chrono::milliseconds(in.value("max_ttl_ms", 0LL));
   r.csr = in.value("csr", "");
-  const auto key = in.value("key", nlohmann::json::object());
+  const nlohmann::json& key = member(in, "key");
   r.key_type = key.value("type", "");
   r.key_bits = key.value("bits", 0);
   r.key_curve = key.value("curve", "");
   r.key_usage = strings_at(in, "key_usage");
   r.extended_key_usage = strings_at(in, "extended_key_usage");
-  r.metadata = in.value("metadata", nlohmann::json::object());
+  r.metadata = member(in, "metadata");
   r.service = in.value("service", "");
   r.renews = in.value("renews", "");
   r.lineage = in.value("lineage", "");
