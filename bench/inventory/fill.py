@@ -66,8 +66,9 @@ def lineages(count, now):
         service = random.choice(SERVICES)
         key_type, key_bits, _ = pick(KEYS)
         length = min(random.choice([1, 1, 2, 2, 3, 4]), count - n)
-        # The chain's newest certificate ends somewhere in the next year or the last month.
-        end = now + random.randint(-30 * DAY, 365 * DAY)
+        # The chain's newest certificate ended in the last month or ends within
+        # its own lifetime from now (never a start in the future).
+        end = now + random.randint(-30 * DAY, days * DAY)
         first = n
         cn = "%s-%d.%s.example.com" % (service, first, tenant)
         sans = [cn] + ["%s-%d-%d.%s.example.net" % (service, first, k, tenant) for k in range(random.randint(0, 2))]
