@@ -10,6 +10,7 @@ namespace signet::host {
 namespace {
 
 constexpr const char* kSqlitePrefix = "sqlite://";
+constexpr long long kSqliteHeapLimit = 256LL << 20;
 
 void prepare_sqlite(soci::session& s) {
   s << "PRAGMA journal_mode=WAL";
@@ -21,6 +22,11 @@ void prepare_sqlite(soci::session& s) {
   // and each read outside the cache is a syscall (docs/BENCHMARKS.md). The
   // cache grows only as far as it is used.
   s << "PRAGMA cache_size=-32768";
+  // All connections' caches together (the limit is the process's): past it
+  // a cache reuses its own least recently used pages instead of growing, so
+  // the host's memory does not follow the database's size (32 MB times 36
+  // connections would be over a gigabyte at ten million certificates).
+  s << "PRAGMA soft_heap_limit=" << kSqliteHeapLimit;
 }
 
 bool is_sqlite_url(const std::string& url) { return url.rfind(kSqlitePrefix, 0) == 0; }
