@@ -285,17 +285,16 @@ CertificateColumns::CertificateColumns(CertificateRow r)
       not_after(to_unix_ms(row.not_after)), created(to_unix_ms(row.created_at)) {
   if (row.not_after_use) not_after_use = to_unix_ms(*row.not_after_use);
   for (const auto& n : names_of(row)) names.push_back(n);
+  chain_id = sha256_hex(row.chain_pem);  // here, on the caller's thread, not in the writer's transaction
 }
 
 namespace {
 
 // The chain's row in issuing_chains, written the first time a chain is seen
-// (a probe of a table of a few rows after that); its id is its SHA-256.
-std::string shared_chain(soci::session& s, const std::string& chain_pem, long long now) {
-  const std::string id = sha256_hex(chain_pem);
+// (a probe of a table of a few rows after that).
+void share_chain(soci::session& s, const CertificateColumns& k) {
   execute(s, "INSERT INTO issuing_chains (id, chain_pem, created_at) VALUES (:id, :chain, :now) ON CONFLICT DO NOTHING",
-          {id, chain_pem, now});
-  return id;
+          {k.chain_id, k.row.chain_pem, k.created});
 }
 
 }  // namespace
@@ -303,7 +302,7 @@ std::string shared_chain(soci::session& s, const std::string& chain_pem, long lo
 bool insert_certificate(soci::session& s, const CertificateColumns& k) {
   const CertificateRow& c = k.row;
   const bool held = !c.key_store.empty();
-  const std::string chain_id = shared_chain(s, c.chain_pem, k.created);
+  share_chain(s, k);
   // Hosts of the previous release read the row's own copy: several hosts
   // may share a PostgreSQL database during a rolling upgrade
   // (docs/upgrading.md), so there the copy stays for this release. A SQLite
@@ -326,7 +325,7 @@ bool insert_certificate(soci::session& s, const CertificateColumns& k) {
        SqlParam::text_or_null(c.renews), SqlParam::text_or_null(c.service), c.crl_shard, c.auto_renew ? 1 : 0,
        c.renewal_count, k.not_after_use ? SqlParam(*k.not_after_use) : SqlParam::null_number(), k.created,
        c.lineage.empty() ? c.id : c.lineage, SqlParam::text_or_null(c.key_type),
-       c.key_bits ? SqlParam(c.key_bits) : SqlParam::null_number(), chain_id});
+       c.key_bits ? SqlParam(c.key_bits) : SqlParam::null_number(), k.chain_id});
   if (inserted == 0) return false;
   if (k.names.empty()) return true;
   // All names in one statement (prepared once per number of names).

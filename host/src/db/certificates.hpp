@@ -48,6 +48,7 @@ struct CertificateColumns {
   long long not_before, not_after, created;
   std::optional<long long> not_after_use;
   std::vector<std::string> names;  // lower-cased CN and SANs
+  std::string chain_id;            // SHA-256 of the chain: its row in issuing_chains (migration 22)
 };
 
 // Inside a write transaction; also records every name for exact lookups.

@@ -6,14 +6,12 @@ namespace {
 
 // A certificate the host issued, with its row of the numbered revocation
 // list if any (the truth for CRLs; OCSP says the same).
-CertificateStatus status_of(soci::indicator revoked_ind, long long revoked_at, soci::indicator reason_ind, int reason) {
+CertificateStatus status_of(bool revoked, long long revoked_at, int reason) {
   CertificateStatus out;
-  if (revoked_ind == soci::i_ok) {
-    out.kind = CertificateStatus::Kind::revoked;
+  out.kind = revoked ? CertificateStatus::Kind::revoked : CertificateStatus::Kind::good;
+  if (revoked) {
     out.revoked_at = from_unix_ms(revoked_at);
-    out.reason = reason_ind == soci::i_ok ? reason : 0;
-  } else {
-    out.kind = CertificateStatus::Kind::good;
+    out.reason = reason;
   }
   return out;
 }
@@ -32,7 +30,7 @@ Result<CertificateStatus> certificate_status(Database& db, const std::string& ca
         soci::use(ca), soci::use(serial_hex), soci::into(status, status_ind), soci::into(revoked_at, revoked_ind),
         soci::into(reason, reason_ind);
     if (!s.got_data()) return CertificateStatus{};
-    return status_of(revoked_ind, revoked_at, reason_ind, reason);
+    return status_of(revoked_ind == soci::i_ok, revoked_at, reason_ind == soci::i_ok ? reason : 0);
   });
 }
 
@@ -59,10 +57,9 @@ Result<std::vector<IssuedSerial>> certificates_recorded_after(Database& db, long
     std::vector<IssuedSerial> out;
     for (const auto& row : rows) {
       const bool revoked = row.get_indicator(3) == soci::i_ok;
-      const bool reason = row.get_indicator(4) == soci::i_ok;
+      const int reason = row.get_indicator(4) == soci::i_ok ? row.get<int>(4) : 0;
       out.push_back({row.get<std::string>(0), row.get<std::string>(1), row.get<long long>(2),
-                     status_of(revoked ? soci::i_ok : soci::i_null, revoked ? row.get<long long>(3) : 0,
-                               reason ? soci::i_ok : soci::i_null, reason ? row.get<int>(4) : 0)});
+                     status_of(revoked, revoked ? row.get<long long>(3) : 0, reason)});
     }
     return out;
   });
